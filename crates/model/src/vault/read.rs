@@ -1,0 +1,311 @@
+//! Reads: materialising plain records out of the document. Every value is checked as it is
+//! read; a malformed value (from a damaged document or another program) is an error naming the
+//! record and key, never a panic.
+
+use super::write::StoredInteraction;
+use super::Vault;
+use crate::error::ReadError;
+use crate::schema::{contact as ck, device as dk, group as gk};
+use crate::{
+    Contact, ContactField, ContactId, Device, DeviceId, Group, GroupId, Interaction,
+    InteractionId, UnixMillis,
+};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef};
+use serde::Serialize;
+
+/// One of possibly several concurrent values of a field, with the device that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldValue {
+    pub value: String,
+    /// `None` when the writer's actor is not a device id (written by another program).
+    pub device: Option<DeviceId>,
+}
+
+impl Vault {
+    /// One contact, trashed or not.
+    pub fn contact(&self, id: ContactId) -> Result<Option<Contact>, ReadError> {
+        match self.doc.get(&self.contacts, id.to_string())? {
+            Some((Value::Object(ObjType::Map), obj)) => self.read_contact(id, &obj).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every contact, trashed or not, in id order.
+    pub fn contacts(&self) -> Result<Vec<Contact>, ReadError> {
+        let mut out = Vec::new();
+        for item in self.doc.map_range(&self.contacts, ..) {
+            let id: ContactId = item.key.parse().map_err(|_| malformed("contacts", &item.key))?;
+            out.push(self.read_contact(id, &item.id())?);
+        }
+        Ok(out)
+    }
+
+    fn read_contact(&self, id: ContactId, obj: &ObjId) -> Result<Contact, ReadError> {
+        let mut c = Contact {
+            id,
+            name: String::new(),
+            emails: Default::default(),
+            phones: Default::default(),
+            links: Default::default(),
+            org: None,
+            title: None,
+            tags: Default::default(),
+            groups: Default::default(),
+            met_on: None,
+            met_at: None,
+            met_context: None,
+            introduced_by: None,
+            trust: None,
+            connected_on: None,
+            notes: None,
+            created: 0,
+            updated: 0,
+            deleted: None,
+        };
+        let bad = |key: &str| malformed(&id.to_string(), key);
+        for item in self.doc.map_range(obj, ..) {
+            let key: &str = &item.key;
+            let text = || match &item.value {
+                ValueRef::Scalar(ScalarValueRef::Str(s)) => Ok(s.to_string()),
+                _ => Err(bad(key)),
+            };
+            let int = || match &item.value {
+                ValueRef::Scalar(
+                    ScalarValueRef::Int(i) | ScalarValueRef::Timestamp(i),
+                ) => Ok(*i),
+                ValueRef::Scalar(ScalarValueRef::Uint(u)) => {
+                    i64::try_from(*u).map_err(|_| bad(key))
+                }
+                _ => Err(bad(key)),
+            };
+            if let Some((prefix, member)) = split_member(key) {
+                let member = member.to_owned();
+                match prefix {
+                    ck::EMAIL => c.emails.insert(member),
+                    ck::PHONE => c.phones.insert(member),
+                    ck::LINK => c.links.insert(member),
+                    ck::TAG => c.tags.insert(member),
+                    ck::GROUP => c.groups.insert(member.parse().map_err(|_| bad(key))?),
+                    // Unknown prefixes are left alone: a newer schema may add sets.
+                    _ => false,
+                };
+                continue;
+            }
+            match key {
+                "name" => c.name = text()?,
+                "org" => c.org = Some(text()?),
+                "title" => c.title = Some(text()?),
+                "notes" => c.notes = Some(text()?),
+                "met_at" => c.met_at = Some(text()?),
+                "met_context" => c.met_context = Some(text()?),
+                "trust" => c.trust = Some(text()?.parse().map_err(|_| bad(key))?),
+                "met_on" => c.met_on = Some(crate::validate::date(&text()?).map_err(|_| bad(key))?),
+                "connected_on" => {
+                    c.connected_on = Some(crate::validate::date(&text()?).map_err(|_| bad(key))?)
+                }
+                "introduced_by" => c.introduced_by = Some(text()?.parse().map_err(|_| bad(key))?),
+                ck::CREATED => c.created = int()?,
+                ck::UPDATED => c.updated = int()?,
+                ck::DELETED => c.deleted = Some(int()?),
+                // Unknown keys are kept in the document and ignored here (forward compatible).
+                _ => {}
+            }
+        }
+        if c.updated == 0 {
+            c.updated = c.created;
+        }
+        Ok(c)
+    }
+
+    /// One interaction, as the winning version shows it.
+    pub fn interaction(&self, id: InteractionId) -> Result<Option<Interaction>, ReadError> {
+        Ok(self
+            .stored_interaction(id)?
+            .map(|s| into_interaction(id, s)))
+    }
+
+    /// Every version of an interaction that concurrent edits left: the winner first.
+    pub fn interaction_versions(&self, id: InteractionId) -> Result<Vec<Interaction>, ReadError> {
+        let mut all = Vec::new();
+        for (value, _) in self.doc.get_all(&self.interactions, id.to_string())? {
+            all.push(into_interaction(id, decode_interaction(id, &value)?));
+        }
+        // get_all lists values in op order; the winner is the last one.
+        all.reverse();
+        Ok(all)
+    }
+
+    /// Every interaction, in id order.
+    pub fn interactions(&self) -> Result<Vec<Interaction>, ReadError> {
+        let mut out = Vec::new();
+        for item in self.doc.map_range(&self.interactions, ..) {
+            let id: InteractionId = item
+                .key
+                .parse()
+                .map_err(|_| malformed("interactions", &item.key))?;
+            let value = item.value.into_value();
+            out.push(into_interaction(id, decode_interaction(id, &value)?));
+        }
+        Ok(out)
+    }
+
+    /// The interactions that involve a contact, oldest first. Scans every interaction: use a
+    /// store's read view when this has to be fast.
+    pub fn interactions_of(&self, contact: ContactId) -> Result<Vec<Interaction>, ReadError> {
+        let mut out: Vec<Interaction> = self
+            .interactions()?
+            .into_iter()
+            .filter(|i| i.contacts.contains(&contact))
+            .collect();
+        out.sort_by_key(|i| (i.at, i.id));
+        Ok(out)
+    }
+
+    pub(super) fn stored_interaction(
+        &self,
+        id: InteractionId,
+    ) -> Result<Option<StoredInteraction>, ReadError> {
+        match self.doc.get(&self.interactions, id.to_string())? {
+            Some((value, _)) => decode_interaction(id, &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// One group, deleted or not.
+    pub fn group(&self, id: GroupId) -> Result<Option<Group>, ReadError> {
+        match self.doc.get(&self.groups, id.to_string())? {
+            Some((Value::Object(ObjType::Map), obj)) => self.read_group(id, &obj).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every group, deleted or not.
+    pub fn groups(&self) -> Result<Vec<Group>, ReadError> {
+        let mut out = Vec::new();
+        for item in self.doc.map_range(&self.groups, ..) {
+            let id: GroupId = item.key.parse().map_err(|_| malformed("groups", &item.key))?;
+            out.push(self.read_group(id, &item.id())?);
+        }
+        Ok(out)
+    }
+
+    fn read_group(&self, id: GroupId, obj: &ObjId) -> Result<Group, ReadError> {
+        let bad = |key: &str| malformed(&id.to_string(), key);
+        let name = self.str_at(obj, gk::NAME).ok_or_else(|| bad(gk::NAME))?;
+        Ok(Group {
+            id,
+            name,
+            description: self.str_at(obj, gk::DESCRIPTION),
+            created: self.int_at(obj, gk::CREATED)?.unwrap_or(0),
+            deleted: self.int_at(obj, gk::DELETED)?,
+        })
+    }
+
+    /// The device roster.
+    pub fn devices(&self) -> Result<Vec<Device>, ReadError> {
+        let mut out = Vec::new();
+        for item in self.doc.map_range(&self.devices, ..) {
+            let bad = || malformed("devices", &item.key);
+            let id = DeviceId::from_hex(&item.key).map_err(|_| bad())?;
+            let obj = item.id();
+            out.push(Device {
+                id,
+                name: self.str_at(&obj, dk::NAME).unwrap_or_default(),
+                added_at: self.int_at(&obj, dk::ADDED_AT)?.unwrap_or(0),
+                added_by: match self.str_at(&obj, dk::ADDED_BY) {
+                    Some(hex) => Some(DeviceId::from_hex(&hex).map_err(|_| bad())?),
+                    None => None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every value a contact field holds: more than one when devices set it concurrently.
+    /// The first is the winner that `contact` shows; the rest lost the merge but are kept.
+    pub fn field_values(
+        &self,
+        id: ContactId,
+        field: ContactField,
+    ) -> Result<Vec<FieldValue>, ReadError> {
+        let obj = match self.doc.get(&self.contacts, id.to_string())? {
+            Some((Value::Object(ObjType::Map), obj)) => obj,
+            _ => return Ok(Vec::new()),
+        };
+        let mut out: Vec<FieldValue> = self
+            .doc
+            .get_all(&obj, field.key())?
+            .into_iter()
+            .map(|(value, exid)| FieldValue {
+                value: match value {
+                    Value::Scalar(s) => s.as_str().map(str::to_owned).unwrap_or_else(|| s.to_string()),
+                    Value::Object(_) => String::new(),
+                },
+                device: device_of(&exid),
+            })
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    fn int_at(&self, obj: &ObjId, key: &str) -> Result<Option<UnixMillis>, ReadError> {
+        match self.doc.get(obj, key)? {
+            None => Ok(None),
+            Some((Value::Scalar(s), _)) => as_i64(&s)
+                .map(Some)
+                .ok_or_else(|| malformed("record", key)),
+            Some(_) => Err(malformed("record", key)),
+        }
+    }
+}
+
+/// The device that wrote an operation, from its Automerge actor.
+fn device_of(exid: &ObjId) -> Option<DeviceId> {
+    match exid {
+        ObjId::Id(_, actor, _) => <[u8; 32]>::try_from(actor.to_bytes())
+            .ok()
+            .map(DeviceId::from_bytes),
+        ObjId::Root => None,
+    }
+}
+
+fn as_i64(v: &ScalarValue) -> Option<i64> {
+    match v {
+        ScalarValue::Int(i) | ScalarValue::Timestamp(i) => Some(*i),
+        ScalarValue::Uint(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
+fn split_member(key: &str) -> Option<(&str, &str)> {
+    let colon = key.find(':')?;
+    Some((&key[..=colon], &key[colon + 1..]))
+}
+
+fn decode_interaction(id: InteractionId, value: &Value) -> Result<StoredInteraction, ReadError> {
+    let bad = || malformed(&id.to_string(), "interaction");
+    let json = match value {
+        Value::Scalar(s) => s.as_str().ok_or_else(bad)?,
+        Value::Object(_) => return Err(bad()),
+    };
+    serde_json::from_str(json).map_err(|_| bad())
+}
+
+fn into_interaction(id: InteractionId, s: StoredInteraction) -> Interaction {
+    Interaction {
+        id,
+        contacts: s.contacts,
+        at: s.at,
+        kind: s.kind,
+        text: s.text,
+        place: s.place,
+        device: s.device,
+    }
+}
+
+fn malformed(id: &str, key: &str) -> ReadError {
+    ReadError::Malformed {
+        id: id.to_owned(),
+        key: key.to_owned(),
+    }
+}
