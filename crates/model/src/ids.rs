@@ -8,7 +8,9 @@ use std::str::FromStr;
 
 /// Why a string is not a record id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a valid id: ids are 16 lowercase hex characters, as `rapport list` prints them")]
+#[error(
+    "`{0}` is not a valid id: ids are 16 lowercase hex characters, as `rapport list` prints them"
+)]
 pub struct ParseIdError(pub String);
 
 macro_rules! record_id {

@@ -19,7 +19,10 @@ pub enum ResolveError {
 /// Finds the one contact that `query` refers to, among `contacts`. Tried in order, and the first
 /// rule that matches anything decides: exact id; id prefix (4+ hex chars); exact email; exact
 /// name (case-insensitive); a case-insensitive part of a name.
-pub fn resolve_contact<'a>(query: &str, contacts: &'a [Contact]) -> Result<&'a Contact, ResolveError> {
+pub fn resolve_contact<'a>(
+    query: &str,
+    contacts: &'a [Contact],
+) -> Result<&'a Contact, ResolveError> {
     let q = query.trim();
     let lower = q.to_lowercase();
     let is_hex = q.len() >= 4 && q.len() <= 16 && q.bytes().all(|b| b.is_ascii_hexdigit());

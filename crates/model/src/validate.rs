@@ -9,9 +9,13 @@ use chrono::NaiveDate;
 pub enum InvalidValue {
     #[error("`{0}` is not a valid email address: write it as name@example.org")]
     Email(String),
-    #[error("`{0}` is not a valid phone number: use digits, spaces, dashes and an optional leading +")]
+    #[error(
+        "`{0}` is not a valid phone number: use digits, spaces, dashes and an optional leading +"
+    )]
     Phone(String),
-    #[error("`{0}` is not a valid link: write a full URL such as https://www.linkedin.com/in/someone")]
+    #[error(
+        "`{0}` is not a valid link: write a full URL such as https://www.linkedin.com/in/someone"
+    )]
     Link(String),
     #[error("`{0}` is not a valid date: write it as YYYY-MM-DD, for example 2024-05-17")]
     Date(String),
@@ -91,7 +95,8 @@ pub fn link(input: &str) -> Result<String, InvalidValue> {
 
 /// Parses a calendar date written as `YYYY-MM-DD`.
 pub fn date(input: &str) -> Result<NaiveDate, InvalidValue> {
-    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| InvalidValue::Date(input.to_owned()))
+    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
+        .map_err(|_| InvalidValue::Date(input.to_owned()))
 }
 
 /// Normalises a tag: trimmed and lowercased; one word.
@@ -125,7 +130,10 @@ mod tests {
 
     #[test]
     fn emails_are_checked_and_normalised() {
-        assert_eq!(email(" Jeanne@Example.ORG ").as_deref(), Ok("jeanne@example.org"));
+        assert_eq!(
+            email(" Jeanne@Example.ORG ").as_deref(),
+            Ok("jeanne@example.org")
+        );
         assert!(email("jeanne").is_err());
         assert!(email("jeanne@localhost").is_err());
         assert!(email("a b@example.org").is_err());

@@ -105,7 +105,11 @@ fn concurrent_scalar_edit_is_deterministic_and_keeps_the_loser() {
     let winner_b = b2.contact(id).unwrap().unwrap().title;
     assert_eq!(winner_a, winner_b, "both replicas pick the same winner");
     let values = a.field_values(id, ContactField::Title).unwrap();
-    assert_eq!(values.len(), 2, "the losing value stays visible: {values:?}");
+    assert_eq!(
+        values.len(),
+        2,
+        "the losing value stays visible: {values:?}"
+    );
     assert_eq!(Some(values[0].value.clone()), winner_a);
     let devices: Vec<_> = values.iter().filter_map(|v| v.device).collect();
     assert!(devices.contains(&device(1)) && devices.contains(&device(2)));
@@ -122,10 +126,18 @@ fn concurrent_interactions_on_one_contact_are_both_kept() {
         text: text.into(),
         place: None,
     };
-    a.add_interaction(InteractionId::from_u64(10), &note("talked about climbing"), T0)
-        .unwrap();
-    b.add_interaction(InteractionId::from_u64(11), &note("asked about the grant"), T0)
-        .unwrap();
+    a.add_interaction(
+        InteractionId::from_u64(10),
+        &note("talked about climbing"),
+        T0,
+    )
+    .unwrap();
+    b.add_interaction(
+        InteractionId::from_u64(11),
+        &note("asked about the grant"),
+        T0,
+    )
+    .unwrap();
     a.merge(&mut b).unwrap();
     let texts: Vec<String> = a
         .interactions_of(id)
@@ -153,8 +165,10 @@ fn concurrent_edit_of_one_note_keeps_the_losing_version_visible() {
     };
     a.add_interaction(nid, &new, T0).unwrap();
     let mut b = a.fork_as(device(2));
-    a.edit_interaction_text(nid, "edited on the laptop", T0 + 1).unwrap();
-    b.edit_interaction_text(nid, "edited on the phone", T0 + 1).unwrap();
+    a.edit_interaction_text(nid, "edited on the laptop", T0 + 1)
+        .unwrap();
+    b.edit_interaction_text(nid, "edited on the phone", T0 + 1)
+        .unwrap();
     a.merge(&mut b).unwrap();
     let versions = a.interaction_versions(nid).unwrap();
     assert_eq!(versions.len(), 2, "{versions:?}");
@@ -191,7 +205,8 @@ fn edit_racing_a_trash_is_kept_and_shows_after_restore() {
 fn deleted_group_restores_with_its_members() {
     let (mut a, id) = vault_with_jeanne();
     let g = GroupId::from_u64(5);
-    a.create_group(g, "Climbers", Some("Tuesday nights"), T0).unwrap();
+    a.create_group(g, "Climbers", Some("Tuesday nights"), T0)
+        .unwrap();
     let join = ContactPatch {
         add_groups: vec![g],
         ..Default::default()
@@ -219,7 +234,9 @@ fn invalid_input_changes_nothing() {
         met_on: Some("yesterday".into()),
         ..Default::default()
     };
-    assert!(a.add_contact(ContactId::from_u64(2), &bad_date, T0).is_err());
+    assert!(a
+        .add_contact(ContactId::from_u64(2), &bad_date, T0)
+        .is_err());
     assert_eq!(a.heads(), heads);
     assert_eq!(a.contact(id).unwrap().unwrap().org, None);
     assert!(a.contact(ContactId::from_u64(2)).unwrap().is_none());
@@ -231,7 +248,10 @@ fn each_action_is_one_commit_with_a_message_and_time() {
     let changes = a.doc_mut().get_changes(&[]);
     // create vault, add contact
     assert_eq!(changes.len(), 2);
-    assert_eq!(changes[1].message().map(|m| m.to_string()).as_deref(), Some("add contact Jeanne Yocum"));
+    assert_eq!(
+        changes[1].message().map(|m| m.to_string()).as_deref(),
+        Some("add contact Jeanne Yocum")
+    );
     assert_eq!(changes[1].timestamp(), T0 / 1000);
 }
 

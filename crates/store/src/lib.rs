@@ -1,1 +1,26 @@
-//! placeholder
+//! Durable persistence of one device's vault in sled.
+//!
+//! This is the only crate that knows sled. It stores:
+//! - the Automerge document as a snapshot plus appended change chunks (compacted now and then),
+//!   each chunk with a blake3 checksum that is verified on load;
+//! - a read view (materialised contacts, timelines, groups, roster) kept consistent with the
+//!   document in the same atomic batch, so `list`/`search`/`show` never load Automerge;
+//! - the device identity and per-peer sync state.
+//!
+//! A write is acknowledged only after sled's flush *and* an fsync of every database file and
+//! directory: sled 0.34's flush is `sync_file_range`, which does not survive a power cut.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod ack;
+mod chunk;
+mod durable;
+mod error;
+mod guard;
+mod keys;
+mod store;
+mod view;
+
+pub use error::{StoreError, StoreErrorKind};
+pub use guard::panic_is_expected;
+pub use store::{CommitReport, Store, StoreStats, STORE_FORMAT};
+pub use view::{ContactView, ReadView};

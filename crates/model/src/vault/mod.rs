@@ -15,7 +15,9 @@ use crate::error::OpenError;
 use crate::schema::{self, SCHEMA_VERSION};
 use crate::{Device, DeviceId, UnixMillis, VaultId};
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
+};
 
 /// One device's replica of an address book.
 #[derive(Debug)]
@@ -233,4 +235,3 @@ fn commit_options(message: String, now: UnixMillis) -> CommitOptions {
         .with_message(message)
         .with_time(now.div_euclid(1000))
 }
-

@@ -7,8 +7,8 @@ use super::Vault;
 use crate::error::ReadError;
 use crate::schema::{contact as ck, device as dk, group as gk};
 use crate::{
-    Contact, ContactField, ContactId, Device, DeviceId, Group, GroupId, Interaction,
-    InteractionId, UnixMillis,
+    Contact, ContactField, ContactId, Device, DeviceId, Group, GroupId, Interaction, InteractionId,
+    UnixMillis,
 };
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef};
 use serde::Serialize;
@@ -34,7 +34,10 @@ impl Vault {
     pub fn contacts(&self) -> Result<Vec<Contact>, ReadError> {
         let mut out = Vec::new();
         for item in self.doc.map_range(&self.contacts, ..) {
-            let id: ContactId = item.key.parse().map_err(|_| malformed("contacts", &item.key))?;
+            let id: ContactId = item
+                .key
+                .parse()
+                .map_err(|_| malformed("contacts", &item.key))?;
             out.push(self.read_contact(id, &item.id())?);
         }
         Ok(out)
@@ -70,9 +73,7 @@ impl Vault {
                 _ => Err(bad(key)),
             };
             let int = || match &item.value {
-                ValueRef::Scalar(
-                    ScalarValueRef::Int(i) | ScalarValueRef::Timestamp(i),
-                ) => Ok(*i),
+                ValueRef::Scalar(ScalarValueRef::Int(i) | ScalarValueRef::Timestamp(i)) => Ok(*i),
                 ValueRef::Scalar(ScalarValueRef::Uint(u)) => {
                     i64::try_from(*u).map_err(|_| bad(key))
                 }
@@ -183,7 +184,10 @@ impl Vault {
     pub fn groups(&self) -> Result<Vec<Group>, ReadError> {
         let mut out = Vec::new();
         for item in self.doc.map_range(&self.groups, ..) {
-            let id: GroupId = item.key.parse().map_err(|_| malformed("groups", &item.key))?;
+            let id: GroupId = item
+                .key
+                .parse()
+                .map_err(|_| malformed("groups", &item.key))?;
             out.push(self.read_group(id, &item.id())?);
         }
         Ok(out)
@@ -238,7 +242,10 @@ impl Vault {
             .into_iter()
             .map(|(value, exid)| FieldValue {
                 value: match value {
-                    Value::Scalar(s) => s.as_str().map(str::to_owned).unwrap_or_else(|| s.to_string()),
+                    Value::Scalar(s) => s
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| s.to_string()),
                     Value::Object(_) => String::new(),
                 },
                 device: device_of(&exid),
@@ -251,9 +258,9 @@ impl Vault {
     fn int_at(&self, obj: &ObjId, key: &str) -> Result<Option<UnixMillis>, ReadError> {
         match self.doc.get(obj, key)? {
             None => Ok(None),
-            Some((Value::Scalar(s), _)) => as_i64(&s)
-                .map(Some)
-                .ok_or_else(|| malformed("record", key)),
+            Some((Value::Scalar(s), _)) => {
+                as_i64(&s).map(Some).ok_or_else(|| malformed("record", key))
+            }
             Some(_) => Err(malformed("record", key)),
         }
     }

@@ -232,8 +232,16 @@ impl Vault {
             Some(at) => self.doc.put(&obj, gk::DELETED, at),
             None => self.doc.delete(&obj, gk::DELETED),
         };
-        let verb = if deleted.is_some() { "delete" } else { "restore" };
-        self.finish_or_abort(result.map(|()| true), || format!("{verb} group {name}"), now)?;
+        let verb = if deleted.is_some() {
+            "delete"
+        } else {
+            "restore"
+        };
+        self.finish_or_abort(
+            result.map(|()| true),
+            || format!("{verb} group {name}"),
+            now,
+        )?;
         self.touched.groups.insert(id);
         Ok(())
     }
@@ -311,29 +319,44 @@ impl Vault {
             (ContactField::Org, &p.org, "organisation", MAX_SHORT_TEXT),
             (ContactField::Title, &p.title, "title", MAX_SHORT_TEXT),
             (ContactField::Notes, &p.notes, "notes", MAX_LONG_TEXT),
-            (ContactField::MetAt, &p.met_at, "place you met", MAX_SHORT_TEXT),
-            (ContactField::MetContext, &p.met_context, "context", MAX_LONG_TEXT),
+            (
+                ContactField::MetAt,
+                &p.met_at,
+                "place you met",
+                MAX_SHORT_TEXT,
+            ),
+            (
+                ContactField::MetContext,
+                &p.met_context,
+                "context",
+                MAX_LONG_TEXT,
+            ),
         ];
         for (field, value, label, max) in texts {
             if let Some(value) = value {
-                v.set.push((field.key(), validate::text(label, value, max)?));
+                v.set
+                    .push((field.key(), validate::text(label, value, max)?));
             }
         }
         if let Some(t) = p.trust {
-            v.set.push((ContactField::Trust.key(), t.as_str().to_owned()));
+            v.set
+                .push((ContactField::Trust.key(), t.as_str().to_owned()));
         }
         for (field, value) in [
             (ContactField::MetOn, &p.met_on),
             (ContactField::ConnectedOn, &p.connected_on),
         ] {
             if let Some(d) = value {
-                v.set
-                    .push((field.key(), validate::date(d)?.format("%Y-%m-%d").to_string()));
+                v.set.push((
+                    field.key(),
+                    validate::date(d)?.format("%Y-%m-%d").to_string(),
+                ));
             }
         }
         if let Some(c) = p.introduced_by {
             self.contact_obj(c)?;
-            v.set.push((ContactField::IntroducedBy.key(), c.to_string()));
+            v.set
+                .push((ContactField::IntroducedBy.key(), c.to_string()));
         }
         for field in &p.clear {
             if *field == ContactField::Name {

@@ -1,0 +1,462 @@
+//! `Store`: one device's sled database.
+
+use crate::chunk;
+use crate::durable;
+use crate::error::StoreError;
+use crate::guard::guarded;
+use crate::keys;
+use crate::view::{self, ReadView, VIEW_FORMAT};
+use rapport_model::automerge::{AutoCommit, ChangeHash};
+use rapport_model::{DeviceId, Touched, Vault};
+use std::path::{Path, PathBuf};
+
+/// The on-disk format of the store (key layout and value encoding). Bumped on any change that
+/// an older rapport could misread; see ARCHITECTURE.md for the migration rule.
+pub const STORE_FORMAT: u32 = 1;
+
+/// Compaction folds change chunks into a new snapshot once there are this many chunks...
+const COMPACT_CHUNKS: u64 = 128;
+/// ...or once they hold this share of the snapshot's size (and at least `COMPACT_MIN_BYTES`).
+const COMPACT_RATIO: u64 = 4;
+const COMPACT_MIN_BYTES: u64 = 1 << 20;
+/// sled's page cache. Its default is 1 GiB; the view and the document are read once per command,
+/// so a small cache loses nothing.
+const CACHE_BYTES: u64 = 64 << 20;
+
+/// What a commit wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitReport {
+    /// Bytes of Automerge changes appended (0 if the document did not change).
+    pub change_bytes: usize,
+    /// Whether the commit also compacted the document into a new snapshot.
+    pub compacted: bool,
+}
+
+/// Sizes, for `rapport status` and the benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    pub snapshot_bytes: u64,
+    pub change_chunks: u64,
+    pub change_bytes: u64,
+    /// Bytes of every file under the store folder.
+    pub disk_bytes: u64,
+}
+
+/// One device's store. Only one process can hold it open.
+#[derive(Debug)]
+pub struct Store {
+    db: sled::Db,
+    /// The store folder: `sled/` (the database) and `acknowledged` (see `ack`).
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating an empty one if the folder has none.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let sled_dir = dir.join("sled");
+        std::fs::create_dir_all(&sled_dir).map_err(|e| StoreError::from_io(dir, "create", e))?;
+        let config = sled::Config::new()
+            .path(&sled_dir)
+            .cache_capacity(CACHE_BYTES)
+            // We flush (and fsync) at every commit; a background flusher adds nothing.
+            .flush_every_ms(None);
+        let db = match guarded(|| config.open()) {
+            Ok(Ok(db)) => db,
+            Ok(Err(sled::Error::Io(e))) if is_lock_error(&e) => {
+                return Err(StoreError::Locked {
+                    path: dir.to_owned(),
+                })
+            }
+            Ok(Err(e)) => return Err(StoreError::from_sled(dir, "open", e)),
+            Err(panic) => {
+                return Err(StoreError::corrupt(
+                    dir,
+                    format!("sled could not open it: {panic}"),
+                ))
+            }
+        };
+        let store = Store {
+            db,
+            path: dir.to_owned(),
+        };
+        match store.get_u32(keys::FORMAT)? {
+            None => {
+                store.insert(keys::FORMAT, &STORE_FORMAT.to_le_bytes())?;
+                store.sync()?;
+            }
+            Some(found) if found > STORE_FORMAT => {
+                return Err(StoreError::TooNew {
+                    path: dir.to_owned(),
+                    found,
+                    supported: STORE_FORMAT,
+                })
+            }
+            Some(_) => {}
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The device identity the binary stored here (opaque to the store).
+    pub fn identity(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_checked(keys::IDENTITY)
+    }
+
+    /// Stores the device identity, durably.
+    pub fn set_identity(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.insert(keys::IDENTITY, bytes)?;
+        self.sync()
+    }
+
+    /// Whether this store holds a vault.
+    pub fn has_vault(&self) -> Result<bool, StoreError> {
+        self.db
+            .contains_key(keys::SNAPSHOT)
+            .map_err(|e| StoreError::from_sled(&self.path, "read", e))
+    }
+
+    /// Stores a vault for the first time (after `init`, or after fetching it from a peer).
+    pub fn create_vault(&self, vault: &mut Vault) -> Result<CommitReport, StoreError> {
+        let snapshot = vault.doc_mut().save();
+        let heads = vault.heads();
+        let mut batch = sled::Batch::default();
+        self.write_snapshot(&mut batch, &snapshot, &heads);
+        view::rebuild(&self.db, &self.path, &mut batch, vault)?;
+        batch.insert(
+            keys::VIEW_HEADS,
+            chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
+        );
+        vault.take_touched();
+        self.apply_durably(batch)?;
+        Ok(CommitReport {
+            change_bytes: snapshot.len(),
+            compacted: true,
+        })
+    }
+
+    /// Loads the vault: the snapshot, then every change chunk, each verified against its
+    /// checksum; then checks that the result has exactly the heads that were acknowledged.
+    pub fn load_vault(&self, device: DeviceId) -> Result<Vault, StoreError> {
+        let doc = self.load_doc()?;
+        Vault::open(doc, device).map_err(|e| match e {
+            rapport_model::OpenError::TooNew { found, supported } => StoreError::TooNew {
+                path: self.path.clone(),
+                found: found as u32,
+                supported: supported as u32,
+            },
+            other => StoreError::corrupt(&self.path, other.to_string()),
+        })
+    }
+
+    /// The document alone, verified as `load_vault` does.
+    pub fn load_doc(&self) -> Result<AutoCommit, StoreError> {
+        let snapshot = self
+            .get_checked(keys::SNAPSHOT)?
+            .ok_or_else(|| StoreError::NoVault {
+                path: self.path.clone(),
+            })?;
+        let mut doc = match guarded(|| AutoCommit::load(&snapshot)) {
+            Ok(Ok(doc)) => doc,
+            _ => {
+                return Err(StoreError::corrupt(
+                    &self.path,
+                    "the vault snapshot does not load",
+                ))
+            }
+        };
+        for item in self.db.scan_prefix(keys::CHANGE_PREFIX) {
+            let (k, v) = item.map_err(|e| StoreError::from_sled(&self.path, "read", e))?;
+            let payload = chunk::open(&k, &v).ok_or_else(|| self.bad_key(&k))?;
+            match guarded(|| doc.load_incremental(payload)) {
+                Ok(Ok(_)) => {}
+                _ => return Err(self.bad_key(&k)),
+            }
+        }
+        let saved = self.saved_heads()?;
+        let mut heads = doc.get_heads();
+        heads.sort();
+        // Two checks against silent loss: the document has exactly the heads sled recorded with
+        // it, and it contains every change acknowledged to the user (the `acknowledged` file is
+        // written outside sled, so a log that sled truncated on recovery is caught too).
+        let acknowledged = crate::ack::read(&self.path)?;
+        let missing = acknowledged
+            .iter()
+            .any(|h| doc.get_change_by_hash(h).is_none());
+        if heads != saved || missing {
+            return Err(StoreError::corrupt(
+                &self.path,
+                "acknowledged changes are missing from the stored document",
+            ));
+        }
+        Ok(doc)
+    }
+
+    /// Persists everything new in `vault` since the last commit, and updates the read view for
+    /// the records in `touched`, in one atomic batch; returns once it is on disk.
+    pub fn commit(&self, vault: &mut Vault, touched: &Touched) -> Result<CommitReport, StoreError> {
+        let saved = self.saved_heads()?;
+        let mut heads = vault.heads();
+        heads.sort();
+        if heads == saved && touched.is_empty() {
+            return Ok(CommitReport::default());
+        }
+        let bytes = vault.doc_mut().save_after(&saved);
+        let (chunks, chunk_bytes) = self.chunk_stats()?;
+        let seq = self.get_u64(keys::NEXT_CHUNK)?.unwrap_or(0);
+        let mut batch = sled::Batch::default();
+        if !bytes.is_empty() {
+            let key = keys::change(seq);
+            batch.insert(key.clone(), chunk::seal(&key, &bytes));
+            batch.insert(
+                keys::NEXT_CHUNK,
+                chunk::seal(keys::NEXT_CHUNK, &(seq + 1).to_le_bytes()),
+            );
+            let stats = encode_stats(chunks + 1, chunk_bytes + bytes.len() as u64);
+            batch.insert(keys::CHUNK_STATS, chunk::seal(keys::CHUNK_STATS, &stats));
+        }
+        batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
+        view::update(&self.db, &self.path, &mut batch, vault, touched)?;
+        batch.insert(
+            keys::VIEW_HEADS,
+            chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
+        );
+        self.apply_durably(batch)?;
+        let mut report = CommitReport {
+            change_bytes: bytes.len(),
+            compacted: false,
+        };
+        let snapshot_bytes = self.snapshot_len()?;
+        let (chunks, chunk_bytes) = self.chunk_stats()?;
+        if chunks >= COMPACT_CHUNKS
+            || chunk_bytes >= COMPACT_MIN_BYTES.max(snapshot_bytes / COMPACT_RATIO)
+        {
+            self.compact(vault)?;
+            report.compacted = true;
+        }
+        Ok(report)
+    }
+
+    /// Folds all change chunks into a fresh snapshot.
+    pub fn compact(&self, vault: &mut Vault) -> Result<(), StoreError> {
+        let snapshot = vault.doc_mut().save();
+        let mut heads = vault.heads();
+        heads.sort();
+        let mut batch = sled::Batch::default();
+        for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
+            batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
+        }
+        self.write_snapshot(&mut batch, &snapshot, &heads);
+        self.apply_durably(batch)
+    }
+
+    /// Whether the read view reflects the stored document. It may not after a crash between
+    /// versions, a view format change, or damage; then `rebuild_view` fixes it.
+    pub fn view_is_current(&self) -> Result<bool, StoreError> {
+        let format = self.get_u32(keys::VIEW_FORMAT).unwrap_or(None);
+        let view_heads = self.get_checked(keys::VIEW_HEADS).unwrap_or(None);
+        let saved = self.get_checked(keys::HEADS)?;
+        Ok(format == Some(VIEW_FORMAT) && view_heads.is_some() && view_heads == saved)
+    }
+
+    /// Rewrites the read view from the document.
+    pub fn rebuild_view(&self, vault: &mut Vault) -> Result<(), StoreError> {
+        let mut heads = vault.heads();
+        heads.sort();
+        let mut batch = sled::Batch::default();
+        view::rebuild(&self.db, &self.path, &mut batch, vault)?;
+        batch.insert(
+            keys::VIEW_HEADS,
+            chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
+        );
+        self.apply_durably(batch)
+    }
+
+    /// The read view. Check `view_is_current` first.
+    pub fn view(&self) -> ReadView<'_> {
+        ReadView {
+            tree: &self.db,
+            path: &self.path,
+        }
+    }
+
+    /// The sync state last saved for a peer (Automerge's `sync::State::encode`).
+    pub fn peer_state(&self, peer: DeviceId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_checked(&keys::peer(&peer.to_hex()))
+    }
+
+    /// Saves a peer's sync state. Not fsynced: losing it costs one larger sync, not data.
+    pub fn set_peer_state(&self, peer: DeviceId, state: &[u8]) -> Result<(), StoreError> {
+        self.insert(&keys::peer(&peer.to_hex()), state)?;
+        self.db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))
+    }
+
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let (change_chunks, change_bytes) = self.chunk_stats()?;
+        Ok(StoreStats {
+            snapshot_bytes: self.snapshot_len()?,
+            change_chunks,
+            change_bytes,
+            disk_bytes: dir_size(&self.path),
+        })
+    }
+
+    /// Flushes and closes, waiting for sled's threads, so that a process can exit cleanly.
+    pub fn close(self) -> Result<(), StoreError> {
+        self.sync()?;
+        drop(self.db);
+        Ok(())
+    }
+
+    // ---- helpers ----
+
+    fn write_snapshot(&self, batch: &mut sled::Batch, snapshot: &[u8], heads: &[ChangeHash]) {
+        let mut heads = heads.to_vec();
+        heads.sort();
+        batch.insert(keys::SNAPSHOT, chunk::seal(keys::SNAPSHOT, snapshot));
+        batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
+        batch.insert(
+            keys::CHUNK_STATS,
+            chunk::seal(keys::CHUNK_STATS, &encode_stats(0, 0)),
+        );
+        batch.insert(
+            keys::SNAPSHOT_LEN,
+            chunk::seal(keys::SNAPSHOT_LEN, &(snapshot.len() as u64).to_le_bytes()),
+        );
+    }
+
+    fn apply_durably(&self, batch: sled::Batch) -> Result<(), StoreError> {
+        self.db
+            .apply_batch(batch)
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))?;
+        self.sync()?;
+        let heads = self.saved_heads()?;
+        crate::ack::write(&self.path, &heads)
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        self.db
+            .flush()
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))?;
+        durable::sync_tree(&self.path.join("sled"))
+            .map_err(|e| StoreError::from_io(&self.path, "sync", e))
+    }
+
+    fn insert(&self, key: &[u8], payload: &[u8]) -> Result<(), StoreError> {
+        self.db
+            .insert(key, chunk::seal(key, payload))
+            .map(|_| ())
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))
+    }
+
+    fn get_checked(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let value = match guarded(|| self.db.get(key)) {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return Err(StoreError::from_sled(&self.path, "read", e)),
+            Err(panic) => return Err(StoreError::corrupt(&self.path, format!("sled: {panic}"))),
+        };
+        match value {
+            None => Ok(None),
+            Some(v) => chunk::open(key, &v)
+                .map(|p| Some(p.to_vec()))
+                .ok_or_else(|| self.bad_key(key)),
+        }
+    }
+
+    fn get_u64(&self, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        match self.get_checked(key)? {
+            None => Ok(None),
+            Some(b) => <[u8; 8]>::try_from(b.as_slice())
+                .map(|a| Some(u64::from_le_bytes(a)))
+                .map_err(|_| self.bad_key(key)),
+        }
+    }
+
+    fn get_u32(&self, key: &[u8]) -> Result<Option<u32>, StoreError> {
+        match self.get_checked(key)? {
+            None => Ok(None),
+            Some(b) => <[u8; 4]>::try_from(b.as_slice())
+                .map(|a| Some(u32::from_le_bytes(a)))
+                .map_err(|_| self.bad_key(key)),
+        }
+    }
+
+    fn saved_heads(&self) -> Result<Vec<ChangeHash>, StoreError> {
+        match self.get_checked(keys::HEADS)? {
+            None => Ok(Vec::new()),
+            Some(b) => decode_heads(&b).ok_or_else(|| self.bad_key(keys::HEADS)),
+        }
+    }
+
+    fn chunk_stats(&self) -> Result<(u64, u64), StoreError> {
+        match self.get_checked(keys::CHUNK_STATS)? {
+            None => Ok((0, 0)),
+            Some(b) if b.len() == 16 => {
+                let (c, n) = b.split_at(8);
+                let c = <[u8; 8]>::try_from(c).map_err(|_| self.bad_key(keys::CHUNK_STATS))?;
+                let n = <[u8; 8]>::try_from(n).map_err(|_| self.bad_key(keys::CHUNK_STATS))?;
+                Ok((u64::from_le_bytes(c), u64::from_le_bytes(n)))
+            }
+            Some(_) => Err(self.bad_key(keys::CHUNK_STATS)),
+        }
+    }
+
+    fn snapshot_len(&self) -> Result<u64, StoreError> {
+        Ok(self.get_u64(keys::SNAPSHOT_LEN)?.unwrap_or(0))
+    }
+
+    fn bad_key(&self, key: &[u8]) -> StoreError {
+        let name = match key.strip_prefix(keys::CHANGE_PREFIX) {
+            Some(seq) if seq.len() == 8 => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(seq);
+                format!("change chunk {} failed its checksum", u64::from_be_bytes(a))
+            }
+            _ => format!("`{}` failed its checksum", String::from_utf8_lossy(key)),
+        };
+        StoreError::corrupt(&self.path, name)
+    }
+}
+
+fn is_lock_error(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
+}
+
+fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn decode_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
+    if bytes.len() % 32 != 0 {
+        return None;
+    }
+    bytes
+        .chunks(32)
+        .map(|c| ChangeHash::try_from(c).ok())
+        .collect()
+}
+
+fn encode_stats(chunks: u64, bytes: u64) -> Vec<u8> {
+    let mut out = chunks.to_le_bytes().to_vec();
+    out.extend_from_slice(&bytes.to_le_bytes());
+    out
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
+            Err(_) => 0,
+        })
+        .sum()
+}

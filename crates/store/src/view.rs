@@ -1,0 +1,237 @@
+//! The read view: the vault's records materialised into sled, so that `list`, `search` and
+//! `show` read a few keys instead of loading the whole Automerge document (about a second at
+//! 10k contacts). It is a cache of the document: written in the same atomic batch as the change
+//! that it reflects, tagged with the heads it reflects, and rebuilt from the document whenever
+//! it is stale, damaged or of an older format.
+//!
+//! Keys: `view/c/<contact>` a `Contact`; `view/t/<contact>` the contact's timeline (its
+//! interactions, oldest first); `view/i/<interaction>` the contacts whose timelines hold it;
+//! `view/g/<group>`; `view/d/<device>`.
+
+use crate::chunk;
+use crate::error::StoreError;
+use crate::keys;
+use rapport_model::{
+    Contact, ContactId, Device, Group, Interaction, InteractionId, Touched, Vault,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
+pub(crate) const VIEW_FORMAT: u32 = 1;
+
+/// Read access to the materialised records.
+#[derive(Debug)]
+pub struct ReadView<'a> {
+    pub(crate) tree: &'a sled::Tree,
+    pub(crate) path: &'a Path,
+}
+
+/// A contact with its timeline, as `show` needs it.
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    pub contact: Contact,
+    pub timeline: Vec<Interaction>,
+}
+
+impl ReadView<'_> {
+    /// Every contact, trashed or not, in id order.
+    pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+        self.scan(keys::VIEW_CONTACT)
+    }
+
+    pub fn contact(&self, id: ContactId) -> Result<Option<ContactView>, StoreError> {
+        let Some(contact) = self.get::<Contact>(&keys::view(keys::VIEW_CONTACT, id))? else {
+            return Ok(None);
+        };
+        let timeline = self.timeline(id)?;
+        Ok(Some(ContactView { contact, timeline }))
+    }
+
+    /// A contact's interactions, oldest first.
+    pub fn timeline(&self, id: ContactId) -> Result<Vec<Interaction>, StoreError> {
+        Ok(self
+            .get::<Vec<Interaction>>(&keys::view(keys::VIEW_TIMELINE, id))?
+            .unwrap_or_default())
+    }
+
+    /// Calls `f` with each contact's timeline, for searching interaction text.
+    pub fn for_each_timeline(
+        &self,
+        mut f: impl FnMut(ContactId, Vec<Interaction>),
+    ) -> Result<(), StoreError> {
+        for item in self.tree.scan_prefix(keys::VIEW_TIMELINE.as_bytes()) {
+            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
+            let timeline: Vec<Interaction> = decode(self.path, &k, &v)?;
+            let id = std::str::from_utf8(&k[keys::VIEW_TIMELINE.len()..])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| damaged(self.path, &k))?;
+            f(id, timeline);
+        }
+        Ok(())
+    }
+
+    pub fn groups(&self) -> Result<Vec<Group>, StoreError> {
+        self.scan(keys::VIEW_GROUP)
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.scan(keys::VIEW_DEVICE)
+    }
+
+    fn scan<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(prefix.as_bytes()) {
+            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
+            out.push(decode(self.path, &k, &v)?);
+        }
+        Ok(out)
+    }
+
+    fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self
+            .tree
+            .get(key)
+            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
+        {
+            Some(v) => decode(self.path, key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(path: &Path, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+    let payload = chunk::open(key, sealed).ok_or_else(|| damaged(path, key))?;
+    postcard::from_bytes(payload).map_err(|_| damaged(path, key))
+}
+
+fn damaged(path: &Path, key: &[u8]) -> StoreError {
+    StoreError::ViewDamaged {
+        path: path.to_owned(),
+        key: String::from_utf8_lossy(key).into_owned(),
+    }
+}
+
+fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
+    let payload = postcard::to_allocvec(value).map_err(|e| StoreError::Encode(e.to_string()))?;
+    Ok(chunk::seal(key, &payload))
+}
+
+/// Adds to `batch` the view updates for the records in `touched`, reading current records from
+/// `vault` and the previous filing of interactions from `tree`.
+pub(crate) fn update(
+    tree: &sled::Tree,
+    path: &Path,
+    batch: &mut sled::Batch,
+    vault: &Vault,
+    touched: &Touched,
+) -> Result<(), StoreError> {
+    if touched.other {
+        return rebuild(tree, path, batch, vault);
+    }
+    let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
+    for id in &touched.contacts {
+        let key = keys::view(keys::VIEW_CONTACT, id);
+        match vault.contact(*id).map_err(model)? {
+            Some(c) => batch.insert(key.clone(), encode(&key, &c)?),
+            None => batch.remove(key),
+        }
+    }
+    for id in &touched.groups {
+        let key = keys::view(keys::VIEW_GROUP, id);
+        match vault.group(*id).map_err(model)? {
+            Some(g) => batch.insert(key.clone(), encode(&key, &g)?),
+            None => batch.remove(key),
+        }
+    }
+    if touched.devices {
+        for d in vault.devices().map_err(model)? {
+            let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
+            batch.insert(key.clone(), encode(&key, &d)?);
+        }
+    }
+    if touched.interactions.is_empty() {
+        return Ok(());
+    }
+    // Re-file each touched interaction: take it out of the timelines that held it, and put its
+    // current version into the timelines of its current contacts.
+    let view = ReadView { tree, path };
+    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
+    for id in &touched.interactions {
+        let filed_key = keys::view(keys::VIEW_FILED, id);
+        let before: Vec<ContactId> = view.get(&filed_key)?.unwrap_or_default();
+        let now = vault.interaction(*id).map_err(model)?;
+        let after: Vec<ContactId> = now.as_ref().map(|i| i.contacts.clone()).unwrap_or_default();
+        for c in before.iter().chain(after.iter()) {
+            if !timelines.contains_key(c) {
+                timelines.insert(*c, view.timeline(*c)?);
+            }
+            if let Some(t) = timelines.get_mut(c) {
+                t.retain(|i| i.id != *id);
+                if let Some(i) = now.as_ref().filter(|_| after.contains(c)) {
+                    t.push(i.clone());
+                }
+            }
+        }
+        match now {
+            Some(_) => batch.insert(filed_key.clone(), encode(&filed_key, &after)?),
+            None => batch.remove(filed_key),
+        }
+    }
+    for (c, mut t) in timelines {
+        t.sort_by_key(|i| (i.at, i.id));
+        let key = keys::view(keys::VIEW_TIMELINE, c);
+        batch.insert(key.clone(), encode(&key, &t)?);
+    }
+    Ok(())
+}
+
+/// Adds to `batch` a complete view of `vault`, replacing whatever view there was.
+pub(crate) fn rebuild(
+    tree: &sled::Tree,
+    path: &Path,
+    batch: &mut sled::Batch,
+    vault: &Vault,
+) -> Result<(), StoreError> {
+    for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
+        batch.remove(k.map_err(|e| StoreError::from_sled(path, "read", e))?);
+    }
+    let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
+    for c in vault.contacts().map_err(model)? {
+        let key = keys::view(keys::VIEW_CONTACT, c.id);
+        batch.insert(key.clone(), encode(&key, &c)?);
+    }
+    for g in vault.groups().map_err(model)? {
+        let key = keys::view(keys::VIEW_GROUP, g.id);
+        batch.insert(key.clone(), encode(&key, &g)?);
+    }
+    for d in vault.devices().map_err(model)? {
+        let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
+        batch.insert(key.clone(), encode(&key, &d)?);
+    }
+    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
+    let mut filed: Vec<(InteractionId, BTreeSet<ContactId>)> = Vec::new();
+    for i in vault.interactions().map_err(model)? {
+        filed.push((i.id, i.contacts.iter().copied().collect()));
+        for c in &i.contacts {
+            timelines.entry(*c).or_default().push(i.clone());
+        }
+    }
+    for (id, contacts) in filed {
+        let key = keys::view(keys::VIEW_FILED, id);
+        let contacts: Vec<ContactId> = contacts.into_iter().collect();
+        batch.insert(key.clone(), encode(&key, &contacts)?);
+    }
+    for (c, mut t) in timelines {
+        t.sort_by_key(|i| (i.at, i.id));
+        let key = keys::view(keys::VIEW_TIMELINE, c);
+        batch.insert(key.clone(), encode(&key, &t)?);
+    }
+    batch.insert(
+        keys::VIEW_FORMAT,
+        chunk::seal(keys::VIEW_FORMAT, &VIEW_FORMAT.to_le_bytes()),
+    );
+    Ok(())
+}
