@@ -1,1 +1,77 @@
-fn main() {}
+//! `rapport`: the binary wires the model, the store and (later) the network together. It is the
+//! edge where errors become one sentence on stderr and an exit code.
+
+mod cli;
+mod cmd;
+mod home;
+mod render;
+mod time;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes, stable for scripts (also listed in the README).
+mod exit {
+    pub const ERROR: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const LOCKED: u8 = 4;
+    pub const DAMAGED: u8 = 5;
+    pub const DISK: u8 = 6;
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = cli::Cli::parse();
+    match cmd::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", render::error_chain(&e));
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn exit_code(e: &anyhow::Error) -> u8 {
+    use rapport_store::{StoreError, StoreErrorKind};
+    if let Some(s) = e.downcast_ref::<StoreError>() {
+        return match s.kind() {
+            StoreErrorKind::Locked => exit::LOCKED,
+            StoreErrorKind::Corrupt => exit::DAMAGED,
+            StoreErrorKind::Io => exit::DISK,
+            _ => exit::ERROR,
+        };
+    }
+    if e.downcast_ref::<rapport_model::ResolveError>().is_some()
+        || e.downcast_ref::<cmd::NotFound>().is_some()
+    {
+        return exit::NOT_FOUND;
+    }
+    if let Some(edit) = e.downcast_ref::<rapport_model::EditError>() {
+        use rapport_model::EditError as E;
+        return match edit {
+            E::NoSuchContact(_) | E::NoSuchGroup(_) | E::NoSuchInteraction(_) => exit::NOT_FOUND,
+            _ => exit::BAD_INPUT,
+        };
+    }
+    if e.downcast_ref::<cmd::BadInput>().is_some() {
+        return exit::BAD_INPUT;
+    }
+    exit::ERROR
+}
+
+/// A panic is a bug in rapport. Say so in one line instead of a backtrace, unless the store is
+/// deliberately containing a panic from sled on a damaged file (it reports that itself).
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if rapport_store::panic_is_expected() {
+            return;
+        }
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            default(info);
+        } else {
+            eprintln!("error: rapport hit an internal bug ({info}); nothing was half-written. Please report it with RUST_BACKTRACE=1 output.");
+        }
+    }));
+}

@@ -38,8 +38,15 @@ pub enum EditError {
     NothingToDo,
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// Boxed: Automerge's error is large and this one is returned on every write.
     #[error("automerge error: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
+}
+
+impl From<automerge::AutomergeError> for EditError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        EditError::Automerge(Box::new(e))
+    }
 }
 
 /// Why a record could not be read out of the document.
@@ -49,5 +56,11 @@ pub enum ReadError {
     #[error("record {id} has a malformed `{key}`: the document is damaged or was written by another program")]
     Malformed { id: String, key: String },
     #[error("automerge error: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
+}
+
+impl From<automerge::AutomergeError> for ReadError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        ReadError::Automerge(Box::new(e))
+    }
 }

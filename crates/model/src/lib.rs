@@ -21,10 +21,10 @@ pub use error::{EditError, OpenError, ReadError};
 pub use ids::{ContactId, GroupId, InteractionId, ParseIdError, VaultId};
 pub use record::{
     Contact, ContactField, ContactPatch, Device, Group, Interaction, InteractionKind,
-    NewInteraction,
+    NewInteraction, ParseFieldError, ParseKindError,
 };
 pub use resolve::{resolve_contact, ResolveError};
-pub use trust::TrustLevel;
+pub use trust::{ParseTrustError, TrustLevel};
 pub use vault::{FieldValue, Touched, Vault};
 
 /// Re-exported so that callers name the same Automerge types the vault uses.

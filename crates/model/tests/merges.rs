@@ -1,5 +1,6 @@
 //! Merge behaviour of the vault, tested the way it happens: fork a vault, edit both forks as
 //! two devices, merge, and look at the result.
+#![allow(clippy::unwrap_used)]
 
 use rapport_model::{
     ContactField, ContactId, ContactPatch, DeviceId, GroupId, InteractionId, InteractionKind,

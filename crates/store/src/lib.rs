@@ -17,10 +17,12 @@ mod durable;
 mod error;
 mod guard;
 mod keys;
+mod salvage;
 mod store;
 mod view;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use guard::panic_is_expected;
+pub use salvage::{salvage, Salvage};
 pub use store::{CommitReport, Store, StoreStats, STORE_FORMAT};
 pub use view::{ContactView, ReadView};

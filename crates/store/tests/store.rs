@@ -1,5 +1,6 @@
 //! The store against its promises: what was committed loads back, the read view matches the
 //! document, damage is reported (never a panic), and a second process is refused politely.
+#![allow(clippy::unwrap_used)]
 
 use rapport_model::{
     ContactId, ContactPatch, DeviceId, InteractionId, InteractionKind, NewInteraction, Vault,

@@ -1,0 +1,239 @@
+//! The command line, as clap sees it. `--help` is the user's manual, so doc comments here are
+//! written for people, not for programmers.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Rapport: a local-first contact book that remembers how you know people.
+///
+/// Your vault lives on this device and syncs directly with your other devices. Every command
+/// works offline. Data goes to stdout, errors to stderr; read commands take --json.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rapport",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The device's data folder [default: the platform's data directory].
+    #[arg(long, global = true, env = "RAPPORT_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create this device and a new, empty vault.
+    Init {
+        /// A name for this device, shown to your other devices.
+        #[arg(long, value_name = "DEVICE_NAME")]
+        name: Option<String>,
+    },
+    /// Add a contact and print its id.
+    Add {
+        /// The person's name.
+        name: String,
+        #[command(flatten)]
+        fields: ContactArgs,
+    },
+    /// Change a contact: set or clear fields, add or remove emails, phones and links.
+    Edit {
+        /// An id, id prefix, name, email, or unambiguous part of a name.
+        contact: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: ContactArgs,
+        /// Remove an email address (repeatable).
+        #[arg(long, value_name = "EMAIL")]
+        remove_email: Vec<String>,
+        /// Remove a phone number (repeatable).
+        #[arg(long, value_name = "PHONE")]
+        remove_phone: Vec<String>,
+        /// Remove a link (repeatable).
+        #[arg(long, value_name = "URL")]
+        remove_url: Vec<String>,
+        /// Remove a tag (repeatable).
+        #[arg(long, value_name = "TAG")]
+        remove_tag: Vec<String>,
+        /// Clear a field: org, title, notes, trust, met-on, met-at, met-context, introduced-by,
+        /// connected-on (repeatable).
+        #[arg(long, value_name = "FIELD")]
+        clear: Vec<String>,
+    },
+    /// Log an interaction (a note, call, meeting...) with a contact; prints its id.
+    Note {
+        contact: String,
+        /// What happened.
+        text: String,
+        /// met, call, message, email, meeting, event, intro or note.
+        #[arg(long, default_value = "note")]
+        kind: String,
+        /// When: YYYY-MM-DD, "YYYY-MM-DD HH:MM" (local time) or RFC 3339 [default: now].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Where it happened.
+        #[arg(long)]
+        place: Option<String>,
+        /// Another contact who was part of it (repeatable).
+        #[arg(long = "with", value_name = "CONTACT")]
+        with: Vec<String>,
+    },
+    /// Add and remove tags: `rapport tag jeanne +vip -old`.
+    Tag {
+        contact: String,
+        /// +tag adds, -tag removes; a bare tag adds.
+        #[arg(required = true, allow_hyphen_values = true, num_args = 1..)]
+        changes: Vec<String>,
+    },
+    /// Manage groups.
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+    /// List contacts, sorted by name.
+    List {
+        /// Only contacts with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only members of this group (name or id).
+        #[arg(long)]
+        group: Option<String>,
+        /// Only contacts trusted at least this much: stranger, acquainted, met, worked-with,
+        /// trusted.
+        #[arg(long, value_name = "LEVEL")]
+        trust_at_least: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a contact's card and the timeline of interactions.
+    Show {
+        contact: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search names, organisations, emails, tags and interaction text.
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a contact to the trash (it can be restored).
+    Rm { contact: String },
+    /// List the contacts in the trash.
+    Trash {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a contact out of the trash.
+    Restore { contact: String },
+    /// Show this device: its id (give it to your other devices) and name. On a fresh home it
+    /// creates the device's identity without a vault.
+    Device {
+        /// A name for this device, used when the identity is created.
+        #[arg(long, value_name = "DEVICE_NAME")]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the devices that share this vault.
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the store and report sizes; exits non-zero if anything is damaged.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Salvage a damaged store: keep every intact change, move the damaged store aside.
+    Repair,
+}
+
+/// Fields shared by `add` and `edit`.
+#[derive(Debug, Args, Default)]
+pub struct ContactArgs {
+    /// An email address (repeatable).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Vec<String>,
+    /// A phone number (repeatable).
+    #[arg(long, value_name = "PHONE")]
+    pub phone: Vec<String>,
+    /// A link, such as a LinkedIn profile URL (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub url: Vec<String>,
+    /// Organisation.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Job title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// A tag (repeatable).
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// stranger, acquainted, met, worked-with or trusted.
+    #[arg(long, value_name = "LEVEL")]
+    pub trust: Option<String>,
+    /// When you met: YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub met_on: Option<String>,
+    /// Where you met.
+    #[arg(long, value_name = "PLACE")]
+    pub met_at: Option<String>,
+    /// The context you met in.
+    #[arg(long, value_name = "TEXT")]
+    pub met_context: Option<String>,
+    /// The contact who introduced you.
+    #[arg(long, value_name = "CONTACT")]
+    pub introduced_by: Option<String>,
+    /// When you connected (e.g. on LinkedIn): YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub connected_on: Option<String>,
+    /// Free-form notes about the person.
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group.
+    Create {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Add contacts to a group.
+    Add {
+        group: String,
+        #[arg(required = true, num_args = 1..)]
+        contacts: Vec<String>,
+    },
+    /// Remove contacts from a group.
+    Remove {
+        group: String,
+        #[arg(required = true, num_args = 1..)]
+        contacts: Vec<String>,
+    },
+    /// Delete a group. Its members keep their membership, so a restore brings them back.
+    Delete { group: String },
+    /// Restore a deleted group with all of its members.
+    Restore { group: String },
+    /// List groups with their member counts.
+    List {
+        /// Include deleted groups.
+        #[arg(long)]
+        deleted: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a group and its members.
+    Show {
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,94 @@
+//! `init`, `device` and `devices`: this device's identity and the vault's roster.
+
+use crate::home::Home;
+use crate::render;
+use crate::time;
+use anyhow::{bail, Result};
+use rapport_model::{Vault, VaultId};
+use serde::Serialize;
+use std::path::Path;
+
+fn default_device_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| "my device".to_owned())
+}
+
+pub fn init(dir: &Path, name: Option<String>) -> Result<()> {
+    let name = name.unwrap_or_else(default_device_name);
+    let home = Home::open(dir, Some(&name))?;
+    if home.store.has_vault()? {
+        bail!(
+            "{} already holds a vault: use it, or pick another folder with --home",
+            dir.display()
+        );
+    }
+    let vault_id = VaultId::random(&mut rand::thread_rng());
+    let mut vault = Vault::create(home.device, &home.device_name, vault_id, time::now_ms())?;
+    home.store.create_vault(&mut vault)?;
+    println!(
+        "created vault {vault_id} on device {} ({})",
+        home.device_name, home.device
+    );
+    home.store.close()?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct DeviceJson {
+    id: String,
+    name: String,
+    has_vault: bool,
+}
+
+pub fn show_device(dir: &Path, name: Option<String>, json: bool) -> Result<()> {
+    let name = name.unwrap_or_else(default_device_name);
+    let home = Home::open(dir, Some(&name))?;
+    let out = DeviceJson {
+        id: home.device.to_string(),
+        name: home.device_name.clone(),
+        has_vault: home.store.has_vault()?,
+    };
+    home.store.close()?;
+    if json {
+        return render::print_json(&out);
+    }
+    println!("{}", out.id);
+    println!("  name   {}", out.name);
+    if !out.has_vault {
+        println!("  no vault yet: `rapport init` creates one");
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct RosterJson {
+    id: String,
+    name: String,
+    added_at: String,
+    added_by: Option<String>,
+    this_device: bool,
+}
+
+pub fn list(home: &Home, json: bool) -> Result<()> {
+    let devices = home.read(|v| v.devices())?;
+    let out: Vec<RosterJson> = devices
+        .iter()
+        .map(|d| RosterJson {
+            id: d.id.to_string(),
+            name: d.name.clone(),
+            added_at: time::rfc3339(d.added_at),
+            added_by: d.added_by.map(|b| b.to_string()),
+            this_device: d.id == home.device,
+        })
+        .collect();
+    if json {
+        return render::print_json(&out);
+    }
+    for d in out {
+        let me = if d.this_device { "  (this device)" } else { "" };
+        println!("{}  {}{me}", d.id, d.name);
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! One function per command. Each reads what it needs from the home and prints its result.
+
+mod contact;
+mod device;
+mod group;
+mod maintenance;
+mod read;
+
+use crate::cli::{Cli, Command};
+use crate::home::{self, Home};
+use anyhow::Result;
+use rapport_model::{resolve_contact, Contact, Group, GroupId, ResolveError};
+use std::fmt;
+
+/// A value on the command line that rapport will not use; the message says what to write.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BadInput {}
+
+/// A reference that matched nothing, or more than one thing (the message lists them).
+#[derive(Debug)]
+pub struct NotFound(pub String);
+impl fmt::Display for NotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for NotFound {}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let dir = home::resolve_dir(cli.home)?;
+    match cli.command {
+        Command::Init { name } => device::init(&dir, name),
+        Command::Device { name, json } => device::show_device(&dir, name, json),
+        Command::Repair => maintenance::repair(&dir),
+        command => {
+            let home = Home::open(&dir, None)?;
+            let result = dispatch(&home, command);
+            home.store.close()?;
+            result
+        }
+    }
+}
+
+fn dispatch(home: &Home, command: Command) -> Result<()> {
+    match command {
+        Command::Init { .. } | Command::Device { .. } | Command::Repair => {
+            unreachable!("handled in run without opening the store")
+        }
+        Command::Add { name, fields } => contact::add(home, name, fields),
+        Command::Edit {
+            contact,
+            name,
+            fields,
+            remove_email,
+            remove_phone,
+            remove_url,
+            remove_tag,
+            clear,
+        } => contact::edit(
+            home,
+            &contact,
+            contact::EditArgs {
+                name,
+                fields,
+                remove_email,
+                remove_phone,
+                remove_url,
+                remove_tag,
+                clear,
+            },
+        ),
+        Command::Note {
+            contact,
+            text,
+            kind,
+            at,
+            place,
+            with,
+        } => contact::note(home, &contact, text, &kind, at.as_deref(), place, &with),
+        Command::Tag { contact, changes } => contact::tag(home, &contact, &changes),
+        Command::Rm { contact } => contact::trash(home, &contact),
+        Command::Restore { contact } => contact::restore(home, &contact),
+        Command::Group { command } => group::run(home, command),
+        Command::List {
+            tag,
+            group,
+            trust_at_least,
+            json,
+        } => read::list(home, tag, group, trust_at_least, json),
+        Command::Show { contact, json } => read::show(home, &contact, json),
+        Command::Search { query, json } => read::search(home, &query, json),
+        Command::Trash { json } => read::trash(home, json),
+        Command::Devices { json } => device::list(home, json),
+        Command::Check { json } => maintenance::check(home, json),
+    }
+}
+
+/// Resolves a contact reference among live contacts (or trashed ones, for `restore`).
+pub fn find_contact(contacts: &[Contact], query: &str, trashed: bool) -> Result<Contact> {
+    let pool: Vec<Contact> = contacts
+        .iter()
+        .filter(|c| c.is_trashed() == trashed)
+        .cloned()
+        .collect();
+    match resolve_contact(query, &pool) {
+        Ok(c) => Ok(c.clone()),
+        Err(e @ ResolveError::Ambiguous { .. }) => {
+            let mut msg = e.to_string();
+            if let ResolveError::Ambiguous { candidates, .. } = &e {
+                for (id, name) in candidates.iter().take(20) {
+                    msg.push_str(&format!("\n  {id}  {name}"));
+                }
+            }
+            Err(NotFound(msg).into())
+        }
+        Err(e) => {
+            let hint = if trashed { " in the trash" } else { "" };
+            Err(NotFound(format!("{e}{hint}")).into())
+        }
+    }
+}
+
+/// Resolves a group by id or case-insensitive name, among live (or deleted) groups.
+pub fn find_group(groups: &[Group], query: &str, deleted: bool) -> Result<Group> {
+    let q = query.trim();
+    let pool: Vec<&Group> = groups
+        .iter()
+        .filter(|g| g.deleted.is_some() == deleted)
+        .collect();
+    if let Ok(id) = q.parse::<GroupId>() {
+        if let Some(g) = pool.iter().find(|g| g.id == id) {
+            return Ok((*g).clone());
+        }
+    }
+    let matches: Vec<&&Group> = pool
+        .iter()
+        .filter(|g| g.name.eq_ignore_ascii_case(q))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((**one).clone()),
+        [] => {
+            let state = if deleted { "deleted group" } else { "group" };
+            Err(NotFound(format!(
+                "no {state} is named `{q}`: see `rapport group list{}`",
+                if deleted { " --deleted" } else { "" }
+            ))
+            .into())
+        }
+        many => {
+            let mut msg = format!("`{q}` names {} deleted groups: use the id", many.len());
+            for g in many {
+                msg.push_str(&format!("\n  {}  {}", g.id, g.name));
+            }
+            Err(NotFound(msg).into())
+        }
+    }
+}

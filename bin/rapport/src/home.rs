@@ -1,0 +1,138 @@
+//! The device's data folder: where the store and identity live, and the two ways a command
+//! uses them (read the view, or load the vault, change it and commit durably).
+
+use anyhow::{bail, Context, Result};
+use rapport_identity::DeviceIdentity;
+use rapport_model::{DeviceId, Touched, Vault};
+use rapport_store::{ReadView, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What the store keeps for this device besides the vault.
+#[derive(Debug, Serialize, Deserialize)]
+struct DeviceRecord {
+    name: String,
+    identity: DeviceIdentity,
+}
+
+/// An open home: the store, locked for this process, and this device's identity.
+#[derive(Debug)]
+pub struct Home {
+    pub store: Store,
+    pub device: DeviceId,
+    pub device_name: String,
+}
+
+/// The folder to use: `--home`, `RAPPORT_HOME`, or the platform's data directory.
+pub fn resolve_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = flag {
+        return Ok(dir);
+    }
+    directories::ProjectDirs::from("org", "Rapport", "rapport")
+        .map(|d| d.data_dir().to_owned())
+        .context(
+            "could not find a data directory for this user: pass --home DIR or set RAPPORT_HOME",
+        )
+}
+
+impl Home {
+    /// Opens the home, creating the device identity if `create_identity` and there is none.
+    pub fn open(dir: &Path, create_identity: Option<&str>) -> Result<Home> {
+        let store = Store::open(&dir.join("store"))?;
+        let record = match store.identity()? {
+            Some(bytes) => serde_json::from_slice::<DeviceRecord>(&bytes).map_err(|_| {
+                StoreError::Corrupt {
+                    path: store.path().to_owned(),
+                    what: "the device identity does not decode".to_owned(),
+                }
+            })?,
+            None => match create_identity {
+                Some(name) => {
+                    let record = DeviceRecord {
+                        name: name.to_owned(),
+                        identity: DeviceIdentity::generate()?,
+                    };
+                    store.set_identity(&serde_json::to_vec(&record)?)?;
+                    record
+                }
+                None => bail!(
+                    "there is no Rapport device at {}: run `rapport init` to create one, or pass --home",
+                    dir.display()
+                ),
+            },
+        };
+        Ok(Home {
+            store,
+            device: record.identity.device_id(),
+            device_name: record.name,
+        })
+    }
+
+    /// Loads the vault, lets `f` change it, and commits what changed durably: when this
+    /// returns Ok, the change survives a crash or power cut.
+    pub fn write<T>(&self, f: impl Fn(&mut Vault, &ReadView<'_>) -> Result<T>) -> Result<T> {
+        let mut vault = self.store.load_vault(self.device)?;
+        self.ensure_view(&mut vault)?;
+        let out = match f(&mut vault, &self.store.view()) {
+            Err(e) if is_view_damage(&e) => {
+                // Nothing was committed: rebuild the view and run the action once more on a
+                // freshly loaded vault.
+                let mut fresh = self.store.load_vault(self.device)?;
+                self.store.rebuild_view(&mut fresh)?;
+                vault = fresh;
+                f(&mut vault, &self.store.view())?
+            }
+            other => other?,
+        };
+        let touched: Touched = vault.take_touched();
+        self.store.commit(&mut vault, &touched)?;
+        Ok(out)
+    }
+
+    /// Runs a read against the view, rebuilding it from the vault first if it is stale or
+    /// damaged. Never loads Automerge when the view is current.
+    pub fn read<T>(&self, f: impl Fn(&ReadView<'_>) -> Result<T, StoreError>) -> Result<T> {
+        if !self.store.has_vault()? {
+            return Err(StoreError::NoVault {
+                path: self.store.path().to_owned(),
+            }
+            .into());
+        }
+        if !self.store.view_is_current()? {
+            let mut vault = self.store.load_vault(self.device)?;
+            self.store.rebuild_view(&mut vault)?;
+        }
+        match f(&self.store.view()) {
+            Err(StoreError::ViewDamaged { key, .. }) => {
+                eprintln!("note: the read cache was damaged at {key}; rebuilt it from the vault");
+                let mut vault = self.store.load_vault(self.device)?;
+                self.store.rebuild_view(&mut vault)?;
+                Ok(f(&self.store.view())?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// A consistent view for a write: rebuilt if stale, so contact references resolve against
+    /// exactly what the vault holds.
+    fn ensure_view(&self, vault: &mut Vault) -> Result<()> {
+        if !self.store.view_is_current()? {
+            self.store.rebuild_view(vault)?;
+        }
+        Ok(())
+    }
+}
+
+/// The device id in a stored identity record.
+pub fn device_of(identity: &[u8]) -> Result<DeviceId> {
+    let record: DeviceRecord =
+        serde_json::from_slice(identity).context("the device identity does not decode")?;
+    Ok(record.identity.device_id())
+}
+
+fn is_view_damage(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<StoreError>(),
+        Some(StoreError::ViewDamaged { .. })
+    )
+}

@@ -1,0 +1,144 @@
+//! Output: JSON objects for scripts, plain text for people.
+
+use crate::time;
+use rapport_model::{Contact, Group, GroupId, Interaction};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The JSON shape of a contact, shared by `list`, `show`, `search` and `trash`.
+#[derive(Debug, Serialize)]
+pub struct ContactJson<'a> {
+    pub id: String,
+    pub name: &'a str,
+    pub emails: Vec<&'a str>,
+    pub phones: Vec<&'a str>,
+    pub links: Vec<&'a str>,
+    pub org: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub tags: Vec<&'a str>,
+    /// Group names (of groups that are not deleted).
+    pub groups: Vec<&'a str>,
+    pub trust: Option<&'static str>,
+    pub met_on: Option<String>,
+    pub met_at: Option<&'a str>,
+    pub met_context: Option<&'a str>,
+    pub introduced_by: Option<String>,
+    pub connected_on: Option<String>,
+    pub notes: Option<&'a str>,
+    pub created: String,
+    pub updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Vec<InteractionJson<'a>>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InteractionJson<'a> {
+    pub id: String,
+    pub at: String,
+    pub kind: &'static str,
+    pub text: &'a str,
+    pub place: Option<&'a str>,
+    pub contacts: Vec<String>,
+    pub device: String,
+}
+
+/// Live group names by id, for showing memberships.
+pub fn group_names(groups: &[Group]) -> BTreeMap<GroupId, &str> {
+    groups
+        .iter()
+        .filter(|g| g.deleted.is_none())
+        .map(|g| (g.id, g.name.as_str()))
+        .collect()
+}
+
+pub fn contact_json<'a>(c: &'a Contact, groups: &BTreeMap<GroupId, &'a str>) -> ContactJson<'a> {
+    ContactJson {
+        id: c.id.to_string(),
+        name: &c.name,
+        emails: c.emails.iter().map(String::as_str).collect(),
+        phones: c.phones.iter().map(String::as_str).collect(),
+        links: c.links.iter().map(String::as_str).collect(),
+        org: c.org.as_deref(),
+        title: c.title.as_deref(),
+        tags: c.tags.iter().map(String::as_str).collect(),
+        groups: c
+            .groups
+            .iter()
+            .filter_map(|g| groups.get(g).copied())
+            .collect(),
+        trust: c.trust.map(|t| t.as_str()),
+        met_on: c.met_on.map(|d| d.to_string()),
+        met_at: c.met_at.as_deref(),
+        met_context: c.met_context.as_deref(),
+        introduced_by: c.introduced_by.map(|i| i.to_string()),
+        connected_on: c.connected_on.map(|d| d.to_string()),
+        notes: c.notes.as_deref(),
+        created: time::rfc3339(c.created),
+        updated: time::rfc3339(c.updated),
+        deleted: c.deleted.map(time::rfc3339),
+        interactions: None,
+    }
+}
+
+pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {
+    InteractionJson {
+        id: i.id.to_string(),
+        at: time::rfc3339(i.at),
+        kind: i.kind.as_str(),
+        text: &i.text,
+        place: i.place.as_deref(),
+        contacts: i.contacts.iter().map(|c| c.to_string()).collect(),
+        device: i.device.to_string(),
+    }
+}
+
+/// Prints a value as JSON on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    use std::io::Write;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// One line per contact: id, name, and what identifies them.
+pub fn contact_line(c: &Contact) -> String {
+    let mut parts = vec![c.name.clone()];
+    match (&c.title, &c.org) {
+        (Some(t), Some(o)) => parts.push(format!("{t}, {o}")),
+        (None, Some(o)) => parts.push(o.clone()),
+        (Some(t), None) => parts.push(t.clone()),
+        (None, None) => {}
+    }
+    if let Some(e) = c.emails.iter().next() {
+        parts.push(format!("<{e}>"));
+    }
+    if let Some(t) = c.trust {
+        parts.push(format!("[{t}]"));
+    }
+    if !c.tags.is_empty() {
+        parts.push(
+            c.tags
+                .iter()
+                .map(|t| format!("#{t}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    format!("{}  {}", c.id, parts.join("  "))
+}
+
+/// The error and its causes, as one line.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !out.contains(&c) {
+            out.push_str(": ");
+            out.push_str(&c);
+        }
+    }
+    out
+}
