@@ -1,1 +1,13 @@
-//! End-to-end tests.
+//! End-to-end tests of the `rapport` binary, in one test binary to keep link times down.
+//!
+//! - `cli`: every command as a user or a script drives it, including the errors and exit codes.
+//! - `crash`: writers killed at random moments never lose an acknowledged change.
+//! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
+//!
+//! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod corruption;
+mod crash;
+mod support;

@@ -26,9 +26,14 @@ macro_rules! record_id {
                 Self(rng.next_u64())
             }
 
-            /// The raw value, for deterministic tests.
-            pub fn from_u64(v: u64) -> Self {
+            /// From the raw value (wire formats, deterministic tests).
+            pub const fn from_u64(v: u64) -> Self {
                 Self(v)
+            }
+
+            /// The raw value.
+            pub const fn as_u64(self) -> u64 {
+                self.0
             }
         }
 

@@ -30,7 +30,11 @@ pub fn linkedin_csv(w: &Workload) -> String {
     out.push('\n');
     for c in &w.contacts {
         let (first, last) = split_name(&c.name);
-        let connected = c.connected_on.as_deref().and_then(linkedin_date).unwrap_or_default();
+        let connected = c
+            .connected_on
+            .as_deref()
+            .and_then(linkedin_date)
+            .unwrap_or_default();
         let fields = [
             first,
             last,

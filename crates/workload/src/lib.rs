@@ -154,11 +154,15 @@ fn contact(
     let last = pick(rng, LAST_NAMES);
     let name = unique_name(rng, first, last, names);
     let pronoun = [Pronoun::She, Pronoun::He, Pronoun::They][weighted(rng, &[46, 46, 8])];
-    let grammar = Grammar { first, pronoun };
+    let grammar = Grammar {
+        first,
+        pronoun,
+        year: 2025,
+    };
 
-    let org = rng.gen_bool(0.75).then(|| (pick(rng, ORGS)).to_owned());
+    let org = rng.gen_bool(0.75).then(|| pick(rng, ORGS).to_owned());
     let title_p = if org.is_some() { 0.85 } else { 0.25 };
-    let title = rng.gen_bool(title_p).then(|| (pick(rng, TITLES)).to_owned());
+    let title = rng.gen_bool(title_p).then(|| pick(rng, TITLES).to_owned());
 
     let mut emails: Vec<String> = Vec::new();
     for _ in 0..weighted(rng, &[25, 50, 25]) {
@@ -168,8 +172,14 @@ fn contact(
             emails.push(e);
         }
     }
-    let phones = (0..weighted(rng, &[35, 50, 15])).map(|_| phone(rng)).collect();
-    let links_v = if rng.gen_bool(0.65) { vec![link(rng, first, last, links)] } else { Vec::new() };
+    let phones = (0..weighted(rng, &[35, 50, 15]))
+        .map(|_| phone(rng))
+        .collect();
+    let links_v = if rng.gen_bool(0.65) {
+        vec![link(rng, first, last, links)]
+    } else {
+        Vec::new()
+    };
 
     let mut tags: Vec<String> = Vec::new();
     let n_tags = weighted(rng, &[30, 35, 20, 15]);
@@ -184,7 +194,9 @@ fn contact(
         .gen_bool(0.85)
         .then(|| TRUST_LEVELS[weighted(rng, &[15, 30, 25, 20, 10])]);
 
-    let met_day = rng.gen_bool(0.6).then(|| rng.gen_range(first_met_day()..=last_day()));
+    let met_day = rng
+        .gen_bool(0.6)
+        .then(|| rng.gen_range(first_met_day()..=last_day()));
     let met_at = match met_day {
         Some(_) if rng.gen_bool(0.7) => Some(meeting_place(rng)),
         _ => None,
@@ -265,8 +277,18 @@ fn history(
                 "intro" | "note" => rng.gen_bool(0.1).then(|| meeting_place(rng)),
                 _ => None,
             };
-            let text = grammar.interaction(rng, kind);
-            WInteraction { at_ms, kind, text, place }
+            let year = date::civil_from_days(at_ms.div_euclid(DAY_MS)).0;
+            let grammar = Grammar {
+                year: u32::try_from(year).unwrap_or(2025),
+                ..*grammar
+            };
+            let text = grammar.interaction(rng, kind, place.as_deref());
+            WInteraction {
+                at_ms,
+                kind,
+                text,
+                place,
+            }
         })
         .collect()
 }
@@ -274,16 +296,21 @@ fn history(
 /// A venue, event or city, sometimes with the city appended.
 fn meeting_place(rng: &mut ChaCha8Rng) -> String {
     match weighted(rng, &[35, 25, 20, 20]) {
-        0 => (pick(rng, VENUES)).to_owned(),
-        1 => (pick(rng, EVENTS)).to_owned(),
-        2 => (pick(rng, CITIES)).to_owned(),
+        0 => pick(rng, VENUES).to_owned(),
+        1 => pick(rng, EVENTS).to_owned(),
+        2 => pick(rng, CITIES).to_owned(),
         _ => format!("{}, {}", pick(rng, EVENTS), pick(rng, CITIES)),
     }
 }
 
 /// "First Last" if unused, else with a middle initial (and, later, a suffix); a numbered
 /// form as a last resort, so the result is always unused.
-fn unique_name(rng: &mut ChaCha8Rng, first: &str, last: &str, taken: &mut HashSet<String>) -> String {
+fn unique_name(
+    rng: &mut ChaCha8Rng,
+    first: &str,
+    last: &str,
+    taken: &mut HashSet<String>,
+) -> String {
     let base = format!("{first} {last}");
     if taken.insert(base.clone()) {
         return base;
@@ -329,7 +356,7 @@ fn email(rng: &mut ChaCha8Rng, first: &str, last: &str, org: Option<&str>) -> St
     };
     let domain = match org {
         Some(o) if o != "Freelance" && o != "Self-employed" => org_domain(o),
-        _ => (pick(rng, MAIL_DOMAINS)).to_owned(),
+        _ => pick(rng, MAIL_DOMAINS).to_owned(),
     };
     format!("{local}@{domain}")
 }
@@ -348,7 +375,11 @@ fn org_domain(org: &str) -> String {
         "the", "and", "of", "de", "co", "llp", "gmbh", "sarl", "as", "kk", "ab", "i", "inc", "ltd",
     ];
     let slugged = slug(org, Some(' '));
-    let words: Vec<&str> = slugged.split(' ').filter(|w| !STOP.contains(w)).take(2).collect();
+    let words: Vec<&str> = slugged
+        .split(' ')
+        .filter(|w| !STOP.contains(w))
+        .take(2)
+        .collect();
     let name = non_empty(words.concat(), "example");
     // FNV-1a: a fixed, platform-independent hash picks the TLD.
     let hash = org.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -361,7 +392,13 @@ fn org_domain(org: &str) -> String {
 fn phone(rng: &mut ChaCha8Rng) -> String {
     pick(rng, PHONE_FORMATS)
         .chars()
-        .map(|c| if c == '#' { char::from(b'0' + rng.gen_range(0..10u8)) } else { c })
+        .map(|c| {
+            if c == '#' {
+                char::from(b'0' + rng.gen_range(0..10u8))
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

@@ -1,0 +1,17 @@
+//! Sync between two replicas of one vault, as a pure state machine.
+//!
+//! A [`Session`] drives Automerge's sync protocol with one peer, ping-pong: one side speaks, the
+//! other answers only after applying. Bytes and `now` go in; frames to send and events come out.
+//! It knows nothing of sockets, tasks, disks or clocks, so the same code runs over QUIC in the
+//! daemon and over a seeded, lossy in-memory network in the simulator.
+//!
+//! Wire format (version 1): see [`frame`]. Every limit a peer could push on us is in [`Limits`].
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod frame;
+mod limits;
+mod session;
+
+pub use frame::{Frame, FrameDecoder, FrameError, Hello, PROTOCOL_VERSION};
+pub use limits::Limits;
+pub use session::{Event, Role, Session, SessionError};

@@ -1,0 +1,485 @@
+//! `Session`: one sync conversation with one peer about one vault.
+//!
+//! The protocol is ping-pong. After both hellos, the initiator sends an Automerge sync message;
+//! whoever receives a `Sync` applies it and answers with its own `Sync`, or `Idle` if it has
+//! nothing to add. An `Idle` is never answered with `Idle`, so the exchange settles. In a
+//! one-shot session the initiator ends with `Done` (its heads) once it has nothing to send and
+//! the heads match; in a live session both sides stay connected and a local change starts a
+//! new exchange.
+
+use crate::frame::{Frame, FrameDecoder, FrameError, Hello, FLAG_DEFLATE, PROTOCOL_VERSION};
+use crate::limits::Limits;
+use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
+use rapport_model::automerge::ChangeHash;
+use rapport_model::{DeviceId, Touched, Vault};
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+
+/// Which side opened the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Initiator,
+    Responder,
+}
+
+/// What the session reports to its driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The peer's hello was accepted.
+    Connected { peer: DeviceId },
+    /// Changes from the peer were applied to the vault; these records changed. The driver
+    /// persists the vault (and this session's sync state) before acknowledging anything.
+    Applied(Touched),
+    /// The exchange settled: neither side has anything to send. `equal` when both hold the
+    /// same heads as far as this side knows.
+    Quiet { equal: bool },
+    /// A one-shot session ended: `equal` when both sides hold the same heads.
+    Finished { equal: bool },
+}
+
+/// Why a session ended badly. The peer is sent an `Error` frame where that makes sense.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error("the peer speaks protocol version {0}, this device speaks {PROTOCOL_VERSION}: update rapport on the older device")]
+    Version(u16),
+    #[error("the peer holds a different vault")]
+    WrongVault,
+    #[error("the peer's hello names a device other than the one that authenticated")]
+    WrongDevice,
+    #[error("the peer broke the protocol: {0}")]
+    Protocol(&'static str),
+    #[error("the peer sent a sync message that does not decode")]
+    BadMessage,
+    #[error("the peer sent a sync message with {0} change chunks, over the limit")]
+    TooManyChanges(usize),
+    #[error("the peer sent a sync message that inflates past {0} bytes")]
+    TooBig(usize),
+    #[error("the peer's changes could not be applied: {0}")]
+    Apply(String),
+    #[error("the session timed out: {0}")]
+    Timeout(&'static str),
+    #[error("the peer closed the session with error {code}: {reason}")]
+    Peer { code: u16, reason: String },
+    #[error("the session is closed")]
+    Closed,
+}
+
+impl SessionError {
+    /// The code sent to the peer in an `Error` frame.
+    fn code(&self) -> u16 {
+        match self {
+            SessionError::Frame(_) | SessionError::Protocol(_) | SessionError::BadMessage => 1,
+            SessionError::Version(_) => 2,
+            SessionError::WrongVault => 3,
+            SessionError::WrongDevice => 4,
+            SessionError::TooManyChanges(_) | SessionError::TooBig(_) => 5,
+            SessionError::Apply(_) => 6,
+            SessionError::Timeout(_) => 7,
+            SessionError::Peer { .. } | SessionError::Closed => 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    AwaitHello,
+    Running,
+    Closed,
+}
+
+/// Byte and message counts, for status and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub frames_sent: u64,
+    pub frames_received: u64,
+}
+
+/// One sync session. See the module docs for the protocol.
+#[derive(Debug)]
+pub struct Session {
+    role: Role,
+    live: bool,
+    local: Hello,
+    expected_peer: Option<DeviceId>,
+    peer: Option<DeviceId>,
+    phase: Phase,
+    sync: SyncState,
+    decoder: FrameDecoder,
+    outbox: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+    limits: Limits,
+    started_ms: u64,
+    awaiting_reply_since: Option<u64>,
+    stats: SessionStats,
+}
+
+impl Session {
+    /// Starts a session. `expected_peer` is the device id that the transport authenticated
+    /// (the hello must name it); `sync_state` is what `encoded_sync_state` returned at the end of
+    /// the last session with this peer, so a reconnect need not resend a Bloom filter of
+    /// everything. A `live` session stays open after it settles.
+    pub fn new(
+        role: Role,
+        local: Hello,
+        expected_peer: Option<DeviceId>,
+        sync_state: Option<&[u8]>,
+        live: bool,
+        limits: Limits,
+        now_ms: u64,
+    ) -> Session {
+        // A state that does not decode only costs a fuller first exchange.
+        let sync = sync_state
+            .and_then(|b| SyncState::decode(b).ok())
+            .unwrap_or_default();
+        let mut s = Session {
+            role,
+            live,
+            local,
+            expected_peer,
+            peer: None,
+            phase: Phase::AwaitHello,
+            sync,
+            decoder: FrameDecoder::new(limits.max_frame_bytes),
+            outbox: VecDeque::new(),
+            events: VecDeque::new(),
+            limits,
+            started_ms: now_ms,
+            awaiting_reply_since: Some(now_ms),
+            stats: SessionStats::default(),
+        };
+        s.send(&Frame::Hello(local));
+        s
+    }
+
+    /// The authenticated peer, once its hello arrived.
+    pub fn peer(&self) -> Option<DeviceId> {
+        self.peer
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    pub fn stats(&self) -> SessionStats {
+        self.stats
+    }
+
+    /// The sync state to persist for this peer (only the shared heads; a few hundred bytes).
+    pub fn encoded_sync_state(&self) -> Vec<u8> {
+        self.sync.encode()
+    }
+
+    /// Encoded frames to send, in order.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.outbox.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must next be called, in the caller's milliseconds.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if self.phase == Phase::Closed {
+            return None;
+        }
+        let reply = self
+            .awaiting_reply_since
+            .map(|t| t + self.limits.reply_timeout_ms);
+        let session = (!self.live).then(|| self.started_ms + self.limits.max_session_ms);
+        match (reply, session) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn handle_timeout(&mut self, now_ms: u64) -> Result<(), SessionError> {
+        if self.phase == Phase::Closed {
+            return Ok(());
+        }
+        if !self.live && now_ms >= self.started_ms + self.limits.max_session_ms {
+            return Err(self.fail(SessionError::Timeout("it ran past its time limit")));
+        }
+        if let Some(since) = self.awaiting_reply_since {
+            if now_ms >= since + self.limits.reply_timeout_ms {
+                return Err(self.fail(SessionError::Timeout("the peer stopped answering")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Feeds bytes received from the peer.
+    pub fn handle_bytes(
+        &mut self,
+        vault: &mut Vault,
+        bytes: &[u8],
+        now_ms: u64,
+    ) -> Result<(), SessionError> {
+        if self.phase == Phase::Closed {
+            return Err(SessionError::Closed);
+        }
+        self.stats.bytes_received += bytes.len() as u64;
+        if let Err(e) = self.decoder.push(bytes) {
+            return Err(self.fail(e.into()));
+        }
+        loop {
+            match self.decoder.next_frame() {
+                Ok(Some(frame)) => self.handle_frame(vault, frame, now_ms)?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.fail(e.into())),
+            }
+            if self.phase == Phase::Closed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Tells a live session that the vault changed locally, so the peer hears of it now.
+    pub fn handle_local_change(&mut self, vault: &mut Vault, now_ms: u64) {
+        if self.phase == Phase::Running && self.awaiting_reply_since.is_none() {
+            let msg = vault.doc_mut().sync().generate_sync_message(&mut self.sync);
+            if let Some(msg) = msg {
+                self.send_message(msg, now_ms);
+            }
+        }
+    }
+
+    /// Handles one decoded frame (the simulator feeds frames directly).
+    pub fn handle_frame(
+        &mut self,
+        vault: &mut Vault,
+        frame: Frame,
+        now_ms: u64,
+    ) -> Result<(), SessionError> {
+        self.stats.frames_received += 1;
+        match (self.phase, frame) {
+            (Phase::Closed, _) => Err(SessionError::Closed),
+            (_, Frame::Error { code, reason }) => {
+                self.phase = Phase::Closed;
+                Err(SessionError::Peer { code, reason })
+            }
+            (Phase::AwaitHello, Frame::Hello(hello)) => self.on_hello(vault, hello, now_ms),
+            (Phase::AwaitHello, _) => Err(self.fail(SessionError::Protocol("data before hello"))),
+            (Phase::Running, Frame::Hello(_)) => {
+                Err(self.fail(SessionError::Protocol("a second hello")))
+            }
+            (Phase::Running, Frame::Sync { flags, body }) => {
+                self.on_sync(vault, flags, &body, now_ms)
+            }
+            (Phase::Running, Frame::Idle) => {
+                self.on_idle(vault, now_ms);
+                Ok(())
+            }
+            (Phase::Running, Frame::Done { heads }) => {
+                if self.role == Role::Initiator || self.live {
+                    return Err(self.fail(SessionError::Protocol("an unexpected done")));
+                }
+                let equal = sorted(heads) == sorted(vault.heads());
+                self.events.push_back(Event::Finished { equal });
+                self.phase = Phase::Closed;
+                Ok(())
+            }
+        }
+    }
+
+    fn on_hello(
+        &mut self,
+        vault: &mut Vault,
+        hello: Hello,
+        now_ms: u64,
+    ) -> Result<(), SessionError> {
+        if hello.version != PROTOCOL_VERSION {
+            return Err(self.fail(SessionError::Version(hello.version)));
+        }
+        if hello.vault != self.local.vault {
+            return Err(self.fail(SessionError::WrongVault));
+        }
+        if self.expected_peer.is_some_and(|p| p != hello.device) {
+            return Err(self.fail(SessionError::WrongDevice));
+        }
+        self.peer = Some(hello.device);
+        self.phase = Phase::Running;
+        self.awaiting_reply_since = None;
+        self.events
+            .push_back(Event::Connected { peer: hello.device });
+        if self.role == Role::Initiator {
+            self.speak(vault, now_ms);
+        }
+        Ok(())
+    }
+
+    fn on_sync(
+        &mut self,
+        vault: &mut Vault,
+        flags: u8,
+        body: &[u8],
+        now_ms: u64,
+    ) -> Result<(), SessionError> {
+        self.awaiting_reply_since = None;
+        let raw = if flags & FLAG_DEFLATE != 0 {
+            match inflate(body, self.limits.max_message_bytes) {
+                Ok(raw) => raw,
+                Err(e) => return Err(self.fail(e)),
+            }
+        } else {
+            body.to_vec()
+        };
+        let msg = match Message::decode(&raw) {
+            Ok(m) => m,
+            Err(_) => return Err(self.fail(SessionError::BadMessage)),
+        };
+        if msg.changes.len() > self.limits.max_changes_per_message {
+            return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
+        }
+        let before = vault.heads();
+        if let Err(e) = vault
+            .doc_mut()
+            .sync()
+            .receive_sync_message(&mut self.sync, msg)
+        {
+            return Err(self.fail(SessionError::Apply(e.to_string())));
+        }
+        let after = vault.heads();
+        if before != after {
+            let touched = vault.touched_between(&before, &after);
+            self.events.push_back(Event::Applied(touched));
+        }
+        self.speak(vault, now_ms);
+        Ok(())
+    }
+
+    fn on_idle(&mut self, vault: &mut Vault, now_ms: u64) {
+        self.awaiting_reply_since = None;
+        // The peer applied what we sent; let Automerge generate again if there is more.
+        self.sync.in_flight = false;
+        let msg = vault.doc_mut().sync().generate_sync_message(&mut self.sync);
+        match msg {
+            Some(msg) => self.send_message(msg, now_ms),
+            None => self.settle(vault),
+        }
+    }
+
+    /// Answers the peer: a sync message if we have something to say, otherwise `Done` (a
+    /// one-shot initiator whose heads match) or `Idle`.
+    fn speak(&mut self, vault: &mut Vault, now_ms: u64) {
+        let msg = vault.doc_mut().sync().generate_sync_message(&mut self.sync);
+        match msg {
+            Some(msg) => self.send_message(msg, now_ms),
+            None => {
+                let heads = vault.heads();
+                let equal = self.heads_match(&heads);
+                if self.role == Role::Initiator && !self.live && equal {
+                    self.send(&Frame::Done { heads });
+                    self.events.push_back(Event::Finished { equal: true });
+                    self.phase = Phase::Closed;
+                } else {
+                    self.send(&Frame::Idle);
+                    if equal {
+                        self.events.push_back(Event::Quiet { equal });
+                    }
+                }
+            }
+        }
+    }
+
+    fn settle(&mut self, vault: &mut Vault) {
+        let heads = vault.heads();
+        let equal = self.heads_match(&heads);
+        if self.role == Role::Initiator && !self.live && equal {
+            self.send(&Frame::Done { heads });
+            self.events.push_back(Event::Finished { equal: true });
+            self.phase = Phase::Closed;
+        } else {
+            self.events.push_back(Event::Quiet { equal });
+        }
+    }
+
+    fn heads_match(&self, ours: &[ChangeHash]) -> bool {
+        self.sync
+            .their_heads
+            .as_ref()
+            .is_some_and(|theirs| sorted(theirs.clone()) == sorted(ours.to_vec()))
+    }
+
+    fn send_message(&mut self, msg: Message, now_ms: u64) {
+        let raw = msg.encode();
+        let frame = match deflate_if_it_pays(&raw) {
+            Some(compressed) => Frame::Sync {
+                flags: FLAG_DEFLATE,
+                body: compressed,
+            },
+            None => Frame::Sync {
+                flags: 0,
+                body: raw,
+            },
+        };
+        self.send(&frame);
+        self.awaiting_reply_since = Some(now_ms);
+    }
+
+    fn send(&mut self, frame: &Frame) {
+        let bytes = frame.encode();
+        self.stats.bytes_sent += bytes.len() as u64;
+        self.stats.frames_sent += 1;
+        self.outbox.push_back(bytes);
+    }
+
+    /// Closes the session, telling the peer why (unless the peer is the one who failed).
+    fn fail(&mut self, e: SessionError) -> SessionError {
+        if self.phase != Phase::Closed && e.code() != 0 {
+            self.send(&Frame::Error {
+                code: e.code(),
+                reason: e.to_string(),
+            });
+        }
+        self.phase = Phase::Closed;
+        e
+    }
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}
+
+/// Deflates a sync message when that saves at least 10%. Automerge sends an empty peer the
+/// whole document, already compressed; a 64 KiB sample tells us so without spending a second
+/// deflating megabytes for nothing.
+fn deflate_if_it_pays(raw: &[u8]) -> Option<Vec<u8>> {
+    const MIN: usize = 256;
+    const SAMPLE: usize = 64 << 10;
+    if raw.len() < MIN {
+        return None;
+    }
+    if raw.len() > SAMPLE {
+        let sample = deflate(&raw[..SAMPLE])?;
+        if sample.len() * 10 > SAMPLE * 9 {
+            return None;
+        }
+    }
+    let out = deflate(raw)?;
+    (out.len() * 10 <= raw.len() * 9).then_some(out)
+}
+
+fn deflate(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(raw).ok()?;
+    enc.finish().ok()
+}
+
+/// Inflates at most `max` bytes; more is an error, so a small frame cannot become a huge buffer.
+fn inflate(body: &[u8], max: usize) -> Result<Vec<u8>, SessionError> {
+    let mut out = Vec::new();
+    let mut dec = flate2::read::DeflateDecoder::new(body).take(max as u64 + 1);
+    dec.read_to_end(&mut out)
+        .map_err(|_| SessionError::BadMessage)?;
+    if out.len() > max {
+        return Err(SessionError::TooBig(max));
+    }
+    Ok(out)
+}
