@@ -587,11 +587,11 @@ fn search_finds_by_name_org_email_tag_and_interaction_text() {
             .map(|h| h["id"].as_str().expect("an id").to_owned())
             .collect()
     };
-    assert_eq!(hit("lovelace"), [ada.clone()], "by name");
+    assert_eq!(hit("lovelace"), [ada.as_str()], "by name");
     assert_eq!(hit("ANALYTICAL"), [ada], "by org, case-insensitively");
     assert_eq!(hit("navy.example"), [grace], "by email");
     assert_eq!(hit("codebreaker"), [alan], "by tag");
-    assert_eq!(hit("trajector"), [kat.clone()], "by interaction text");
+    assert_eq!(hit("trajector"), [kat.as_str()], "by interaction text");
     assert!(hit("zzz-nothing-matches").is_empty());
     let hits = home.json(&["search", "orbital"]);
     let matched = hits[0]["matched"].to_string();

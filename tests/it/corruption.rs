@@ -1,1 +1,543 @@
+//! Damaged store files. A home with a few contacts, notes, a group, a contact in the trash and
+//! one contact large enough to be stored in a sled blob is closed, copied, and the copy damaged
+//! one file at a time: random bit flips, truncation, a damaged `acknowledged` file, a deleted
+//! `db`. Whatever the damage, rapport must not panic, and each command must either show exactly
+//! the contacts there were, or fail with one `error: ` line that says what to do.
 
+use crate::support::{assert_no_panic, clean_error_problem, Home, Run, Seed};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// A closed home and what it showed before any damage.
+struct Pristine {
+    home: Home,
+    /// `list --json`.
+    list: Value,
+    /// Every contact id, trashed or not.
+    ids: BTreeSet<String>,
+    /// `check --json`'s record counts.
+    contacts: u64,
+    interactions: u64,
+}
+
+impl Pristine {
+    fn new() -> Pristine {
+        let home = Home::init();
+        home.id(&[
+            "add",
+            "Ada Lovelace",
+            "--email",
+            "ada@example.org",
+            "--org",
+            "Analytical Engines",
+            "--tag",
+            "math",
+            "--trust",
+            "trusted",
+        ]);
+        home.id(&[
+            "add",
+            "Grace Hopper",
+            "--tag",
+            "navy",
+            "--phone",
+            "+1 555 0100",
+        ]);
+        home.id(&["add", "Alan Turing", "--met-on", "1950-10-01"]);
+        home.id(&["group", "create", "Pioneers"]);
+        home.ok(&["group", "add", "pioneers", "ada", "grace"]);
+        home.id(&["note", "ada", "talked about the analytical engine"]);
+        home.id(&[
+            "note",
+            "grace",
+            "a bug in the relay",
+            "--with",
+            "alan",
+            "--kind",
+            "call",
+        ]);
+        home.ok(&["rm", "alan"]);
+        // A sled node over ~128 KiB is written to `sled/blobs/`. Contacts with long notes and
+        // long interactions get one there after a write or two; add them until one does.
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut text = || -> String {
+            (0..60_000)
+                .map(|_| {
+                    let alphabet =
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                    char::from(alphabet[rng.gen_range(0..alphabet.len())])
+                })
+                .collect()
+        };
+        for big in 1..=4 {
+            let name = format!("Big Notes {big}");
+            home.id(&["add", &name, "--notes", &text()]);
+            home.id(&["note", &name, &text()]);
+            if !files_under(&home.sled().join("blobs")).is_empty() {
+                break;
+            }
+        }
+        let list = home.json(&["list"]);
+        let trash = home.json(&["trash"]);
+        let check = home.json(&["check"]);
+        let ids = list
+            .as_array()
+            .into_iter()
+            .chain(trash.as_array())
+            .flatten()
+            .map(|c| c["id"].as_str().expect("an id").to_owned())
+            .collect();
+        let pristine = Pristine {
+            list,
+            ids,
+            contacts: check["contacts"].as_u64().expect("a count"),
+            interactions: check["interactions"].as_u64().expect("a count"),
+            home,
+        };
+        assert!(pristine.contacts >= 4 && pristine.interactions >= 3);
+        assert!(
+            !files_under(&pristine.home.sled().join("blobs")).is_empty(),
+            "the fixture should put a value in sled/blobs/ so that blobs get damaged too"
+        );
+        pristine
+    }
+
+    /// The sled files to damage: `db`, `conf`, `snap.*` and `blobs/*`.
+    fn sled_files(&self) -> Vec<PathBuf> {
+        let files = files_under(&self.home.sled());
+        let names: Vec<String> = files.iter().map(|f| relative(&self.home, f)).collect();
+        for expected in ["store/sled/db", "store/sled/conf"] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "no {expected} in {names:?}"
+            );
+        }
+        assert!(
+            names.iter().any(|n| n.starts_with("store/sled/snap.")),
+            "no snap.* in {names:?}"
+        );
+        files
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("reading a folder") {
+        let entry = entry.expect("a folder entry");
+        if entry.file_type().expect("a file type").is_dir() {
+            out.extend(files_under(&entry.path()));
+        } else {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    out
+}
+
+fn relative(home: &Home, file: &Path) -> String {
+    file.strip_prefix(home.path())
+        .expect("a file in the home")
+        .display()
+        .to_string()
+}
+
+/// The same file in a copy of the home.
+fn in_copy(pristine: &Pristine, copy: &Home, file: &Path) -> PathBuf {
+    copy.path().join(
+        file.strip_prefix(pristine.home.path())
+            .expect("a file in the home"),
+    )
+}
+
+/// How a damaged home behaved.
+#[derive(Debug, Default)]
+struct Tally {
+    trials: usize,
+    /// Both `list` and `check` succeeded with the original records.
+    unharmed: usize,
+    /// `check` reported the damage.
+    detected: usize,
+}
+
+/// Runs `list`, `check` and (if `check` passed) `list` again on a damaged home, and holds each
+/// to the promise: the original contacts, or one clear `error: ` line; never a panic.
+fn judge(pristine: &Pristine, home: &Home, what: &str, tally: &mut Tally) {
+    tally.trials += 1;
+    let list = home.run(&["list", "--json"]);
+    judge_list(pristine, &list, what);
+    let check = home.run(&["check", "--json"]);
+    if check.success() {
+        assert_no_panic(&check);
+        let report = check.json();
+        assert_eq!(
+            (report["contacts"].as_u64(), report["interactions"].as_u64()),
+            (Some(pristine.contacts), Some(pristine.interactions)),
+            "{what}: `check` passed but counts other records:\n{}",
+            check.describe()
+        );
+        // A store that checks out shows what it held.
+        let again = home.run(&["list", "--json"]);
+        assert!(
+            again.success(),
+            "{what}: `check` passed but `list` then failed:\n{}",
+            again.describe()
+        );
+        judge_list(pristine, &again, what);
+        if list.success() {
+            tally.unharmed += 1;
+        }
+    } else {
+        judge_failure(&check, what);
+        tally.detected += 1;
+    }
+}
+
+fn judge_list(pristine: &Pristine, run: &Run, what: &str) {
+    if run.success() {
+        assert_no_panic(run);
+        assert!(
+            run.stderr.lines().all(|l| l.starts_with("note: ")),
+            "{what}: `list` succeeded but wrote more than notes to stderr:\n{}",
+            run.describe()
+        );
+        assert_eq!(
+            run.json(),
+            pristine.list,
+            "{what}: `list` succeeded but shows other contacts:\n{}",
+            run.describe()
+        );
+    } else {
+        judge_failure(run, what);
+    }
+}
+
+/// A failure on a damaged store: not a panic, one `error: ` line that says what to do.
+fn judge_failure(run: &Run, what: &str) {
+    if let Some(problem) = clean_error_problem(run) {
+        panic!("{what}: {problem}:\n{}", run.describe());
+    }
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_default();
+    assert!(
+        ["repair", "restore", "rapport"]
+            .iter()
+            .any(|w| error.contains(w)),
+        "{what}: the error does not say what to do:\n{}",
+        run.describe()
+    );
+}
+
+/// Flips `bits` random bits of `file` within its first `extent` bytes.
+fn flip_bits(file: &Path, rng: &mut StdRng, bits: usize) -> Vec<(usize, u8)> {
+    let mut bytes = std::fs::read(file).expect("reading a store file");
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    // The db file is a preallocated 512 KiB segment, mostly zeros past the written part; aim the
+    // flips at bytes that were written, or nearly all of them would hit unused space.
+    let extent = bytes
+        .iter()
+        .rposition(|b| *b != 0)
+        .map_or(bytes.len(), |i| i + 1);
+    let flips: Vec<(usize, u8)> = (0..bits)
+        .map(|_| (rng.gen_range(0..extent), 1u8 << rng.gen_range(0..8)))
+        .collect();
+    for (at, mask) in &flips {
+        bytes[*at] ^= mask;
+    }
+    std::fs::write(file, &bytes).expect("writing a damaged store file");
+    flips
+}
+
+#[test]
+fn flipped_bits_in_any_sled_file_never_panic_or_show_other_contacts() {
+    let seed = Seed::for_test("flipped_bits_in_any_sled_file_never_panic_or_show_other_contacts");
+    let mut rng = StdRng::seed_from_u64(seed.value);
+    let pristine = Pristine::new();
+    let mut tally = Tally::default();
+    for file in pristine.sled_files() {
+        let trials = if file.ends_with("db") { 24 } else { 6 };
+        for trial in 0..trials {
+            let copy = Home::copy_of(&pristine.home);
+            let target = in_copy(&pristine, &copy, &file);
+            let bits = rng.gen_range(1..=4);
+            let flips = flip_bits(&target, &mut rng, bits);
+            let what = format!(
+                "{} with bits flipped at {flips:?} (trial {trial})",
+                relative(&copy, &target)
+            );
+            judge(&pristine, &copy, &what, &mut tally);
+        }
+    }
+    eprintln!("bit flips: {tally:?}");
+}
+
+#[test]
+fn truncated_sled_files_never_panic_or_show_other_contacts() {
+    let seed = Seed::for_test("truncated_sled_files_never_panic_or_show_other_contacts");
+    let mut rng = StdRng::seed_from_u64(seed.value);
+    let pristine = Pristine::new();
+    let mut tally = Tally::default();
+    for file in pristine.sled_files() {
+        let len = std::fs::metadata(&file).expect("a store file").len();
+        let mut lengths = vec![0, len.saturating_sub(1), len / 2];
+        let random = if file.ends_with("db") { 8 } else { 3 };
+        lengths.extend((0..random).map(|_| rng.gen_range(0..len.max(1))));
+        for new_len in lengths {
+            let copy = Home::copy_of(&pristine.home);
+            let target = in_copy(&pristine, &copy, &file);
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .and_then(|f| f.set_len(new_len))
+                .expect("truncating a store file");
+            let what = format!(
+                "{} truncated from {len} to {new_len} bytes",
+                relative(&copy, &target)
+            );
+            judge(&pristine, &copy, &what, &mut tally);
+        }
+    }
+    eprintln!("truncation: {tally:?}");
+}
+
+#[test]
+fn deleted_db_file_is_reported_as_damage_never_as_an_empty_vault() {
+    let pristine = Pristine::new();
+    let copy = Home::copy_of(&pristine.home);
+    std::fs::remove_file(copy.sled().join("db")).expect("deleting the db file");
+    let mut tally = Tally::default();
+    judge(&pristine, &copy, "store/sled/db deleted", &mut tally);
+    let list = copy.run(&["list", "--json"]);
+    assert!(
+        !list.success(),
+        "`list` without the db file should fail:\n{}",
+        list.describe()
+    );
+    let repair = copy.run(&["repair"]);
+    assert_no_panic(&repair);
+    if !repair.success() {
+        judge_failure(&repair, "repair after store/sled/db deleted");
+    }
+}
+
+#[test]
+fn damaged_acknowledged_file_fails_check_and_repair_fixes_it() {
+    let seed = Seed::for_test("damaged_acknowledged_file_fails_check_and_repair_fixes_it");
+    let mut rng = StdRng::seed_from_u64(seed.value);
+    let pristine = Pristine::new();
+    let ack = pristine.home.store().join("acknowledged");
+    let original = std::fs::read(&ack).expect("the acknowledged file");
+    assert!(
+        !original.is_empty() && original.len() % 32 == 0,
+        "{original:?}"
+    );
+    let mut damages: Vec<(String, Vec<u8>)> = vec![
+        ("emptied".into(), Vec::new()),
+        (
+            "cut short by one byte".into(),
+            original[..original.len() - 1].to_vec(),
+        ),
+        (
+            "cut to its checksum".into(),
+            original[original.len() - 32..].to_vec(),
+        ),
+        (
+            "doubled".into(),
+            [original.clone(), original.clone()].concat(),
+        ),
+        (
+            "replaced by text".into(),
+            b"not an acknowledgement\n".to_vec(),
+        ),
+    ];
+    for _ in 0..6 {
+        let mut bytes = original.clone();
+        let at = rng.gen_range(0..bytes.len());
+        let mask = 1u8 << rng.gen_range(0..8);
+        bytes[at] ^= mask;
+        damages.push((format!("bit {mask:#04x} of byte {at} flipped"), bytes));
+    }
+    let mut tally = Tally::default();
+    for (how, bytes) in damages {
+        let copy = Home::copy_of(&pristine.home);
+        let target = copy.store().join("acknowledged");
+        std::fs::write(&target, &bytes).expect("damaging the acknowledged file");
+        let what = format!("store/acknowledged {how}");
+        judge(&pristine, &copy, &what, &mut tally);
+        // The acknowledged heads can no longer be verified, and `check` must say so.
+        let check = copy.run(&["check"]);
+        assert_eq!(check.code(), Some(5), "{what}:\n{}", check.describe());
+        assert!(
+            check.stderr.contains("repair"),
+            "{what}:\n{}",
+            check.describe()
+        );
+        // ... and the repair it suggests works and keeps everything.
+        let repair = copy.run(&["repair"]);
+        assert!(
+            repair.success(),
+            "{what}: repair failed:\n{}",
+            repair.describe()
+        );
+        assert_no_panic(&repair);
+        copy.ok(&["check"]);
+        assert_eq!(copy.json(&["list"]), pristine.list, "{what}: after repair");
+    }
+    assert_eq!(tally.detected, tally.trials, "{tally:?}");
+}
+
+#[test]
+fn repair_after_flipped_bits_never_panics_and_leaves_a_store_that_checks() {
+    let seed =
+        Seed::for_test("repair_after_flipped_bits_never_panics_and_leaves_a_store_that_checks");
+    let mut rng = StdRng::seed_from_u64(seed.value);
+    let pristine = Pristine::new();
+    let db = pristine.home.sled().join("db");
+    let (mut repaired, mut refused) = (0, 0);
+    for trial in 0..16 {
+        let copy = Home::copy_of(&pristine.home);
+        let bits = rng.gen_range(1..=8);
+        let flips = flip_bits(&in_copy(&pristine, &copy, &db), &mut rng, bits);
+        let what =
+            format!("repair of store/sled/db with bits flipped at {flips:?} (trial {trial})");
+        let repair = copy.run(&["repair"]);
+        assert_no_panic(&repair);
+        if !repair.success() {
+            judge_failure(&repair, &what);
+            assert!(
+                copy.store().is_dir(),
+                "{what}: a failed repair must leave the store where it was"
+            );
+            refused += 1;
+            continue;
+        }
+        repaired += 1;
+        let check = copy.run(&["check"]);
+        assert!(
+            check.success(),
+            "{what}: `check` fails after a successful repair:\n{}\n{}",
+            repair.describe(),
+            check.describe()
+        );
+        let list = copy.json(&["list"]);
+        let trash = copy.json(&["trash"]);
+        for c in list
+            .as_array()
+            .into_iter()
+            .chain(trash.as_array())
+            .flatten()
+        {
+            let id = c["id"].as_str().expect("an id");
+            assert!(
+                pristine.ids.contains(id),
+                "{what}: repair produced a contact that never existed: {c:#}"
+            );
+        }
+        // If it reports nothing skipped, it kept everything.
+        if !repair.stdout.contains("skipped") {
+            assert_eq!(
+                list,
+                pristine.list,
+                "{what}: repair skipped nothing but the contacts differ:\n{}",
+                repair.describe()
+            );
+        }
+    }
+    eprintln!("repair after bit flips: {repaired} repaired, {refused} refused");
+}
+
+/// Writes a damaged copy of one change chunk straight into sled, so the damage is exactly one
+/// stored value and not sled's own framing. This knows the store's key layout
+/// (`doc/change/<u64 big-endian>`, value = payload followed by a 32-byte checksum), part of the
+/// on-disk format (store format 1).
+fn damage_change_chunk(home: &Home, seq: u64) {
+    let db = sled::Config::new()
+        .path(home.sled())
+        .flush_every_ms(None)
+        .open()
+        .expect("opening the store's sled database");
+    let mut key = b"doc/change/".to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    let value = db
+        .get(&key)
+        .expect("reading a change chunk")
+        .unwrap_or_else(|| panic!("no change chunk {seq}: did the store's key layout change?"));
+    let mut bytes = value.to_vec();
+    assert!(
+        bytes.len() > 32,
+        "a change chunk is a payload and a checksum"
+    );
+    bytes[0] ^= 0x5a;
+    db.insert(key, bytes).expect("writing the damaged chunk");
+    db.flush().expect("flushing");
+}
+
+#[test]
+fn repair_keeps_every_contact_stored_before_a_corrupted_change_chunk() {
+    let home = Home::init();
+    // One commit each: change chunks 0, 1 and 2.
+    home.id(&["add", "Ada Lovelace", "--tag", "math"]);
+    home.id(&["add", "Grace Hopper"]);
+    home.id(&["add", "Alan Turing"]);
+    let before = home.json(&["list"]);
+    damage_change_chunk(&home, 2);
+
+    let check = home.run(&["check"]);
+    assert_eq!(check.code(), Some(5), "{}", check.describe());
+    judge_failure(&check, "check with change chunk 2 damaged");
+    assert!(
+        check.stderr.contains("change chunk 2"),
+        "the error should name the damaged chunk:\n{}",
+        check.describe()
+    );
+    // A write must not build on a vault it cannot load completely.
+    let add = home.run(&["add", "Katherine Johnson"]);
+    assert_eq!(add.code(), Some(5), "{}", add.describe());
+
+    let repair = home.run(&["repair"]);
+    assert!(repair.success(), "{}", repair.describe());
+    assert!(
+        repair.stdout.contains("2 contacts kept") && repair.stdout.contains("skipped change chunk"),
+        "repair should say what it kept and what it skipped:\n{}",
+        repair.describe()
+    );
+    let aside = std::fs::read_dir(home.path())
+        .expect("the home")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("store.damaged-")
+        })
+        .count();
+    assert_eq!(
+        aside, 1,
+        "the damaged store should be kept beside the new one"
+    );
+    home.ok(&["check"]);
+    let after = home.json(&["list"]);
+    let kept: Vec<&Value> = before
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|c| c["name"] != "Alan Turing")
+        .collect();
+    assert_eq!(
+        after
+            .as_array()
+            .expect("an array")
+            .iter()
+            .collect::<Vec<_>>(),
+        kept
+    );
+    // The repaired store takes new writes.
+    home.id(&["add", "Katherine Johnson"]);
+    home.ok(&["check"]);
+}

@@ -338,58 +338,62 @@ pub fn copy_tree(from: &Path, to: &Path) {
 
 /// rapport never panics: no exit code 101, no death by signal, no panic message.
 pub fn assert_no_panic(run: &Run) {
-    assert_ne!(
-        run.code(),
-        Some(101),
-        "rapport panicked:\n{}",
-        run.describe()
-    );
-    assert!(
-        run.code().is_some(),
-        "rapport was killed by a signal (crash?):\n{}",
-        run.describe()
-    );
-    for sign in ["panicked", "internal bug", "RUST_BACKTRACE"] {
-        assert!(
-            !run.stderr.contains(sign),
-            "rapport panicked (stderr has `{sign}`):\n{}",
-            run.describe()
-        );
+    if let Some(problem) = panic_problem(run) {
+        panic!("{problem}:\n{}", run.describe());
     }
+}
+
+/// What is wrong if `run` panicked or crashed.
+pub fn panic_problem(run: &Run) -> Option<String> {
+    if run.code() == Some(101) {
+        return Some("rapport panicked (exit code 101)".into());
+    }
+    if run.code().is_none() {
+        return Some("rapport was killed by a signal (a crash?)".into());
+    }
+    ["panicked", "internal bug", "RUST_BACKTRACE"]
+        .into_iter()
+        .find(|sign| run.stderr.contains(sign))
+        .map(|sign| format!("rapport panicked (stderr has `{sign}`)"))
 }
 
 /// A failed run that reports its error the way users are promised: non-zero exit, nothing on
 /// stdout, and stderr that starts with exactly one `error: ` line (further lines may only
 /// elaborate it, such as the candidates of an ambiguous name, or be `note: ` lines).
 pub fn assert_clean_error(run: &Run) {
-    assert_no_panic(run);
-    assert!(!run.success(), "expected a failure:\n{}", run.describe());
-    assert!(
-        run.stdout.is_empty(),
-        "a failed command wrote to stdout:\n{}",
-        run.describe()
-    );
+    if let Some(problem) = clean_error_problem(run) {
+        panic!("{problem}:\n{}", run.describe());
+    }
+}
+
+/// What is wrong with `run` as a clean failure, if anything.
+pub fn clean_error_problem(run: &Run) -> Option<String> {
+    if let Some(problem) = panic_problem(run) {
+        return Some(problem);
+    }
+    if run.success() {
+        return Some("expected a failure".into());
+    }
+    if !run.stdout.is_empty() {
+        return Some("a failed command wrote to stdout".into());
+    }
     let errors = run
         .stderr
         .lines()
         .filter(|l| l.starts_with("error"))
         .count();
-    assert_eq!(
-        errors,
-        1,
-        "stderr should hold exactly one error line:\n{}",
-        run.describe()
-    );
+    if errors != 1 {
+        return Some(format!("stderr holds {errors} error lines, not one"));
+    }
     let first = run
         .stderr
         .lines()
         .find(|l| !l.starts_with("note: "))
         .unwrap_or_default();
-    assert!(
-        first.starts_with("error: ") && first.len() > "error: ".len() + 10,
-        "stderr should start with `error: <a sentence>`:\n{}",
-        run.describe()
-    );
+    if !first.starts_with("error: ") || first.len() < "error: ".len() + 10 {
+        return Some("stderr does not start with `error: <a sentence>`".into());
+    }
+    None
 }
 
 // ---- seeds ----

@@ -1,1 +1,99 @@
-fn main() {}
+//! `rapport-bench`: Rapport's benchmarks. Every figure is printed next to a baseline measured in
+//! the same run, because the machine is noisy and only ratios hold from one run to the next.
+//!
+//! ```text
+//! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
+//! ```
+//!
+//! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
+//! vault with its durable commit, against raw Automerge written field by field; the load of the
+//! document; cold `rapport list`, `rapport search` and `rapport note` processes; the bytes on
+//! disk; and peak memory. It runs the release `rapport` binary found next to this one (and
+//! builds it with cargo if it is missing), in a temporary home that it deletes afterwards. It
+//! takes about two minutes on two cores.
+//!
+//! This is **not part of CI**: it takes minutes, and its absolute figures depend on the machine
+//! and its load. Run it by hand in release mode and compare the ratios, not the milliseconds.
+//!
+//! Adding a suite (for example `sync`): write a module with
+//! `pub fn run(&SuiteArgs) -> anyhow::Result<Table>`, reusing `proc` (child processes and peak
+//! RSS), `rapport_cli` (the binary), `w1` and `baseline`, and add a variant to `Suite`.
+
+mod baseline;
+mod local;
+mod proc;
+mod rapport_cli;
+mod table;
+mod w1;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use table::Table;
+
+/// Rapport benchmarks: Markdown tables of figures, each with a baseline from the same run.
+#[derive(Debug, Parser)]
+#[command(name = "rapport-bench", max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    suite: Suite,
+}
+
+#[derive(Debug, Subcommand)]
+enum Suite {
+    /// Import, load, list, search, note, disk and memory on workload W1, on this machine.
+    Local(SuiteArgs),
+}
+
+impl Suite {
+    fn name(&self) -> &'static str {
+        match self {
+            Suite::Local(_) => "local",
+        }
+    }
+
+    fn args(&self) -> &SuiteArgs {
+        match self {
+            Suite::Local(a) => a,
+        }
+    }
+
+    fn run(&self) -> Result<Table> {
+        match self {
+            Suite::Local(a) => local::run(a),
+        }
+    }
+}
+
+/// Options every suite takes.
+#[derive(Debug, Args)]
+pub struct SuiteArgs {
+    /// Seed of the workload (and of the ids and words the suite picks).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Runs of each repeated measure; medians and p90s are over these.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Also write the table to DIR/<suite>.md.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; run with --release for meaningful figures");
+    }
+    let table = cli.suite.run()?;
+    let markdown = table.to_markdown();
+    print!("{markdown}");
+    if let Some(dir) = &cli.suite.args().out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        let path = dir.join(format!("{}.md", cli.suite.name()));
+        std::fs::write(&path, &markdown)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -140,10 +140,47 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the devices that share this vault.
+    /// List the devices that share this vault, or add one.
     Devices {
+        #[command(subcommand)]
+        command: Option<DevicesCommand>,
         #[arg(long)]
         json: bool,
+    },
+    /// Run this device's sync daemon: accept trusted devices and sync with them.
+    Serve {
+        /// Address to listen on. Use 127.0.0.1:PORT to stay on this machine.
+        #[arg(long, default_value = "0.0.0.0:7447", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Do not announce or look for devices on the local network.
+        #[arg(long)]
+        no_discovery: bool,
+    },
+    /// Sync once with another device of this vault; exits 0 only when both hold the same
+    /// changes.
+    Sync {
+        /// The other device's address, as HOST:PORT.
+        #[arg(long, value_name = "ADDR")]
+        addr: std::net::SocketAddr,
+    },
+    /// Make this a new device of an existing vault: trust the device at ADDR and fetch the
+    /// vault from it. On that device, run `rapport devices add <this device's id>` first.
+    Clone {
+        /// The address of a device that holds the vault, as HOST:PORT.
+        addr: std::net::SocketAddr,
+        /// That device's id, as `rapport device` prints it there.
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// A name for this device.
+        #[arg(long, value_name = "DEVICE_NAME")]
+        name: Option<String>,
+    },
+    /// See Rapport work in one command: three devices in a temporary folder edit offline,
+    /// sync over QUIC on loopback, and show the merged result.
+    Demo {
+        /// Keep the demo's folder instead of deleting it.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
     },
     /// Check the store and report sizes; exits non-zero if anything is damaged.
     Check {
@@ -152,6 +189,17 @@ pub enum Command {
     },
     /// Salvage a damaged store: keep every intact change, move the damaged store aside.
     Repair,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// Trust a device: it may sync this vault. Give the id that `rapport device` prints on it.
+    Add {
+        id: String,
+        /// A name for the device.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 /// Fields shared by `add` and `edit`.

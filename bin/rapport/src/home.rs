@@ -21,6 +21,7 @@ pub struct Home {
     pub store: Store,
     pub device: DeviceId,
     pub device_name: String,
+    pub identity: DeviceIdentity,
 }
 
 /// The folder to use: `--home`, `RAPPORT_HOME`, or the platform's data directory.
@@ -65,6 +66,7 @@ impl Home {
             store,
             device: record.identity.device_id(),
             device_name: record.name,
+            identity: record.identity,
         })
     }
 

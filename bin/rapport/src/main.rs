@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod home;
+mod net;
 mod render;
 mod time;
 

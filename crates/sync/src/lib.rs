@@ -14,4 +14,4 @@ mod session;
 
 pub use frame::{Frame, FrameDecoder, FrameError, Hello, PROTOCOL_VERSION};
 pub use limits::Limits;
-pub use session::{Event, Role, Session, SessionError};
+pub use session::{Event, Role, Session, SessionError, SessionStats, CLONE_VAULT};

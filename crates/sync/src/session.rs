@@ -10,10 +10,14 @@
 use crate::frame::{Frame, FrameDecoder, FrameError, Hello, FLAG_DEFLATE, PROTOCOL_VERSION};
 use crate::limits::Limits;
 use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
-use rapport_model::automerge::ChangeHash;
-use rapport_model::{DeviceId, Touched, Vault};
+use rapport_model::automerge::{AutoCommit, ChangeHash};
+pub use rapport_model::Touched;
+use rapport_model::{touched_between, DeviceId, VaultId};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
+
+/// The vault id a device without a vault sends in its hello, to fetch the peer's vault.
+pub const CLONE_VAULT: VaultId = VaultId::from_u64(0);
 
 /// Which side opened the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +111,7 @@ pub struct Session {
     local: Hello,
     expected_peer: Option<DeviceId>,
     peer: Option<DeviceId>,
+    peer_vault: Option<VaultId>,
     phase: Phase,
     sync: SyncState,
     decoder: FrameDecoder,
@@ -142,6 +147,7 @@ impl Session {
             local,
             expected_peer,
             peer: None,
+            peer_vault: None,
             phase: Phase::AwaitHello,
             sync,
             decoder: FrameDecoder::new(limits.max_frame_bytes),
@@ -154,6 +160,11 @@ impl Session {
         };
         s.send(&Frame::Hello(local));
         s
+    }
+
+    /// The vault the peer holds, learnt from its hello when this side is cloning.
+    pub fn peer_vault(&self) -> Option<VaultId> {
+        self.peer_vault
     }
 
     /// The authenticated peer, once its hello arrived.
@@ -216,7 +227,7 @@ impl Session {
     /// Feeds bytes received from the peer.
     pub fn handle_bytes(
         &mut self,
-        vault: &mut Vault,
+        doc: &mut AutoCommit,
         bytes: &[u8],
         now_ms: u64,
     ) -> Result<(), SessionError> {
@@ -229,7 +240,7 @@ impl Session {
         }
         loop {
             match self.decoder.next_frame() {
-                Ok(Some(frame)) => self.handle_frame(vault, frame, now_ms)?,
+                Ok(Some(frame)) => self.handle_frame(doc, frame, now_ms)?,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(self.fail(e.into())),
             }
@@ -240,9 +251,9 @@ impl Session {
     }
 
     /// Tells a live session that the vault changed locally, so the peer hears of it now.
-    pub fn handle_local_change(&mut self, vault: &mut Vault, now_ms: u64) {
+    pub fn handle_local_change(&mut self, doc: &mut AutoCommit, now_ms: u64) {
         if self.phase == Phase::Running && self.awaiting_reply_since.is_none() {
-            let msg = vault.doc_mut().sync().generate_sync_message(&mut self.sync);
+            let msg = doc.sync().generate_sync_message(&mut self.sync);
             if let Some(msg) = msg {
                 self.send_message(msg, now_ms);
             }
@@ -252,7 +263,7 @@ impl Session {
     /// Handles one decoded frame (the simulator feeds frames directly).
     pub fn handle_frame(
         &mut self,
-        vault: &mut Vault,
+        doc: &mut AutoCommit,
         frame: Frame,
         now_ms: u64,
     ) -> Result<(), SessionError> {
@@ -263,23 +274,24 @@ impl Session {
                 self.phase = Phase::Closed;
                 Err(SessionError::Peer { code, reason })
             }
-            (Phase::AwaitHello, Frame::Hello(hello)) => self.on_hello(vault, hello, now_ms),
+            (Phase::AwaitHello, Frame::Hello(hello)) => self.on_hello(doc, hello, now_ms),
             (Phase::AwaitHello, _) => Err(self.fail(SessionError::Protocol("data before hello"))),
             (Phase::Running, Frame::Hello(_)) => {
                 Err(self.fail(SessionError::Protocol("a second hello")))
             }
             (Phase::Running, Frame::Sync { flags, body }) => {
-                self.on_sync(vault, flags, &body, now_ms)
+                self.on_sync(doc, flags, &body, now_ms)
             }
             (Phase::Running, Frame::Idle) => {
-                self.on_idle(vault, now_ms);
+                self.on_idle(doc, now_ms);
                 Ok(())
             }
             (Phase::Running, Frame::Done { heads }) => {
-                if self.role == Role::Initiator || self.live {
+                // Only the initiator ends a session; a live responder simply lets it go.
+                if self.role == Role::Initiator {
                     return Err(self.fail(SessionError::Protocol("an unexpected done")));
                 }
-                let equal = sorted(heads) == sorted(vault.heads());
+                let equal = sorted(heads) == sorted(doc.get_heads());
                 self.events.push_back(Event::Finished { equal });
                 self.phase = Phase::Closed;
                 Ok(())
@@ -289,15 +301,25 @@ impl Session {
 
     fn on_hello(
         &mut self,
-        vault: &mut Vault,
+        doc: &mut AutoCommit,
         hello: Hello,
         now_ms: u64,
     ) -> Result<(), SessionError> {
         if hello.version != PROTOCOL_VERSION {
             return Err(self.fail(SessionError::Version(hello.version)));
         }
-        if hello.vault != self.local.vault {
+        // Vault id 0 means "no vault yet": a new device cloning from a trusted peer. The cloning
+        // side adopts the peer's vault; the serving side lets a trusted device fetch it.
+        let cloning_here = self.local.vault == CLONE_VAULT;
+        let peer_cloning = hello.vault == CLONE_VAULT && self.role == Role::Responder;
+        if hello.vault != self.local.vault && !cloning_here && !peer_cloning {
             return Err(self.fail(SessionError::WrongVault));
+        }
+        if cloning_here {
+            if hello.vault == CLONE_VAULT {
+                return Err(self.fail(SessionError::WrongVault));
+            }
+            self.peer_vault = Some(hello.vault);
         }
         if self.expected_peer.is_some_and(|p| p != hello.device) {
             return Err(self.fail(SessionError::WrongDevice));
@@ -308,14 +330,14 @@ impl Session {
         self.events
             .push_back(Event::Connected { peer: hello.device });
         if self.role == Role::Initiator {
-            self.speak(vault, now_ms);
+            self.speak(doc, now_ms);
         }
         Ok(())
     }
 
     fn on_sync(
         &mut self,
-        vault: &mut Vault,
+        doc: &mut AutoCommit,
         flags: u8,
         body: &[u8],
         now_ms: u64,
@@ -336,42 +358,38 @@ impl Session {
         if msg.changes.len() > self.limits.max_changes_per_message {
             return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
         }
-        let before = vault.heads();
-        if let Err(e) = vault
-            .doc_mut()
-            .sync()
-            .receive_sync_message(&mut self.sync, msg)
-        {
+        let before = doc.get_heads();
+        if let Err(e) = doc.sync().receive_sync_message(&mut self.sync, msg) {
             return Err(self.fail(SessionError::Apply(e.to_string())));
         }
-        let after = vault.heads();
+        let after = doc.get_heads();
         if before != after {
-            let touched = vault.touched_between(&before, &after);
+            let touched = touched_between(doc, &before, &after);
             self.events.push_back(Event::Applied(touched));
         }
-        self.speak(vault, now_ms);
+        self.speak(doc, now_ms);
         Ok(())
     }
 
-    fn on_idle(&mut self, vault: &mut Vault, now_ms: u64) {
+    fn on_idle(&mut self, doc: &mut AutoCommit, now_ms: u64) {
         self.awaiting_reply_since = None;
         // The peer applied what we sent; let Automerge generate again if there is more.
         self.sync.in_flight = false;
-        let msg = vault.doc_mut().sync().generate_sync_message(&mut self.sync);
+        let msg = doc.sync().generate_sync_message(&mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
-            None => self.settle(vault),
+            None => self.settle(doc),
         }
     }
 
     /// Answers the peer: a sync message if we have something to say, otherwise `Done` (a
     /// one-shot initiator whose heads match) or `Idle`.
-    fn speak(&mut self, vault: &mut Vault, now_ms: u64) {
-        let msg = vault.doc_mut().sync().generate_sync_message(&mut self.sync);
+    fn speak(&mut self, doc: &mut AutoCommit, now_ms: u64) {
+        let msg = doc.sync().generate_sync_message(&mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
             None => {
-                let heads = vault.heads();
+                let heads = doc.get_heads();
                 let equal = self.heads_match(&heads);
                 if self.role == Role::Initiator && !self.live && equal {
                     self.send(&Frame::Done { heads });
@@ -387,8 +405,8 @@ impl Session {
         }
     }
 
-    fn settle(&mut self, vault: &mut Vault) {
-        let heads = vault.heads();
+    fn settle(&mut self, doc: &mut AutoCommit) {
+        let heads = doc.get_heads();
         let equal = self.heads_match(&heads);
         if self.role == Role::Initiator && !self.live && equal {
             self.send(&Frame::Done { heads });

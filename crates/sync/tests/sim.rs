@@ -302,7 +302,10 @@ impl Sim {
                 (&mut conn.sb, conn.b)
             };
             let vault = &mut self.peers[peer].vault;
-            if session.handle_bytes(vault, &f.bytes, now).is_err() {
+            if session
+                .handle_bytes(vault.doc_mut(), &f.bytes, now)
+                .is_err()
+            {
                 // A broken session is dropped; the network will reconnect later.
                 self.broken += 1;
                 continue;

@@ -92,3 +92,28 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+pub fn add(home: &Home, id: &str, name: Option<String>) -> Result<()> {
+    let id: rapport_model::DeviceId = id
+        .parse()
+        .map_err(|e: rapport_model::device::ParseDeviceIdError| super::BadInput(e.to_string()))?;
+    if id == home.device {
+        return Err(super::BadInput(
+            "that is this device's own id: give the id of the other device".into(),
+        )
+        .into());
+    }
+    let name = name.unwrap_or_else(|| format!("device {}", id.short()));
+    home.write(|vault, _| {
+        let device = rapport_model::Device {
+            id,
+            name: name.clone(),
+            added_at: time::now_ms(),
+            added_by: Some(home.device),
+        };
+        vault.add_device(&device, time::now_ms())?;
+        Ok(())
+    })?;
+    println!("trusted {name} ({id})");
+    Ok(())
+}

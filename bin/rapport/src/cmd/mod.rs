@@ -1,10 +1,12 @@
 //! One function per command. Each reads what it needs from the home and prints its result.
 
 mod contact;
+mod demo;
 mod device;
 mod group;
 mod maintenance;
 mod read;
+mod sync;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
@@ -38,6 +40,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { name } => device::init(&dir, name),
         Command::Device { name, json } => device::show_device(&dir, name, json),
         Command::Repair => maintenance::repair(&dir),
+        Command::Clone { addr, id, name } => sync::clone(&dir, addr, &id, name),
+        Command::Demo { keep } => demo::run(keep),
+        Command::Serve {
+            listen,
+            no_discovery,
+        } => sync::serve(Home::open(&dir, None)?, listen, no_discovery),
+        Command::Sync { addr } => sync::sync(Home::open(&dir, None)?, addr),
         command => {
             let home = Home::open(&dir, None)?;
             let result = dispatch(&home, command);
@@ -49,7 +58,13 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn dispatch(home: &Home, command: Command) -> Result<()> {
     match command {
-        Command::Init { .. } | Command::Device { .. } | Command::Repair => {
+        Command::Init { .. }
+        | Command::Device { .. }
+        | Command::Repair
+        | Command::Clone { .. }
+        | Command::Demo { .. }
+        | Command::Serve { .. }
+        | Command::Sync { .. } => {
             unreachable!("handled in run without opening the store")
         }
         Command::Add { name, fields } => contact::add(home, name, fields),
@@ -96,7 +111,14 @@ fn dispatch(home: &Home, command: Command) -> Result<()> {
         Command::Show { contact, json } => read::show(home, &contact, json),
         Command::Search { query, json } => read::search(home, &query, json),
         Command::Trash { json } => read::trash(home, json),
-        Command::Devices { json } => device::list(home, json),
+        Command::Devices {
+            command: None,
+            json,
+        } => device::list(home, json),
+        Command::Devices {
+            command: Some(crate::cli::DevicesCommand::Add { id, name }),
+            ..
+        } => device::add(home, &id, name),
         Command::Check { json } => maintenance::check(home, json),
     }
 }

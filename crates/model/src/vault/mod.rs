@@ -9,7 +9,7 @@ mod touched;
 mod write;
 
 pub use read::FieldValue;
-pub use touched::Touched;
+pub use touched::{touched_between, Touched};
 
 use crate::error::OpenError;
 use crate::schema::{self, SCHEMA_VERSION};

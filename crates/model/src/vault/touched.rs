@@ -53,11 +53,22 @@ impl Vault {
     /// The records that differ between two sets of heads (for example before and after a
     /// merge). Costs one Automerge diff, proportional to the operations in between.
     pub fn touched_between(&mut self, before: &[ChangeHash], after: &[ChangeHash]) -> Touched {
+        touched_between(&mut self.doc, before, after)
+    }
+}
+
+/// `Vault::touched_between` for a bare document (a device that is still fetching its vault).
+pub fn touched_between(
+    doc: &mut automerge::AutoCommit,
+    before: &[ChangeHash],
+    after: &[ChangeHash],
+) -> Touched {
+    {
         let mut touched = Touched::default();
         if before == after {
             return touched;
         }
-        for patch in self.doc.diff(before, after) {
+        for patch in doc.diff(before, after) {
             // The full path of the changed property: the patch's path plus its own key.
             let mut props: Vec<String> = patch
                 .path

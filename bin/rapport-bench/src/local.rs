@@ -1,0 +1,351 @@
+//! The `local` suite, on workload W1: import (against raw Automerge written field by field),
+//! load, cold `list`/`search`/`note` processes (against the load), disk (against `save()`) and
+//! peak memory (against what one Automerge load of the same document takes).
+
+mod commands;
+mod disk;
+mod import;
+
+use crate::proc::{self, Stdout};
+use crate::rapport_cli::Rapport;
+use crate::table::{self, bytes, count, dur_ratio, kib, ratio, time, Table};
+use crate::{baseline, w1, SuiteArgs};
+use anyhow::{Context, Result};
+use automerge::AutoCommit;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rapport_model::DeviceId;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub fn run(args: &SuiteArgs) -> Result<Table> {
+    let runs = args.runs as usize;
+    let rapport = Rapport::locate()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("rapport-bench-")
+        .tempdir()?;
+    let home = tmp.path().join("home");
+    let store_dir = home.join("store");
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)?
+        .as_millis()
+        .try_into()?;
+
+    progress("generating W1");
+    let start = Instant::now();
+    let w = rapport_workload::w1(args.seed);
+    let generate = start.elapsed();
+    let prepared = w1::prepare(&w, &mut rng)?;
+    let n_interactions: usize = prepared.iter().map(|c| c.interactions.len()).sum();
+
+    progress("rapport init and device");
+    let init = rapport.run(&home, &["init", "--name", "bench"], Stdout::Discard)?;
+    let device = device_id(&rapport, &home)?;
+
+    progress("importing W1 into the vault: one batch, one durable commit");
+    let (imp, mut vault) = import::run(&home, device, &prepared, now)?;
+    let disk_import = disk::usage(&store_dir);
+    progress("profiling the commit's Automerge work");
+    let prof = import::profile(&imp, &mut vault, &prepared)?;
+    drop(prepared);
+
+    progress("baseline: raw Automerge, field by field, one commit per contact");
+    let (base, base_rss) = proc::peak_rss_of(|| baseline::build(&w, &mut rng, now));
+    let base = base?;
+
+    progress("Automerge load of both documents");
+    let (load, load_rss) = load_runs(&prof.saved, runs)?;
+    let (base_load, _) = load_runs(&base.saved, runs)?;
+    let load_median = table::median(&load);
+    let base_load_median = table::median(&base_load);
+    // The vault is on disk and no longer needed in memory.
+    drop(vault);
+
+    progress("cold rapport list / search / note / check");
+    let (word, word_hits) = commands::search_word(&w, &mut rng)?;
+    let list = commands::repeat(&rapport, &home, runs, |_| {
+        vec!["list".into(), "--json".into()]
+    })?;
+    let search = commands::repeat(&rapport, &home, runs, |_| {
+        vec!["search".into(), word.clone()]
+    })?;
+    let contact = commands::first_contact(&rapport, &home)?;
+    let note = commands::repeat(&rapport, &home, runs, |i| {
+        vec![
+            "note".into(),
+            contact.clone(),
+            format!("benchmark note {i}: called about the offsite"),
+        ]
+    })?;
+    let check = rapport.run(&home, &["check", "--json"], Stdout::Capture)?;
+    let check_json: serde_json::Value =
+        serde_json::from_slice(&check.stdout).context("`rapport check --json` printed no JSON")?;
+    let disk_after = disk::usage(&store_dir);
+
+    let mut t = Table::new(format!(
+        "rapport-bench local — W1 (seed {}, {} runs)",
+        args.seed, runs
+    ));
+
+    // 1. Import.
+    let base_total = base.build + base.save;
+    t.row(
+        "Import W1: build (`Vault::batch`, 1 commit)",
+        time(imp.batch),
+        format!("{} (raw, 1 commit/contact)", time(base.build)),
+        dur_ratio(imp.batch, base.build),
+        "",
+    );
+    t.row(
+        "Import W1: durable `Store::commit`",
+        format!(
+            "{}{}",
+            time(imp.commit),
+            if imp.compacted { " (compacted)" } else { "" }
+        ),
+        format!("{} (`save()`)", time(base.save)),
+        dur_ratio(imp.commit, base.save),
+        "",
+    );
+    t.row(
+        "Import W1: total (batch + commit + close)",
+        time(imp.total()),
+        format!("{} (build + `save()`)", time(base_total)),
+        dur_ratio(imp.total(), base_total),
+        "≤ 1× (assumed)",
+    );
+    t.row(
+        "Import W1: Automerge operations",
+        count(imp.ops),
+        count(base.ops),
+        ratio(imp.ops as f64, base.ops as f64),
+        "",
+    );
+
+    // 2. Load.
+    t.row(
+        format!("`AutoCommit::load` of the saved document (median of {runs})"),
+        time(load_median),
+        format!("{} (raw doc)", time(base_load_median)),
+        dur_ratio(load_median, base_load_median),
+        "",
+    );
+    t.row(
+        "`save()` size",
+        bytes(prof.saved.len() as u64),
+        format!("{} (raw doc)", bytes(base.saved.len() as u64)),
+        ratio(prof.saved.len() as f64, base.saved.len() as f64),
+        "",
+    );
+
+    // 3 and 4. Whole commands, against the load.
+    let load_cell = format!("{} (load)", time(load_median));
+    let commands: [(&str, &commands::Runs, &str); 3] = [
+        ("Cold `rapport list --json`", &list, "≤ 50 ms"),
+        ("Cold `rapport search WORD`", &search, "≤ 50 ms"),
+        ("Durable `rapport note`", &note, "≤ 1.2× load"),
+    ];
+    for (what, r, target) in commands {
+        t.row(
+            format!("{what}: median"),
+            time(r.median()),
+            load_cell.clone(),
+            dur_ratio(r.median(), load_median),
+            target,
+        );
+        t.row(
+            format!("{what}: p90"),
+            time(r.p90()),
+            load_cell.clone(),
+            dur_ratio(r.p90(), load_median),
+            "",
+        );
+    }
+
+    // 5. Disk, against save().
+    let saved_len = prof.saved.len() as u64;
+    t.row(
+        "Disk: every file under store/ after the import",
+        bytes(disk_import.total),
+        format!("{} (`save()`)", bytes(saved_len)),
+        ratio(disk_import.total as f64, saved_len as f64),
+        "≤ 2×",
+    );
+    t.row(
+        format!("Disk: after {runs} notes and `rapport check`"),
+        bytes(disk_after.total),
+        format!("{} (`save()`)", bytes(saved_len)),
+        ratio(disk_after.total as f64, saved_len as f64),
+        "≤ 2×",
+    );
+
+    // 6. Memory, against one in-process load of the same document.
+    let rss_base = |k: Option<u64>, what: &str| {
+        k.map_or_else(|| "n/a".to_owned(), |k| format!("{} ({what})", kib(k)))
+    };
+    let rss_ratio = |ours: Option<u64>, base: Option<u64>| match (ours, base) {
+        (Some(o), Some(b)) => ratio(o as f64, b as f64),
+        _ => None,
+    };
+    t.row(
+        "Peak RSS: import, in-process (above RSS before)",
+        imp.peak_rss_delta_kib.map_or_else(|| "n/a".to_owned(), kib),
+        rss_base(base_rss, "raw build"),
+        rss_ratio(imp.peak_rss_delta_kib, base_rss),
+        "",
+    );
+    let procs: [(&str, u64); 4] = [
+        ("list", list.max_rss_kib),
+        ("search", search.max_rss_kib),
+        ("note", note.max_rss_kib),
+        ("check", check.max_rss_kib),
+    ];
+    for (what, rss) in procs {
+        t.row(
+            format!("Peak RSS: `rapport {what}` (whole process)"),
+            kib(rss),
+            rss_base(load_rss, "one load, Δ"),
+            rss_ratio(Some(rss), load_rss),
+            "",
+        );
+    }
+
+    // Notes: context and breakdowns.
+    t.note(format!(
+        "W1: {} contacts, {} interactions, {} of text; generated in {}. Machine: {} CPUs. \
+         Cold = a new process per run; the page cache is warm (nothing is dropped).",
+        count(w.contacts.len() as u64),
+        count(n_interactions as u64),
+        bytes(rapport_workload::approx_text_bytes(&w) as u64),
+        time(generate),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    ));
+    t.note(format!(
+        "Binary under test: `{}`{}. `rapport init`: {}.",
+        rapport.path().display(),
+        modified(rapport.path()),
+        time(init.wall),
+    ));
+    let remainder = imp
+        .commit
+        .saturating_sub(prof.save_after + prof.save + prof.read_touched);
+    t.note(format!(
+        "Import breakdown: store open + load of the empty vault {} (not counted); batch {}; \
+         commit {} ≈ `save_after` {} ({} change chunk) + `save()` for compaction {} + reading \
+         back the {} touched records for the view {} + the rest (view encoding, sled batch, \
+         fsyncs) {}; close {}. Operations per record: {:.1} (ours) vs {:.1} (raw); changes \
+         {} vs {}.",
+        time(imp.open),
+        time(imp.batch),
+        time(imp.commit),
+        time(prof.save_after),
+        bytes(imp.change_bytes as u64),
+        time(prof.save),
+        count((w.contacts.len() + n_interactions) as u64),
+        time(prof.read_touched),
+        time(remainder),
+        time(imp.close),
+        imp.ops as f64 / (w.contacts.len() + n_interactions) as f64,
+        base.ops as f64 / (w.contacts.len() + n_interactions) as f64,
+        count(imp.changes),
+        count(base.changes),
+    ));
+    t.note(format!(
+        "Store after the import (`Store::stats`): snapshot {}, {} change chunks ({}), \
+         disk {}. Files: sled/ {}, outside sled/ {}. Largest: {}.",
+        bytes(imp.stats.snapshot_bytes),
+        imp.stats.change_chunks,
+        bytes(imp.stats.change_bytes),
+        bytes(imp.stats.disk_bytes),
+        bytes(disk_import.under("sled")),
+        bytes(disk_import.total - disk_import.under("sled")),
+        disk_import.breakdown(),
+    ));
+    t.note(format!(
+        "After the notes, `rapport check --json` ({}): snapshot {}, {} change chunks, disk {}. \
+         Largest files: {}.",
+        time(check.wall),
+        json_bytes(&check_json, "snapshot_bytes"),
+        check_json
+            .get("change_chunks")
+            .and_then(serde_json::Value::as_u64)
+            .map_or_else(|| "?".to_owned(), |n| n.to_string()),
+        json_bytes(&check_json, "disk_bytes"),
+        disk_after.breakdown(),
+    ));
+    t.note(format!(
+        "Search word `{word}` is in {} of {} interaction texts; notes went to contact {contact} \
+         (the first of `list --json`).",
+        count(word_hits as u64),
+        count(n_interactions as u64),
+    ));
+    t.note(format!(
+        "Memory baselines are in-process peaks above the RSS before: one `AutoCommit::load` of \
+         our document, and the raw build. This process peaked at {} after the import (W1 \
+         included).",
+        imp.peak_rss_kib.map_or_else(|| "n/a".to_owned(), kib),
+    ));
+    t.note(
+        "Raw baseline layout: `contacts` map of maps, one key per field, emails/phones/links/tags \
+         as nested lists; `interactions` map of maps with at, kind, text, place (if any), \
+         contact. The import target is an assumption (no target was set): writing fewer \
+         operations should not be slower than the raw layout.",
+    );
+    drop(tmp);
+    Ok(t)
+}
+
+fn progress(what: &str) {
+    eprintln!("rapport-bench: {what}…");
+}
+
+fn device_id(rapport: &Rapport, home: &Path) -> Result<DeviceId> {
+    let json = rapport.json(home, &["device", "--json"])?;
+    let id = json
+        .get("id")
+        .and_then(|v| v.as_str())
+        .context("`rapport device --json` printed no id")?;
+    id.parse::<DeviceId>()
+        .with_context(|| format!("`{id}` is not a device id"))
+}
+
+/// `runs` timed loads of `bytes`; the peak RSS a load adds, from the first one.
+fn load_runs(bytes: &[u8], runs: usize) -> Result<(Vec<Duration>, Option<u64>)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut rss = None;
+    for i in 0..runs {
+        let timed = || -> Result<Duration> {
+            let start = Instant::now();
+            let doc = AutoCommit::load(bytes).context("the saved document does not load")?;
+            let elapsed = start.elapsed();
+            drop(doc);
+            Ok(elapsed)
+        };
+        if i == 0 {
+            let (elapsed, peak) = proc::peak_rss_of(timed);
+            times.push(elapsed?);
+            rss = peak;
+        } else {
+            times.push(timed()?);
+        }
+    }
+    Ok((times, rss))
+}
+
+fn json_bytes(v: &serde_json::Value, key: &str) -> String {
+    v.get(key)
+        .and_then(serde_json::Value::as_u64)
+        .map_or_else(|| "?".to_owned(), bytes)
+}
+
+fn modified(path: &Path) -> String {
+    let age = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok());
+    match age {
+        Some(a) => format!(" (built {} min ago)", a.as_secs() / 60),
+        None => String::new(),
+    }
+}

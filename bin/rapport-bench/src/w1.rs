@@ -1,0 +1,85 @@
+//! A workload as vault writes: the values a user would have typed, through `Vault`'s public API.
+//! Ids and inputs are prepared first, so that a timed write measures the vault and nothing else.
+
+use anyhow::{Context, Result};
+use rand::RngCore;
+use rapport_model::{
+    ContactId, ContactPatch, InteractionId, NewInteraction, TrustLevel, UnixMillis, Vault,
+};
+use rapport_workload::{WContact, Workload};
+
+/// One contact and its interactions, ready to write.
+#[derive(Debug)]
+pub struct PreparedContact {
+    pub id: ContactId,
+    pub patch: ContactPatch,
+    pub interactions: Vec<(InteractionId, NewInteraction)>,
+}
+
+/// Gives every record a random id (from `rng`, so a seed gives the same ids) and turns the
+/// workload's plain values into the vault's inputs.
+pub fn prepare(w: &Workload, rng: &mut impl RngCore) -> Result<Vec<PreparedContact>> {
+    w.contacts
+        .iter()
+        .map(|c| {
+            let id = ContactId::random(rng);
+            let interactions = c
+                .interactions
+                .iter()
+                .map(|i| {
+                    let new = NewInteraction {
+                        contacts: vec![id],
+                        at: i.at_ms,
+                        kind: i.kind.parse()?,
+                        text: i.text.clone(),
+                        place: i.place.clone(),
+                    };
+                    Ok((InteractionId::random(rng), new))
+                })
+                .collect::<Result<_>>()?;
+            Ok(PreparedContact {
+                id,
+                patch: patch(c)?,
+                interactions,
+            })
+        })
+        .collect()
+}
+
+fn patch(c: &WContact) -> Result<ContactPatch> {
+    let trust = c
+        .trust
+        .map(str::parse::<TrustLevel>)
+        .transpose()
+        .with_context(|| format!("trust of {}", c.name))?;
+    Ok(ContactPatch {
+        name: Some(c.name.clone()),
+        org: c.org.clone(),
+        title: c.title.clone(),
+        notes: c.notes.clone(),
+        trust,
+        met_on: c.met_on.clone(),
+        met_at: c.met_at.clone(),
+        connected_on: c.connected_on.clone(),
+        add_emails: c.emails.clone(),
+        add_phones: c.phones.clone(),
+        add_links: c.links.clone(),
+        add_tags: c.tags.clone(),
+        ..ContactPatch::default()
+    })
+}
+
+/// Writes everything as one user action: one `batch`, hence one Automerge commit.
+pub fn write_batch(vault: &mut Vault, prepared: &[PreparedContact], now: UnixMillis) -> Result<()> {
+    vault.batch("import W1", now, |v| -> Result<()> {
+        for c in prepared {
+            v.add_contact(c.id, &c.patch, now)
+                .with_context(|| format!("adding contact {}", c.id))?;
+            for (id, new) in &c.interactions {
+                v.add_interaction(*id, new, now)
+                    .with_context(|| format!("adding interaction {id}"))?;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,331 @@
+//! `rapport demo`: the whole mission in one command, on loopback only. Three devices are made
+//! in a temporary folder, trusted, cloned, edited offline (the same contact on every device),
+//! synced over QUIC, and the merged result is printed and checked: nothing may be lost.
+
+use crate::home::Home;
+use crate::net::{self, StoreReplica};
+use crate::time;
+use anyhow::{bail, ensure, Context, Result};
+use rapport_model::{
+    ContactField, ContactId, ContactPatch, Device, InteractionId, InteractionKind, NewInteraction,
+    TrustLevel, Vault, VaultId,
+};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::{oneshot, Mutex};
+
+const DEVICES: [&str; 3] = ["laptop", "phone", "desktop"];
+
+pub fn run(keep: Option<PathBuf>) -> Result<()> {
+    let tmp = tempfile::Builder::new().prefix("rapport-demo-").tempdir()?;
+    let root = keep.clone().unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&root)?;
+    let dir = |name: &str| root.join(name);
+    let rt = net::runtime()?;
+    // quinn binds its sockets through the runtime, also outside `block_on`.
+    let _runtime = rt.enter();
+
+    say(
+        "1. Three devices",
+        "a laptop holds the vault; a phone and a desktop are new",
+    );
+    let jeanne = ContactId::random(&mut rand::thread_rng());
+    {
+        let laptop = Home::open(&dir("laptop"), Some("laptop"))?;
+        let mut vault = Vault::create(
+            laptop.device,
+            "laptop",
+            VaultId::random(&mut rand::thread_rng()),
+            time::now_ms(),
+        )?;
+        let patch = ContactPatch {
+            name: Some("Jeanne Yocum".into()),
+            add_emails: vec!["jeanne@example.org".into()],
+            add_tags: vec!["conference".into()],
+            trust: Some(TrustLevel::Met),
+            met_at: Some("RustConf, Montréal".into()),
+            ..Default::default()
+        };
+        vault.add_contact(jeanne, &patch, time::now_ms())?;
+        laptop.store.create_vault(&mut vault)?;
+        let others: Vec<(String, rapport_model::DeviceId)> = DEVICES[1..]
+            .iter()
+            .map(|name| {
+                let h = Home::open(&dir(name), Some(name))?;
+                let id = h.device;
+                h.store.close()?;
+                Ok((name.to_string(), id))
+            })
+            .collect::<Result<_>>()?;
+        for (name, id) in &others {
+            laptop.write(|v, _| {
+                let device = Device {
+                    id: *id,
+                    name: name.clone(),
+                    added_at: time::now_ms(),
+                    added_by: Some(laptop.device),
+                };
+                v.add_device(&device, time::now_ms())?;
+                Ok(())
+            })?;
+            println!("   laptop trusts {name} {}", id.short());
+        }
+        laptop.store.close()?;
+    }
+
+    say(
+        "2. Pairing",
+        "the phone and the desktop fetch the vault from the laptop over QUIC",
+    );
+    with_server(&rt, &dir("laptop"), |addr, laptop_id| {
+        for name in &DEVICES[1..] {
+            let home = Home::open(&dir(name), None)?;
+            let (vault, report) = rt.block_on(net::clone_vault(&home, addr, laptop_id))?;
+            println!(
+                "   {name} cloned {} contact(s): {} bytes in {} ms",
+                vault.contacts()?.len(),
+                report.bytes_received,
+                report.elapsed.as_millis()
+            );
+            home.store.close()?;
+        }
+        Ok(())
+    })?;
+
+    say(
+        "3. Offline",
+        "each device edits on its own, the same contact on all three",
+    );
+    edit(&dir("laptop"), |v, now| {
+        tags(v, jeanne, "investor", now)?;
+        set(
+            v,
+            jeanne,
+            ContactPatch {
+                title: Some("CTO".into()),
+                ..Default::default()
+            },
+            now,
+        )?;
+        note(
+            v,
+            jeanne,
+            "Coffee in Lisbon: she is raising a seed round.",
+            now,
+        )
+    })?;
+    edit(&dir("phone"), |v, now| {
+        tags(v, jeanne, "climbing", now)?;
+        set(
+            v,
+            jeanne,
+            ContactPatch {
+                org: Some("Acme Robotics".into()),
+                ..Default::default()
+            },
+            now,
+        )?;
+        note(
+            v,
+            jeanne,
+            "Bumped into her at the climbing gym; wants an intro to Sam.",
+            now,
+        )?;
+        add(v, "Priya Raman", "priya@example.net", now)
+    })?;
+    edit(&dir("desktop"), |v, now| {
+        set(
+            v,
+            jeanne,
+            ContactPatch {
+                title: Some("Founder".into()),
+                trust: Some(TrustLevel::WorkedWith),
+                ..Default::default()
+            },
+            now,
+        )?;
+        note(
+            v,
+            jeanne,
+            "Call: agreed to co-write the grant proposal.",
+            now,
+        )?;
+        add(v, "Lars Olsen", "lars@example.com", now)
+    })?;
+    println!("   laptop: +#investor, title CTO, a note");
+    println!("   phone: +#climbing, org Acme Robotics, a note, new contact Priya Raman");
+    println!("   desktop: title Founder (conflicts with the laptop), trust worked-with, a note, new contact Lars Olsen");
+
+    say(
+        "4. Sync",
+        "the laptop serves on loopback; the others sync with it over QUIC",
+    );
+    with_server(&rt, &dir("laptop"), |addr, _| {
+        for name in ["phone", "desktop", "phone"] {
+            let home = Home::open(&dir(name), None)?;
+            let (replica, identity) = StoreReplica::open(home)?;
+            let node = net::bind(&replica, identity, SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            let replica = Arc::new(Mutex::new(replica));
+            let report = rt.block_on(net::sync_once(replica.clone(), &node, addr))?;
+            rt.block_on(node.shutdown());
+            println!(
+                "   {name} <-> laptop: {} B sent, {} B received, {} ms",
+                report.bytes_sent,
+                report.bytes_received,
+                report.elapsed.as_millis()
+            );
+        }
+        Ok(())
+    })?;
+
+    say(
+        "5. Merged",
+        "every device shows the same contact; nothing was lost",
+    );
+    let mut heads = Vec::new();
+    for name in DEVICES {
+        let home = Home::open(&dir(name), None)?;
+        let mut vault = home.store.load_vault(home.device)?;
+        let mut h = vault.heads();
+        h.sort();
+        heads.push(h);
+        check_nothing_lost(&vault, jeanne).with_context(|| format!("on the {name}"))?;
+        if name == "laptop" {
+            super::read::show(&home, &jeanne.to_string(), false)?;
+            let titles = vault.field_values(jeanne, ContactField::Title)?;
+            println!(
+                "\n   title was edited on two devices at once; kept: {}",
+                titles
+                    .iter()
+                    .map(|t| format!("\"{}\"", t.value))
+                    .collect::<Vec<_>>()
+                    .join(" (shown), ")
+            );
+            println!("\n   contacts on every device:");
+            for c in vault.contacts()? {
+                println!("     {}", c.name);
+            }
+        }
+        home.store.close()?;
+    }
+    ensure!(
+        heads.windows(2).all(|w| w[0] == w[1]),
+        "the devices did not converge"
+    );
+    println!(
+        "\nall three devices hold the same {} change head(s).",
+        heads[0].len()
+    );
+    match keep {
+        Some(dir) => println!("the demo's devices are in {}", dir.display()),
+        None => println!("(the demo's folder is deleted; pass --keep DIR to look around)"),
+    }
+    Ok(())
+}
+
+fn say(title: &str, what: &str) {
+    println!("\n{title}: {what}");
+}
+
+/// Runs `f` while the device at `dir` serves on a loopback port.
+fn with_server(
+    rt: &tokio::runtime::Runtime,
+    dir: &Path,
+    f: impl FnOnce(SocketAddr, rapport_model::DeviceId) -> Result<()>,
+) -> Result<()> {
+    let home = Home::open(dir, None)?;
+    let (replica, identity) = StoreReplica::open(home)?;
+    let device = replica.device;
+    let node = Arc::new(rt.block_on(async {
+        net::bind(&replica, identity, SocketAddr::from(([127, 0, 0, 1], 0)))
+    })?);
+    let addr = node.local_addr()?;
+    let replica = Arc::new(Mutex::new(replica));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = rt.spawn(net::serve(replica.clone(), node, async {
+        let _ = stopped.await;
+    }));
+    let result = f(addr, device);
+    let _ = stop.send(());
+    rt.block_on(server)??;
+    // Wait for the server's sessions to let go of the store before it is reopened.
+    for _ in 0..200 {
+        if Arc::strong_count(&replica) == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(replica);
+    result
+}
+
+fn edit(dir: &Path, f: impl Fn(&mut Vault, i64) -> Result<()>) -> Result<()> {
+    let home = Home::open(dir, None)?;
+    home.write(|v, _| f(v, time::now_ms()))?;
+    home.store.close()?;
+    Ok(())
+}
+
+fn set(v: &mut Vault, id: ContactId, patch: ContactPatch, now: i64) -> Result<()> {
+    v.edit_contact(id, &patch, now)?;
+    Ok(())
+}
+
+fn tags(v: &mut Vault, id: ContactId, tag: &str, now: i64) -> Result<()> {
+    let patch = ContactPatch {
+        add_tags: vec![tag.into()],
+        ..Default::default()
+    };
+    set(v, id, patch, now)
+}
+
+fn note(v: &mut Vault, id: ContactId, text: &str, now: i64) -> Result<()> {
+    let new = NewInteraction {
+        contacts: vec![id],
+        at: now,
+        kind: InteractionKind::Note,
+        text: text.into(),
+        place: None,
+    };
+    v.add_interaction(InteractionId::random(&mut rand::thread_rng()), &new, now)?;
+    Ok(())
+}
+
+fn add(v: &mut Vault, name: &str, email: &str, now: i64) -> Result<()> {
+    let patch = ContactPatch {
+        name: Some(name.into()),
+        add_emails: vec![email.into()],
+        ..Default::default()
+    };
+    v.add_contact(ContactId::random(&mut rand::thread_rng()), &patch, now)?;
+    Ok(())
+}
+
+/// Every offline edit from every device must be in the merged vault.
+fn check_nothing_lost(v: &Vault, jeanne: ContactId) -> Result<()> {
+    let Some(c) = v.contact(jeanne)? else {
+        bail!("Jeanne is missing");
+    };
+    for tag in ["conference", "investor", "climbing"] {
+        ensure!(c.tags.contains(tag), "tag {tag} was lost");
+    }
+    ensure!(
+        c.org.as_deref() == Some("Acme Robotics"),
+        "the phone's org edit was lost"
+    );
+    ensure!(
+        c.trust == Some(TrustLevel::WorkedWith),
+        "the desktop's trust edit was lost"
+    );
+    ensure!(
+        v.field_values(jeanne, ContactField::Title)?.len() == 2,
+        "a concurrent title edit was lost"
+    );
+    ensure!(v.interactions_of(jeanne)?.len() == 3, "a note was lost");
+    let names: Vec<String> = v.contacts()?.into_iter().map(|c| c.name).collect();
+    for name in ["Priya Raman", "Lars Olsen"] {
+        ensure!(names.iter().any(|n| n == name), "{name} was lost");
+    }
+    Ok(())
+}

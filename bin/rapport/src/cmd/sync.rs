@@ -1,0 +1,107 @@
+//! `serve`, `sync` and `clone`: the commands that talk to other devices.
+
+use crate::home::Home;
+use crate::net::{self, StoreReplica};
+use anyhow::{bail, Result};
+use rapport_model::DeviceId;
+use rapport_net::Node;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
+    let rt = net::runtime()?;
+    rt.block_on(async {
+        let (replica, identity) = StoreReplica::open(home)?;
+        let node = Arc::new(net::bind(&replica, identity, listen)?);
+        let addr = node.local_addr()?;
+        println!("serving vault {} as {} on {addr}", replica.vault_id, replica.device);
+        if !no_discovery {
+            println!("(local network discovery arrives with pairing; connect with `rapport sync --addr {addr}`)");
+        }
+        std::io::stdout().flush()?;
+        let replica = Arc::new(Mutex::new(replica));
+        net::serve(replica.clone(), node, shutdown_signal()).await?;
+        let replica = replica.lock().await;
+        eprintln!("rapport: stopped; every acknowledged change is on disk");
+        drop(replica);
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
+    let rt = net::runtime()?;
+    rt.block_on(async {
+        let (replica, identity) = StoreReplica::open(home)?;
+        let node = Node::bind(
+            net::unspecified_like(addr),
+            identity,
+            replica.roster.check(),
+            &rapport_net::NodeConfig::default(),
+        )?;
+        let replica = Arc::new(Mutex::new(replica));
+        let report = net::sync_once(replica.clone(), &node, addr).await?;
+        node.shutdown().await;
+        let changed = report.touched.contacts.len()
+            + report.touched.interactions.len()
+            + report.touched.groups.len();
+        println!(
+            "in sync with {} at {addr}: {changed} records updated here, {} bytes sent, {} received, {} ms",
+            report.peer.map(|p| p.short()).unwrap_or_default(),
+            report.bytes_sent,
+            report.bytes_received,
+            report.elapsed.as_millis()
+        );
+        Ok(())
+    })
+}
+
+pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Result<()> {
+    let peer: DeviceId = id
+        .parse()
+        .map_err(|e: rapport_model::device::ParseDeviceIdError| super::BadInput(e.to_string()))?;
+    let name = name.unwrap_or_else(|| "new device".to_owned());
+    let home = Home::open(dir, Some(&name))?;
+    if home.store.has_vault()? {
+        bail!(
+            "{} already holds a vault: `rapport sync --addr {addr}` syncs it instead",
+            dir.display()
+        );
+    }
+    let rt = net::runtime()?;
+    let (vault, report) = rt.block_on(net::clone_vault(&home, addr, peer))?;
+    println!(
+        "cloned vault {} from {} at {addr}: {} contacts, {} bytes in {} ms",
+        vault.vault_id()?,
+        peer.short(),
+        vault.contacts()?.len(),
+        report.bytes_received,
+        report.elapsed.as_millis()
+    );
+    home.store.close()?;
+    Ok(())
+}

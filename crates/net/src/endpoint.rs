@@ -1,0 +1,177 @@
+//! `Node`: one QUIC endpoint that both accepts trusted peers and dials them.
+
+use crate::tls::{self, TrustCheck};
+use crate::NetError;
+use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
+use quinn::{Connection, Endpoint, TransportConfig, VarInt};
+use rapport_identity::{DeviceIdentity, TLS_SERVER_NAME};
+use rapport_model::DeviceId;
+use rustls::pki_types::CertificateDer;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Connection limits. quinn's defaults are generous (65,536 incoming, 100 MiB buffers); a
+/// contact book needs a handful of peers.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Handshakes in progress at once; more are refused.
+    pub max_incoming: usize,
+    /// Per-stream receive window: how much a peer may send before we read it.
+    pub stream_window: u32,
+    /// Drop a connection that has been silent this long.
+    pub idle_timeout: Duration,
+    /// Keep a live connection open through NATs and idle timeouts.
+    pub keep_alive: Duration,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            max_incoming: 32,
+            stream_window: 8 << 20,
+            idle_timeout: Duration::from_secs(30),
+            keep_alive: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A bound QUIC endpoint for this device.
+#[derive(Debug)]
+pub struct Node {
+    endpoint: Endpoint,
+    identity: DeviceIdentity,
+    transport: Arc<TransportConfig>,
+}
+
+fn transport(config: &NodeConfig) -> Result<TransportConfig, NetError> {
+    let mut t = TransportConfig::default();
+    t.max_concurrent_bidi_streams(VarInt::from_u32(4))
+        .max_concurrent_uni_streams(VarInt::from_u32(0))
+        .stream_receive_window(VarInt::from_u32(config.stream_window))
+        .receive_window(VarInt::from_u32(config.stream_window.saturating_mul(2)))
+        .send_window(u64::from(config.stream_window) * 2)
+        .keep_alive_interval(Some(config.keep_alive))
+        .max_idle_timeout(Some(
+            config
+                .idle_timeout
+                .try_into()
+                .map_err(|_| NetError::Tls("idle timeout out of range".into()))?,
+        ));
+    Ok(t)
+}
+
+impl Node {
+    /// Binds `addr` and accepts connections from devices that `trust` accepts.
+    pub fn bind(
+        addr: SocketAddr,
+        identity: DeviceIdentity,
+        trust: TrustCheck,
+        config: &NodeConfig,
+    ) -> Result<Node, NetError> {
+        let transport = Arc::new(transport(config)?);
+        let tls = tls::server_config(&identity, trust)?;
+        let crypto = QuicServerConfig::try_from(tls).map_err(|e| NetError::Tls(e.to_string()))?;
+        let mut server = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+        server
+            .transport_config(transport.clone())
+            .max_incoming(config.max_incoming);
+        let endpoint =
+            Endpoint::server(server, addr).map_err(|source| NetError::Bind { addr, source })?;
+        Ok(Node {
+            endpoint,
+            identity,
+            transport,
+        })
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
+        self.endpoint
+            .local_addr()
+            .map_err(|e| NetError::Connection(e.to_string()))
+    }
+
+    pub fn device(&self) -> DeviceId {
+        self.identity.device_id()
+    }
+
+    /// Dials `addr`, which must present the certificate of `expected`.
+    pub async fn connect(
+        &self,
+        addr: SocketAddr,
+        expected: DeviceId,
+    ) -> Result<Connection, NetError> {
+        let (conn, _) = self
+            .connect_trusting(addr, Arc::new(move |id| *id == expected))
+            .await?;
+        Ok(conn)
+    }
+
+    /// Dials `addr`, which must present a certificate that `trust` accepts; returns the device
+    /// it turned out to be.
+    pub async fn connect_trusting(
+        &self,
+        addr: SocketAddr,
+        trust: TrustCheck,
+    ) -> Result<(Connection, DeviceId), NetError> {
+        let tls = tls::client_config(&self.identity, trust.clone())?;
+        let crypto = QuicClientConfig::try_from(tls).map_err(|e| NetError::Tls(e.to_string()))?;
+        let mut client = quinn::ClientConfig::new(Arc::new(crypto));
+        client.transport_config(self.transport.clone());
+        let connecting = self
+            .endpoint
+            .connect_with(client, addr, TLS_SERVER_NAME)
+            .map_err(|e| NetError::Connect {
+                addr,
+                reason: e.to_string(),
+            })?;
+        let conn = connecting.await.map_err(|e| classify(addr, e))?;
+        match device_of_connection(&conn) {
+            Some(id) if trust(&id) => Ok((conn, id)),
+            _ => Err(NetError::Refused(
+                "the peer presented a certificate this device does not trust".into(),
+            )),
+        }
+    }
+
+    /// The next authenticated incoming connection and its device id; `None` once the node is
+    /// closed. Handshakes that fail (untrusted devices) are skipped.
+    pub async fn accept(&self) -> Option<(Connection, DeviceId)> {
+        loop {
+            let incoming = self.endpoint.accept().await?;
+            let Ok(conn) = incoming.await else {
+                continue;
+            };
+            if let Some(id) = device_of_connection(&conn) {
+                return Some((conn, id));
+            }
+            conn.close(VarInt::from_u32(1), b"no device certificate");
+        }
+    }
+
+    /// Stops accepting, closes every connection, and waits until they are gone.
+    pub async fn shutdown(&self) {
+        self.endpoint.close(VarInt::from_u32(0), b"shutting down");
+        self.endpoint.wait_idle().await;
+    }
+}
+
+/// The device id the peer authenticated as, from its TLS certificate.
+pub fn device_of_connection(conn: &Connection) -> Option<DeviceId> {
+    let any = conn.peer_identity()?;
+    let certs = any.downcast::<Vec<CertificateDer<'static>>>().ok()?;
+    certs.first().and_then(tls::device_id_of_cert)
+}
+
+fn classify(addr: SocketAddr, e: quinn::ConnectionError) -> NetError {
+    match e {
+        quinn::ConnectionError::TransportError(t) if t.code.to_string().contains("crypto") => {
+            NetError::Refused(t.to_string())
+        }
+        quinn::ConnectionError::ConnectionClosed(c) => NetError::Refused(c.to_string()),
+        other => NetError::Connect {
+            addr,
+            reason: other.to_string(),
+        },
+    }
+}
