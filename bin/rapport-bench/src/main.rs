@@ -17,7 +17,8 @@
 //!
 //! Adding a suite (for example `sync`): write a module with
 //! `pub fn run(&SuiteArgs) -> anyhow::Result<Table>`, reusing `proc` (child processes and peak
-//! RSS), `rapport_cli` (the binary), `w1` and `baseline`, and add a variant to `Suite`.
+//! RSS), `rapport_cli` (the binary), `w1` and `baseline`; add a variant to `Command` and one
+//! line to `main`.
 
 mod baseline;
 mod local;
@@ -36,33 +37,16 @@ use table::Table;
 #[command(name = "rapport-bench", max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
-    suite: Suite,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Suite {
+enum Command {
     /// Import, load, list, search, note, disk and memory on workload W1, on this machine.
     Local(SuiteArgs),
-}
-
-impl Suite {
-    fn name(&self) -> &'static str {
-        match self {
-            Suite::Local(_) => "local",
-        }
-    }
-
-    fn args(&self) -> &SuiteArgs {
-        match self {
-            Suite::Local(a) => a,
-        }
-    }
-
-    fn run(&self) -> Result<Table> {
-        match self {
-            Suite::Local(a) => local::run(a),
-        }
-    }
+    /// Internal: how every suite measures a child process (see `proc`).
+    #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
+    Measure(proc::MeasureArgs),
 }
 
 /// Options every suite takes.
@@ -80,17 +64,23 @@ pub struct SuiteArgs {
 }
 
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    match Cli::parse().command {
+        Command::Measure(m) => proc::measure_main(&m),
+        Command::Local(args) => report("local", &args, local::run),
+    }
+}
+
+/// Runs a suite, prints its table, and writes it to `--out DIR/<name>.md` if asked.
+fn report(name: &str, args: &SuiteArgs, suite: fn(&SuiteArgs) -> Result<Table>) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: this is a debug build; run with --release for meaningful figures");
     }
-    let table = cli.suite.run()?;
-    let markdown = table.to_markdown();
+    let markdown = suite(args)?.to_markdown();
     print!("{markdown}");
-    if let Some(dir) = &cli.suite.args().out {
+    if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("could not create {}", dir.display()))?;
-        let path = dir.join(format!("{}.md", cli.suite.name()));
+        let path = dir.join(format!("{name}.md"));
         std::fs::write(&path, &markdown)
             .with_context(|| format!("could not write {}", path.display()))?;
         eprintln!("wrote {}", path.display());

@@ -1,13 +1,36 @@
 //! Child processes, timed and weighed: wall time from spawn to reaping, and peak resident memory
 //! from `wait4`'s `ru_maxrss` (KiB on Linux). Also this process's own memory, from
 //! `/proc/self/status`.
+//!
+//! Why a measurer process: Linux starts a child's `ru_maxrss` at the high-water mark of the
+//! address space it replaced at `exec`, which for a spawned child is its parent's. A child of
+//! this benchmark (which holds W1 and whole documents, close to 1 GiB) would report that as its
+//! own peak. So each measured command is run by a fresh, small copy of this executable
+//! (`rapport-bench __measure`), which spawns the command, `wait4`s it and writes the figures to a
+//! report file; the command's own stdout and stderr go where the caller asked.
 
 use anyhow::{bail, Context, Result};
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+/// The hidden subcommand that runs [`measure_main`].
+pub const MEASURE_SUBCOMMAND: &str = "__measure";
+
+/// Arguments of the measurer: `__measure --report FILE -- PROGRAM ARGS...`.
+#[derive(Debug, clap::Args)]
+pub struct MeasureArgs {
+    /// Where to write "wall_ns max_rss_kib raw_status".
+    #[arg(long)]
+    report: PathBuf,
+    /// The command to run.
+    #[arg(last = true, required = true)]
+    command: Vec<OsString>,
+}
 
 /// Where a measured child's stdout goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,40 +51,94 @@ pub struct Measured {
     pub stdout: Vec<u8>,
 }
 
-/// Runs `cmd` to completion; fails, with the child's stderr, if it does not exit with 0.
-pub fn measure(cmd: &mut Command, stdout: Stdout) -> Result<Measured> {
+/// Runs `cmd` to completion through a measurer process; fails, with the child's stderr, if it
+/// does not exit with 0. Uses the program, arguments, environment changes and folder of `cmd`.
+pub fn measure(cmd: &Command, stdout: Stdout) -> Result<Measured> {
+    let report = tempfile::NamedTempFile::new()?;
+    let mut measurer = Command::new(std::env::current_exe()?);
+    measurer
+        .arg(MEASURE_SUBCOMMAND)
+        .arg("--report")
+        .arg(report.path())
+        .arg("--")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => measurer.env(k, v),
+            None => measurer.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        measurer.current_dir(dir);
+    }
     let mut err = tempfile::tempfile()?;
     let mut out = match stdout {
         Stdout::Capture => Some(tempfile::tempfile()?),
         Stdout::Discard => None,
     };
-    cmd.stdin(Stdio::null())
+    measurer
+        .stdin(Stdio::null())
         .stderr(Stdio::from(err.try_clone()?))
         .stdout(match &out {
             Some(f) => Stdio::from(f.try_clone()?),
             None => Stdio::null(),
         });
+    let status = measurer
+        .status()
+        .with_context(|| format!("could not start {measurer:?}"))?;
+    if !status.success() {
+        bail!("the measurer of {cmd:?} failed ({status}): {}", read_all(&mut err)?.trim());
+    }
+    let line = std::fs::read_to_string(report.path())?;
+    let fields: Vec<i64> = line
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("bad measurer report `{line}`"))?;
+    let [wall_ns, rss, raw] = fields[..] else {
+        bail!("bad measurer report `{line}`");
+    };
+    let child = ExitStatus::from_raw(i32::try_from(raw)?);
+    if !child.success() {
+        bail!("{cmd:?} failed ({child}): {}", read_all(&mut err)?.trim());
+    }
+    Ok(Measured {
+        wall: Duration::from_nanos(u64::try_from(wall_ns)?),
+        max_rss_kib: u64::try_from(rss)?,
+        stdout: match &mut out {
+            Some(f) => read_all(f)?.into_bytes(),
+            None => Vec::new(),
+        },
+    })
+}
+
+/// The measurer: runs the command with this process's stdio and writes its figures.
+pub fn measure_main(args: &MeasureArgs) -> Result<()> {
+    let (program, rest) = args
+        .command
+        .split_first()
+        .context("no command to measure")?;
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    let (status, wall, rss) = spawn_wait(&mut cmd)?;
+    let line = format!("{} {} {}\n", wall.as_nanos(), rss, status.into_raw());
+    std::fs::write(&args.report, line).context("writing the measurer report")
+}
+
+/// Spawns `cmd` and reaps it with `wait4`: its exit status, wall time and peak RSS (KiB). The
+/// peak is only the child's own if this process is small (see the module documentation).
+fn spawn_wait(cmd: &mut Command) -> Result<(ExitStatus, Duration, u64)> {
     let start = Instant::now();
     let child = cmd
         .spawn()
         .with_context(|| format!("could not start {cmd:?}"))?;
     let pid = libc::pid_t::try_from(child.id()).context("child pid out of range")?;
-    let (status, max_rss_kib) = wait4(pid)?;
+    let (status, rss) = wait4(pid)?;
     let wall = start.elapsed();
     // Reaped by wait4: the handle must not be waited on again (dropping it does not wait).
     drop(child);
-    if !status.success() {
-        bail!("{cmd:?} failed ({status}): {}", read_all(&mut err)?.trim());
-    }
-    let stdout = match &mut out {
-        Some(f) => read_all(f)?.into_bytes(),
-        None => Vec::new(),
-    };
-    Ok(Measured {
-        wall,
-        max_rss_kib,
-        stdout,
-    })
+    Ok((status, wall, rss))
 }
 
 fn read_all(f: &mut File) -> Result<String> {
@@ -127,17 +204,17 @@ pub fn peak_rss_of<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
 mod tests {
     use super::*;
 
+    // `measure` re-runs the current executable as the measurer, which a test binary is not;
+    // the real run exercises it. These cover the parts it is built from.
+
     #[test]
-    fn measures_a_child_and_captures_its_output() {
-        let mut cmd = Command::new("sh");
-        cmd.args(["-c", "echo hello"]);
-        let m = measure(&mut cmd, Stdout::Capture).unwrap();
-        assert_eq!(m.stdout, b"hello\n");
-        assert!(m.max_rss_kib > 0);
-        let mut fail = Command::new("sh");
-        fail.args(["-c", "echo nope >&2; exit 3"]);
-        let e = measure(&mut fail, Stdout::Discard).unwrap_err().to_string();
-        assert!(e.contains("nope"), "{e}");
+    fn spawn_wait_reports_status_time_and_peak_rss() {
+        let (status, wall, rss) = spawn_wait(Command::new("true").stdout(Stdio::null())).unwrap();
+        assert!(status.success());
+        assert!(wall > Duration::ZERO);
+        assert!(rss > 0);
+        let (status, _, _) = spawn_wait(Command::new("sh").args(["-c", "exit 3"])).unwrap();
+        assert_eq!(status.code(), Some(3));
     }
 
     #[test]

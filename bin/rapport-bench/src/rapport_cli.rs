@@ -47,7 +47,7 @@ impl Rapport {
 
     /// Runs one command to completion, timed and weighed.
     pub fn run(&self, home: &Path, args: &[&str], stdout: Stdout) -> Result<Measured> {
-        proc::measure(&mut self.command(home, args), stdout)
+        proc::measure(&self.command(home, args), stdout)
     }
 
     /// Runs one command and parses its stdout as JSON.

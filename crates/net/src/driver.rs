@@ -27,23 +27,13 @@ pub trait Replica: Send + 'static {
 }
 
 /// How to run a session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
     /// Stay connected after settling, and send local changes as they happen.
     pub live: bool,
     pub limits: Limits,
     /// In a live session: ticks whenever the vault changed locally.
     pub local_changes: Option<watch::Receiver<u64>>,
-}
-
-impl Default for SessionOptions {
-    fn default() -> Self {
-        SessionOptions {
-            live: false,
-            limits: Limits::default(),
-            local_changes: None,
-        }
-    }
 }
 
 /// What a session did.

@@ -25,7 +25,9 @@ pub struct Import {
     pub changes: u64,
     /// `Store::stats()` right after the commit.
     pub stats: StoreStats,
-    /// Peak RSS above the RSS before the import (the workload was already in memory), KiB.
+    /// Peak RSS above the RSS before the import (the workload was already in memory), KiB:
+    /// during the batch, and over the whole import.
+    pub batch_rss_delta_kib: Option<u64>,
     pub peak_rss_delta_kib: Option<u64>,
     /// This process's peak RSS after the import, KiB (includes the workload).
     pub peak_rss_kib: Option<u64>,
@@ -38,10 +40,17 @@ pub fn run(
     prepared: &[PreparedContact],
     now: UnixMillis,
 ) -> Result<(Import, Vault)> {
-    let (result, peak_rss_delta_kib) = proc::peak_rss_of(|| import(home, device, prepared, now));
-    let (mut imp, vault) = result?;
-    imp.peak_rss_delta_kib = peak_rss_delta_kib;
-    imp.peak_rss_kib = proc::self_status_kib("VmHWM").ok();
+    let before = proc::self_status_kib("VmRSS").ok();
+    let reset = proc::reset_peak_rss();
+    let (mut imp, vault) = import(home, device, prepared, now)?;
+    let peak = proc::self_status_kib("VmHWM").ok();
+    let above = |hwm: Option<u64>| match (reset, before, hwm) {
+        (true, Some(b), Some(p)) => Some(p.saturating_sub(b)),
+        _ => None,
+    };
+    imp.batch_rss_delta_kib = above(imp.batch_rss_delta_kib);
+    imp.peak_rss_delta_kib = above(peak);
+    imp.peak_rss_kib = peak;
     Ok((imp, vault))
 }
 
@@ -61,6 +70,8 @@ fn import(
     let start = Instant::now();
     w1::write_batch(&mut vault, prepared, now)?;
     let batch = start.elapsed();
+    // The absolute peak so far; `run` makes it relative.
+    let batch_hwm = proc::self_status_kib("VmHWM").ok();
 
     let start = Instant::now();
     let touched = vault.take_touched();
@@ -83,6 +94,7 @@ fn import(
         ops: after.num_ops - before.num_ops,
         changes: after.num_changes - before.num_changes,
         stats,
+        batch_rss_delta_kib: batch_hwm,
         peak_rss_delta_kib: None,
         peak_rss_kib: None,
         heads_before,
@@ -142,4 +154,16 @@ pub fn profile(
         read_touched,
         saved,
     })
+}
+
+/// Opens the store again and times one more `Store::compact` of the whole vault (what the import
+/// commit did after writing its change chunk), then closes it.
+pub fn compact_again(home: &Path, device: DeviceId) -> Result<Duration> {
+    let store = Store::open(&home.join("store"))?;
+    let mut vault = store.load_vault(device)?;
+    let start = Instant::now();
+    store.compact(&mut vault)?;
+    let elapsed = start.elapsed();
+    store.close()?;
+    Ok(elapsed)
 }
