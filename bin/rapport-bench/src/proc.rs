@@ -88,7 +88,10 @@ pub fn measure(cmd: &Command, stdout: Stdout) -> Result<Measured> {
         .status()
         .with_context(|| format!("could not start {measurer:?}"))?;
     if !status.success() {
-        bail!("the measurer of {cmd:?} failed ({status}): {}", read_all(&mut err)?.trim());
+        bail!(
+            "the measurer of {cmd:?} failed ({status}): {}",
+            read_all(&mut err)?.trim()
+        );
     }
     let line = std::fs::read_to_string(report.path())?;
     let fields: Vec<i64> = line

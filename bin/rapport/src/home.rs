@@ -6,6 +6,7 @@ use rapport_identity::DeviceIdentity;
 use rapport_model::{DeviceId, Touched, Vault};
 use rapport_store::{ReadView, Store, StoreError};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 /// What the store keeps for this device besides the vault.
@@ -18,10 +19,14 @@ struct DeviceRecord {
 /// An open home: the store, locked for this process, and this device's identity.
 #[derive(Debug)]
 pub struct Home {
+    pub dir: PathBuf,
     pub store: Store,
     pub device: DeviceId,
     pub device_name: String,
     pub identity: DeviceIdentity,
+    /// The loaded vault, kept between writes (the daemon writes many times; loading W1 takes
+    /// about a second). Always equal to what the store holds, or `None`.
+    vault: RefCell<Option<Vault>>,
 }
 
 /// The folder to use: `--home`, `RAPPORT_HOME`, or the platform's data directory.
@@ -63,6 +68,8 @@ impl Home {
             },
         };
         Ok(Home {
+            dir: dir.to_owned(),
+            vault: RefCell::new(None),
             store,
             device: record.identity.device_id(),
             device_name: record.name,
@@ -73,7 +80,13 @@ impl Home {
     /// Loads the vault, lets `f` change it, and commits what changed durably: when this
     /// returns Ok, the change survives a crash or power cut.
     pub fn write<T>(&self, f: impl Fn(&mut Vault, &ReadView<'_>) -> Result<T>) -> Result<T> {
-        let mut vault = self.store.load_vault(self.device)?;
+        let mut slot = self.vault.borrow_mut();
+        // Taken out of the cache while it is being changed: if anything below fails, the vault
+        // in memory may hold a change the store does not, so it is dropped and reloaded.
+        let mut vault = match slot.take() {
+            Some(v) => v,
+            None => self.store.load_vault(self.device)?,
+        };
         self.ensure_view(&mut vault)?;
         let out = match f(&mut vault, &self.store.view()) {
             Err(e) if is_view_damage(&e) => {
@@ -88,7 +101,31 @@ impl Home {
         };
         let touched: Touched = vault.take_touched();
         self.store.commit(&mut vault, &touched)?;
+        *slot = Some(vault);
         Ok(out)
+    }
+
+    /// Durably commits what sync applied to the loaded vault.
+    pub fn commit_loaded(&mut self, touched: &Touched) -> Result<()> {
+        let slot = self.vault.get_mut();
+        if let Some(vault) = slot.as_mut() {
+            if let Err(e) = self.store.commit(vault, touched) {
+                // The store did not take it: drop the in-memory copy so that it is reloaded
+                // from what is on disk rather than silently diverging from it.
+                *slot = None;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The loaded vault, loading it if needed (for sync sessions in this process).
+    pub fn vault_mut(&mut self) -> Result<&mut Vault> {
+        let slot = self.vault.get_mut();
+        if slot.is_none() {
+            *slot = Some(self.store.load_vault(self.device)?);
+        }
+        slot.as_mut().context("the vault could not be loaded")
     }
 
     /// Runs a read against the view, rebuilding it from the vault first if it is stale or
@@ -106,7 +143,9 @@ impl Home {
         }
         match f(&self.store.view()) {
             Err(StoreError::ViewDamaged { key, .. }) => {
-                eprintln!("note: the read cache was damaged at {key}; rebuilt it from the vault");
+                crate::note!(
+                    "note: the read cache was damaged at {key}; rebuilt it from the vault"
+                );
                 let mut vault = self.store.load_vault(self.device)?;
                 self.store.rebuild_view(&mut vault)?;
                 Ok(f(&self.store.view())?)

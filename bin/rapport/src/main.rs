@@ -3,8 +3,12 @@
 
 mod cli;
 mod cmd;
+mod daemon;
 mod home;
 mod net;
+mod peers;
+#[macro_use]
+mod out;
 mod render;
 mod time;
 
@@ -27,13 +31,17 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(daemon::Forwarded(code)) = e.downcast_ref::<daemon::Forwarded>() {
+                // The daemon ran the command; its output, errors included, is already printed.
+                return ExitCode::from(*code);
+            }
             eprintln!("error: {}", render::error_chain(&e));
             ExitCode::from(exit_code(&e))
         }
     }
 }
 
-fn exit_code(e: &anyhow::Error) -> u8 {
+pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     use rapport_store::{StoreError, StoreErrorKind};
     if let Some(s) = e.downcast_ref::<StoreError>() {
         return match s.kind() {

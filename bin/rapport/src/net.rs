@@ -9,7 +9,6 @@ use rapport_model::{DeviceId, Touched, Vault, VaultId};
 use rapport_net::{
     run_session, Node, NodeConfig, Replica, SessionOptions, SessionReport, TrustCheck,
 };
-use rapport_store::Store;
 use rapport_sync::{Role, CLONE_VAULT};
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -20,7 +19,7 @@ use tokio::sync::Mutex;
 /// The devices this device accepts: the vault's roster, refreshed whenever the roster changes,
 /// so a device added on another replica is trusted as soon as that change syncs here.
 #[derive(Debug, Clone, Default)]
-pub struct Roster(Arc<RwLock<BTreeSet<DeviceId>>>);
+pub struct Roster(pub Arc<RwLock<BTreeSet<DeviceId>>>);
 
 impl Roster {
     pub fn refresh(&self, vault: &Vault, me: DeviceId) -> Result<()> {
@@ -42,38 +41,55 @@ impl Roster {
     }
 }
 
-/// A device's store and loaded vault, as sync sessions see it.
+/// A device's home with its loaded vault, as sync sessions (and, in the daemon, commands
+/// forwarded from the CLI) see it. One per process; sessions share it behind a mutex.
 #[derive(Debug)]
 pub struct StoreReplica {
-    pub store: Store,
-    pub vault: Vault,
+    pub home: Home,
     pub vault_id: VaultId,
     pub device: DeviceId,
     pub roster: Roster,
+    /// Ticks after every local change, so live sessions send it at once.
+    pub local_changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl StoreReplica {
-    pub fn open(home: Home) -> Result<(StoreReplica, rapport_identity::DeviceIdentity)> {
-        let vault = home.store.load_vault(home.device)?;
+    pub fn open(mut home: Home) -> Result<(StoreReplica, rapport_identity::DeviceIdentity)> {
+        let device = home.device;
+        let vault = home.vault_mut()?;
         let vault_id = vault.vault_id()?;
         let roster = Roster::default();
-        roster.refresh(&vault, home.device)?;
+        roster.refresh(vault, device)?;
+        let identity = home.identity.clone();
+        let (local_changes, _) = tokio::sync::watch::channel(0);
         Ok((
             StoreReplica {
-                store: home.store,
-                vault,
+                home,
                 vault_id,
-                device: home.device,
+                device,
                 roster,
+                local_changes,
             },
-            home.identity,
+            identity,
         ))
+    }
+
+    /// Called after a local write: refreshes trust and wakes live sessions.
+    pub fn changed_locally(&mut self) -> Result<()> {
+        let device = self.device;
+        let vault = self.home.vault_mut()?;
+        self.roster.refresh(vault, device)?;
+        self.local_changes.send_modify(|n| *n += 1);
+        Ok(())
     }
 }
 
 impl Replica for StoreReplica {
-    fn doc(&mut self) -> &mut AutoCommit {
-        self.vault.doc_mut()
+    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
+        self.home
+            .vault_mut()
+            .map(Vault::doc_mut)
+            .map_err(|e| e.to_string())
     }
     fn vault_id(&self) -> VaultId {
         self.vault_id
@@ -82,21 +98,24 @@ impl Replica for StoreReplica {
         self.device
     }
     fn sync_state(&self, peer: DeviceId) -> Option<Vec<u8>> {
-        self.store.peer_state(peer).ok().flatten()
+        self.home.store.peer_state(peer).ok().flatten()
     }
     fn persist(&mut self, touched: &Touched) -> Result<(), String> {
-        self.store
-            .commit(&mut self.vault, touched)
+        self.home
+            .commit_loaded(touched)
             .map_err(|e| e.to_string())?;
         if touched.devices || touched.other {
+            let device = self.device;
+            let vault = self.home.vault_mut().map_err(|e| e.to_string())?;
             self.roster
-                .refresh(&self.vault, self.device)
+                .refresh(vault, device)
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
     }
     fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), String> {
-        self.store
+        self.home
+            .store
             .set_peer_state(peer, state)
             .map_err(|e| e.to_string())
     }
@@ -111,8 +130,8 @@ struct CloneReplica {
 }
 
 impl Replica for CloneReplica {
-    fn doc(&mut self) -> &mut AutoCommit {
-        &mut self.doc
+    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
+        Ok(&mut self.doc)
     }
     fn vault_id(&self) -> VaultId {
         CLONE_VAULT
@@ -141,40 +160,140 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("could not start the async runtime")
 }
 
-/// Accepts trusted peers and answers their sync sessions until `shutdown` resolves. Every
-/// change a peer sends is durable before this device acknowledges it, so stopping at any
-/// moment loses nothing that was acknowledged.
+/// Accepts trusted peers and keeps a live session with each until `shutdown` resolves; also
+/// dials every known peer at its last address, with backoff. Every change a peer sends is
+/// durable before this device acknowledges it, so stopping at any moment loses nothing that
+/// was acknowledged.
 pub async fn serve(
     replica: Arc<Mutex<StoreReplica>>,
     node: Arc<Node>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let accept = async {
-        while let Some((conn, peer)) = node.accept().await {
-            let replica = replica.clone();
-            tokio::spawn(async move {
-                let options = SessionOptions {
-                    live: true,
-                    ..SessionOptions::default()
-                };
-                match run_session(&conn, Role::Responder, replica, options).await {
-                    Ok(report) => tracing_line(&format!(
-                        "synced with {} ({} B in, {} B out)",
-                        peer.short(),
-                        report.bytes_received,
-                        report.bytes_sent
-                    )),
-                    Err(e) => tracing_line(&format!("session with {} ended: {e}", peer.short())),
-                }
-            });
+    let active: Arc<std::sync::Mutex<BTreeSet<DeviceId>>> = Arc::default();
+    let accept = {
+        let (replica, node, active) = (replica.clone(), node.clone(), active.clone());
+        async move {
+            while let Some((conn, peer)) = node.accept().await {
+                let replica = replica.clone();
+                let active = active.clone();
+                tokio::spawn(async move {
+                    let addr = conn.remote_address();
+                    mark(&active, peer, true);
+                    let result = live_session(&conn, Role::Responder, replica.clone()).await;
+                    mark(&active, peer, false);
+                    report(&replica, peer, Some(addr), false, result).await;
+                });
+            }
         }
     };
+    let dial = dial_known_peers(replica.clone(), node.clone(), active);
     tokio::select! {
         () = accept => {}
+        () = dial => {}
         () = shutdown => {}
     }
     node.shutdown().await;
     Ok(())
+}
+
+fn mark(active: &std::sync::Mutex<BTreeSet<DeviceId>>, peer: DeviceId, on: bool) {
+    if let Ok(mut set) = active.lock() {
+        if on {
+            set.insert(peer);
+        } else {
+            set.remove(&peer);
+        }
+    }
+}
+
+async fn live_session(
+    conn: &rapport_net::Connection,
+    role: Role,
+    replica: Arc<Mutex<StoreReplica>>,
+) -> Result<SessionReport, rapport_net::NetError> {
+    let changes = replica.lock().await.local_changes.subscribe();
+    let options = SessionOptions {
+        live: true,
+        local_changes: Some(changes),
+        ..SessionOptions::default()
+    };
+    run_session(conn, role, replica, options).await
+}
+
+async fn report(
+    replica: &Arc<Mutex<StoreReplica>>,
+    peer: DeviceId,
+    addr: Option<SocketAddr>,
+    dialable: bool,
+    result: Result<SessionReport, rapport_net::NetError>,
+) {
+    let r = replica.lock().await;
+    match result {
+        Ok(report) => {
+            crate::peers::record(&r.home.store, peer, addr, dialable, report.equal);
+            tracing_line(&format!(
+                "synced with {} ({} B in, {} B out)",
+                peer.short(),
+                report.bytes_received,
+                report.bytes_sent
+            ));
+        }
+        Err(e) => {
+            crate::peers::record(&r.home.store, peer, addr, dialable, false);
+            tracing_line(&format!("session with {} ended: {e}", peer.short()));
+        }
+    }
+}
+
+/// Keeps a live session open with every roster device whose address we know, reconnecting
+/// with exponential backoff (1 s doubling to 60 s) when it drops.
+async fn dial_known_peers(
+    replica: Arc<Mutex<StoreReplica>>,
+    node: Arc<Node>,
+    active: Arc<std::sync::Mutex<BTreeSet<DeviceId>>>,
+) {
+    let mut backoff: std::collections::BTreeMap<DeviceId, (std::time::Instant, u32)> =
+        Default::default();
+    loop {
+        let targets: Vec<(DeviceId, SocketAddr)> = {
+            let r = replica.lock().await;
+            let roster = r.roster.0.read().map(|s| s.clone()).unwrap_or_default();
+            roster
+                .into_iter()
+                .filter_map(|peer| {
+                    let info = crate::peers::get(&r.home.store, peer);
+                    info.addr.filter(|_| info.dialable).map(|a| (peer, a))
+                })
+                .collect()
+        };
+        for (peer, addr) in targets {
+            let busy = active.lock().map(|s| s.contains(&peer)).unwrap_or(true);
+            let waiting = backoff
+                .get(&peer)
+                .is_some_and(|(until, _)| std::time::Instant::now() < *until);
+            if busy || waiting {
+                continue;
+            }
+            mark(&active, peer, true);
+            let attempt = backoff.get(&peer).map(|(_, n)| *n).unwrap_or(0);
+            let delay = std::time::Duration::from_secs((1u64 << attempt.min(6)).min(60));
+            backoff.insert(peer, (std::time::Instant::now() + delay, attempt + 1));
+            let (replica, node, active) = (replica.clone(), node.clone(), active.clone());
+            tokio::spawn(async move {
+                match node.connect(addr, peer).await {
+                    Ok(conn) => {
+                        let result = live_session(&conn, Role::Initiator, replica.clone()).await;
+                        report(&replica, peer, Some(addr), true, result).await;
+                    }
+                    Err(e) => {
+                        tracing_line(&format!("could not reach {} at {addr}: {e}", peer.short()))
+                    }
+                }
+                mark(&active, peer, false);
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 fn tracing_line(msg: &str) {
@@ -203,9 +322,22 @@ pub async fn sync_once(
     addr: SocketAddr,
 ) -> Result<SessionReport> {
     let trust = replica.lock().await.roster.check();
-    let (conn, _peer) = node.connect_trusting(addr, trust).await?;
-    let report = run_session(&conn, Role::Initiator, replica, SessionOptions::default()).await?;
+    let (conn, peer) = node.connect_trusting(addr, trust).await?;
+    let report = run_session(
+        &conn,
+        Role::Initiator,
+        replica.clone(),
+        SessionOptions::default(),
+    )
+    .await?;
     conn.close(0u32.into(), b"done");
+    crate::peers::record(
+        &replica.lock().await.home.store,
+        peer,
+        Some(addr),
+        true,
+        report.equal,
+    );
     if !report.equal {
         bail!("the sync with {addr} ended before both devices held the same changes: run `rapport sync` again");
     }
@@ -255,6 +387,7 @@ pub async fn clone_vault(
     if let Some((peer, state)) = &guard.peer_state {
         home.store.set_peer_state(*peer, state)?;
     }
+    crate::peers::record(&home.store, peer, Some(addr), true, true);
     Ok((vault, report))
 }
 

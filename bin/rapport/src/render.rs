@@ -96,10 +96,8 @@ pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {
 
 /// Prints a value as JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    use std::io::Write;
-    writeln!(out)?;
+    let text = serde_json::to_string_pretty(value)?;
+    crate::out!("{text}");
     Ok(())
 }
 

@@ -15,8 +15,9 @@ use tokio::sync::{watch, Mutex};
 
 /// What the driver needs from the device's replica. The binary implements it over the store.
 pub trait Replica: Send + 'static {
-    /// The document being synced (a vault, or an empty document while cloning).
-    fn doc(&mut self) -> &mut AutoCommit;
+    /// The document being synced (a vault, or an empty document while cloning). Fails only if
+    /// the replica cannot load its vault.
+    fn doc(&mut self) -> Result<&mut AutoCommit, String>;
     fn vault_id(&self) -> VaultId;
     fn device(&self) -> DeviceId;
     /// The sync state saved at the end of the last session with `peer`.
@@ -118,7 +119,7 @@ pub async fn run_session<R: Replica>(
             read = recv.read(&mut buf) => match read {
                 Ok(Some(n)) => {
                     let mut r = replica.lock().await;
-                    let result = session.handle_bytes(r.doc(), &buf[..n], now_ms());
+                    let result = session.handle_bytes(r.doc().map_err(NetError::Persist)?, &buf[..n], now_ms());
                     while let Some(event) = session.poll_event() {
                         match event {
                             Event::Applied(touched) => {
@@ -150,7 +151,7 @@ pub async fn run_session<R: Replica>(
             alive = changed => {
                 if alive {
                     let mut r = replica.lock().await;
-                    session.handle_local_change(r.doc(), now_ms());
+                    session.handle_local_change(r.doc().map_err(NetError::Persist)?, now_ms());
                 } else {
                     options.local_changes = None;
                 }

@@ -13,6 +13,9 @@ pub use driver::{run_session, Replica, SessionOptions, SessionReport};
 pub use endpoint::{device_of_connection, Node, NodeConfig};
 pub use tls::{device_id_of_cert, TrustCheck};
 
+/// A QUIC connection to a peer (re-exported so that callers need not depend on quinn).
+pub use quinn::Connection;
+
 use rapport_sync::SessionError;
 
 /// Errors of the transport and the session driver.

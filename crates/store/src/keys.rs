@@ -35,3 +35,7 @@ pub(crate) fn view(prefix: &str, id: impl std::fmt::Display) -> Vec<u8> {
 
 pub(crate) const CHUNK_STATS: &[u8] = b"meta/chunk_stats";
 pub(crate) const SNAPSHOT_LEN: &[u8] = b"meta/snapshot_len";
+
+pub(crate) fn peer_info(device_hex: &str) -> Vec<u8> {
+    format!("peerinfo/{device_hex}").into_bytes()
+}

@@ -296,6 +296,20 @@ impl Store {
             .map_err(|e| StoreError::from_sled(&self.path, "write", e))
     }
 
+    /// What the binary remembers about a peer (addresses, last seen): opaque to the store.
+    pub fn peer_info(&self, peer: DeviceId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_checked(&keys::peer_info(&peer.to_hex()))
+    }
+
+    /// Saves a peer's info. Not fsynced: it is a hint, rebuilt by the next contact.
+    pub fn set_peer_info(&self, peer: DeviceId, info: &[u8]) -> Result<(), StoreError> {
+        self.insert(&keys::peer_info(&peer.to_hex()), info)?;
+        self.db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))
+    }
+
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         let (change_chunks, change_bytes) = self.chunk_stats()?;
         Ok(StoreStats {

@@ -32,6 +32,8 @@ pub struct Import {
     /// This process's peak RSS after the import, KiB (includes the workload).
     pub peak_rss_kib: Option<u64>,
     heads_before: Vec<ChangeHash>,
+    /// The process's peak RSS right after the batch, KiB.
+    batch_hwm_kib: Option<u64>,
 }
 
 pub fn run(
@@ -48,7 +50,7 @@ pub fn run(
         (true, Some(b), Some(p)) => Some(p.saturating_sub(b)),
         _ => None,
     };
-    imp.batch_rss_delta_kib = above(imp.batch_rss_delta_kib);
+    imp.batch_rss_delta_kib = above(imp.batch_hwm_kib);
     imp.peak_rss_delta_kib = above(peak);
     imp.peak_rss_kib = peak;
     Ok((imp, vault))
@@ -70,8 +72,7 @@ fn import(
     let start = Instant::now();
     w1::write_batch(&mut vault, prepared, now)?;
     let batch = start.elapsed();
-    // The absolute peak so far; `run` makes it relative.
-    let batch_hwm = proc::self_status_kib("VmHWM").ok();
+    let batch_hwm_kib = proc::self_status_kib("VmHWM").ok();
 
     let start = Instant::now();
     let touched = vault.take_touched();
@@ -94,7 +95,8 @@ fn import(
         ops: after.num_ops - before.num_ops,
         changes: after.num_changes - before.num_changes,
         stats,
-        batch_rss_delta_kib: batch_hwm,
+        batch_hwm_kib,
+        batch_rss_delta_kib: None,
         peak_rss_delta_kib: None,
         peak_rss_kib: None,
         heads_before,

@@ -61,7 +61,7 @@ pub fn add(home: &Home, name: String, fields: ContactArgs) -> Result<()> {
         vault.add_contact(id, &patch, time::now_ms())?;
         Ok(id)
     })?;
-    println!("{id}");
+    crate::out!("{id}");
     Ok(())
 }
 
@@ -86,11 +86,12 @@ pub fn edit(home: &Home, query: &str, args: EditArgs) -> Result<()> {
         Ok((contact, changed))
     })?;
     if changed {
-        println!("updated {}  {}", contact.id, contact.name);
+        crate::out!("updated {}  {}", contact.id, contact.name);
     } else {
-        println!(
+        crate::out!(
             "unchanged {}  {} (it already looked like that)",
-            contact.id, contact.name
+            contact.id,
+            contact.name
         );
     }
     Ok(())
@@ -130,7 +131,7 @@ pub fn note(
         vault.add_interaction(id, &new, now)?;
         Ok(id)
     })?;
-    println!("{id}");
+    crate::out!("{id}");
     Ok(())
 }
 
@@ -158,7 +159,7 @@ pub fn tag(home: &Home, query: &str, changes: &[String]) -> Result<()> {
                 .collect()
         })
         .unwrap_or_default();
-    println!("{}  {}  {}", contact.id, contact.name, tags.join(" "));
+    crate::out!("{}  {}  {}", contact.id, contact.name, tags.join(" "));
     Ok(())
 }
 
@@ -168,9 +169,11 @@ pub fn trash(home: &Home, query: &str) -> Result<()> {
         vault.trash_contact(contact.id, time::now_ms())?;
         Ok(contact)
     })?;
-    println!(
+    crate::out!(
         "moved to the trash: {}  {} (undo with `rapport restore {}`)",
-        contact.id, contact.name, contact.id
+        contact.id,
+        contact.name,
+        contact.id
     );
     Ok(())
 }
@@ -181,6 +184,6 @@ pub fn restore(home: &Home, query: &str) -> Result<()> {
         vault.restore_contact(contact.id, time::now_ms())?;
         Ok(contact)
     })?;
-    println!("restored {}  {}", contact.id, contact.name);
+    crate::out!("restored {}  {}", contact.id, contact.name);
     Ok(())
 }

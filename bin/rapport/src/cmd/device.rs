@@ -8,7 +8,7 @@ use rapport_model::{Vault, VaultId};
 use serde::Serialize;
 use std::path::Path;
 
-fn default_device_name() -> String {
+pub fn default_device_name() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.trim().is_empty())
@@ -27,9 +27,10 @@ pub fn init(dir: &Path, name: Option<String>) -> Result<()> {
     let vault_id = VaultId::random(&mut rand::thread_rng());
     let mut vault = Vault::create(home.device, &home.device_name, vault_id, time::now_ms())?;
     home.store.create_vault(&mut vault)?;
-    println!(
+    crate::out!(
         "created vault {vault_id} on device {} ({})",
-        home.device_name, home.device
+        home.device_name,
+        home.device
     );
     home.store.close()?;
     Ok(())
@@ -42,22 +43,20 @@ struct DeviceJson {
     has_vault: bool,
 }
 
-pub fn show_device(dir: &Path, name: Option<String>, json: bool) -> Result<()> {
-    let name = name.unwrap_or_else(default_device_name);
-    let home = Home::open(dir, Some(&name))?;
+/// Shows this device: its id, to give to other devices, and its name.
+pub fn describe(home: &Home, json: bool) -> Result<()> {
     let out = DeviceJson {
         id: home.device.to_string(),
         name: home.device_name.clone(),
         has_vault: home.store.has_vault()?,
     };
-    home.store.close()?;
     if json {
         return render::print_json(&out);
     }
-    println!("{}", out.id);
-    println!("  name   {}", out.name);
+    crate::out!("{}", out.id);
+    crate::out!("  name   {}", out.name);
     if !out.has_vault {
-        println!("  no vault yet: `rapport init` creates one");
+        crate::out!("  no vault yet: `rapport init` creates one, `rapport clone` fetches one");
     }
     Ok(())
 }
@@ -88,7 +87,7 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
     }
     for d in out {
         let me = if d.this_device { "  (this device)" } else { "" };
-        println!("{}  {}{me}", d.id, d.name);
+        crate::out!("{}  {}{me}", d.id, d.name);
     }
     Ok(())
 }
@@ -114,6 +113,6 @@ pub fn add(home: &Home, id: &str, name: Option<String>) -> Result<()> {
         vault.add_device(&device, time::now_ms())?;
         Ok(())
     })?;
-    println!("trusted {name} ({id})");
+    crate::out!("trusted {name} ({id})");
     Ok(())
 }

@@ -28,7 +28,7 @@ pub fn run(home: &Home, command: GroupCommand) -> Result<()> {
                 vault.create_group(id, &name, description.as_deref(), time::now_ms())?;
                 Ok(id)
             })?;
-            println!("{id}");
+            crate::out!("{id}");
         }
         GroupCommand::Add { group, contacts } => membership(home, &group, &contacts, true)?,
         GroupCommand::Remove { group, contacts } => membership(home, &group, &contacts, false)?,
@@ -38,9 +38,10 @@ pub fn run(home: &Home, command: GroupCommand) -> Result<()> {
                 vault.delete_group(g.id, time::now_ms())?;
                 Ok(g)
             })?;
-            println!(
+            crate::out!(
                 "deleted group {} (members keep it; `rapport group restore {}` brings it back)",
-                g.name, g.id
+                g.name,
+                g.id
             );
         }
         GroupCommand::Restore { group } => {
@@ -54,7 +55,7 @@ pub fn run(home: &Home, command: GroupCommand) -> Result<()> {
                 .iter()
                 .filter(|c| !c.is_trashed() && c.groups.contains(&g.id))
                 .count();
-            println!("restored group {} with {n} members", g.name);
+            crate::out!("restored group {} with {n} members", g.name);
         }
         GroupCommand::List { deleted, json } => {
             let (groups, contacts) = home.read(|v| Ok((v.groups()?, v.contacts()?)))?;
@@ -89,7 +90,7 @@ pub fn run(home: &Home, command: GroupCommand) -> Result<()> {
                 } else {
                     ""
                 };
-                println!("{}  {}  {} members{state}", g.id, g.name, count(g.id));
+                crate::out!("{}  {}  {} members{state}", g.id, g.name, count(g.id));
             }
         }
         GroupCommand::Show { group, json } => {
@@ -121,12 +122,12 @@ pub fn run(home: &Home, command: GroupCommand) -> Result<()> {
                     contacts: members.iter().map(|c| contact_json(c, &names)).collect(),
                 });
             }
-            println!("{}  ({} members)", g.name, members.len());
+            crate::out!("{}  ({} members)", g.name, members.len());
             if let Some(d) = &g.description {
-                println!("  {d}");
+                crate::out!("  {d}");
             }
             for c in members {
-                println!("  {}", render::contact_line(c));
+                crate::out!("  {}", render::contact_line(c));
             }
         }
     }
@@ -163,6 +164,6 @@ fn membership(home: &Home, group: &str, queries: &[String], add: bool) -> Result
         Ok((g, names))
     })?;
     let verb = if add { "added to" } else { "removed from" };
-    println!("{verb} {}: {}", g.name, names.join(", "));
+    crate::out!("{verb} {}: {}", g.name, names.join(", "));
     Ok(())
 }

@@ -36,16 +36,17 @@ pub fn check(home: &Home, json: bool) -> Result<()> {
     if json {
         return render::print_json(&out);
     }
-    println!("the store is intact");
-    println!("  contacts       {}", out.contacts);
-    println!("  interactions   {}", out.interactions);
-    println!(
+    crate::out!("the store is intact");
+    crate::out!("  contacts       {}", out.contacts);
+    crate::out!("  interactions   {}", out.interactions);
+    crate::out!(
         "  snapshot       {} bytes + {} change chunks",
-        out.snapshot_bytes, out.change_chunks
+        out.snapshot_bytes,
+        out.change_chunks
     );
-    println!("  on disk        {} bytes", out.disk_bytes);
+    crate::out!("  on disk        {} bytes", out.disk_bytes);
     if !view_was_current {
-        println!("  the read cache was stale and has been rebuilt");
+        crate::out!("  the read cache was stale and has been rebuilt");
     }
     Ok(())
 }
@@ -77,12 +78,12 @@ pub fn repair(dir: &Path) -> Result<()> {
     })();
     match result {
         Ok(n) => {
-            println!(
+            crate::out!(
                 "repaired: {n} contacts kept; the damaged store is at {}",
                 aside.display()
             );
             for s in &salvage.skipped {
-                println!("  skipped {s} (sync with another device to get those changes back)");
+                crate::out!("  skipped {s} (sync with another device to get those changes back)");
             }
             Ok(())
         }

@@ -2,7 +2,7 @@
 
 mod contact;
 mod demo;
-mod device;
+pub mod device;
 mod group;
 mod maintenance;
 mod read;
@@ -38,7 +38,18 @@ pub fn run(cli: Cli) -> Result<()> {
     let dir = home::resolve_dir(cli.home)?;
     match cli.command {
         Command::Init { name } => device::init(&dir, name),
-        Command::Device { name, json } => device::show_device(&dir, name, json),
+        Command::Device { name, json } => match Home::open(
+            &dir,
+            Some(&name.clone().unwrap_or_else(device::default_device_name)),
+        ) {
+            Ok(home) => {
+                let result = device::describe(&home, json);
+                home.store.close()?;
+                result
+            }
+            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) => Err(e),
+        },
         Command::Repair => maintenance::repair(&dir),
         Command::Clone { addr, id, name } => sync::clone(&dir, addr, &id, name),
         Command::Demo { keep } => demo::run(keep),
@@ -46,9 +57,17 @@ pub fn run(cli: Cli) -> Result<()> {
             listen,
             no_discovery,
         } => sync::serve(Home::open(&dir, None)?, listen, no_discovery),
-        Command::Sync { addr } => sync::sync(Home::open(&dir, None)?, addr),
+        Command::Sync { addr } => match Home::open(&dir, None) {
+            Ok(home) => sync::sync(home, addr),
+            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) => Err(e),
+        },
         command => {
-            let home = Home::open(&dir, None)?;
+            let home = match Home::open(&dir, None) {
+                Ok(home) => home,
+                Err(e) if is_locked(&e) => return forward_to_daemon(&dir, e),
+                Err(e) => return Err(e),
+            };
             let result = dispatch(&home, command);
             home.store.close()?;
             result
@@ -56,7 +75,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn dispatch(home: &Home, command: Command) -> Result<()> {
+pub fn dispatch(home: &Home, command: Command) -> Result<()> {
     match command {
         Command::Init { .. }
         | Command::Device { .. }
@@ -120,6 +139,27 @@ fn dispatch(home: &Home, command: Command) -> Result<()> {
             ..
         } => device::add(home, &id, name),
         Command::Check { json } => maintenance::check(home, json),
+    }
+}
+
+fn is_locked(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<rapport_store::StoreError>()
+        .is_some_and(|s| s.kind() == rapport_store::StoreErrorKind::Locked)
+}
+
+/// The store is held by another process; if it is this home's daemon, let it run the command.
+fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error) -> Result<()> {
+    match crate::daemon::forward(dir)? {
+        Some(response) => {
+            print!("{}", response.stdout);
+            eprint!("{}", response.stderr);
+            if response.code == 0 {
+                Ok(())
+            } else {
+                Err(crate::daemon::Forwarded(response.code).into())
+            }
+        }
+        None => Err(locked),
     }
 }
 

@@ -37,10 +37,10 @@ pub fn list(
         return render::print_json(&out);
     }
     for c in &contacts {
-        println!("{}", render::contact_line(c));
+        crate::out!("{}", render::contact_line(c));
     }
-    if contacts.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        eprintln!("no contacts match; add one with `rapport add NAME`");
+    if contacts.is_empty() && crate::out::is_terminal() {
+        crate::note!("no contacts match; add one with `rapport add NAME`");
     }
     Ok(())
 }
@@ -66,16 +66,16 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
             .map(|x| x.name.clone())
             .unwrap_or_else(|| id.to_string())
     };
-    println!("{}", c.name);
+    crate::out!("{}", c.name);
     if c.is_trashed() {
-        println!(
+        crate::out!(
             "  (in the trash: `rapport restore {}` brings it back)",
             c.id
         );
     }
     let row = |label: &str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            println!("  {label:<14}{v}");
+            crate::out!("  {label:<14}{v}");
         }
     };
     row("id", Some(c.id.to_string()));
@@ -102,7 +102,7 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
     row("notes", c.notes.clone());
     row("updated", Some(time::local(c.updated)));
     if !view.timeline.is_empty() {
-        println!();
+        crate::out!();
         for i in view.timeline.iter().rev() {
             let place = i
                 .place
@@ -120,8 +120,8 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
             } else {
                 format!(" (with {})", others.join(", "))
             };
-            println!("  {}  {:<8}{}{}", time::local(i.at), i.kind, place, with);
-            println!("      {}", i.text);
+            crate::out!("  {}  {:<8}{}{}", time::local(i.at), i.kind, place, with);
+            crate::out!("      {}", i.text);
         }
     }
     Ok(())
@@ -204,9 +204,9 @@ pub fn search(home: &Home, query: &str, json: bool) -> Result<()> {
         return render::print_json(&out);
     }
     for (c, matched) in &hits {
-        println!("{}", render::contact_line(c));
+        crate::out!("{}", render::contact_line(c));
         for m in matched.iter().filter(|m| m.contains(':')) {
-            println!("    {m}");
+            crate::out!("    {m}");
         }
     }
     Ok(())
@@ -223,7 +223,7 @@ pub fn trash(home: &Home, json: bool) -> Result<()> {
     }
     for c in &contacts {
         let when = c.deleted.map(time::local).unwrap_or_default();
-        println!("{}  (trashed {when})", render::contact_line(c));
+        crate::out!("{}  (trashed {when})", render::contact_line(c));
     }
     Ok(())
 }

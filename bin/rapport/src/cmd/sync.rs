@@ -22,8 +22,12 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
             println!("(local network discovery arrives with pairing; connect with `rapport sync --addr {addr}`)");
         }
         std::io::stdout().flush()?;
+        let home_dir = replica.home.dir.clone();
         let replica = Arc::new(Mutex::new(replica));
+        let socket = tokio::spawn(crate::daemon::listen(home_dir.clone(), replica.clone()));
         net::serve(replica.clone(), node, shutdown_signal()).await?;
+        socket.abort();
+        let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
         let replica = replica.lock().await;
         eprintln!("rapport: stopped; every acknowledged change is on disk");
         drop(replica);

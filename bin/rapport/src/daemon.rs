@@ -1,0 +1,159 @@
+//! The daemon's local socket. While `rapport serve` runs it holds the store (sled allows one
+//! process), so other `rapport` commands on this home send their arguments over a Unix socket
+//! that only the owner can open; the daemon runs the same command code against its loaded vault
+//! and sends back what it printed and its exit code. The daemon then tells its live sessions.
+
+use crate::cli::{Cli, Command};
+use crate::net::StoreReplica;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Mutex;
+
+/// A request is at most this long; a response at most `MAX_RESPONSE`.
+const MAX_REQUEST: u64 = 1 << 20;
+const MAX_RESPONSE: u64 = 256 << 20;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Request {
+    args: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Response {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+/// A command that the daemon ran; main exits with its code after printing its output.
+#[derive(Debug)]
+pub struct Forwarded(pub u8);
+impl std::fmt::Display for Forwarded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the daemon's command exited with {}", self.0)
+    }
+}
+impl std::error::Error for Forwarded {}
+
+pub fn socket_path(home: &Path) -> PathBuf {
+    home.join("daemon.sock")
+}
+
+/// Sends this process's arguments to the daemon of `home`, if one is listening.
+pub fn forward(home: &Path) -> Result<Option<Response>> {
+    let path = socket_path(home);
+    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(&path) else {
+        return Ok(None);
+    };
+    let request = Request {
+        args: std::env::args().skip(1).collect(),
+    };
+    let mut line = serde_json::to_vec(&request)?;
+    line.push(b'\n');
+    stream
+        .write_all(&line)
+        .context("could not talk to the running daemon")?;
+    let mut reader = BufReader::new(stream.take(MAX_RESPONSE));
+    let mut buf = String::new();
+    reader
+        .read_line(&mut buf)
+        .context("the running daemon did not answer")?;
+    let response =
+        serde_json::from_str(&buf).context("the running daemon sent a garbled answer")?;
+    Ok(Some(response))
+}
+
+/// Serves CLI requests on the home's socket until the task is dropped.
+pub async fn listen(home: PathBuf, replica: Arc<Mutex<StoreReplica>>) -> Result<()> {
+    let path = socket_path(&home);
+    // A socket left by a daemon that was killed: nothing listens on it (we hold the store lock).
+    let _ = std::fs::remove_file(&path);
+    let listener = tokio::net::UnixListener::bind(&path)
+        .with_context(|| format!("could not open the local socket {}", path.display()))?;
+    set_owner_only(&path)?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let replica = replica.clone();
+        tokio::spawn(async move {
+            let _ = answer(stream, replica).await;
+        });
+    }
+}
+
+#[cfg(unix)]
+fn set_owner_only(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("could not restrict {}", path.display()))
+}
+
+async fn answer(stream: tokio::net::UnixStream, replica: Arc<Mutex<StoreReplica>>) -> Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST));
+    let mut line = String::new();
+    reader.read_line(&mut line).await?;
+    let request: Request = serde_json::from_str(&line)?;
+    let response = tokio::task::spawn_blocking(move || {
+        let mut replica = replica.blocking_lock();
+        run(&mut replica, request.args)
+    })
+    .await?;
+    let mut bytes = serde_json::to_vec(&response)?;
+    bytes.push(b'\n');
+    write.write_all(&bytes).await?;
+    write.shutdown().await?;
+    Ok(())
+}
+
+/// Runs one forwarded command against the daemon's home.
+fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
+    let cli = match Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            return Response {
+                stdout: String::new(),
+                stderr: e.render().to_string(),
+                code: 2,
+            }
+        }
+    };
+    let before = replica.home.vault_mut().map(|v| v.heads()).ok();
+    let (result, stdout, mut stderr) = crate::out::capture(|| {
+        match cli.command {
+        Command::Init { .. }
+        | Command::Serve { .. }
+        | Command::Clone { .. }
+        | Command::Repair
+        | Command::Demo { .. }
+        | Command::Sync { .. } => Err(anyhow::anyhow!(
+            "`rapport serve` is running on this home and holds its store: stop it (Ctrl-C) before running this command"
+        )),
+        Command::Device { json, .. } => crate::cmd::device::describe(&replica.home, json),
+        command => crate::cmd::dispatch(&replica.home, command),
+    }
+    });
+    let code = match &result {
+        Ok(()) => 0,
+        Err(e) => {
+            stderr.push_str(&format!("error: {}\n", crate::render::error_chain(e)));
+            crate::exit_code(e)
+        }
+    };
+    let after = replica.home.vault_mut().map(|v| v.heads()).ok();
+    if before != after {
+        if let Err(e) = replica.changed_locally() {
+            stderr.push_str(&format!("warning: {e}\n"));
+        }
+    }
+    Response {
+        stdout,
+        stderr,
+        code,
+    }
+}
+
+use clap::Parser;

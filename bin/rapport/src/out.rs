@@ -1,0 +1,68 @@
+//! Where command output goes. Normally stdout and stderr; while the daemon runs a command on
+//! behalf of a CLI process, both are captured so they can be sent back over the local socket
+//! and printed there, making every command behave the same with or without a daemon.
+
+use std::cell::RefCell;
+use std::io::Write;
+
+thread_local! {
+    static CAPTURE: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
+}
+
+/// Writes one line of data (stdout).
+pub fn line(args: std::fmt::Arguments<'_>) {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some((out, _)) => {
+            let _ = writeln!(out, "{args}");
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{args}");
+    }
+}
+
+/// Writes one line of diagnostics (stderr).
+pub fn note(args: std::fmt::Arguments<'_>) {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some((_, err)) => {
+            let _ = writeln!(err, "{args}");
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        eprintln!("{args}");
+    }
+}
+
+/// Runs `f` with output captured; returns its result and (stdout, stderr).
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
+    CAPTURE.with(|c| *c.borrow_mut() = Some((Vec::new(), Vec::new())));
+    let result = f();
+    let (out, err) = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (
+        result,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// Whether output is going to a terminal (never, while captured).
+pub fn is_terminal() -> bool {
+    let captured = CAPTURE.with(|c| c.borrow().is_some());
+    !captured && std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+#[macro_export]
+macro_rules! out {
+    () => { $crate::out::line(format_args!("")) };
+    ($($t:tt)*) => { $crate::out::line(format_args!($($t)*)) };
+}
+
+#[macro_export]
+macro_rules! note {
+    ($($t:tt)*) => { $crate::out::note(format_args!($($t)*)) };
+}

@@ -1,0 +1,54 @@
+//! What this device remembers about each peer: where it was last reached and when it last
+//! synced. Kept in the store per peer (a hint, not vault data: it does not sync).
+
+use crate::time;
+use rapport_model::DeviceId;
+use rapport_store::Store;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// The address this device last reached the peer at (dialled or accepted from).
+    pub addr: Option<SocketAddr>,
+    /// Whether `addr` is one the peer listens on (we dialled it), so the daemon can dial it.
+    #[serde(default)]
+    pub dialable: bool,
+    pub last_seen_ms: Option<i64>,
+    pub last_synced_ms: Option<i64>,
+}
+
+pub fn get(store: &Store, peer: DeviceId) -> PeerInfo {
+    store
+        .peer_info(peer)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Records a contact with `peer`. Failures are ignored: this is a hint, and the sync itself
+/// has already been made durable.
+pub fn record(
+    store: &Store,
+    peer: DeviceId,
+    addr: Option<SocketAddr>,
+    dialable: bool,
+    synced: bool,
+) {
+    let mut info = get(store, peer);
+    let now = time::now_ms();
+    if let Some(addr) = addr {
+        if dialable || !info.dialable {
+            info.addr = Some(addr);
+            info.dialable = dialable;
+        }
+    }
+    info.last_seen_ms = Some(now);
+    if synced {
+        info.last_synced_ms = Some(now);
+    }
+    if let Ok(bytes) = serde_json::to_vec(&info) {
+        let _ = store.set_peer_info(peer, &bytes);
+    }
+}
