@@ -311,9 +311,13 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
          process so that it does not inherit this one's high-water mark. Baselines are \
          in-process peaks above the RSS before: one `AutoCommit::load` of our document, and the \
          raw build. The import's peak above the RSS before was {} by the end of the batch; \
-         this process peaked at {} after the import (W1 included).",
+         redone alone, `save_after` added {} and `save()` {}; this process peaked at {} after \
+         the import (W1 included).",
         imp.batch_rss_delta_kib
             .map_or_else(|| "n/a".to_owned(), kib),
+        prof.save_after_rss_kib
+            .map_or_else(|| "n/a".to_owned(), kib),
+        prof.save_rss_kib.map_or_else(|| "n/a".to_owned(), kib),
         imp.peak_rss_kib.map_or_else(|| "n/a".to_owned(), kib),
     ));
     t.note(

@@ -182,6 +182,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
     },
+    /// Show each other device: when it was last seen and synced, and whether this device has
+    /// changes it has not sent it yet.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the store and report sizes; exits non-zero if anything is damaged.
     Check {
         #[arg(long)]

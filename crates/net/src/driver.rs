@@ -127,7 +127,13 @@ pub async fn run_session<R: Replica>(
                                 report.touched.extend(touched);
                             }
                             Event::Finished { equal } => report.equal = equal,
-                            Event::Quiet { equal } => report.equal = equal,
+                            Event::Quiet { equal } => {
+                                report.equal = equal;
+                                // A live session may run for days: keep the saved state
+                                // current so a reconnect (or `status`) starts from here.
+                                r.save_sync_state(peer, &session.encoded_sync_state())
+                                    .map_err(NetError::Persist)?;
+                            }
                             Event::Connected { .. } => {}
                         }
                     }

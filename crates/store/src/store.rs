@@ -252,6 +252,11 @@ impl Store {
         self.apply_durably(batch)
     }
 
+    /// The heads of the stored document (sorted), without loading it.
+    pub fn heads(&self) -> Result<Vec<ChangeHash>, StoreError> {
+        self.saved_heads()
+    }
+
     /// Whether the read view reflects the stored document. It may not after a crash between
     /// versions, a view format change, or damage; then `rebuild_view` fixes it.
     pub fn view_is_current(&self) -> Result<bool, StoreError> {

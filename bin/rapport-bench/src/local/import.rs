@@ -119,6 +119,9 @@ pub struct CommitProfile {
     pub save: Duration,
     /// The records the view update reads back: `contact(id)` and `interaction(id)` for each.
     pub read_touched: Duration,
+    /// Peak RSS each of those two added, KiB.
+    pub save_after_rss_kib: Option<u64>,
+    pub save_rss_kib: Option<u64>,
     /// The saved document, for the load measures.
     pub saved: Vec<u8>,
 }
@@ -129,14 +132,18 @@ pub fn profile(
     vault: &mut Vault,
     prepared: &[PreparedContact],
 ) -> Result<CommitProfile> {
-    let start = Instant::now();
-    let chunk = vault.doc_mut().save_after(&imp.heads_before);
-    let save_after = start.elapsed();
-    drop(chunk);
-
-    let start = Instant::now();
-    let saved = vault.doc_mut().save();
-    let save = start.elapsed();
+    let (save_after, save_after_rss_kib) = proc::peak_rss_of(|| {
+        let start = Instant::now();
+        let chunk = vault.doc_mut().save_after(&imp.heads_before);
+        let elapsed = start.elapsed();
+        drop(chunk);
+        elapsed
+    });
+    let ((saved, save), save_rss_kib) = proc::peak_rss_of(|| {
+        let start = Instant::now();
+        let saved = vault.doc_mut().save();
+        (saved, start.elapsed())
+    });
 
     let start = Instant::now();
     for c in prepared {
@@ -154,6 +161,8 @@ pub fn profile(
         save_after,
         save,
         read_touched,
+        save_after_rss_kib,
+        save_rss_kib,
         saved,
     })
 }

@@ -139,6 +139,7 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
             ..
         } => device::add(home, &id, name),
         Command::Check { json } => maintenance::check(home, json),
+        Command::Status { json } => sync::status(home, json),
     }
 }
 

@@ -109,3 +109,68 @@ pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Re
     home.store.close()?;
     Ok(())
 }
+
+#[derive(Debug, serde::Serialize)]
+struct PeerStatus {
+    id: String,
+    name: String,
+    address: Option<String>,
+    last_seen: Option<String>,
+    last_synced: Option<String>,
+    /// `equal`, `ahead` (this device has changes the peer has not received), or `never synced`.
+    state: &'static str,
+}
+
+/// Each peer as this device last saw it. "Behind" cannot be known without asking the peer;
+/// a running daemon keeps live sessions, so peers it can reach stay `equal`.
+pub fn status(home: &Home, json: bool) -> Result<()> {
+    use rapport_model::automerge::sync::State;
+    let devices = home.read(|v| v.devices())?;
+    let mut ours = home.store.heads()?;
+    ours.sort();
+    let mut rows = Vec::new();
+    for d in devices.into_iter().filter(|d| d.id != home.device) {
+        let info = crate::peers::get(&home.store, d.id);
+        let shared = home
+            .store
+            .peer_state(d.id)?
+            .and_then(|b| State::decode(&b).ok())
+            .map(|s| {
+                let mut h = s.shared_heads;
+                h.sort();
+                h
+            });
+        let state = match shared {
+            None => "never synced",
+            Some(h) if h == ours => "equal",
+            Some(_) => "ahead",
+        };
+        rows.push(PeerStatus {
+            id: d.id.to_string(),
+            name: d.name,
+            address: info.addr.map(|a| a.to_string()),
+            last_seen: info.last_seen_ms.map(crate::time::rfc3339),
+            last_synced: info.last_synced_ms.map(crate::time::rfc3339),
+            state,
+        });
+    }
+    if json {
+        return crate::render::print_json(&rows);
+    }
+    if rows.is_empty() {
+        crate::out!("no other devices yet: `rapport devices add ID` trusts one");
+    }
+    for r in rows {
+        let when = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_owned());
+        crate::out!(
+            "{}  {}  {}  last seen {}, last synced {}{}",
+            &r.id[..7],
+            r.name,
+            r.state,
+            when(&r.last_seen),
+            when(&r.last_synced),
+            r.address.map(|a| format!("  at {a}")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
