@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A closed home and what it showed before any damage.
 struct Pristine {
@@ -152,6 +153,22 @@ fn in_copy(pristine: &Pristine, copy: &Home, file: &Path) -> PathBuf {
     )
 }
 
+/// On a damaged store a command must still end, and quickly: it normally takes milliseconds,
+/// so one that runs this long is spinning (seen: `repair` looping on an unreadable page).
+const DAMAGED_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Runs a command on a damaged home; a hang fails the test with a description of the damage.
+fn run(home: &Home, args: &[&str], what: &str) -> Run {
+    home.run_within(args, DAMAGED_TIMEOUT)
+        .unwrap_or_else(|run| {
+            panic!(
+                "{what}: `rapport {}` did not finish within {DAMAGED_TIMEOUT:?}; it hangs\n{}",
+                args.join(" "),
+                run.describe()
+            )
+        })
+}
+
 /// How a damaged home behaved.
 #[derive(Debug, Default)]
 struct Tally {
@@ -166,9 +183,9 @@ struct Tally {
 /// to the promise: the original contacts, or one clear `error: ` line; never a panic.
 fn judge(pristine: &Pristine, home: &Home, what: &str, tally: &mut Tally) {
     tally.trials += 1;
-    let list = home.run(&["list", "--json"]);
+    let list = run(home, &["list", "--json"], what);
     judge_list(pristine, &list, what);
-    let check = home.run(&["check", "--json"]);
+    let check = run(home, &["check", "--json"], what);
     if check.success() {
         assert_no_panic(&check);
         let report = check.json();
@@ -179,7 +196,7 @@ fn judge(pristine: &Pristine, home: &Home, what: &str, tally: &mut Tally) {
             check.describe()
         );
         // A store that checks out shows what it held.
-        let again = home.run(&["list", "--json"]);
+        let again = run(home, &["list", "--json"], what);
         assert!(
             again.success(),
             "{what}: `check` passed but `list` then failed:\n{}",

@@ -122,18 +122,30 @@ pub fn command(sandbox: &Path) -> Command {
 }
 
 /// Runs `cmd` to the end (bounded by `COMMAND_TIMEOUT`) and collects its output.
-pub fn run_command(mut cmd: Command, args: Vec<String>) -> Run {
+pub fn run_command(cmd: Command, args: Vec<String>) -> Run {
+    match run_command_within(cmd, args, COMMAND_TIMEOUT) {
+        Ok(run) => run,
+        Err(run) => panic!(
+            "`rapport {}` did not finish within {COMMAND_TIMEOUT:?} (hung?)\n{}",
+            run.args.join(" "),
+            run.describe()
+        ),
+    }
+}
+
+/// Runs `cmd` for at most `timeout`: `Err` with what it printed if it had to be killed.
+pub fn run_command_within(
+    mut cmd: Command,
+    args: Vec<String>,
+    timeout: Duration,
+) -> Result<Run, Run> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("could not start `rapport {}`: {e}", args.join(" ")));
-    match wait_or_kill(child, Instant::now() + COMMAND_TIMEOUT) {
-        Ended::Exited(run) => Run { args, ..run },
-        Ended::Killed(run) => panic!(
-            "`rapport {}` did not finish within {COMMAND_TIMEOUT:?} (hung?)\n{}",
-            args.join(" "),
-            run.describe()
-        ),
+    match wait_or_kill(child, Instant::now() + timeout) {
+        Ended::Exited(run) => Ok(Run { args, ..run }),
+        Ended::Killed(run) => Err(Run { args, ..run }),
     }
 }
 
@@ -250,6 +262,11 @@ impl Home {
     /// Runs `rapport --home HOME ARGS...`.
     pub fn run(&self, args: &[&str]) -> Run {
         run_command(self.command(args), owned(args))
+    }
+
+    /// Runs `rapport --home HOME ARGS...` for at most `timeout`; `Err` if it had to be killed.
+    pub fn run_within(&self, args: &[&str], timeout: Duration) -> Result<Run, Run> {
+        run_command_within(self.command(args), owned(args), timeout)
     }
 
     /// Runs a command that must succeed without a word on stderr; returns its stdout.

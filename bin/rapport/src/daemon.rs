@@ -68,7 +68,11 @@ pub fn forward(home: &Path) -> Result<Option<Response>> {
 }
 
 /// Serves CLI requests on the home's socket until the task is dropped.
-pub async fn listen(home: PathBuf, replica: Arc<Mutex<StoreReplica>>) -> Result<()> {
+pub async fn listen(
+    home: PathBuf,
+    replica: Arc<Mutex<StoreReplica>>,
+    node: Arc<rapport_net::Node>,
+) -> Result<()> {
     let path = socket_path(&home);
     // A socket left by a daemon that was killed: nothing listens on it (we hold the store lock).
     let _ = std::fs::remove_file(&path);
@@ -77,9 +81,9 @@ pub async fn listen(home: PathBuf, replica: Arc<Mutex<StoreReplica>>) -> Result<
     set_owner_only(&path)?;
     loop {
         let (stream, _) = listener.accept().await?;
-        let replica = replica.clone();
+        let (replica, node) = (replica.clone(), node.clone());
         tokio::spawn(async move {
-            let _ = answer(stream, replica).await;
+            let _ = answer(stream, replica, node).await;
         });
     }
 }
@@ -91,17 +95,53 @@ fn set_owner_only(path: &Path) -> Result<()> {
         .with_context(|| format!("could not restrict {}", path.display()))
 }
 
-async fn answer(stream: tokio::net::UnixStream, replica: Arc<Mutex<StoreReplica>>) -> Result<()> {
+async fn answer(
+    stream: tokio::net::UnixStream,
+    replica: Arc<Mutex<StoreReplica>>,
+    node: Arc<rapport_net::Node>,
+) -> Result<()> {
     let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST));
     let mut line = String::new();
     reader.read_line(&mut line).await?;
     let request: Request = serde_json::from_str(&line)?;
-    let response = tokio::task::spawn_blocking(move || {
-        let mut replica = replica.blocking_lock();
-        run(&mut replica, request.args)
-    })
-    .await?;
+    let sync_addr = match Cli::try_parse_from(
+        std::iter::once("rapport".to_owned()).chain(request.args.clone()),
+    ) {
+        Ok(Cli {
+            command: Command::Sync { addr },
+            ..
+        }) => Some(addr),
+        _ => None,
+    };
+    let response = match sync_addr {
+        // A sync runs on the daemon's own endpoint, beside its live sessions.
+        Some(addr) => match crate::net::sync_once(replica, &node, addr).await {
+            Ok(report) => Response {
+                stdout: format!(
+                    "in sync with {} at {addr}: {} bytes sent, {} received, {} ms\n",
+                    report.peer.map(|p| p.short()).unwrap_or_default(),
+                    report.bytes_sent,
+                    report.bytes_received,
+                    report.elapsed.as_millis()
+                ),
+                stderr: String::new(),
+                code: 0,
+            },
+            Err(e) => Response {
+                stdout: String::new(),
+                stderr: format!("error: {}\n", crate::render::error_chain(&e)),
+                code: crate::exit_code(&e),
+            },
+        },
+        None => {
+            tokio::task::spawn_blocking(move || {
+                let mut replica = replica.blocking_lock();
+                run(&mut replica, request.args)
+            })
+            .await?
+        }
+    };
     let mut bytes = serde_json::to_vec(&response)?;
     bytes.push(b'\n');
     write.write_all(&bytes).await?;
@@ -128,11 +168,11 @@ fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
         | Command::Serve { .. }
         | Command::Clone { .. }
         | Command::Repair
-        | Command::Demo { .. }
-        | Command::Sync { .. } => Err(anyhow::anyhow!(
+        | Command::Demo { .. } => Err(anyhow::anyhow!(
             "`rapport serve` is running on this home and holds its store: stop it (Ctrl-C) before running this command"
         )),
         Command::Device { json, .. } => crate::cmd::device::describe(&replica.home, json),
+        Command::Sync { .. } => Err(anyhow::anyhow!("the daemon runs syncs on its own endpoint")),
         command => crate::cmd::dispatch(&replica.home, command),
     }
     });

@@ -170,17 +170,32 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let active: Arc<std::sync::Mutex<BTreeSet<DeviceId>>> = Arc::default();
+    let per_peer: Arc<std::sync::Mutex<std::collections::BTreeMap<DeviceId, usize>>> =
+        Arc::default();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SESSIONS));
     let accept = {
         let (replica, node, active) = (replica.clone(), node.clone(), active.clone());
         async move {
             while let Some((conn, peer)) = node.accept().await {
-                let replica = replica.clone();
-                let active = active.clone();
+                // Bounded: a few sessions per device (a live one plus a one-shot `sync`), and
+                // a fixed number in all; anything over is closed at once.
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    conn.close(1u32.into(), b"too many sessions");
+                    continue;
+                };
+                if !take_peer_slot(&per_peer, peer) {
+                    conn.close(1u32.into(), b"too many sessions from this device");
+                    continue;
+                }
+                let (replica, active, per_peer) =
+                    (replica.clone(), active.clone(), per_peer.clone());
                 tokio::spawn(async move {
                     let addr = conn.remote_address();
                     mark(&active, peer, true);
                     let result = live_session(&conn, Role::Responder, replica.clone()).await;
                     mark(&active, peer, false);
+                    release_peer_slot(&per_peer, peer);
+                    drop(slot);
                     report(&replica, peer, Some(addr), false, result).await;
                 });
             }
@@ -194,6 +209,32 @@ pub async fn serve(
     }
     node.shutdown().await;
     Ok(())
+}
+
+/// Sessions open at once, in all and per device.
+const MAX_SESSIONS: usize = 64;
+const MAX_SESSIONS_PER_PEER: usize = 3;
+
+type PeerCounts = std::sync::Mutex<std::collections::BTreeMap<DeviceId, usize>>;
+
+fn take_peer_slot(counts: &PeerCounts, peer: DeviceId) -> bool {
+    let Ok(mut map) = counts.lock() else {
+        return false;
+    };
+    let n = map.entry(peer).or_insert(0);
+    if *n >= MAX_SESSIONS_PER_PEER {
+        return false;
+    }
+    *n += 1;
+    true
+}
+
+fn release_peer_slot(counts: &PeerCounts, peer: DeviceId) {
+    if let Ok(mut map) = counts.lock() {
+        if let Some(n) = map.get_mut(&peer) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }
 
 fn mark(active: &std::sync::Mutex<BTreeSet<DeviceId>>, peer: DeviceId, on: bool) {

@@ -24,7 +24,11 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         std::io::stdout().flush()?;
         let home_dir = replica.home.dir.clone();
         let replica = Arc::new(Mutex::new(replica));
-        let socket = tokio::spawn(crate::daemon::listen(home_dir.clone(), replica.clone()));
+        let socket = tokio::spawn(crate::daemon::listen(
+            home_dir.clone(),
+            replica.clone(),
+            node.clone(),
+        ));
         net::serve(replica.clone(), node, shutdown_signal()).await?;
         socket.abort();
         let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
@@ -68,6 +72,9 @@ pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
             &rapport_net::NodeConfig::default(),
         )?;
         let replica = Arc::new(Mutex::new(replica));
+        if crate::out::is_terminal() {
+            crate::note!("syncing with {addr}…");
+        }
         let report = net::sync_once(replica.clone(), &node, addr).await?;
         node.shutdown().await;
         let changed = report.touched.contacts.len()
