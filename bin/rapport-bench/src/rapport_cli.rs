@@ -24,7 +24,8 @@ impl Rapport {
         }
         if !exe.is_file() {
             bail!(
-                "{} is missing: run `cargo build --release -p rapport`",
+                "{} is missing: cargo builds rapport into the workspace's target folder, so run \
+                 rapport-bench from there (`cargo run --release -p rapport-bench`)",
                 exe.display()
             );
         }
