@@ -5,17 +5,18 @@
 mod commands;
 mod disk;
 mod import;
+mod report;
 
-use crate::proc::{self, Stdout};
+use crate::proc::{self, Measured, Stdout};
 use crate::rapport_cli::Rapport;
-use crate::table::{self, bytes, count, dur_ratio, kib, ratio, time, Table};
+use crate::table::Table;
 use crate::{baseline, w1, SuiteArgs};
 use anyhow::{Context, Result};
 use automerge::AutoCommit;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rapport_model::DeviceId;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub fn run(args: &SuiteArgs) -> Result<Table> {
@@ -57,8 +58,6 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     progress("Automerge load of both documents");
     let (load, load_rss) = load_runs(&prof.saved, runs)?;
     let (base_load, _) = load_runs(&base.saved, runs)?;
-    let load_median = table::median(&load);
-    let base_load_median = table::median(&base_load);
     // The vault is on disk and no longer needed in memory.
     drop(vault);
 
@@ -88,246 +87,71 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     progress("one more compaction, in-process");
     let compact = import::compact_again(&home, device)?;
     let live = disk::live(&store_dir.join("sled"))?;
-
-    let mut t = Table::new(format!(
-        "rapport-bench local — W1 (seed {}, {} runs)",
-        args.seed, runs
-    ));
-
-    // 1. Import.
-    let base_total = base.build + base.save;
-    t.row(
-        "Import W1: build (`Vault::batch`, 1 commit)",
-        time(imp.batch),
-        format!("{} (raw, 1 commit/contact)", time(base.build)),
-        dur_ratio(imp.batch, base.build),
-        "",
-    );
-    t.row(
-        "Import W1: durable `Store::commit`",
-        format!(
-            "{}{}",
-            time(imp.commit),
-            if imp.compacted { " (compacted)" } else { "" }
-        ),
-        format!("{} (`save()`)", time(base.save)),
-        dur_ratio(imp.commit, base.save),
-        "",
-    );
-    t.row(
-        "Import W1: total (batch + commit + close)",
-        time(imp.total()),
-        format!("{} (build + `save()`)", time(base_total)),
-        dur_ratio(imp.total(), base_total),
-        "≤ 1× (assumed)",
-    );
-    t.row(
-        "Import W1: Automerge operations",
-        count(imp.ops),
-        count(base.ops),
-        ratio(imp.ops as f64, base.ops as f64),
-        "",
-    );
-
-    // 2. Load.
-    t.row(
-        format!("`AutoCommit::load` of the saved document (median of {runs})"),
-        time(load_median),
-        format!("{} (raw doc)", time(base_load_median)),
-        dur_ratio(load_median, base_load_median),
-        "",
-    );
-    t.row(
-        "`save()` size",
-        bytes(prof.saved.len() as u64),
-        format!("{} (raw doc)", bytes(base.saved.len() as u64)),
-        ratio(prof.saved.len() as f64, base.saved.len() as f64),
-        "",
-    );
-
-    // 3 and 4. Whole commands, against the load.
-    let load_cell = format!("{} (load)", time(load_median));
-    let commands: [(&str, &commands::Runs, &str); 4] = [
-        (
-            "Cold `rapport device --json` (opens the store only)",
-            &device_runs,
-            "",
-        ),
-        ("Cold `rapport list --json`", &list, "≤ 50 ms"),
-        ("Cold `rapport search WORD`", &search, "≤ 50 ms"),
-        ("Durable `rapport note`", &note, "≤ 1.2× load"),
-    ];
-    for (what, r, target) in commands {
-        t.row(
-            format!("{what}: median"),
-            time(r.median()),
-            load_cell.clone(),
-            dur_ratio(r.median(), load_median),
-            target,
-        );
-        t.row(
-            format!("{what}: p90"),
-            time(r.p90()),
-            load_cell.clone(),
-            dur_ratio(r.p90(), load_median),
-            "",
-        );
-    }
-
-    // 5. Disk, against save().
-    let saved_len = prof.saved.len() as u64;
-    t.row(
-        "Disk: every file under store/ after the import",
-        bytes(disk_import.total),
-        format!("{} (`save()`)", bytes(saved_len)),
-        ratio(disk_import.total as f64, saved_len as f64),
-        "≤ 2×",
-    );
-    t.row(
-        format!("Disk: after {runs} notes and `rapport check`"),
-        bytes(disk_after.total),
-        format!("{} (`save()`)", bytes(saved_len)),
-        ratio(disk_after.total as f64, saved_len as f64),
-        "≤ 2×",
-    );
-
-    // 6. Memory, against one in-process load of the same document.
-    let rss_base = |k: Option<u64>, what: &str| {
-        k.map_or_else(|| "n/a".to_owned(), |k| format!("{} ({what})", kib(k)))
-    };
-    let rss_ratio = |ours: Option<u64>, base: Option<u64>| match (ours, base) {
-        (Some(o), Some(b)) => ratio(o as f64, b as f64),
-        _ => None,
-    };
-    t.row(
-        "Peak RSS: import, in-process (above the RSS before)",
-        imp.peak_rss_delta_kib.map_or_else(|| "n/a".to_owned(), kib),
-        rss_base(base_rss, "raw build"),
-        rss_ratio(imp.peak_rss_delta_kib, base_rss),
-        "",
-    );
-    let procs: [(&str, u64); 5] = [
-        ("device", device_runs.max_rss_kib),
-        ("list", list.max_rss_kib),
-        ("search", search.max_rss_kib),
-        ("note", note.max_rss_kib),
-        ("check", check.max_rss_kib),
-    ];
-    for (what, rss) in procs {
-        t.row(
-            format!("Peak RSS: `rapport {what}` (whole process)"),
-            kib(rss),
-            rss_base(load_rss, "one load, Δ"),
-            rss_ratio(Some(rss), load_rss),
-            "",
-        );
-    }
-
-    // Notes: context and breakdowns.
-    t.note(format!(
-        "W1: {} contacts, {} interactions, {} of text; generated in {}. Machine: {} CPUs. \
-         Cold = a new process per run; the page cache is warm (nothing is dropped).",
-        count(w.contacts.len() as u64),
-        count(n_interactions as u64),
-        bytes(rapport_workload::approx_text_bytes(&w) as u64),
-        time(generate),
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-    ));
-    t.note(format!(
-        "Binary under test: `{}`{}. `rapport init`: {}.",
-        rapport.path().display(),
-        modified(rapport.path()),
-        time(init.wall),
-    ));
-    let remainder = imp
-        .commit
-        .saturating_sub(prof.save_after + prof.save + prof.read_touched);
-    t.note(format!(
-        "Import breakdown: store open + load of the empty vault {} (not counted); batch {}; \
-         commit {} ≈ `save_after` {} ({} change chunk) + `save()` for compaction {} + reading \
-         back the {} touched records for the view {} + the rest (view encoding, sled batch, \
-         fsyncs) {}; close {}. One more `Store::compact` of the final store, timed alone: {}. \
-         Operations per record: {:.1} (ours) vs {:.1} (raw); changes \
-         {} vs {}.",
-        time(imp.open),
-        time(imp.batch),
-        time(imp.commit),
-        time(prof.save_after),
-        bytes(imp.change_bytes as u64),
-        time(prof.save),
-        count((w.contacts.len() + n_interactions) as u64),
-        time(prof.read_touched),
-        time(remainder),
-        time(imp.close),
-        time(compact),
-        imp.ops as f64 / (w.contacts.len() + n_interactions) as f64,
-        base.ops as f64 / (w.contacts.len() + n_interactions) as f64,
-        count(imp.changes),
-        count(base.changes),
-    ));
-    t.note(format!(
-        "Store after the import (`Store::stats`): snapshot {}, {} change chunks ({}), \
-         disk {}. Files: sled/ {}, outside sled/ {}. Largest: {}.",
-        bytes(imp.stats.snapshot_bytes),
-        imp.stats.change_chunks,
-        bytes(imp.stats.change_bytes),
-        bytes(imp.stats.disk_bytes),
-        bytes(disk_import.under("sled")),
-        bytes(disk_import.total - disk_import.under("sled")),
-        disk_import.breakdown(),
-    ));
-    t.note(format!(
-        "After the notes, `rapport check --json` ({}): snapshot {}, {} change chunks, disk {}. \
-         Largest files: {}.",
-        time(check.wall),
-        json_bytes(&check_json, "snapshot_bytes"),
-        check_json
-            .get("change_chunks")
-            .and_then(serde_json::Value::as_u64)
-            .map_or_else(|| "?".to_owned(), |n| n.to_string()),
-        json_bytes(&check_json, "disk_bytes"),
-        disk_after.breakdown(),
-    ));
-    let live_total: u64 = live.iter().map(|f| f.2).sum();
-    let families: Vec<String> = live
-        .iter()
-        .map(|(f, n, b)| format!("`{f}` {} in {}", bytes(*b), count(*n)))
-        .collect();
-    t.note(format!(
-        "Live data in sled at the end (keys + values, read back with sled): {} — {}. The files \
-         after the import were {:.1}× the live data.",
-        bytes(live_total),
-        families.join(", "),
-        disk_import.total as f64 / live_total.max(1) as f64,
-    ));
-    t.note(format!(
-        "Search word `{word}` is in {} of {} interaction texts; notes went to contact {contact} \
-         (the first of `list --json`).",
-        count(word_hits as u64),
-        count(n_interactions as u64),
-    ));
-    t.note(format!(
-        "Memory: children's peaks are `wait4` ru_maxrss, each child spawned by a small measurer \
-         process so that it does not inherit this one's high-water mark. Baselines are \
-         in-process peaks above the RSS before: one `AutoCommit::load` of our document, and the \
-         raw build. The import's peak above the RSS before was {} by the end of the batch; \
-         redone alone, `save_after` added {} and `save()` {}; this process peaked at {} after \
-         the import (W1 included).",
-        imp.batch_rss_delta_kib
-            .map_or_else(|| "n/a".to_owned(), kib),
-        prof.save_after_rss_kib
-            .map_or_else(|| "n/a".to_owned(), kib),
-        prof.save_rss_kib.map_or_else(|| "n/a".to_owned(), kib),
-        imp.peak_rss_kib.map_or_else(|| "n/a".to_owned(), kib),
-    ));
-    t.note(
-        "Raw baseline layout: `contacts` map of maps, one key per field, emails/phones/links/tags \
-         as nested lists; `interactions` map of maps with at, kind, text, place (if any), \
-         contact. The import target is an assumption (no target was set): writing fewer \
-         operations should not be slower than the raw layout.",
-    );
     drop(tmp);
-    Ok(t)
+
+    Ok(report::table(&Figures {
+        seed: args.seed,
+        runs,
+        rapport: rapport.path().to_owned(),
+        contacts: w.contacts.len(),
+        interactions: n_interactions,
+        text_bytes: rapport_workload::approx_text_bytes(&w),
+        generate,
+        init: init.wall,
+        imp,
+        prof,
+        base,
+        base_rss,
+        load,
+        load_rss,
+        base_load,
+        word,
+        word_hits,
+        contact,
+        device_runs,
+        list,
+        search,
+        note,
+        check,
+        check_json,
+        disk_import,
+        disk_after,
+        compact,
+        live,
+    }))
+}
+
+/// Everything the suite measured, for `report`.
+#[derive(Debug)]
+struct Figures {
+    seed: u64,
+    runs: usize,
+    rapport: PathBuf,
+    contacts: usize,
+    interactions: usize,
+    text_bytes: usize,
+    generate: Duration,
+    init: Duration,
+    imp: import::Import,
+    prof: import::CommitProfile,
+    base: baseline::Baseline,
+    base_rss: Option<u64>,
+    load: Vec<Duration>,
+    load_rss: Option<u64>,
+    base_load: Vec<Duration>,
+    word: String,
+    word_hits: usize,
+    contact: String,
+    device_runs: commands::Runs,
+    list: commands::Runs,
+    search: commands::Runs,
+    note: commands::Runs,
+    check: Measured,
+    check_json: serde_json::Value,
+    disk_import: disk::Usage,
+    disk_after: disk::Usage,
+    compact: Duration,
+    live: Vec<(String, u64, u64)>,
 }
 
 fn progress(what: &str) {
@@ -365,21 +189,4 @@ fn load_runs(bytes: &[u8], runs: usize) -> Result<(Vec<Duration>, Option<u64>)> 
         }
     }
     Ok((times, rss))
-}
-
-fn json_bytes(v: &serde_json::Value, key: &str) -> String {
-    v.get(key)
-        .and_then(serde_json::Value::as_u64)
-        .map_or_else(|| "?".to_owned(), bytes)
-}
-
-fn modified(path: &Path) -> String {
-    let age = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok());
-    match age {
-        Some(a) => format!(" (built {} min ago)", a.as_secs() / 60),
-        None => String::new(),
-    }
 }

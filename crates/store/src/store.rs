@@ -46,6 +46,8 @@ pub struct StoreStats {
 #[derive(Debug)]
 pub struct Store {
     db: sled::Db,
+    /// Written since the last fsync (so `close` can skip a redundant one).
+    dirty: std::sync::atomic::AtomicBool,
     /// The store folder: `sled/` (the database) and `acknowledged` (see `ack`).
     path: PathBuf,
 }
@@ -77,6 +79,7 @@ impl Store {
         };
         let store = Store {
             db,
+            dirty: std::sync::atomic::AtomicBool::new(false),
             path: dir.to_owned(),
         };
         match store.get_u32(keys::FORMAT)? {
@@ -205,9 +208,21 @@ impl Store {
         }
         let bytes = vault.doc_mut().save_after(&saved);
         let (chunks, chunk_bytes) = self.chunk_stats()?;
-        let seq = self.get_u64(keys::NEXT_CHUNK)?.unwrap_or(0);
+        let snapshot_bytes = self.snapshot_len()?;
+        let compact = chunks + 1 >= COMPACT_CHUNKS
+            || chunk_bytes + bytes.len() as u64
+                >= COMPACT_MIN_BYTES.max(snapshot_bytes / COMPACT_RATIO);
         let mut batch = sled::Batch::default();
-        if !bytes.is_empty() {
+        if compact {
+            // Folding now costs one `save()` and spares writing (and later deleting) a large
+            // chunk: an import of 100k records writes a 30 MB change chunk otherwise.
+            let snapshot = vault.doc_mut().save();
+            for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
+                batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
+            }
+            self.write_snapshot(&mut batch, &snapshot, &heads);
+        } else if !bytes.is_empty() {
+            let seq = self.get_u64(keys::NEXT_CHUNK)?.unwrap_or(0);
             let key = keys::change(seq);
             batch.insert(key.clone(), chunk::seal(&key, &bytes));
             batch.insert(
@@ -216,27 +231,18 @@ impl Store {
             );
             let stats = encode_stats(chunks + 1, chunk_bytes + bytes.len() as u64);
             batch.insert(keys::CHUNK_STATS, chunk::seal(keys::CHUNK_STATS, &stats));
+            batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
         }
-        batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
         view::update(&self.db, &self.path, &mut batch, vault, touched)?;
         batch.insert(
             keys::VIEW_HEADS,
             chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
         );
         self.apply_durably(batch)?;
-        let mut report = CommitReport {
+        Ok(CommitReport {
             change_bytes: bytes.len(),
-            compacted: false,
-        };
-        let snapshot_bytes = self.snapshot_len()?;
-        let (chunks, chunk_bytes) = self.chunk_stats()?;
-        if chunks >= COMPACT_CHUNKS
-            || chunk_bytes >= COMPACT_MIN_BYTES.max(snapshot_bytes / COMPACT_RATIO)
-        {
-            self.compact(vault)?;
-            report.compacted = true;
-        }
-        Ok(report)
+            compacted: compact,
+        })
     }
 
     /// Folds all change chunks into a fresh snapshot.
@@ -327,7 +333,9 @@ impl Store {
 
     /// Flushes and closes, waiting for sled's threads, so that a process can exit cleanly.
     pub fn close(self) -> Result<(), StoreError> {
-        self.sync()?;
+        if self.dirty.load(std::sync::atomic::Ordering::Relaxed) {
+            self.sync()?;
+        }
         drop(self.db);
         Ok(())
     }
@@ -359,6 +367,8 @@ impl Store {
     }
 
     fn sync(&self) -> Result<(), StoreError> {
+        self.dirty
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         self.db
             .flush()
             .map_err(|e| StoreError::from_sled(&self.path, "write", e))?;
@@ -367,6 +377,7 @@ impl Store {
     }
 
     fn insert(&self, key: &[u8], payload: &[u8]) -> Result<(), StoreError> {
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
         self.db
             .insert(key, chunk::seal(key, payload))
             .map(|_| ())

@@ -18,6 +18,8 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+const REBUILD_ABOVE: usize = 5_000;
+
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
 pub(crate) const VIEW_FORMAT: u32 = 1;
 
@@ -128,7 +130,10 @@ pub(crate) fn update(
     vault: &Vault,
     touched: &Touched,
 ) -> Result<(), StoreError> {
-    if touched.other {
+    // Past a few thousand records one pass over the document beats a lookup per record (an
+    // import touches every record).
+    let many = touched.contacts.len() + touched.interactions.len() > REBUILD_ABOVE;
+    if touched.other || many {
         return rebuild(tree, path, batch, vault);
     }
     let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());

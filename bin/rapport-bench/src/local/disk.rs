@@ -87,6 +87,6 @@ pub fn live(sled_dir: &Path) -> anyhow::Result<Vec<(String, u64, u64)>> {
     }
     let mut out: Vec<(String, u64, u64)> =
         families.into_iter().map(|(f, (n, b))| (f, n, b)).collect();
-    out.sort_by(|a, b| b.2.cmp(&a.2));
+    out.sort_by_key(|f| std::cmp::Reverse(f.2));
     Ok(out)
 }

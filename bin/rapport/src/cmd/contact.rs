@@ -1,7 +1,7 @@
 //! Commands that change contacts and log interactions. Each is one user action: one commit,
 //! acknowledged only once it is durable.
 
-use super::{find_contact, BadInput};
+use super::{find_contact, lookup_contact, BadInput};
 use crate::cli::ContactArgs;
 use crate::home::Home;
 use crate::time;
@@ -112,10 +112,9 @@ pub fn note(
     let now = time::now_ms();
     let at = at.map(time::parse_at).transpose()?.unwrap_or(now);
     let id = home.write(|vault, view| {
-        let contacts = view.contacts()?;
-        let mut ids = vec![find_contact(&contacts, query, false)?.id];
+        let mut ids = vec![lookup_contact(view, query, false)?.id];
         for w in with {
-            let other = find_contact(&contacts, w, false)?.id;
+            let other = lookup_contact(view, w, false)?.id;
             if !ids.contains(&other) {
                 ids.push(other);
             }
@@ -145,7 +144,7 @@ pub fn tag(home: &Home, query: &str, changes: &[String]) -> Result<()> {
         }
     }
     let contact = home.write(|vault, view| {
-        let contact = find_contact(&view.contacts()?, query, false)?;
+        let contact = lookup_contact(view, query, false)?;
         vault.edit_contact(contact.id, &patch, time::now_ms())?;
         Ok(contact)
     })?;
@@ -165,7 +164,7 @@ pub fn tag(home: &Home, query: &str, changes: &[String]) -> Result<()> {
 
 pub fn trash(home: &Home, query: &str) -> Result<()> {
     let contact = home.write(|vault, view| {
-        let contact = find_contact(&view.contacts()?, query, false)?;
+        let contact = lookup_contact(view, query, false)?;
         vault.trash_contact(contact.id, time::now_ms())?;
         Ok(contact)
     })?;
@@ -180,7 +179,7 @@ pub fn trash(home: &Home, query: &str) -> Result<()> {
 
 pub fn restore(home: &Home, query: &str) -> Result<()> {
     let contact = home.write(|vault, view| {
-        let contact = find_contact(&view.contacts()?, query, true)?;
+        let contact = lookup_contact(view, query, true)?;
         vault.restore_contact(contact.id, time::now_ms())?;
         Ok(contact)
     })?;

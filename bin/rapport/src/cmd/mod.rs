@@ -189,6 +189,23 @@ pub fn find_contact(contacts: &[Contact], query: &str, trashed: bool) -> Result<
     }
 }
 
+/// Resolves a contact reference, reading only one record when it is an exact id (the common
+/// case for scripts), and every contact otherwise.
+pub fn lookup_contact(
+    view: &rapport_store::ReadView<'_>,
+    query: &str,
+    trashed: bool,
+) -> Result<Contact> {
+    if let Ok(id) = query.trim().parse::<rapport_model::ContactId>() {
+        if let Some(found) = view.contact(id)? {
+            if found.contact.is_trashed() == trashed {
+                return Ok(found.contact);
+            }
+        }
+    }
+    find_contact(&view.contacts()?, query, trashed)
+}
+
 /// Resolves a group by id or case-insensitive name, among live (or deleted) groups.
 pub fn find_group(groups: &[Group], query: &str, deleted: bool) -> Result<Group> {
     let q = query.trim();
