@@ -18,6 +18,7 @@ mod error;
 mod guard;
 mod keys;
 mod salvage;
+mod snapshot;
 mod store;
 mod view;
 

@@ -5,6 +5,7 @@ use crate::chunk;
 use crate::error::StoreError;
 use crate::guard::guarded;
 use crate::keys;
+use crate::snapshot::{self, SnapshotRef};
 use rapport_model::automerge::AutoCommit;
 use std::path::Path;
 
@@ -39,14 +40,26 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
         chunk::open(key, &value).map(<[u8]>::to_vec)
     };
     let identity = read(keys::IDENTITY);
-    let mut doc =
-        match read(keys::SNAPSHOT).and_then(|s| guarded(|| AutoCommit::load(&s)).ok()?.ok()) {
-            Some(doc) => doc,
-            None => {
-                skipped.push("the vault snapshot".to_owned());
-                AutoCommit::new()
-            }
-        };
+    // The referenced snapshot if it is intact; otherwise the newest snapshot file that loads.
+    let referenced = read(keys::SNAPSHOT)
+        .and_then(|r| SnapshotRef::decode(&r))
+        .and_then(|r| snapshot::read(dir, &r).ok());
+    let candidates = referenced.into_iter().chain(
+        snapshot::all(dir)
+            .into_iter()
+            .filter_map(|p| std::fs::read(p).ok()),
+    );
+    let mut doc = None;
+    for bytes in candidates {
+        if let Ok(Ok(d)) = guarded(|| AutoCommit::load(&bytes)) {
+            doc = Some(d);
+            break;
+        }
+    }
+    let mut doc = doc.unwrap_or_else(|| {
+        skipped.push("the vault snapshot".to_owned());
+        AutoCommit::new()
+    });
     let keys: Vec<Vec<u8>> = match guarded(|| {
         db.scan_prefix(keys::CHANGE_PREFIX)
             .keys()

@@ -5,6 +5,7 @@ use crate::durable;
 use crate::error::StoreError;
 use crate::guard::guarded;
 use crate::keys;
+use crate::snapshot::{self, SnapshotRef};
 use crate::view::{self, ReadView, VIEW_FORMAT};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
 use rapport_model::{DeviceId, Touched, Vault};
@@ -126,7 +127,7 @@ impl Store {
         let snapshot = vault.doc_mut().save();
         let heads = vault.heads();
         let mut batch = sled::Batch::default();
-        self.write_snapshot(&mut batch, &snapshot, &heads);
+        self.write_snapshot(&mut batch, &snapshot, &heads)?;
         view::rebuild(&self.db, &self.path, &mut batch, vault)?;
         batch.insert(
             keys::VIEW_HEADS,
@@ -134,6 +135,7 @@ impl Store {
         );
         vault.take_touched();
         self.apply_durably(batch)?;
+        self.drop_old_snapshots();
         Ok(CommitReport {
             change_bytes: snapshot.len(),
             compacted: true,
@@ -156,11 +158,14 @@ impl Store {
 
     /// The document alone, verified as `load_vault` does.
     pub fn load_doc(&self) -> Result<AutoCommit, StoreError> {
-        let snapshot = self
+        let reference = self
             .get_checked(keys::SNAPSHOT)?
             .ok_or_else(|| StoreError::NoVault {
                 path: self.path.clone(),
             })?;
+        let reference =
+            SnapshotRef::decode(&reference).ok_or_else(|| self.bad_key(keys::SNAPSHOT))?;
+        let snapshot = snapshot::read(&self.path, &reference)?;
         let mut doc = match guarded(|| AutoCommit::load(&snapshot)) {
             Ok(Ok(doc)) => doc,
             _ => {
@@ -220,7 +225,7 @@ impl Store {
             for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
                 batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
             }
-            self.write_snapshot(&mut batch, &snapshot, &heads);
+            self.write_snapshot(&mut batch, &snapshot, &heads)?;
         } else if !bytes.is_empty() {
             let seq = self.get_u64(keys::NEXT_CHUNK)?.unwrap_or(0);
             let key = keys::change(seq);
@@ -239,6 +244,9 @@ impl Store {
             chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
         );
         self.apply_durably(batch)?;
+        if compact {
+            self.drop_old_snapshots();
+        }
         Ok(CommitReport {
             change_bytes: bytes.len(),
             compacted: compact,
@@ -254,8 +262,10 @@ impl Store {
         for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
             batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
         }
-        self.write_snapshot(&mut batch, &snapshot, &heads);
-        self.apply_durably(batch)
+        self.write_snapshot(&mut batch, &snapshot, &heads)?;
+        self.apply_durably(batch)?;
+        self.drop_old_snapshots();
+        Ok(())
     }
 
     /// The heads of the stored document (sorted), without loading it.
@@ -342,10 +352,20 @@ impl Store {
 
     // ---- helpers ----
 
-    fn write_snapshot(&self, batch: &mut sled::Batch, snapshot: &[u8], heads: &[ChangeHash]) {
+    /// Writes the snapshot file and adds its reference (and the heads it holds) to `batch`.
+    fn write_snapshot(
+        &self,
+        batch: &mut sled::Batch,
+        snapshot: &[u8],
+        heads: &[ChangeHash],
+    ) -> Result<(), StoreError> {
         let mut heads = heads.to_vec();
         heads.sort();
-        batch.insert(keys::SNAPSHOT, chunk::seal(keys::SNAPSHOT, snapshot));
+        let reference = snapshot::write(&self.path, snapshot)?;
+        batch.insert(
+            keys::SNAPSHOT,
+            chunk::seal(keys::SNAPSHOT, &reference.encode()),
+        );
         batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
         batch.insert(
             keys::CHUNK_STATS,
@@ -355,6 +375,16 @@ impl Store {
             keys::SNAPSHOT_LEN,
             chunk::seal(keys::SNAPSHOT_LEN, &(snapshot.len() as u64).to_le_bytes()),
         );
+        Ok(())
+    }
+
+    /// After a batch that references a new snapshot is durable, older snapshot files go.
+    fn drop_old_snapshots(&self) {
+        if let Ok(Some(bytes)) = self.get_checked(keys::SNAPSHOT) {
+            if let Some(reference) = SnapshotRef::decode(&bytes) {
+                snapshot::remove_others(&self.path, &reference);
+            }
+        }
     }
 
     fn apply_durably(&self, batch: sled::Batch) -> Result<(), StoreError> {

@@ -198,12 +198,34 @@ fn arb_edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
+/// Which ends of a session are live (stay open, and hear of local edits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Both one-shot, as in the simulator.
+    OneShot,
+    /// `rapport sync` against a daemon: a one-shot initiator, a live responder.
+    OneShotToLive,
+    /// Two daemons.
+    Live,
+}
+
+impl Mode {
+    /// [initiator, responder].
+    fn live(self) -> [bool; 2] {
+        match self {
+            Mode::OneShot => [false, false],
+            Mode::OneShotToLive => [false, true],
+            Mode::Live => [true, true],
+        }
+    }
+}
+
 /// One session in the schedule that proptest makes up, before the ring rounds.
 #[derive(Debug, Clone)]
 struct Plan {
     initiator: Index,
     responder: Index,
-    live: bool,
+    mode: Mode,
     /// Edits made during the session: (at which delivery, by the initiator?, what). A live
     /// session makes all of them (when it goes quiet first, the next ones happen then); a
     /// one-shot session only those due before it ends.
@@ -214,13 +236,17 @@ fn arb_plan() -> impl Strategy<Value = Plan> {
     (
         any::<Index>(),
         any::<Index>(),
-        any::<bool>(),
+        prop_oneof![
+            Just(Mode::OneShot),
+            Just(Mode::OneShotToLive),
+            Just(Mode::Live)
+        ],
         vec((0u8..8, any::<bool>(), arb_edit()), 0..5),
     )
-        .prop_map(|(initiator, responder, live, during)| Plan {
+        .prop_map(|(initiator, responder, mode, during)| Plan {
             initiator,
             responder,
-            live,
+            mode,
             during,
         })
 }
@@ -374,12 +400,13 @@ struct Outcome {
 fn run_session(
     peers: &mut [Peer],
     (a, b): (usize, usize),
-    live: bool,
+    mode: Mode,
     during: &[(u8, bool, Edit)],
     order: &[u8],
     cursor: &mut usize,
 ) -> Result<Outcome, String> {
     let (pa, pb) = pair(peers, a, b);
+    let live = mode.live();
     let hello = |p: &Peer| Hello {
         version: PROTOCOL_VERSION,
         vault: VAULT,
@@ -391,7 +418,7 @@ fn run_session(
             hello(pa),
             Some(pb.device),
             pa.states.get(&b).map(Vec::as_slice),
-            live,
+            live[0],
             Limits::default(),
             0,
         ),
@@ -400,7 +427,7 @@ fn run_session(
             hello(pb),
             Some(pa.device),
             pb.states.get(&a).map(Vec::as_slice),
-            live,
+            live[1],
             Limits::default(),
             0,
         ),
@@ -424,7 +451,7 @@ fn run_session(
             let side = usize::from(!*by_initiator);
             sides[side].apply(who[side], edit);
             outcome.edited_during = true;
-            if live {
+            if live[side] {
                 // The driver tells a live session about local changes.
                 sessions[side].handle_local_change(sides[side].vault.doc_mut(), step as u64);
             }
@@ -439,7 +466,7 @@ fn run_session(
         *cursor += 1;
         let to = match (queues[0].is_empty(), queues[1].is_empty()) {
             (true, true) => {
-                if live && !sessions[0].is_closed() {
+                if mode == Mode::Live {
                     if let Some((at, _, _)) = pending.front() {
                         // A live session outlasts its quiet spells: the next edits happen now.
                         clock = usize::from(*at);
@@ -452,7 +479,8 @@ fn run_session(
                         .states
                         .insert(who[1 - k], sessions[k].encoded_sync_state());
                 }
-                if !live && !(sessions[0].is_closed() && sessions[1].is_closed()) {
+                let both_closed = sessions[0].is_closed() && sessions[1].is_closed();
+                if !live[0] && !both_closed {
                     return Err(format!(
                         "one-shot session {a}->{b} went quiet without closing"
                     ));
@@ -464,6 +492,10 @@ fn run_session(
             (false, false) => usize::from(choice & 1),
         };
         let bytes = queues[to].pop_front().unwrap();
+        if sessions[to].is_closed() {
+            // A closed session's driver only drains what is still arriving.
+            continue;
+        }
         let split = usize::from(choice >> 1);
         let pieces: Vec<&[u8]> = if split > 0 && bytes.len() > 1 {
             let at = split % bytes.len();
@@ -508,19 +540,27 @@ fn check_scenario(s: &Scenario) -> Result<(), TestCaseError> {
         let outcome = run_session(
             &mut peers,
             (a, b),
-            plan.live,
+            plan.mode,
             &plan.during,
             &s.order,
             &mut cursor,
         )
         .map_err(TestCaseError::fail)?;
-        if !outcome.edited_during {
-            // Without edits during it, one session leaves the two peers identical.
+        // A session leaves the two peers identical, unless a peer edited during it after its
+        // one-shot end had closed or without telling it (that edit waits for the next
+        // session). Two live ends hear of every edit, so they go quiet only once they agree.
+        if plan.mode == Mode::Live || !outcome.edited_during {
             let (pa, pb) = pair(&mut peers, a, b);
-            prop_assert_eq!(sorted_heads(&mut pa.vault), sorted_heads(&mut pb.vault));
-            if !plan.live {
-                prop_assert_eq!(outcome.finished_equal, [Some(true), Some(true)]);
-            }
+            prop_assert_eq!(
+                sorted_heads(&mut pa.vault),
+                sorted_heads(&mut pb.vault),
+                "session {}->{} went quiet with the peers apart",
+                a,
+                b
+            );
+        }
+        if plan.mode != Mode::Live && !outcome.edited_during {
+            prop_assert_eq!(outcome.finished_equal, [Some(true), Some(true)]);
         }
     }
     let mut rounds = 0;
@@ -534,7 +574,7 @@ fn check_scenario(s: &Scenario) -> Result<(), TestCaseError> {
             let outcome = run_session(
                 &mut peers,
                 (i, (i + 1) % n),
-                false,
+                Mode::OneShot,
                 &[],
                 &s.order,
                 &mut cursor,
