@@ -2,6 +2,7 @@
 //!
 //! - `cli`: every command as a user or a script drives it, including the errors and exit codes.
 //! - `crash`: writers killed at random moments never lose an acknowledged change.
+//! - `daemon`: devices syncing over QUIC on loopback, live and one-shot, and refusals.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
@@ -10,4 +11,5 @@
 mod cli;
 mod corruption;
 mod crash;
+mod daemon;
 mod support;

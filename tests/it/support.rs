@@ -60,12 +60,44 @@ fn locate_or_build() -> PathBuf {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // Another process's cargo may be replacing the file this very moment.
+    for _ in 0..100 {
+        if bin.is_file() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         bin.is_file(),
         "no rapport binary at {}: run `cargo build -p rapport` first",
         bin.display()
     );
-    bin
+    private_link(&bin, profile_dir)
+}
+
+/// A link to `bin` that this test process alone uses. Others share the target directory, and a
+/// `cargo build` of theirs replaces `target/<profile>/rapport` (briefly removing it) while these
+/// tests run; a hard link keeps this process's binary in place. Links of processes that have
+/// ended are removed first.
+fn private_link(bin: &Path, profile_dir: &Path) -> PathBuf {
+    let root = profile_dir.join("rapport-it-bin");
+    if let (Ok(entries), true) = (std::fs::read_dir(&root), Path::new("/proc/self").exists()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let alive = Path::new("/proc").join(&name).exists();
+            if !alive && name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = root.join(std::process::id().to_string());
+    let link = dir.join(bin.file_name().expect("the binary's file name"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a folder for the test's binary");
+    if std::fs::hard_link(bin, &link).is_err() {
+        std::fs::copy(bin, &link).expect("copying the rapport binary");
+    }
+    link
 }
 
 // ---- running it ----

@@ -24,6 +24,7 @@ mod baseline;
 mod local;
 mod proc;
 mod rapport_cli;
+mod sync;
 mod table;
 mod w1;
 
@@ -44,9 +45,15 @@ struct Cli {
 enum Command {
     /// Import, load, list, search, note, disk and memory on workload W1, on this machine.
     Local(SuiteArgs),
+    /// Fresh clone, offline edits, live note, reconnect and daemon memory, over QUIC on
+    /// loopback, each against Automerge's own sync in memory.
+    Sync(SuiteArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
+    /// Internal: one variant of the sync suite's memory measure, in a fresh process.
+    #[command(name = sync::memory::SUBCOMMAND, hide = true)]
+    SyncMemory(sync::memory::MemoryArgs),
 }
 
 /// Options every suite takes.
@@ -67,6 +74,8 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Measure(m) => proc::measure_main(&m),
         Command::Local(args) => report("local", &args, local::run),
+        Command::Sync(args) => report("sync", &args, sync::run),
+        Command::SyncMemory(m) => sync::memory::child_main(&m),
     }
 }
 

@@ -176,20 +176,25 @@ pub async fn serve(
     let accept = {
         let (replica, node, active) = (replica.clone(), node.clone(), active.clone());
         async move {
-            while let Some((conn, peer)) = node.accept().await {
-                // Bounded: a few sessions per device (a live one plus a one-shot `sync`), and
-                // a fixed number in all; anything over is closed at once.
+            while let Some(incoming) = node.accept().await {
+                // Bounded: a fixed number of sessions in all (counting handshakes), and a few
+                // per device (a live one plus a one-shot `sync`); anything over is refused.
                 let Ok(slot) = slots.clone().try_acquire_owned() else {
-                    conn.close(1u32.into(), b"too many sessions");
+                    incoming.refuse();
                     continue;
                 };
-                if !take_peer_slot(&per_peer, peer) {
-                    conn.close(1u32.into(), b"too many sessions from this device");
-                    continue;
-                }
                 let (replica, active, per_peer) =
                     (replica.clone(), active.clone(), per_peer.clone());
+                // Each handshake on its own task: a slow or abandoned one never holds up the
+                // next peer.
                 tokio::spawn(async move {
+                    let Some((conn, peer)) = rapport_net::authenticate(incoming).await else {
+                        return;
+                    };
+                    if !take_peer_slot(&per_peer, peer) {
+                        conn.close(1u32.into(), b"too many sessions from this device");
+                        return;
+                    }
                     let addr = conn.remote_address();
                     mark(&active, peer, true);
                     let result = live_session(&conn, Role::Responder, replica.clone()).await;
@@ -414,7 +419,14 @@ pub async fn clone_vault(
         replica.clone(),
         SessionOptions::default(),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        rapport_net::NetError::Refused(_) => anyhow::anyhow!(
+            "{e}; on that device, run `rapport devices add {}` first",
+            home.device
+        ),
+        other => other.into(),
+    })?;
     conn.close(0u32.into(), b"done");
     node.shutdown().await;
     if !report.equal {

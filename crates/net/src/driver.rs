@@ -67,7 +67,7 @@ pub async fn run_session<R: Replica>(
         Role::Initiator => conn.open_bi().await,
         Role::Responder => conn.accept_bi().await,
     }
-    .map_err(|e| NetError::Connection(e.to_string()))?;
+    .map_err(|e| connection_error(&e.to_string()))?;
     let mut session = {
         let r = replica.lock().await;
         let hello = Hello {
@@ -94,9 +94,10 @@ pub async fn run_session<R: Replica>(
     let mut failure: Option<NetError> = None;
     loop {
         while let Some(bytes) = session.poll_transmit() {
-            send.write_all(&bytes)
-                .await
-                .map_err(|e| NetError::Connection(e.to_string()))?;
+            send.write_all(&bytes).await.map_err(|e| match e {
+                quinn::WriteError::ConnectionLost(inner) => connection_error(&inner.to_string()),
+                other => connection_error(&other.to_string()),
+            })?;
         }
         if let Some(e) = failure.take() {
             let _ = send.finish();
@@ -147,7 +148,10 @@ pub async fn run_session<R: Replica>(
                     }
                     return Err(NetError::PeerClosed);
                 }
-                Err(e) => return Err(NetError::Connection(e.to_string())),
+                Err(quinn::ReadError::ConnectionLost(inner)) => {
+                    return Err(connection_error(&inner.to_string()))
+                }
+                Err(e) => return Err(connection_error(&e.to_string())),
             },
             _ = tokio::time::sleep(wait) => {
                 if let Err(e) = session.handle_timeout(now_ms()) {
@@ -183,4 +187,14 @@ pub async fn run_session<R: Replica>(
     report.bytes_received = stats.bytes_received;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// With TLS 1.3 a client learns that the server refused its certificate only after the
+/// handshake "succeeded", when the first stream fails; name that case for what it is.
+fn connection_error(text: &str) -> NetError {
+    if text.contains("handshake failed") || text.contains("certificate") {
+        NetError::Refused(text.to_owned())
+    } else {
+        NetError::Connection(text.to_owned())
+    }
 }

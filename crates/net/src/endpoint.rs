@@ -134,19 +134,11 @@ impl Node {
         }
     }
 
-    /// The next authenticated incoming connection and its device id; `None` once the node is
-    /// closed. Handshakes that fail (untrusted devices) are skipped.
-    pub async fn accept(&self) -> Option<(Connection, DeviceId)> {
-        loop {
-            let incoming = self.endpoint.accept().await?;
-            let Ok(conn) = incoming.await else {
-                continue;
-            };
-            if let Some(id) = device_of_connection(&conn) {
-                return Some((conn, id));
-            }
-            conn.close(VarInt::from_u32(1), b"no device certificate");
-        }
+    /// The next incoming connection attempt, not yet authenticated; `None` once the node is
+    /// closed. Hand it to [`authenticate`] on a task of its own, so that one slow or abandoned
+    /// handshake never holds up the next peer.
+    pub async fn accept(&self) -> Option<quinn::Incoming> {
+        self.endpoint.accept().await
     }
 
     /// Stops accepting, closes every connection, and waits until they are gone.
@@ -155,6 +147,24 @@ impl Node {
         self.endpoint.wait_idle().await;
     }
 }
+
+/// Completes an incoming handshake (bounded by `HANDSHAKE_TIMEOUT`) and returns the connection
+/// with the device id it authenticated as; `None` if the peer is not trusted or gave up.
+pub async fn authenticate(incoming: quinn::Incoming) -> Option<(Connection, DeviceId)> {
+    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, incoming)
+        .await
+        .ok()?
+        .ok()?;
+    match device_of_connection(&conn) {
+        Some(id) => Some((conn, id)),
+        None => {
+            conn.close(VarInt::from_u32(1), b"no device certificate");
+            None
+        }
+    }
+}
+
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The device id the peer authenticated as, from its TLS certificate.
 pub fn device_of_connection(conn: &Connection) -> Option<DeviceId> {

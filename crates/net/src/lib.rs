@@ -10,7 +10,7 @@ mod endpoint;
 mod tls;
 
 pub use driver::{run_session, Replica, SessionOptions, SessionReport};
-pub use endpoint::{device_of_connection, Node, NodeConfig};
+pub use endpoint::{authenticate, device_of_connection, Node, NodeConfig};
 pub use tls::{device_id_of_cert, TrustCheck};
 
 /// A QUIC connection to a peer (re-exported so that callers need not depend on quinn).

@@ -1,18 +1,32 @@
 //! Small user edits, seeded: a tag added, a note logged, a field edited; each one `Vault` call,
-//! hence one commit, on a random contact.
+//! hence one commit, on a random contact. Each returns what it touched (`Vault::take_touched`).
 
 use anyhow::{Context, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rapport_model::automerge::{ObjType, ReadDoc, Value, ROOT};
 use rapport_model::{
-    schema, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction, UnixMillis,
-    Vault,
+    schema, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction, Touched,
+    UnixMillis, Vault,
 };
 
 const WORDS: &[&str] = &[
-    "offsite", "budget", "intro", "conference", "hiring", "roadmap", "coffee", "contract",
-    "follow-up", "launch", "pricing", "referral", "workshop", "dinner", "board", "renewal",
+    "offsite",
+    "budget",
+    "intro",
+    "conference",
+    "hiring",
+    "roadmap",
+    "coffee",
+    "contract",
+    "follow-up",
+    "launch",
+    "pricing",
+    "referral",
+    "workshop",
+    "dinner",
+    "board",
+    "renewal",
 ];
 const TITLES: &[&str] = &[
     "Engineer",
@@ -24,14 +38,6 @@ const TITLES: &[&str] = &[
     "Designer",
     "Partner",
 ];
-
-/// What an edit did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Edit {
-    Tag,
-    Note(InteractionId),
-    Field,
-}
 
 /// Makes seeded edits on one device's vault.
 #[derive(Debug)]
@@ -75,7 +81,7 @@ impl Editor {
     }
 
     /// A tag on a random contact (a new one each time, so the edit always changes something).
-    pub fn tag(&mut self, v: &mut Vault) -> Result<Edit> {
+    pub fn tag(&mut self, v: &mut Vault) -> Result<Touched> {
         let now = self.tick();
         let id = self.contact();
         let word = WORDS[self.rng.gen_range(0..WORDS.len())];
@@ -84,12 +90,11 @@ impl Editor {
             ..ContactPatch::default()
         };
         v.edit_contact(id, &patch, now)?;
-        v.take_touched();
-        Ok(Edit::Tag)
+        Ok(v.take_touched())
     }
 
     /// A short note about a random contact.
-    pub fn note(&mut self, v: &mut Vault) -> Result<Edit> {
+    pub fn note(&mut self, v: &mut Vault) -> Result<Touched> {
         let now = self.tick();
         let id = self.contact();
         let iid = InteractionId::random(&mut self.rng);
@@ -101,16 +106,18 @@ impl Editor {
             contacts: vec![id],
             at: now,
             kind: InteractionKind::Note,
-            text: format!("Talked about the {w1} and the {w2}; follow up next week ({}).", self.n),
+            text: format!(
+                "Talked about the {w1} and the {w2}; follow up next week ({}).",
+                self.n
+            ),
             place: None,
         };
         v.add_interaction(iid, &new, now)?;
-        v.take_touched();
-        Ok(Edit::Note(iid))
+        Ok(v.take_touched())
     }
 
     /// A new title on a random contact.
-    pub fn field(&mut self, v: &mut Vault) -> Result<Edit> {
+    pub fn field(&mut self, v: &mut Vault) -> Result<Touched> {
         let now = self.tick();
         let id = self.contact();
         let title = TITLES[self.rng.gen_range(0..TITLES.len())];
@@ -119,12 +126,11 @@ impl Editor {
             ..ContactPatch::default()
         };
         v.edit_contact(id, &patch, now)?;
-        v.take_touched();
-        Ok(Edit::Field)
+        Ok(v.take_touched())
     }
 
     /// One of the three, at random.
-    pub fn any(&mut self, v: &mut Vault) -> Result<Edit> {
+    pub fn any(&mut self, v: &mut Vault) -> Result<Touched> {
         match self.rng.gen_range(0..3) {
             0 => self.tag(v),
             1 => self.note(v),
@@ -133,7 +139,7 @@ impl Editor {
     }
 
     /// A note or a tag, alternately (the memory measure's "small edit").
-    pub fn note_or_tag(&mut self, v: &mut Vault) -> Result<Edit> {
+    pub fn note_or_tag(&mut self, v: &mut Vault) -> Result<Touched> {
         if self.n % 2 == 0 {
             self.note(v)
         } else {

@@ -64,6 +64,16 @@ pub fn bind(identities: &[DeviceIdentity]) -> Result<Vec<Peer>> {
         .collect()
 }
 
+/// The next authenticated incoming connection.
+async fn accept(node: &Node) -> Result<Connection> {
+    loop {
+        let incoming = node.accept().await.context("the node stopped accepting")?;
+        if let Some((conn, _)) = rapport_net::authenticate(incoming).await {
+            return Ok(conn);
+        }
+    }
+}
+
 /// One finished one-shot session.
 #[derive(Debug)]
 pub struct OneShot {
@@ -89,7 +99,7 @@ pub async fn one_shot(
 ) -> Result<OneShot> {
     let node = responder.node.clone();
     let serving: JoinHandle<Result<Connection>> = tokio::spawn(async move {
-        let (conn, _) = node.accept().await.context("the node stopped accepting")?;
+        let conn = accept(&node).await?;
         let options = SessionOptions {
             live: true,
             ..SessionOptions::default()
@@ -150,7 +160,7 @@ pub async fn live(a: &Peer, a_replica: Shared, b: &Peer, b_replica: Shared) -> R
     let node = b.node.clone();
     let (b_conn_tx, b_conn_rx) = tokio::sync::oneshot::channel();
     let b_task = tokio::spawn(async move {
-        let Some((conn, _)) = node.accept().await else {
+        let Ok(conn) = accept(&node).await else {
             return;
         };
         let _ = b_conn_tx.send(conn.clone());

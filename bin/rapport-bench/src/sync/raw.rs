@@ -66,8 +66,3 @@ pub fn sync(
     }
     Ok(out)
 }
-
-/// A state as a reconnecting peer has it: only what `encode` keeps (the shared heads).
-pub fn persisted(state: &State) -> Result<State> {
-    Ok(State::decode(&state.encode())?)
-}

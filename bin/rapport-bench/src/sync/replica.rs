@@ -112,6 +112,14 @@ impl BenchReplica {
         Ok(())
     }
 
+    /// The vault, out of the replica.
+    pub fn into_vault(self) -> Result<Vault> {
+        match self.doc {
+            Doc::Vault(v) => Ok(v),
+            Doc::Cloning(_) => bail!("this replica is still cloning"),
+        }
+    }
+
     fn tell(&self, what: Happened) {
         if let Some(tx) = &self.events {
             let _ = tx.send(what);

@@ -1,0 +1,272 @@
+//! Devices syncing over QUIC on loopback, as processes: `serve`, `clone`, `sync`, live
+//! propagation between daemons, commands forwarded to a running daemon, and refusals.
+//! Every daemon binds 127.0.0.1 and is killed when its test ends.
+
+use crate::support::Home;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `rapport serve`, stopped (SIGTERM, then SIGKILL) when dropped.
+struct Daemon {
+    child: Option<Child>,
+    addr: String,
+}
+
+impl Daemon {
+    fn start(home: &Home) -> Daemon {
+        let mut child = home
+            .command(&["serve", "--listen", "127.0.0.1:0", "--no-discovery"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rapport serve starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("serve prints its address");
+        let addr = first
+            .trim()
+            .rsplit(' ')
+            .next()
+            .expect("`serving ... on ADDR`")
+            .to_owned();
+        assert!(addr.starts_with("127.0.0.1:"), "serve said {first:?}");
+        Daemon {
+            child: Some(child),
+            addr,
+        }
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit status code.
+    fn stop(mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let pid = child.id() as i32;
+        // SAFETY-free: libc::kill only sends a signal to our own child.
+        unsafe_free_kill(pid, libc::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn unsafe_free_kill(pid: i32, signal: i32) {
+    // `kill` via the command line keeps `unsafe` out of the tests.
+    let _ = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+fn device_id(home: &Home) -> String {
+    home.json(&["device"])["id"]
+        .as_str()
+        .expect("device id")
+        .to_owned()
+}
+
+/// A vault on `a`, trusted devices for each of `others`, and a daemon on `a`.
+fn family(n: usize) -> (Home, Vec<Home>) {
+    let a = Home::init();
+    let others: Vec<Home> = (0..n).map(|_| Home::empty()).collect();
+    for (i, o) in others.iter().enumerate() {
+        let id = device_id(o);
+        a.ok(&["devices", "add", &id, "--name", &format!("device {i}")]);
+    }
+    (a, others)
+}
+
+fn clone_from(daemon: &Daemon, a_id: &str, o: &Home) {
+    let run = o.run(&["clone", &daemon.addr, "--id", a_id, "--name", "other"]);
+    assert!(run.success(), "{}", run.describe());
+}
+
+/// Names, tags, org and interaction texts of every contact: what must match everywhere.
+fn summary(home: &Home) -> Vec<Value> {
+    let list = home.json(&["list"]);
+    let mut out = Vec::new();
+    for c in list.as_array().expect("array") {
+        let id = c["id"].as_str().expect("id");
+        let shown = home.json(&["show", id]);
+        let mut texts: Vec<String> = shown["interactions"]
+            .as_array()
+            .expect("interactions")
+            .iter()
+            .map(|i| i["text"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        texts.sort();
+        out.push(serde_json::json!({
+            "name": c["name"], "tags": c["tags"], "org": c["org"], "texts": texts
+        }));
+    }
+    out
+}
+
+#[test]
+fn three_devices_converge_after_concurrent_offline_edits() {
+    let (a, others) = family(2);
+    let a_id = device_id(&a);
+    let jeanne = a.id(&["add", "Jeanne Yocum", "--tag", "conference"]);
+    {
+        let d = Daemon::start(&a);
+        for o in &others {
+            clone_from(&d, &a_id, o);
+        }
+        assert_eq!(d.stop(), Some(0), "serve exits 0 on SIGTERM");
+    }
+    // Offline: the same contact on every device, and a new contact on each.
+    a.ok(&["tag", &jeanne, "+investor"]);
+    a.id(&["note", &jeanne, "coffee on the laptop"]);
+    others[0].ok(&["tag", &jeanne, "+climbing"]);
+    others[0].ok(&["edit", &jeanne, "--org", "Acme"]);
+    others[0].id(&["note", &jeanne, "gym, from the phone"]);
+    others[0].id(&["add", "Priya Raman"]);
+    others[1].id(&["note", &jeanne, "call, from the desktop"]);
+    others[1].id(&["add", "Lars Olsen"]);
+    let d = Daemon::start(&a);
+    for o in [&others[0], &others[1], &others[0]] {
+        let run = o.run(&["sync", "--addr", &d.addr]);
+        assert!(run.success(), "{}", run.describe());
+    }
+    let expected = summary(&others[0]);
+    assert_eq!(expected.len(), 3, "{expected:?}");
+    assert_eq!(summary(&others[1]), expected);
+    assert_eq!(
+        summary(&a),
+        expected,
+        "the daemon's device (read through its socket)"
+    );
+    let j = a.json(&["show", &jeanne]);
+    assert_eq!(
+        j["tags"],
+        serde_json::json!(["climbing", "conference", "investor"])
+    );
+    assert_eq!(j["interactions"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn a_change_reaches_a_connected_daemon_live() {
+    let (a, others) = family(1);
+    let b = &others[0];
+    let a_id = device_id(&a);
+    let jeanne = a.id(&["add", "Jeanne Yocum"]);
+    let da = Daemon::start(&a);
+    clone_from(&da, &a_id, b);
+    // B's daemon dials A (it remembers A's address from the clone) and stays connected.
+    let _db = Daemon::start(b);
+    std::thread::sleep(Duration::from_millis(500));
+    // Written through A's daemon socket; B must see it without anyone running `sync`.
+    let note = a.id(&["note", &jeanne, "said live"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = b.json(&["show", &jeanne]);
+        let ids: Vec<&str> = shown["interactions"]
+            .as_array()
+            .expect("interactions")
+            .iter()
+            .filter_map(|i| i["id"].as_str())
+            .collect();
+        if ids.contains(&note.as_str()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the note did not reach B live");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_stranger_gets_nothing() {
+    let a = Home::init();
+    a.id(&["add", "Jeanne Yocum"]);
+    let a_id = device_id(&a);
+    let d = Daemon::start(&a);
+    let stranger = Home::empty();
+    let run = stranger.run(&["clone", &d.addr, "--id", &a_id]);
+    assert!(
+        !run.success(),
+        "a device not in the roster cloned the vault"
+    );
+    assert!(run.stderr.contains("devices add"), "{}", run.describe());
+    let list = stranger.run(&["list"]);
+    assert!(
+        !list.success(),
+        "the stranger holds a vault:\n{}",
+        list.describe()
+    );
+    // A device that expects another key at that address is refused too.
+    let impostor_id = device_id(&Home::empty());
+    let trusted = Home::empty();
+    a.ok(&["devices", "add", &device_id(&trusted)]);
+    let run = trusted.run(&["clone", &d.addr, "--id", &impostor_id]);
+    assert!(!run.success(), "connected to a device with the wrong key");
+    // The daemon keeps serving the devices it trusts.
+    let run = trusted.run(&["clone", &d.addr, "--id", &a_id]);
+    assert!(run.success(), "{}", run.describe());
+}
+
+#[test]
+fn commands_work_the_same_while_the_daemon_runs() {
+    let a = Home::init();
+    let _d = Daemon::start(&a);
+    let id = a.id(&["add", "Jeanne Yocum", "--email", "jeanne@example.org"]);
+    a.ok(&["tag", &id, "+vip"]);
+    let list = a.json(&["list"]);
+    assert_eq!(list[0]["tags"], serde_json::json!(["vip"]));
+    let error = a.fails(2, &["edit", &id, "--email", "not-an-email"]);
+    assert!(error.starts_with("error: "), "{error}");
+    a.fails(3, &["show", "nobody"]);
+    assert_eq!(a.json(&["list"]), list, "a refused edit changed nothing");
+    let status = a.run(&["status"]);
+    assert!(status.success(), "{}", status.describe());
+}
+
+#[test]
+fn a_daemon_killed_mid_sync_loses_nothing_and_syncs_after_restart() {
+    let (a, others) = family(1);
+    let b = &others[0];
+    let a_id = device_id(&a);
+    a.id(&["add", "First"]);
+    {
+        let d = Daemon::start(&a);
+        clone_from(&d, &a_id, b);
+    }
+    for i in 0..40 {
+        b.id(&["add", &format!("Offline {i}"), "--tag", "batch"]);
+    }
+    let d = Daemon::start(&a);
+    let mut sync = b
+        .command(&["sync", "--addr", &d.addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sync starts");
+    std::thread::sleep(Duration::from_millis(30));
+    drop(d); // SIGKILL, whatever the sync was doing
+    let _ = sync.wait();
+    let d = Daemon::start(&a);
+    let run = b.run(&["sync", "--addr", &d.addr]);
+    assert!(run.success(), "{}", run.describe());
+    assert_eq!(
+        a.json(&["list", "--tag", "batch"]).as_array().map(Vec::len),
+        Some(40)
+    );
+    assert_eq!(summary(&a), summary(b));
+}
