@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
 //! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
@@ -12,10 +13,18 @@
 //! builds it with cargo if it is missing), in a temporary home that it deletes afterwards. It
 //! takes about two minutes on two cores.
 //!
+//! `sync` runs the library crates in-process over QUIC on 127.0.0.1 (real `rapport_net::Node`s
+//! and `run_session`, an in-memory `Replica`), each figure against Automerge's own sync between
+//! the same documents in memory: a fresh device fetching W1, 2 and 5 devices converging after
+//! 1,000 offline edits each (W3), one new note over live sessions (W1 and a 1k-contact vault,
+//! with and without a durable store commit), a reconnect with nothing new, and a daemon's
+//! memory over 1,000 local commits with the variants that explain it (each in a process of its
+//! own). It takes about three minutes on two cores.
+//!
 //! This is **not part of CI**: it takes minutes, and its absolute figures depend on the machine
 //! and its load. Run it by hand in release mode and compare the ratios, not the milliseconds.
 //!
-//! Adding a suite (for example `sync`): write a module with
+//! Adding a suite: write a module with
 //! `pub fn run(&SuiteArgs) -> anyhow::Result<Table>`, reusing `proc` (child processes and peak
 //! RSS), `rapport_cli` (the binary), `w1` and `baseline`; add a variant to `Command` and one
 //! line to `main`.

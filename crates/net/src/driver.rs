@@ -100,7 +100,10 @@ pub async fn run_session<R: Replica>(
             })?;
         }
         if let Some(e) = failure.take() {
+            // Let the Error frame reach the peer before the caller closes the connection
+            // (closing drops unsent stream data); bounded, so a silent peer cannot hold us.
             let _ = send.finish();
+            let _ = tokio::time::timeout(Duration::from_secs(2), send.stopped()).await;
             return Err(e);
         }
         if session.is_closed() {

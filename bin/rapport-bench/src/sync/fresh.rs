@@ -5,7 +5,7 @@
 
 use super::quic::{self, Peer};
 use super::raw::{self, RawSync};
-use super::replica::{BenchReplica, Shared};
+use super::replica::{BenchReplica, Happened, Shared};
 use super::sansio;
 use anyhow::{Context, Result};
 use rapport_model::automerge::sync::State;
@@ -19,6 +19,9 @@ pub struct Fresh {
     /// From `connect` to the end of the initiator's session, per run.
     pub ours: Vec<Duration>,
     pub handshake: Vec<Duration>,
+    /// From `connect` to the end of the clone's `persist` of what it applied (the origin's
+    /// `save()`, the transfer, the load and the session's diff of everything).
+    pub applied: Vec<Duration>,
     /// Frames both ways (the initiator's SessionReport), and UDP payload both ways.
     pub bytes: u64,
     pub udp_bytes: u64,
@@ -51,8 +54,18 @@ pub async fn run(
         ));
         // A new device each time as far as the origin knows: no saved state for it.
         origin.lock().await.states.clear();
-        let clone = BenchReplica::cloning(fresh_peer.id).shared();
+        let mut replica = BenchReplica::cloning(fresh_peer.id);
+        let mut events = replica.watch();
+        let clone = replica.shared();
+        let start = Instant::now();
         let shot = quic::one_shot(fresh_peer, clone.clone(), origin_peer, origin.clone()).await?;
+        clone.lock().await.unwatch();
+        while let Some(e) = events.recv().await {
+            if let Happened::Persisted { at, .. } = e {
+                f.applied.push(at.duration_since(start));
+                break;
+            }
+        }
         f.ours.push(shot.elapsed);
         f.handshake.push(shot.connect);
         f.bytes = shot.report.bytes_sent + shot.report.bytes_received;

@@ -12,7 +12,7 @@ use super::replica::{Happened, Shared};
 use super::sansio;
 use anyhow::{bail, Context, Result};
 use rapport_model::automerge::sync::State;
-use rapport_model::DeviceId;
+use rapport_model::{touched_between, DeviceId};
 use rapport_store::Store;
 use rapport_sync::Role;
 use std::path::Path;
@@ -40,6 +40,13 @@ pub struct LiveNotes {
     pub base: Vec<Duration>,
     pub base_bytes: u64,
     pub base_messages: u64,
+    /// Bytes of one note's Automerge change (`save_after` the heads before it).
+    pub change_bytes: u64,
+    /// B's side of one note, in memory: apply + `touched_between` (a full diff, what the
+    /// session does) against apply with Automerge's patch log on + the indexed diff
+    /// (`update_diff_cursor` before, `diff_incremental` after), alternating notes.
+    pub apply_full_diff: Vec<Duration>,
+    pub apply_indexed_diff: Vec<Duration>,
     /// Creating B's store (`Store::create_vault`), not part of any latency.
     pub store_create: Duration,
 }
@@ -171,6 +178,31 @@ pub async fn run(
     }
     out.base_bytes = total.bytes / u64::from(n);
     out.base_messages = total.messages / u64::from(n);
+
+    for i in 0..2 * n {
+        let before = ga.vault()?.heads();
+        editor.note(ga.vault()?)?;
+        out.change_bytes = ga.automerge().save_after(&before).len() as u64;
+        let change = ga.automerge().get_changes(&before);
+        let b_doc = gb.automerge();
+        let b_before = b_doc.get_heads();
+        if i % 2 == 0 {
+            let start = Instant::now();
+            b_doc.apply_changes(change)?;
+            let after = b_doc.get_heads();
+            let touched = touched_between(b_doc, &b_before, &after);
+            out.apply_full_diff.push(start.elapsed());
+            drop(touched);
+        } else {
+            b_doc.update_diff_cursor();
+            let start = Instant::now();
+            b_doc.apply_changes(change)?;
+            let patches = b_doc.diff_incremental();
+            out.apply_indexed_diff.push(start.elapsed());
+            b_doc.reset_diff_cursor();
+            drop(patches);
+        }
+    }
     Ok(out)
 }
 

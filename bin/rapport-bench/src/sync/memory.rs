@@ -52,8 +52,8 @@ pub enum Variant {
     SyncedStore,
     /// The replica replaced by its own `fork()` (same actor) once, after the merge.
     SyncedForkOnce,
-    /// The replica replaced by its own `fork()` after the merge and after every 100 commits
-    /// (sampled just before each fork).
+    /// The replica replaced by its own `fork()` after the merge and after every 100 commits,
+    /// each followed by `malloc_trim(0)` (sampled just before each fork).
     SyncedFork,
     /// The origin as it was when it wrote W1 (built in this process, never loaded).
     Built,
@@ -288,6 +288,7 @@ pub fn child_main(args: &MemoryArgs) -> Result<()> {
         if variant == Variant::SyncedFork && i % 100 == 0 {
             let t = Instant::now();
             vault = vault.fork_as(me);
+            trim();
             forks += t.elapsed();
         }
     }

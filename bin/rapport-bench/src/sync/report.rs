@@ -78,11 +78,14 @@ fn fresh(t: &mut Table, f: &Figures) {
          (Automerge's sync does it too: it sends an empty peer the whole document), one \
          `AutoCommit::load` {} (the receiver's `load_incremental` into an empty document is a \
          load), and the session's `touched_between(&[], heads)` after applying it, a diff of \
-         the whole document that the raw baseline does not do, {}. QUIC handshake {} (median). \
-         UDP payload both ways {} in {} datagrams (frames plus QUIC/TLS overhead).",
+         the whole document that the raw baseline does not do, {}. Over QUIC, the clone had \
+         applied and diffed everything {} after `connect` (median); the closing exchange took \
+         the rest. QUIC handshake {} (median). UDP payload both ways {} in {} datagrams \
+         (frames plus QUIC/TLS overhead).",
         time(x.save),
         time(x.load),
         time(x.diff_all),
+        time(median(&x.applied)),
         time(median(&x.handshake)),
         b(x.udp_bytes),
         count(x.udp_datagrams)
@@ -151,7 +154,7 @@ fn live(t: &mut Table, name: &str, l: &LiveNotes, target: &str) {
         times(&l.durable),
         base,
         dur_ratio(median(&l.durable), median(&l.base)),
-        "(report)",
+        "(reported, no target)",
     );
     let mut udp = l.udp.clone();
     udp.sort_unstable();
@@ -169,12 +172,18 @@ fn live(t: &mut Table, name: &str, l: &LiveNotes, target: &str) {
         ratio(l.frame_bytes as f64, l.base_bytes as f64),
         "≤ 300 B",
     );
-    let write: Vec<Duration> = l.write.clone();
     t.note(format!(
-        "3. {name}: A's `add_interaction` itself (before the tick, not in the latency) {}; \
-         creating B's store for the durable case {}. UDP is the payload of every datagram both \
-         ways (QUIC headers, encryption, acknowledgements), median per note.",
-        times(&write),
+        "3. {name}: one note's Automerge change is {} (`save_after`). B's side alone, in \
+         memory: apply + `touched_between` (the full diff the session runs after every \
+         message that changed the heads) {}, against apply with Automerge's patch log on + \
+         the indexed diff (`update_diff_cursor` / `diff_incremental`) {}. A's \
+         `add_interaction` itself (before the tick, not in the latency) {}; creating B's store \
+         for the durable case {}. UDP is the payload of every datagram both ways (QUIC \
+         headers, encryption, acknowledgements), median per note.",
+        b(l.change_bytes),
+        times(&l.apply_full_diff),
+        times(&l.apply_indexed_diff),
+        times(&l.write),
         time(l.store_create)
     ));
 }
@@ -342,7 +351,7 @@ fn memory(t: &mut Table, runs: &[VariantRun]) {
             format!("{}{extra}", span_text(run)),
             format!("plain: {plain_text}"),
             r,
-            "≤ 1.2× RSS",
+            "(diagnosis)",
         );
     }
     for v in [
