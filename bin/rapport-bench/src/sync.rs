@@ -93,10 +93,6 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let (fresh, reconnect, live_w1, live_small, w3) = rt.block_on(async {
         let peers = quic::bind(&ids)?;
         let (fresh, clone) = fresh::run(&peers[0], &origin, &peers[1], runs).await?;
-        if std::env::var_os("DEV_FRESH_ONLY").is_some() {
-            eprintln!("{fresh:?}");
-            std::process::exit(0);
-        }
         progress("reconnect with nothing new");
         let reconnect = fresh::reconnect(&peers[0], &origin, &peers[1], &clone).await?;
         progress(&format!(

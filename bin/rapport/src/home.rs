@@ -44,6 +44,12 @@ pub fn resolve_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
 impl Home {
     /// Opens the home, creating the device identity if `create_identity` and there is none.
     pub fn open(dir: &Path, create_identity: Option<&str>) -> Result<Home> {
+        if create_identity.is_none() && !dir.join("store").exists() {
+            bail!(
+                "there is no Rapport device at {}: run `rapport init` to create one, or pass --home",
+                dir.display()
+            );
+        }
         let store = Store::open(&dir.join("store"))?;
         let record = match store.identity()? {
             Some(bytes) => serde_json::from_slice::<DeviceRecord>(&bytes).map_err(|_| {
@@ -54,12 +60,9 @@ impl Home {
             })?,
             None => match create_identity {
                 Some(name) => {
-                    let record = DeviceRecord {
-                        name: name.to_owned(),
-                        identity: DeviceIdentity::generate()?,
-                    };
-                    store.set_identity(&serde_json::to_vec(&record)?)?;
-                    record
+                    let (bytes, _) = new_identity_record(name)?;
+                    store.set_identity(&bytes)?;
+                    serde_json::from_slice(&bytes)?
                 }
                 None => bail!(
                     "there is no Rapport device at {}: run `rapport init` to create one, or pass --home",
@@ -137,6 +140,7 @@ impl Home {
             }
             .into());
         }
+        self.store.verify_acknowledged()?;
         if !self.store.view_is_current()? {
             let mut vault = self.store.load_vault(self.device)?;
             self.store.rebuild_view(&mut vault)?;
@@ -162,6 +166,15 @@ impl Home {
         }
         Ok(())
     }
+}
+
+/// A fresh device identity, as the store keeps it, and its id.
+pub fn new_identity_record(name: &str) -> Result<(Vec<u8>, DeviceId)> {
+    let record = DeviceRecord {
+        name: name.to_owned(),
+        identity: DeviceIdentity::generate()?,
+    };
+    Ok((serde_json::to_vec(&record)?, record.identity.device_id()))
 }
 
 /// The device id in a stored identity record.

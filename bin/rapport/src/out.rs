@@ -20,7 +20,13 @@ pub fn line(args: std::fmt::Arguments<'_>) {
     });
     if !captured {
         let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{args}");
+        if let Err(e) = writeln!(stdout, "{args}") {
+            // `rapport list | head` closed the pipe: the reader has what it wanted. Writes are
+            // committed before anything is printed, so stopping here loses nothing.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
     }
 }
 

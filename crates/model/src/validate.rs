@@ -23,6 +23,10 @@ pub enum InvalidValue {
     Tag(String),
     #[error("the {0} must not be empty: give it some text, or use --clear to remove it")]
     Empty(&'static str),
+    #[error("a contact must keep a name: give a new one with --name instead of clearing it")]
+    NameRequired,
+    #[error("a contact cannot have introduced themselves: name the person who introduced you")]
+    SelfIntroduction,
     #[error("the {field} is {len} bytes long, over the limit of {max}: shorten it")]
     TooLong {
         field: &'static str,

@@ -75,6 +75,21 @@ impl StoreError {
         e: sled::Error,
     ) -> StoreError {
         match e {
+            // A file of the database that is missing or shorter than sled expects is damage,
+            // not a disk problem.
+            sled::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::InvalidData
+                ) =>
+            {
+                StoreError::corrupt(
+                    path,
+                    format!("a database file is missing or cut short ({io})"),
+                )
+            }
             sled::Error::Io(io) => StoreError::from_io(path, action, io),
             sled::Error::Corruption { .. } => StoreError::corrupt(path, "sled reports corruption"),
             other => StoreError::corrupt(path, format!("sled: {other}")),

@@ -19,23 +19,30 @@ pub struct Salvage {
     pub skipped: Vec<String>,
 }
 
-/// Reads the store at `dir` without trusting it.
+/// Reads the store at `dir` without trusting it. Works even when sled cannot open its
+/// database at all: the snapshot files alone still hold the vault as of the last compaction.
 pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
     let config = sled::Config::new()
         .path(dir.join("sled"))
         .cache_capacity(64 << 20);
+    let mut skipped = Vec::new();
     let db = match guarded(|| config.open()) {
-        Ok(Ok(db)) => db,
-        Ok(Err(e)) => return Err(StoreError::from_sled(dir, "open", e)),
-        Err(_) => {
-            return Err(StoreError::corrupt(
-                dir,
-                "sled cannot open the database at all, so nothing can be salvaged here",
-            ))
+        Ok(Ok(db)) => Some(db),
+        Ok(Err(e)) if matches!(&e, sled::Error::Io(io) if io.to_string().contains("lock")) => {
+            return Err(StoreError::Locked {
+                path: dir.to_owned(),
+            })
+        }
+        _ => {
+            skipped.push(
+                "the database (the device identity and every change since the last compaction)"
+                    .to_owned(),
+            );
+            None
         }
     };
-    let mut skipped = Vec::new();
     let read = |key: &[u8]| -> Option<Vec<u8>> {
+        let db = db.as_ref()?;
         let value = guarded(|| db.get(key)).ok()?.ok()??;
         chunk::open(key, &value).map(<[u8]>::to_vec)
     };
@@ -60,27 +67,61 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
         skipped.push("the vault snapshot".to_owned());
         AutoCommit::new()
     });
-    let keys: Vec<Vec<u8>> = match guarded(|| {
-        db.scan_prefix(keys::CHANGE_PREFIX)
-            .keys()
-            .filter_map(Result::ok)
-            .map(|k| k.to_vec())
-            .collect()
-    }) {
-        Ok(keys) => keys,
-        Err(_) => {
-            skipped.push("the list of change chunks".to_owned());
-            Vec::new()
+    // Chunk keys, stopping at the first unreadable page: sled returns the same error forever
+    // from an iterator positioned on a damaged page.
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    if let Some(db) = &db {
+        let listed = guarded(|| {
+            let mut out = Vec::new();
+            let mut complete = true;
+            for k in db.scan_prefix(keys::CHANGE_PREFIX).keys() {
+                match k {
+                    Ok(k) => out.push(k.to_vec()),
+                    Err(_) => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            (out, complete)
+        });
+        match listed {
+            Ok((found, complete)) => {
+                keys = found;
+                if !complete {
+                    skipped.push("change chunks after an unreadable part of the database".into());
+                }
+            }
+            Err(_) => skipped.push("the list of change chunks".to_owned()),
         }
-    };
+    }
     for key in keys {
-        let label = format!(
-            "change chunk {}",
-            String::from_utf8_lossy(&key[keys::CHANGE_PREFIX.len()..]).escape_default()
-        );
+        let label = match <[u8; 8]>::try_from(&key[keys::CHANGE_PREFIX.len()..]) {
+            Ok(seq) => format!("change chunk {}", u64::from_be_bytes(seq)),
+            Err(_) => format!("change chunk {}", String::from_utf8_lossy(&key)),
+        };
+        let before = doc.get_heads();
         match read(&key) {
-            Some(bytes) if matches!(guarded(|| doc.load_incremental(&bytes)), Ok(Ok(_))) => {}
+            Some(bytes) if matches!(guarded(|| doc.load_incremental(&bytes)), Ok(Ok(_))) => {
+                // Intact, but if it builds on a lost change Automerge only queues it: it is
+                // not in the vault either, and is named as such.
+                if doc.get_heads() == before {
+                    skipped.push(format!("{label} (it builds on a change that was lost)"));
+                }
+            }
             _ => skipped.push(label),
+        }
+    }
+    // Everything acknowledged to the user must be there; say so plainly if it is not.
+    if let Ok(acknowledged) = crate::ack::read(dir) {
+        let lost = acknowledged
+            .iter()
+            .filter(|h| doc.get_change_by_hash(h).is_none())
+            .count();
+        if lost > 0 {
+            skipped.push(format!(
+                "{lost} acknowledged change(s) at the tip of the history (the last edits made on this device before the damage)"
+            ));
         }
     }
     Ok(Salvage {

@@ -84,6 +84,14 @@ impl Store {
             path: dir.to_owned(),
         };
         match store.get_u32(keys::FORMAT)? {
+            // An empty database beside a vault's files: the database was lost. Starting afresh
+            // here would delete the snapshot that still holds the vault.
+            None if dir.join("acknowledged").exists() || !snapshot::all(dir).is_empty() => {
+                return Err(StoreError::corrupt(
+                    dir,
+                    "its database is missing but the vault's snapshot files remain",
+                ));
+            }
             None => {
                 store.insert(keys::FORMAT, &STORE_FORMAT.to_le_bytes())?;
                 store.sync()?;
@@ -271,6 +279,20 @@ impl Store {
     /// The heads of the stored document (sorted), without loading it.
     pub fn heads(&self) -> Result<Vec<ChangeHash>, StoreError> {
         self.saved_heads()
+    }
+
+    /// Checks, without loading the document when it can, that sled still holds every change
+    /// acknowledged to the user: sled's own recovery may cut a damaged log short without an
+    /// error. Cheap when the acknowledged heads are sled's heads (the usual case); otherwise the
+    /// document is loaded and checked, and the acknowledgement brought up to date.
+    pub fn verify_acknowledged(&self) -> Result<(), StoreError> {
+        let mut acknowledged = crate::ack::read(&self.path)?;
+        acknowledged.sort();
+        if acknowledged == self.saved_heads()? {
+            return Ok(());
+        }
+        self.load_doc()?;
+        crate::ack::write(&self.path, &self.saved_heads()?)
     }
 
     /// Whether the read view reflects the stored document. It may not after a crash between

@@ -446,3 +446,20 @@ pub fn run_variants(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_parse_back_and_ignore_other_lines() {
+        let out = b"noise\n{\"label\":\"commits\",\"commits\":100,\"rss_kib\":2048,\"heap_used_kib\":1024,\"heap_held_kib\":1500,\"ms\":12.5}\n";
+        let s = parse(out).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (s[0].commits, s[0].rss_kib, s[0].heap_used_kib),
+            (100, 2048, 1024)
+        );
+        assert!((s[0].ms - 12.5).abs() < 1e-9);
+    }
+}

@@ -66,3 +66,26 @@ pub fn sync(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_model::automerge::transaction::Transactable;
+    use rapport_model::automerge::ROOT;
+
+    #[test]
+    fn raw_sync_converges_and_counts_its_messages() {
+        let mut a = AutoCommit::new();
+        a.put(ROOT, "x", 1).unwrap();
+        let mut b = a.fork();
+        a.put(ROOT, "a", "from a").unwrap();
+        b.put(ROOT, "b", "from b").unwrap();
+        let (mut sa, mut sb) = (State::new(), State::new());
+        let out = sync(&mut a, &mut sa, &mut b, &mut sb).unwrap();
+        assert!(out.messages >= 2 && out.bytes > 0);
+        assert_eq!(a.get_heads(), b.get_heads());
+        // Nothing new: both sides stay silent.
+        let again = sync(&mut a, &mut sa, &mut b, &mut sb).unwrap();
+        assert_eq!(again.messages, 0);
+    }
+}

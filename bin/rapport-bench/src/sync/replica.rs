@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, Mutex};
 
 /// The document a replica holds.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // both variants hold a whole document; boxing buys nothing.
 pub enum Doc {
     /// A device fetching its first copy: an empty document with the device's actor.
     Cloning(AutoCommit),

@@ -17,6 +17,9 @@ use rapport_model::automerge::AutoCommit;
 use rapport_model::{UnixMillis, Vault};
 use std::time::{Duration, Instant};
 
+/// An encoded sync state, once a pair has synced.
+type Saved = Option<Vec<u8>>;
+
 /// Common vault: contacts × interactions each.
 pub const COMMON: (usize, usize) = (100, 5);
 
@@ -113,11 +116,12 @@ pub async fn run(
 
         // Automerge's own, same schedule, in memory.
         let mut docs: Vec<AutoCommit> = vaults.iter_mut().map(|v| v.doc_mut().fork()).collect();
-        let mut states: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> = vec![(None, None); devices];
+        // Per pair (i, 0): the state device i saved for 0, and the one 0 saved for i.
+        let mut states: Vec<(Saved, Saved)> = vec![(None, None); devices];
         let mut total = RawSync::default();
         let start = Instant::now();
         for (i, j) in schedule(devices) {
-            let decode = |s: &Option<Vec<u8>>| -> Result<State> {
+            let decode = |s: &Saved| -> Result<State> {
                 Ok(match s {
                     Some(b) => State::decode(b)?,
                     None => State::new(),
@@ -145,4 +149,18 @@ pub async fn run(
         p.node.shutdown().await;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_star_syncs_everyone_with_device_0_then_all_but_the_last_again() {
+        assert_eq!(schedule(2), vec![(1, 0)]);
+        assert_eq!(
+            schedule(5),
+            vec![(1, 0), (2, 0), (3, 0), (4, 0), (1, 0), (2, 0), (3, 0)]
+        );
+    }
 }

@@ -59,31 +59,52 @@ pub fn repair(dir: &Path) -> Result<()> {
     let aside = dir.join(format!("store.damaged-{stamp}"));
     std::fs::rename(&store_dir, &aside)
         .with_context(|| format!("could not move {} aside", store_dir.display()))?;
-    let result = (|| -> Result<usize> {
+    let result = (|| -> Result<(usize, Option<rapport_model::DeviceId>)> {
         let store = Store::open(&store_dir)?;
-        if let Some(identity) = &salvage.identity {
-            store.set_identity(identity)?;
-        }
-        let device = match &salvage.identity {
-            Some(bytes) => crate::home::device_of(bytes)?,
-            None => anyhow::bail!(
-                "the device identity could not be salvaged: move the store aside and clone the vault from another device"
-            ),
+        // Without its identity this device cannot prove who it is to the others; it keeps the
+        // vault under a new identity, which the other devices must trust again.
+        let (identity, new_device) = match &salvage.identity {
+            Some(bytes) => (bytes.clone(), None),
+            None => {
+                let (bytes, id) = crate::home::new_identity_record("repaired device")?;
+                (bytes, Some(id))
+            }
         };
-        let mut vault = rapport_model::Vault::open(salvage.doc, device)?;
+        store.set_identity(&identity)?;
+        let device = crate::home::device_of(&identity)?;
+        let mut vault = rapport_model::Vault::open(salvage.doc, device).context(
+            "nothing of the vault could be salvaged: clone it again from another device",
+        )?;
+        if new_device.is_some() {
+            let me = rapport_model::Device {
+                id: device,
+                name: "repaired device".to_owned(),
+                added_at: crate::time::now_ms(),
+                added_by: None,
+            };
+            vault.add_device(&me, crate::time::now_ms())?;
+        }
         store.create_vault(&mut vault)?;
         let n = vault.contacts()?.len();
         store.close()?;
-        Ok(n)
+        Ok((n, new_device))
     })();
     match result {
-        Ok(n) => {
+        Ok((n, new_device)) => {
             crate::out!(
                 "repaired: {n} contacts kept; the damaged store is at {}",
                 aside.display()
             );
             for s in &salvage.skipped {
-                crate::out!("  skipped {s} (sync with another device to get those changes back)");
+                crate::out!("  skipped {s}");
+            }
+            if !salvage.skipped.is_empty() {
+                crate::out!("  sync with another device of this vault to get those changes back");
+            }
+            if let Some(id) = new_device {
+                crate::out!(
+                    "  this device's identity was lost, so it has a new id {id}: run `rapport devices add {id}` on your other devices"
+                );
             }
             Ok(())
         }

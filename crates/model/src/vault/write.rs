@@ -75,6 +75,9 @@ impl Vault {
             return Err(EditError::NothingToDo);
         }
         let obj = self.contact_obj(id)?;
+        if patch.introduced_by == Some(id) {
+            return Err(validate::InvalidValue::SelfIntroduction.into());
+        }
         let valid = self.validate_patch(patch)?;
         let name = self.contact_name(&obj);
         let result = (|| -> Result<bool, AutomergeError> {
@@ -360,7 +363,7 @@ impl Vault {
         }
         for field in &p.clear {
             if *field == ContactField::Name {
-                return Err(validate::InvalidValue::Empty("name").into());
+                return Err(validate::InvalidValue::NameRequired.into());
             }
             v.clear.push(field.key());
         }
