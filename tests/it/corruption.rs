@@ -530,6 +530,25 @@ fn damage_change_chunk(home: &Home, seq: u64) {
     bytes[0] ^= 0x5a;
     db.insert(key, bytes).expect("writing the damaged chunk");
     db.flush().expect("flushing");
+    drop(db);
+    wait_for_sled_lock_release(home);
+}
+
+/// sled releases its file lock from background threads a moment after the last handle drops;
+/// wait until the store's lock is free so that the next `rapport` is not refused as "in use".
+fn wait_for_sled_lock_release(home: &Home) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        match sled::Config::new().path(home.sled()).open() {
+            Ok(db) => {
+                drop(db);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                return;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    panic!("the store's sled lock was never released");
 }
 
 #[test]
