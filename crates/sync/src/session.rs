@@ -388,31 +388,31 @@ impl Session {
         let msg = doc.sync().generate_sync_message(&mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
-            None => {
-                let heads = doc.get_heads();
-                let equal = self.heads_match(&heads);
-                if self.role == Role::Initiator && !self.live && equal {
-                    self.send(&Frame::Done { heads });
-                    self.events.push_back(Event::Finished { equal: true });
-                    self.phase = Phase::Closed;
-                } else {
-                    self.send(&Frame::Idle);
-                    if equal {
-                        self.events.push_back(Event::Quiet { equal });
-                    }
-                }
-            }
+            None => self.nothing_to_say(doc, true),
         }
     }
 
+    /// After an `Idle` from the peer with nothing left to send: the exchange has settled.
     fn settle(&mut self, doc: &mut AutoCommit) {
+        self.nothing_to_say(doc, false);
+    }
+
+    /// Neither side has more to send. A one-shot initiator whose heads match ends the session
+    /// with `Done`; otherwise we answer `Idle` if the peer awaits an answer (never to an
+    /// `Idle`, so the exchange cannot ping-pong forever).
+    fn nothing_to_say(&mut self, doc: &mut AutoCommit, peer_awaits_answer: bool) {
         let heads = doc.get_heads();
         let equal = self.heads_match(&heads);
         if self.role == Role::Initiator && !self.live && equal {
             self.send(&Frame::Done { heads });
             self.events.push_back(Event::Finished { equal: true });
             self.phase = Phase::Closed;
-        } else {
+            return;
+        }
+        if peer_awaits_answer {
+            self.send(&Frame::Idle);
+        }
+        if equal || !peer_awaits_answer {
             self.events.push_back(Event::Quiet { equal });
         }
     }
