@@ -270,3 +270,19 @@ fn a_daemon_killed_mid_sync_loses_nothing_and_syncs_after_restart() {
     );
     assert_eq!(summary(&a), summary(b));
 }
+
+#[test]
+fn sync_by_device_name_uses_the_address_it_was_last_reached_at() {
+    let (a, others) = family(1);
+    let b = &others[0];
+    let a_id = device_id(&a);
+    let d = Daemon::start(&a);
+    clone_from(&d, &a_id, b);
+    let jeanne = b.id(&["add", "Jeanne Yocum"]);
+    // `test device` is the name `Home::init` gave A; B learnt it with the vault.
+    let run = b.run(&["sync", "test device"]);
+    assert!(run.success(), "{}", run.describe());
+    assert_eq!(a.json(&["show", &jeanne])["name"], "Jeanne Yocum");
+    let unknown = b.run(&["sync", "no such device"]);
+    assert_eq!(unknown.code(), Some(3), "{}", unknown.describe());
+}

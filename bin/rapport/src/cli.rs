@@ -159,9 +159,13 @@ pub enum Command {
     /// Sync once with another device of this vault; exits 0 only when both hold the same
     /// changes.
     Sync {
+        /// A device of this vault (name, or id or its first characters), synced at the address
+        /// it was last reached at.
+        #[arg(required_unless_present = "addr", conflicts_with = "addr")]
+        device: Option<String>,
         /// The other device's address, as HOST:PORT.
         #[arg(long, value_name = "ADDR")]
-        addr: std::net::SocketAddr,
+        addr: Option<std::net::SocketAddr>,
     },
     /// Make this a new device of an existing vault: trust the device at ADDR and fetch the
     /// vault from it. On that device, run `rapport devices add <this device's id>` first.

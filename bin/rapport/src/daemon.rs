@@ -105,36 +105,24 @@ async fn answer(
     let mut line = String::new();
     reader.read_line(&mut line).await?;
     let request: Request = serde_json::from_str(&line)?;
-    let sync_addr = match Cli::try_parse_from(
-        std::iter::once("rapport".to_owned()).chain(request.args.clone()),
-    ) {
-        Ok(Cli {
-            command: Command::Sync { addr },
-            ..
-        }) => Some(addr),
-        _ => None,
-    };
-    let response = match sync_addr {
+    let parsed =
+        Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(request.args.clone()));
+    let response = match parsed {
         // A sync runs on the daemon's own endpoint, beside its live sessions.
-        Some(addr) => match crate::net::sync_once(replica, &node, addr).await {
-            Ok(report) => Response {
-                stdout: format!(
-                    "in sync with {} at {addr}: {} bytes sent, {} received, {} ms\n",
-                    report.peer.map(|p| p.short()).unwrap_or_default(),
-                    report.bytes_sent,
-                    report.bytes_received,
-                    report.elapsed.as_millis()
-                ),
-                stderr: String::new(),
-                code: 0,
-            },
-            Err(e) => Response {
-                stdout: String::new(),
-                stderr: format!("error: {}\n", crate::render::error_chain(&e)),
-                code: crate::exit_code(&e),
-            },
-        },
-        None => {
+        Ok(Cli {
+            command: Command::Sync { addr, device },
+            ..
+        }) => {
+            let target = {
+                let r = replica.lock().await;
+                crate::cmd::sync::target(&r.home, addr, device.as_deref())
+            };
+            match target {
+                Ok(addr) => sync_response(replica, &node, addr).await,
+                Err(e) => error_response(&e),
+            }
+        }
+        _ => {
             tokio::task::spawn_blocking(move || {
                 let mut replica = replica.blocking_lock();
                 run(&mut replica, request.args)
@@ -147,6 +135,35 @@ async fn answer(
     write.write_all(&bytes).await?;
     write.shutdown().await?;
     Ok(())
+}
+
+fn error_response(e: &anyhow::Error) -> Response {
+    Response {
+        stdout: String::new(),
+        stderr: format!("error: {}\n", crate::render::error_chain(e)),
+        code: crate::exit_code(e),
+    }
+}
+
+async fn sync_response(
+    replica: Arc<Mutex<StoreReplica>>,
+    node: &rapport_net::Node,
+    addr: std::net::SocketAddr,
+) -> Response {
+    match crate::net::sync_once(replica, node, addr).await {
+        Ok(report) => Response {
+            stdout: format!(
+                "in sync with {} at {addr}: {} bytes sent, {} received, {} ms\n",
+                report.peer.map(|p| p.short()).unwrap_or_default(),
+                report.bytes_sent,
+                report.bytes_received,
+                report.elapsed.as_millis()
+            ),
+            stderr: String::new(),
+            code: 0,
+        },
+        Err(e) => error_response(&e),
+    }
 }
 
 /// Runs one forwarded command against the daemon's home.

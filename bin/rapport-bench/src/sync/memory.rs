@@ -224,6 +224,7 @@ pub fn child_main(args: &MemoryArgs) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let store = if variant == Variant::SyncedStore {
         let store = rapport_store::Store::open(tmp.path())?;
+        emit("store opened", 0, 0.0);
         let start = Instant::now();
         store.create_vault(&mut vault)?;
         emit("stored", 0, ms(start.elapsed()));

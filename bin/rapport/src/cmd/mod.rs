@@ -6,7 +6,7 @@ pub mod device;
 mod group;
 mod maintenance;
 mod read;
-mod sync;
+pub mod sync;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
@@ -57,8 +57,11 @@ pub fn run(cli: Cli) -> Result<()> {
             listen,
             no_discovery,
         } => sync::serve(Home::open(&dir, None)?, listen, no_discovery),
-        Command::Sync { addr } => match Home::open(&dir, None) {
-            Ok(home) => sync::sync(home, addr),
+        Command::Sync { addr, device } => match Home::open(&dir, None) {
+            Ok(home) => {
+                let addr = sync::target(&home, addr, device.as_deref())?;
+                sync::sync(home, addr)
+            }
             Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
             Err(e) => Err(e),
         },

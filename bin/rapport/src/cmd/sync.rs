@@ -181,3 +181,42 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// Where to sync: `--addr`, or the address a roster device was last reached at.
+pub fn target(home: &Home, addr: Option<SocketAddr>, device: Option<&str>) -> Result<SocketAddr> {
+    if let Some(addr) = addr {
+        return Ok(addr);
+    }
+    let query = device.unwrap_or_default().trim().to_lowercase();
+    let devices = home.read(|v| v.devices())?;
+    let matches: Vec<_> = devices
+        .iter()
+        .filter(|d| d.id != home.device)
+        .filter(|d| {
+            d.name.to_lowercase() == query
+                || d.id.to_string().to_lowercase().starts_with(&query)
+                || d.id.to_hex().starts_with(&query)
+        })
+        .collect();
+    let device = match matches.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(super::NotFound(format!(
+                "no other device of this vault is called `{query}`: see `rapport devices`"
+            ))
+            .into())
+        }
+        _ => {
+            return Err(super::NotFound(format!(
+                "`{query}` matches several devices: use more of the id"
+            ))
+            .into())
+        }
+    };
+    crate::peers::get(&home.store, device.id).addr.ok_or_else(|| {
+        anyhow::anyhow!(
+            "this device has never reached {} and does not know its address: use `rapport sync --addr HOST:PORT` once",
+            device.name
+        )
+    })
+}
