@@ -25,7 +25,9 @@ pub use record::{
 };
 pub use resolve::{resolve_contact, ResolveError};
 pub use trust::{ParseTrustError, TrustLevel};
-pub use vault::{actor_for as vault_actor, touched_between, FieldValue, Touched, Vault};
+pub use vault::{
+    actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Touched, Vault,
+};
 
 /// Re-exported so that callers name the same Automerge types the vault uses.
 pub use automerge;

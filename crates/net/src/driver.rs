@@ -69,14 +69,14 @@ pub async fn run_session<R: Replica>(
     }
     .map_err(|e| connection_error(&e.to_string()))?;
     let mut session = {
-        let r = replica.lock().await;
+        let mut r = replica.lock().await;
         let hello = Hello {
             version: PROTOCOL_VERSION,
             vault: r.vault_id(),
             device: r.device(),
         };
         let state = r.sync_state(peer);
-        Session::new(
+        let mut session = Session::new(
             role,
             hello,
             Some(peer),
@@ -84,7 +84,9 @@ pub async fn run_session<R: Replica>(
             options.live,
             options.limits,
             now_ms(),
-        )
+        );
+        session.start(r.doc().map_err(NetError::Persist)?, now_ms());
+        session
     };
     let mut report = SessionReport {
         peer: Some(peer),

@@ -12,7 +12,7 @@ use crate::limits::Limits;
 use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
 pub use rapport_model::Touched;
-use rapport_model::{touched_between, DeviceId, VaultId};
+use rapport_model::{touched_from_patches, DeviceId, VaultId};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 
@@ -112,6 +112,8 @@ pub struct Session {
     expected_peer: Option<DeviceId>,
     peer: Option<DeviceId>,
     peer_vault: Option<VaultId>,
+    /// The initiator sent its first sync message with its hello (see `start`).
+    spoke_first: bool,
     phase: Phase,
     sync: SyncState,
     decoder: FrameDecoder,
@@ -148,6 +150,7 @@ impl Session {
             expected_peer,
             peer: None,
             peer_vault: None,
+            spoke_first: false,
             phase: Phase::AwaitHello,
             sync,
             decoder: FrameDecoder::new(limits.max_frame_bytes),
@@ -160,6 +163,19 @@ impl Session {
         };
         s.send(&Frame::Hello(local));
         s
+    }
+
+    /// Lets an initiator send its first sync message right behind its hello instead of waiting
+    /// for the peer's hello: a reconnect with nothing new then takes one round trip (hello and
+    /// sync out, hello and answer back) and a closing `Done`. A no-op for a responder.
+    pub fn start(&mut self, doc: &mut AutoCommit, now_ms: u64) {
+        if self.role == Role::Initiator && self.phase == Phase::AwaitHello && !self.spoke_first {
+            let msg = doc.sync().generate_sync_message(&mut self.sync);
+            if let Some(msg) = msg {
+                self.send_message(msg, now_ms);
+                self.spoke_first = true;
+            }
+        }
     }
 
     /// The vault the peer holds, learnt from its hello when this side is cloning.
@@ -329,7 +345,10 @@ impl Session {
         self.awaiting_reply_since = None;
         self.events
             .push_back(Event::Connected { peer: hello.device });
-        if self.role == Role::Initiator {
+        if self.spoke_first {
+            // Still waiting for the answer to the sync message sent with our hello.
+            self.awaiting_reply_since = Some(now_ms);
+        } else if self.role == Role::Initiator {
             self.speak(doc, now_ms);
         }
         Ok(())
@@ -359,13 +378,29 @@ impl Session {
             return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
         }
         let before = doc.get_heads();
-        if let Err(e) = doc.sync().receive_sync_message(&mut self.sync, msg) {
-            return Err(self.fail(SessionError::Apply(e.to_string())));
+        // Index what this message changes (Automerge's patch log), so that finding the touched
+        // records costs the size of the change, not a diff of the whole document.
+        if !before.is_empty() {
+            doc.update_diff_cursor();
         }
+        let received = doc.sync().receive_sync_message(&mut self.sync, msg);
         let after = doc.get_heads();
-        if before != after {
-            let touched = touched_between(doc, &before, &after);
+        if received.is_ok() && before != after {
+            let touched = if before.is_empty() {
+                // A whole vault arrived: everything is new, and the caller rebuilds its view.
+                Touched {
+                    other: true,
+                    ..Touched::default()
+                }
+            } else {
+                touched_from_patches(&doc.diff_incremental())
+            };
             self.events.push_back(Event::Applied(touched));
+        }
+        // The patch log would otherwise record every later local edit too.
+        doc.reset_diff_cursor();
+        if let Err(e) = received {
+            return Err(self.fail(SessionError::Apply(e.to_string())));
         }
         self.speak(doc, now_ms);
         Ok(())

@@ -9,7 +9,7 @@ mod touched;
 mod write;
 
 pub use read::FieldValue;
-pub use touched::{touched_between, Touched};
+pub use touched::{touched_between, touched_from_patches, Touched};
 
 use crate::error::OpenError;
 use crate::schema::{self, SCHEMA_VERSION};

@@ -63,37 +63,41 @@ pub fn touched_between(
     before: &[ChangeHash],
     after: &[ChangeHash],
 ) -> Touched {
-    {
-        let mut touched = Touched::default();
-        if before == after {
-            return touched;
-        }
-        for patch in doc.diff(before, after) {
-            // The full path of the changed property: the patch's path plus its own key.
-            let mut props: Vec<String> = patch
-                .path
-                .iter()
-                .filter_map(|(_, p)| match p {
-                    Prop::Map(k) => Some(k.clone()),
-                    Prop::Seq(_) => None,
-                })
-                .collect();
-            match &patch.action {
-                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                    props.push(key.clone())
-                }
-                PatchAction::Conflict { prop: Prop::Map(k) }
-                | PatchAction::Increment {
-                    prop: Prop::Map(k), ..
-                } => props.push(k.clone()),
-                _ => {}
-            }
-            match props.as_slice() {
-                [collection, key, ..] => touched.note(collection, key),
-                // A root key changed (a collection itself, or schema metadata).
-                _ => touched.other = true,
-            }
-        }
-        touched
+    if before == after {
+        return Touched::default();
     }
+    touched_from_patches(&doc.diff(before, after))
+}
+
+/// The records that a list of Automerge patches touched (for callers that obtained the
+/// patches more cheaply, such as from an indexed `diff_incremental`).
+pub fn touched_from_patches(patches: &[automerge::Patch]) -> Touched {
+    let mut touched = Touched::default();
+    for patch in patches {
+        // The full path of the changed property: the patch's path plus its own key.
+        let mut props: Vec<String> = patch
+            .path
+            .iter()
+            .filter_map(|(_, p)| match p {
+                Prop::Map(k) => Some(k.clone()),
+                Prop::Seq(_) => None,
+            })
+            .collect();
+        match &patch.action {
+            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                props.push(key.clone())
+            }
+            PatchAction::Conflict { prop: Prop::Map(k) }
+            | PatchAction::Increment {
+                prop: Prop::Map(k), ..
+            } => props.push(k.clone()),
+            _ => {}
+        }
+        match props.as_slice() {
+            [collection, key, ..] => touched.note(collection, key),
+            // A root key changed (a collection itself, or schema metadata).
+            _ => touched.other = true,
+        }
+    }
+    touched
 }
