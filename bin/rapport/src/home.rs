@@ -27,6 +27,8 @@ pub struct Home {
     /// The loaded vault, kept between writes (the daemon writes many times; loading W1 takes
     /// about a second). Always equal to what the store holds, or `None`.
     vault: RefCell<Option<Vault>>,
+    /// Commits since the loaded vault was last copied afresh (see `refresh_memory`).
+    commits: std::cell::Cell<u32>,
 }
 
 /// The folder to use: `--home`, `RAPPORT_HOME`, or the platform's data directory.
@@ -73,6 +75,7 @@ impl Home {
         Ok(Home {
             dir: dir.to_owned(),
             vault: RefCell::new(None),
+            commits: std::cell::Cell::new(0),
             store,
             device: record.identity.device_id(),
             device_name: record.name,
@@ -104,21 +107,36 @@ impl Home {
         };
         let touched: Touched = vault.take_touched();
         self.store.commit(&mut vault, &touched)?;
-        *slot = Some(vault);
+        *slot = Some(self.refresh_memory(vault));
         Ok(out)
+    }
+
+    /// A long-lived loaded vault (the daemon's) grows on every commit because of a bug in
+    /// Automerge 0.12's column storage (`hexane`: splitting a slab of a loaded document keeps
+    /// the old allocation; measured +95 MiB per 1,000 commits on W1). A fork copies every
+    /// column at its exact size, so forking every `REFRESH_EVERY` commits keeps memory flat
+    /// (measured 34 -> 37 MiB over 1,000 commits) for ~16 ms per fork on W1.
+    fn refresh_memory(&self, mut vault: Vault) -> Vault {
+        const REFRESH_EVERY: u32 = 100;
+        let n = self.commits.get() + 1;
+        if n < REFRESH_EVERY {
+            self.commits.set(n);
+            return vault;
+        }
+        self.commits.set(0);
+        vault.fork_as(self.device)
     }
 
     /// Durably commits what sync applied to the loaded vault.
     pub fn commit_loaded(&mut self, touched: &Touched) -> Result<()> {
-        let slot = self.vault.get_mut();
-        if let Some(vault) = slot.as_mut() {
-            if let Err(e) = self.store.commit(vault, touched) {
-                // The store did not take it: drop the in-memory copy so that it is reloaded
-                // from what is on disk rather than silently diverging from it.
-                *slot = None;
-                return Err(e.into());
-            }
-        }
+        let Some(mut vault) = self.vault.get_mut().take() else {
+            return Ok(());
+        };
+        // On failure the in-memory copy is dropped, so that it is reloaded from what is on
+        // disk rather than silently diverging from it.
+        self.store.commit(&mut vault, touched)?;
+        let vault = self.refresh_memory(vault);
+        *self.vault.get_mut() = Some(vault);
         Ok(())
     }
 

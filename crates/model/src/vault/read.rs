@@ -120,16 +120,21 @@ impl Vault {
 
     /// One interaction, as the winning version shows it.
     pub fn interaction(&self, id: InteractionId) -> Result<Option<Interaction>, ReadError> {
-        Ok(self
-            .stored_interaction(id)?
-            .map(|s| into_interaction(id, s)))
+        match self.doc.get(&self.interactions, id.to_string())? {
+            Some((value, op)) => Ok(Some(into_interaction(
+                id,
+                decode_interaction(id, &value)?,
+                &op,
+            ))),
+            None => Ok(None),
+        }
     }
 
     /// Every version of an interaction that concurrent edits left: the winner first.
     pub fn interaction_versions(&self, id: InteractionId) -> Result<Vec<Interaction>, ReadError> {
         let mut all = Vec::new();
-        for (value, _) in self.doc.get_all(&self.interactions, id.to_string())? {
-            all.push(into_interaction(id, decode_interaction(id, &value)?));
+        for (value, op) in self.doc.get_all(&self.interactions, id.to_string())? {
+            all.push(into_interaction(id, decode_interaction(id, &value)?, &op));
         }
         // get_all lists values in op order; the winner is the last one.
         all.reverse();
@@ -144,8 +149,9 @@ impl Vault {
                 .key
                 .parse()
                 .map_err(|_| malformed("interactions", &item.key))?;
+            let op = item.id();
             let value = item.value.into_value();
-            out.push(into_interaction(id, decode_interaction(id, &value)?));
+            out.push(into_interaction(id, decode_interaction(id, &value)?, &op));
         }
         Ok(out)
     }
@@ -298,7 +304,7 @@ fn decode_interaction(id: InteractionId, value: &Value) -> Result<StoredInteract
     serde_json::from_str(json).map_err(|_| bad())
 }
 
-fn into_interaction(id: InteractionId, s: StoredInteraction) -> Interaction {
+fn into_interaction(id: InteractionId, s: StoredInteraction, op: &ObjId) -> Interaction {
     Interaction {
         id,
         contacts: s.contacts,
@@ -306,7 +312,17 @@ fn into_interaction(id: InteractionId, s: StoredInteraction) -> Interaction {
         kind: s.kind,
         text: s.text,
         place: s.place,
-        device: s.device,
+        device: writer_of(op),
+    }
+}
+
+/// The device that wrote an operation. A document written by another program may use actors
+/// that are not device ids; those get a stable stand-in (blake3 of the actor).
+fn writer_of(op: &ObjId) -> DeviceId {
+    match op {
+        ObjId::Id(_, actor, _) => device_of(op)
+            .unwrap_or_else(|| DeviceId::from_bytes(*blake3::hash(&actor.to_bytes()).as_bytes())),
+        ObjId::Root => DeviceId::from_bytes([0; 32]),
     }
 }
 

@@ -24,7 +24,8 @@ pub(crate) struct StoredInteraction {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
-    pub device: crate::DeviceId,
+    // No author field: the device that wrote a version is the Automerge actor of the operation
+    // that holds it, which costs nothing to store and cannot disagree with the history.
 }
 
 /// A patch whose values are all validated and normalised.
@@ -142,7 +143,6 @@ impl Vault {
             kind: new.kind,
             text: validate::text("text", &new.text, MAX_LONG_TEXT)?,
             place: optional_text("place", new.place.as_deref())?,
-            device: self.device,
         };
         self.put_interaction(id, &stored, new.kind.as_str(), now)
     }
@@ -159,7 +159,6 @@ impl Vault {
             .stored_interaction(id)?
             .ok_or(EditError::NoSuchInteraction(id))?;
         stored.text = validate::text("text", text, MAX_LONG_TEXT)?;
-        stored.device = self.device;
         self.put_interaction(id, &stored, "edit", now)
     }
 
