@@ -321,7 +321,7 @@ fn into_interaction(id: InteractionId, s: StoredInteraction, op: &ObjId) -> Inte
 fn writer_of(op: &ObjId) -> DeviceId {
     match op {
         ObjId::Id(_, actor, _) => device_of(op)
-            .unwrap_or_else(|| DeviceId::from_bytes(*blake3::hash(&actor.to_bytes()).as_bytes())),
+            .unwrap_or_else(|| DeviceId::from_bytes(*blake3::hash(actor.to_bytes()).as_bytes())),
         ObjId::Root => DeviceId::from_bytes([0; 32]),
     }
 }
