@@ -22,9 +22,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub fn run(args: &SuiteArgs) -> Result<Table> {
     let runs = args.runs as usize;
     let rapport = Rapport::locate()?;
-    let tmp = tempfile::Builder::new()
+    let mut tmp = tempfile::Builder::new()
         .prefix("rapport-bench-")
         .tempdir()?;
+    // RAPPORT_BENCH_KEEP=1 keeps the W1 home for profiling by hand; its path is printed.
+    if std::env::var_os("RAPPORT_BENCH_KEEP").is_some() {
+        tmp.disable_cleanup(true);
+        progress(&format!("keeping the W1 home in {}", tmp.path().display()));
+    }
     let home = tmp.path().join("home");
     let store_dir = home.join("store");
     let mut rng = StdRng::seed_from_u64(args.seed);
