@@ -5,8 +5,8 @@
 //! - `0x02 Sync`: flags `u8` (bit 0: body is raw-deflate compressed), then an Automerge sync
 //!   message.
 //! - `0x03 Idle`: empty. "I applied what you sent and have nothing to add."
-//! - `0x04 Done`: `n: u16 BE` then `n` change hashes (32 bytes each): the sender's heads; it is
-//!   closing a one-shot session.
+//! - `0x04 Done`: `n: u16 BE` then `n` change hashes (32 bytes each): the sender's heads (or
+//!   none, meaning "the heads of my last sync message"); it is closing a one-shot session.
 //! - `0x05 Error`: `code: u16 BE` then a UTF-8 reason (at most 1 KiB); the sender is closing.
 //!
 //! A frame longer than the receiver's `max_frame_bytes` is refused from its length prefix,
