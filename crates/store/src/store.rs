@@ -136,13 +136,11 @@ impl Store {
         let heads = vault.heads();
         let mut batch = sled::Batch::default();
         self.write_snapshot(&mut batch, &snapshot, &heads)?;
-        view::rebuild(&self.db, &self.path, &mut batch, vault)?;
-        batch.insert(
-            keys::VIEW_HEADS,
-            chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
-        );
+        batch.remove(keys::VIEW_HEADS);
         vault.take_touched();
         self.apply_durably(batch)?;
+        let ops = view::rebuild(&self.db, &self.path, vault)?;
+        self.write_view(ops, &heads)?;
         self.drop_old_snapshots();
         Ok(CommitReport {
             change_bytes: snapshot.len(),
@@ -246,12 +244,19 @@ impl Store {
             batch.insert(keys::CHUNK_STATS, chunk::seal(keys::CHUNK_STATS, &stats));
             batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
         }
-        view::update(&self.db, &self.path, &mut batch, vault, touched)?;
-        batch.insert(
-            keys::VIEW_HEADS,
-            chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
-        );
+        let rebuild = view::update(&self.db, &self.path, &mut batch, vault, touched)?;
+        match &rebuild {
+            // The view is rewritten after the change is durable; until then it is marked stale.
+            Some(_) => batch.remove(keys::VIEW_HEADS),
+            None => batch.insert(
+                keys::VIEW_HEADS,
+                chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
+            ),
+        }
         self.apply_durably(batch)?;
+        if let Some(ops) = rebuild {
+            self.write_view(ops, &heads)?;
+        }
         if compact {
             self.drop_old_snapshots();
         }
@@ -308,13 +313,31 @@ impl Store {
     pub fn rebuild_view(&self, vault: &mut Vault) -> Result<(), StoreError> {
         let mut heads = vault.heads();
         heads.sort();
-        let mut batch = sled::Batch::default();
-        view::rebuild(&self.db, &self.path, &mut batch, vault)?;
-        batch.insert(
+        let ops = view::rebuild(&self.db, &self.path, vault)?;
+        self.write_view(ops, &heads)
+    }
+
+    /// Writes a rebuilt view in bounded batches, marked stale until its heads are written last:
+    /// a crash part-way leaves a view that the next command rebuilds, never a wrong one.
+    fn write_view(&self, ops: Vec<view::ViewOp>, heads: &[ChangeHash]) -> Result<(), StoreError> {
+        const CHUNK: usize = 4_096;
+        let write = |e| StoreError::from_sled(&self.path, "write", e);
+        self.db.remove(keys::VIEW_HEADS).map_err(write)?;
+        for chunk in ops.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for (key, value) in chunk {
+                match value {
+                    Some(v) => batch.insert(key.as_slice(), v.as_slice()),
+                    None => batch.remove(key.as_slice()),
+                }
+            }
+            self.db.apply_batch(batch).map_err(write)?;
+        }
+        self.insert_raw(
             keys::VIEW_HEADS,
-            chunk::seal(keys::VIEW_HEADS, &encode_heads(&heads)),
-        );
-        self.apply_durably(batch)
+            &chunk::seal(keys::VIEW_HEADS, &encode_heads(heads)),
+        )?;
+        self.sync()
     }
 
     /// The read view. Check `view_is_current` first.
@@ -426,6 +449,14 @@ impl Store {
             .map_err(|e| StoreError::from_sled(&self.path, "write", e))?;
         durable::sync_tree(&self.path.join("sled"))
             .map_err(|e| StoreError::from_io(&self.path, "sync", e))
+    }
+
+    fn insert_raw(&self, key: &[u8], sealed: &[u8]) -> Result<(), StoreError> {
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.db
+            .insert(key, sealed)
+            .map(|_| ())
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))
     }
 
     fn insert(&self, key: &[u8], payload: &[u8]) -> Result<(), StoreError> {

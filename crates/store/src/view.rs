@@ -121,20 +121,25 @@ fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
     Ok(chunk::seal(key, &payload))
 }
 
+/// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
+pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
+
 /// Adds to `batch` the view updates for the records in `touched`, reading current records from
-/// `vault` and the previous filing of interactions from `tree`.
+/// `vault` and the previous filing of interactions from `tree`. When so much changed that the
+/// whole view is rebuilt instead, returns the rebuild's writes for the caller to apply in
+/// bounded chunks (one sled batch of 100k+ entries took ~600 MB).
 pub(crate) fn update(
     tree: &sled::Tree,
     path: &Path,
     batch: &mut sled::Batch,
     vault: &Vault,
     touched: &Touched,
-) -> Result<(), StoreError> {
+) -> Result<Option<Vec<ViewOp>>, StoreError> {
     // Past a few thousand records one pass over the document beats a lookup per record (an
     // import touches every record).
     let many = touched.contacts.len() + touched.interactions.len() > REBUILD_ABOVE;
     if touched.other || many {
-        return rebuild(tree, path, batch, vault);
+        return rebuild(tree, path, vault).map(Some);
     }
     let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
     for id in &touched.contacts {
@@ -158,7 +163,7 @@ pub(crate) fn update(
         }
     }
     if touched.interactions.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     // Re-file each touched interaction: take it out of the timelines that held it, and put its
     // current version into the timelines of its current contacts.
@@ -190,31 +195,39 @@ pub(crate) fn update(
         let key = keys::view(keys::VIEW_TIMELINE, c);
         batch.insert(key.clone(), encode(&key, &t)?);
     }
-    Ok(())
+    Ok(None)
 }
 
-/// Adds to `batch` a complete view of `vault`, replacing whatever view there was.
+/// The writes that replace whatever view there was with a complete view of `vault` (without
+/// the view's heads, which the caller writes last).
 pub(crate) fn rebuild(
     tree: &sled::Tree,
     path: &Path,
-    batch: &mut sled::Batch,
     vault: &Vault,
-) -> Result<(), StoreError> {
+) -> Result<Vec<ViewOp>, StoreError> {
+    let mut ops: Vec<ViewOp> = Vec::new();
     for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
-        batch.remove(k.map_err(|e| StoreError::from_sled(path, "read", e))?);
+        let k = k.map_err(|e| StoreError::from_sled(path, "read", e))?;
+        if k != keys::VIEW_HEADS {
+            ops.push((k.to_vec(), None));
+        }
     }
+    let mut put = |key: Vec<u8>, value: Vec<u8>| ops.push((key, Some(value)));
     let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
     for c in vault.contacts().map_err(model)? {
         let key = keys::view(keys::VIEW_CONTACT, c.id);
-        batch.insert(key.clone(), encode(&key, &c)?);
+        let value = encode(&key, &c)?;
+        put(key, value);
     }
     for g in vault.groups().map_err(model)? {
         let key = keys::view(keys::VIEW_GROUP, g.id);
-        batch.insert(key.clone(), encode(&key, &g)?);
+        let value = encode(&key, &g)?;
+        put(key, value);
     }
     for d in vault.devices().map_err(model)? {
         let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
-        batch.insert(key.clone(), encode(&key, &d)?);
+        let value = encode(&key, &d)?;
+        put(key, value);
     }
     let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
     let mut filed: Vec<(InteractionId, BTreeSet<ContactId>)> = Vec::new();
@@ -227,16 +240,18 @@ pub(crate) fn rebuild(
     for (id, contacts) in filed {
         let key = keys::view(keys::VIEW_FILED, id);
         let contacts: Vec<ContactId> = contacts.into_iter().collect();
-        batch.insert(key.clone(), encode(&key, &contacts)?);
+        let value = encode(&key, &contacts)?;
+        put(key, value);
     }
     for (c, mut t) in timelines {
         t.sort_by_key(|i| (i.at, i.id));
         let key = keys::view(keys::VIEW_TIMELINE, c);
-        batch.insert(key.clone(), encode(&key, &t)?);
+        let value = encode(&key, &t)?;
+        put(key, value);
     }
-    batch.insert(
-        keys::VIEW_FORMAT,
+    put(
+        keys::VIEW_FORMAT.to_vec(),
         chunk::seal(keys::VIEW_FORMAT, &VIEW_FORMAT.to_le_bytes()),
     );
-    Ok(())
+    Ok(ops)
 }
