@@ -284,9 +284,14 @@ async fn report(
                 report.bytes_sent
             ));
         }
+        // A live session has no closing handshake: the peer hanging up is how it ends.
+        Err(rapport_net::NetError::Connection(_) | rapport_net::NetError::PeerClosed) => {
+            crate::peers::record(&r.home.store, peer, addr, dialable, false);
+            tracing_line(&format!("{} disconnected", peer.short()));
+        }
         Err(e) => {
             crate::peers::record(&r.home.store, peer, addr, dialable, false);
-            tracing_line(&format!("session with {} ended: {e}", peer.short()));
+            tracing_line(&format!("session with {} failed: {e}", peer.short()));
         }
     }
 }
