@@ -94,6 +94,13 @@ pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {
     }
 }
 
+/// Prints contacts as the JSON array `list --json` documents.
+pub fn print_contacts_json(contacts: &[Contact], groups: &[Group]) -> anyhow::Result<()> {
+    let names = group_names(groups);
+    let out: Vec<_> = contacts.iter().map(|c| contact_json(c, &names)).collect();
+    print_json(&out)
+}
+
 /// Prints a value as JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;

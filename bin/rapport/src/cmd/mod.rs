@@ -14,25 +14,29 @@ use anyhow::Result;
 use rapport_model::{resolve_contact, Contact, Group, GroupId, ResolveError};
 use std::fmt;
 
-/// A value on the command line that rapport will not use; the message says what to write.
-#[derive(Debug)]
-pub struct BadInput(pub String);
-impl fmt::Display for BadInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// An error that is one sentence for the user, told apart by its type for the exit code.
+macro_rules! user_error {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub String);
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl std::error::Error for $name {}
+    };
 }
-impl std::error::Error for BadInput {}
 
-/// A reference that matched nothing, or more than one thing (the message lists them).
-#[derive(Debug)]
-pub struct NotFound(pub String);
-impl fmt::Display for NotFound {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for NotFound {}
+user_error!(
+    /// A value on the command line that rapport will not use; the message says what to write.
+    BadInput
+);
+user_error!(
+    /// A reference that matched nothing, or more than one thing (the message lists them).
+    NotFound
+);
 
 pub fn run(cli: Cli) -> Result<()> {
     let dir = home::resolve_dir(cli.home)?;

@@ -32,9 +32,7 @@ pub fn list(
     });
     sort_by_name(&mut contacts);
     if json {
-        let names = group_names(&groups);
-        let out: Vec<_> = contacts.iter().map(|c| contact_json(c, &names)).collect();
-        return render::print_json(&out);
+        return render::print_contacts_json(&contacts, &groups);
     }
     for c in &contacts {
         crate::out!("{}", render::contact_line(c));
@@ -217,9 +215,7 @@ pub fn trash(home: &Home, json: bool) -> Result<()> {
     contacts.retain(Contact::is_trashed);
     sort_by_name(&mut contacts);
     if json {
-        let names = group_names(&groups);
-        let out: Vec<_> = contacts.iter().map(|c| contact_json(c, &names)).collect();
-        return render::print_json(&out);
+        return render::print_contacts_json(&contacts, &groups);
     }
     for c in &contacts {
         let when = c.deleted.map(time::local).unwrap_or_default();
