@@ -7,6 +7,7 @@ mod daemon;
 mod home;
 mod net;
 mod peers;
+mod replica;
 #[macro_use]
 mod out;
 mod render;

@@ -1,156 +1,20 @@
-//! Wiring the store to the network: the `Replica` that sync sessions persist through, and the
-//! `serve`, `sync` and `clone` jobs. The protocol lives in rapport-sync and the transport in
-//! rapport-net; this module only connects them to this device's store.
+//! Wiring this device to the network: the daemon (`serve`: accept, dial with backoff, live
+//! sessions), `sync_once` and `clone_vault`. The protocol lives in rapport-sync, the transport
+//! in rapport-net, and the store-backed replica in `replica`.
 
 use crate::home::Home;
+use crate::replica::CloneReplica;
+pub use crate::replica::StoreReplica;
 use anyhow::{bail, Context, Result};
 use rapport_model::automerge::AutoCommit;
-use rapport_model::{DeviceId, Touched, Vault, VaultId};
-use rapport_net::{
-    run_session, Node, NodeConfig, Replica, SessionOptions, SessionReport, TrustCheck,
-};
-use rapport_sync::{Role, CLONE_VAULT};
+use rapport_model::{DeviceId, Vault};
+use rapport_net::{run_session, Node, NodeConfig, SessionOptions, SessionReport};
+use rapport_sync::Role;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tokio::sync::Mutex;
-
-/// The devices this device accepts: the vault's roster, refreshed whenever the roster changes,
-/// so a device added on another replica is trusted as soon as that change syncs here.
-#[derive(Debug, Clone, Default)]
-pub struct Roster(pub Arc<RwLock<BTreeSet<DeviceId>>>);
-
-impl Roster {
-    pub fn refresh(&self, vault: &Vault, me: DeviceId) -> Result<()> {
-        let ids: BTreeSet<DeviceId> = vault
-            .devices()?
-            .into_iter()
-            .map(|d| d.id)
-            .filter(|id| *id != me)
-            .collect();
-        if let Ok(mut set) = self.0.write() {
-            *set = ids;
-        }
-        Ok(())
-    }
-
-    pub fn check(&self) -> TrustCheck {
-        let set = self.0.clone();
-        Arc::new(move |id| set.read().map(|s| s.contains(id)).unwrap_or(false))
-    }
-}
-
-/// A device's home with its loaded vault, as sync sessions (and, in the daemon, commands
-/// forwarded from the CLI) see it. One per process; sessions share it behind a mutex.
-#[derive(Debug)]
-pub struct StoreReplica {
-    pub home: Home,
-    pub vault_id: VaultId,
-    pub device: DeviceId,
-    pub roster: Roster,
-    /// Ticks after every local change, so live sessions send it at once.
-    pub local_changes: tokio::sync::watch::Sender<u64>,
-}
-
-impl StoreReplica {
-    pub fn open(mut home: Home) -> Result<(StoreReplica, rapport_identity::DeviceIdentity)> {
-        let device = home.device;
-        let vault = home.vault_mut()?;
-        let vault_id = vault.vault_id()?;
-        let roster = Roster::default();
-        roster.refresh(vault, device)?;
-        let identity = home.identity.clone();
-        let (local_changes, _) = tokio::sync::watch::channel(0);
-        Ok((
-            StoreReplica {
-                home,
-                vault_id,
-                device,
-                roster,
-                local_changes,
-            },
-            identity,
-        ))
-    }
-
-    /// Called after a local write: refreshes trust and wakes live sessions.
-    pub fn changed_locally(&mut self) -> Result<()> {
-        let device = self.device;
-        let vault = self.home.vault_mut()?;
-        self.roster.refresh(vault, device)?;
-        self.local_changes.send_modify(|n| *n += 1);
-        Ok(())
-    }
-}
-
-impl Replica for StoreReplica {
-    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
-        self.home
-            .vault_mut()
-            .map(Vault::doc_mut)
-            .map_err(|e| e.to_string())
-    }
-    fn vault_id(&self) -> VaultId {
-        self.vault_id
-    }
-    fn device(&self) -> DeviceId {
-        self.device
-    }
-    fn sync_state(&self, peer: DeviceId) -> Option<Vec<u8>> {
-        self.home.store.peer_state(peer).ok().flatten()
-    }
-    fn persist(&mut self, touched: &Touched) -> Result<(), String> {
-        self.home
-            .commit_loaded(touched)
-            .map_err(|e| e.to_string())?;
-        if touched.devices || touched.other {
-            let device = self.device;
-            let vault = self.home.vault_mut().map_err(|e| e.to_string())?;
-            self.roster
-                .refresh(vault, device)
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    }
-    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), String> {
-        self.home
-            .store
-            .set_peer_state(peer, state)
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// A device fetching its first copy of a vault: an empty document until the sync finishes.
-#[derive(Debug)]
-struct CloneReplica {
-    doc: AutoCommit,
-    device: DeviceId,
-    peer_state: Option<(DeviceId, Vec<u8>)>,
-}
-
-impl Replica for CloneReplica {
-    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
-        Ok(&mut self.doc)
-    }
-    fn vault_id(&self) -> VaultId {
-        CLONE_VAULT
-    }
-    fn device(&self) -> DeviceId {
-        self.device
-    }
-    fn sync_state(&self, _peer: DeviceId) -> Option<Vec<u8>> {
-        None
-    }
-    fn persist(&mut self, _touched: &Touched) -> Result<(), String> {
-        // Nothing to persist until the whole vault has arrived; `clone` stores it then.
-        Ok(())
-    }
-    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), String> {
-        self.peer_state = Some((peer, state.to_vec()));
-        Ok(())
-    }
-}
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
