@@ -61,10 +61,31 @@ impl ReadView<'_> {
     /// Calls `f` with each contact's timeline, for searching interaction text.
     pub fn for_each_timeline(
         &self,
+        f: impl FnMut(ContactId, Vec<Interaction>),
+    ) -> Result<(), StoreError> {
+        self.for_each_timeline_containing("", f)
+    }
+
+    /// Like `for_each_timeline`, but skips (without decoding) every timeline whose stored bytes
+    /// cannot contain `needle`, compared ASCII-case-insensitively: strings are stored as plain
+    /// UTF-8, so a timeline that lacks those bytes lacks the text. The callback still checks
+    /// what it gets (ids and kinds can match too). A needle with non-ASCII letters is compared
+    /// only after decoding, since its case folding is not bytewise.
+    pub fn for_each_timeline_containing(
+        &self,
+        needle: &str,
         mut f: impl FnMut(ContactId, Vec<Interaction>),
     ) -> Result<(), StoreError> {
+        let prefilter = !needle.is_empty() && needle.is_ascii();
         for item in self.tree.scan_prefix(keys::VIEW_TIMELINE.as_bytes()) {
             let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
+            if prefilter
+                && !v
+                    .windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+            {
+                continue;
+            }
             let timeline: Vec<Interaction> = decode(self.path, &k, &v)?;
             let id = std::str::from_utf8(&k[keys::VIEW_TIMELINE.len()..])
                 .ok()

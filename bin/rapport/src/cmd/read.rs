@@ -139,7 +139,7 @@ pub fn search(home: &Home, query: &str, json: bool) -> Result<()> {
     }
     let (contacts, groups, text_hits) = home.read(|v| {
         let mut text_hits = std::collections::BTreeMap::new();
-        v.for_each_timeline(|id, timeline| {
+        v.for_each_timeline_containing(&needle, |id, timeline| {
             let hits: Vec<String> = timeline
                 .iter()
                 .filter(|i| {
