@@ -90,9 +90,11 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         | Command::Clone { .. }
         | Command::Demo { .. }
         | Command::Serve { .. }
-        | Command::Sync { .. } => {
-            unreachable!("handled in run without opening the store")
-        }
+        | Command::Sync { .. } => Err(anyhow::anyhow!(
+            // `run` and the daemon handle these before a store is open; reaching here is a bug,
+            // reported as an error rather than a panic.
+            "rapport cannot run this command here (an internal routing bug): please report it"
+        )),
         Command::Add { name, fields } => contact::add(home, name, fields),
         Command::Edit {
             contact,
