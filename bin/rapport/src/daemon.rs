@@ -46,8 +46,16 @@ pub fn socket_path(home: &Path) -> PathBuf {
 /// Sends this process's arguments to the daemon of `home`, if one is listening.
 pub fn forward(home: &Path) -> Result<Option<Response>> {
     let path = socket_path(home);
-    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(&path) else {
-        return Ok(None);
+    // A daemon that is starting holds the store a moment before its socket answers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut stream = loop {
+        match std::os::unix::net::UnixStream::connect(&path) {
+            Ok(stream) => break stream,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(_) => return Ok(None),
+        }
     };
     let request = Request {
         args: std::env::args().skip(1).collect(),
@@ -68,17 +76,24 @@ pub fn forward(home: &Path) -> Result<Option<Response>> {
 }
 
 /// Serves CLI requests on the home's socket until the task is dropped.
-pub async fn listen(
-    home: PathBuf,
-    replica: Arc<Mutex<StoreReplica>>,
-    node: Arc<rapport_net::Node>,
-) -> Result<()> {
-    let path = socket_path(&home);
+/// Opens the home's socket, owner-only. Done before the daemon announces itself, so that a
+/// command run right after `serve` printed its address always finds the socket.
+pub fn bind(home: &Path) -> Result<tokio::net::UnixListener> {
+    let path = socket_path(home);
     // A socket left by a daemon that was killed: nothing listens on it (we hold the store lock).
     let _ = std::fs::remove_file(&path);
     let listener = tokio::net::UnixListener::bind(&path)
         .with_context(|| format!("could not open the local socket {}", path.display()))?;
     set_owner_only(&path)?;
+    Ok(listener)
+}
+
+/// Serves CLI requests on the bound socket until the task is dropped.
+pub async fn listen(
+    listener: tokio::net::UnixListener,
+    replica: Arc<Mutex<StoreReplica>>,
+    node: Arc<rapport_net::Node>,
+) -> Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         let (replica, node) = (replica.clone(), node.clone());

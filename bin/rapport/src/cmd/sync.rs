@@ -17,18 +17,15 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         let (replica, identity) = StoreReplica::open(home)?;
         let node = Arc::new(net::bind(&replica, identity, listen)?);
         let addr = node.local_addr()?;
+        let home_dir = replica.home.dir.clone();
+        let socket = crate::daemon::bind(&home_dir)?;
         println!("serving vault {} as {} on {addr}", replica.vault_id, replica.device);
         if !no_discovery {
             println!("(local network discovery arrives with pairing; connect with `rapport sync --addr {addr}`)");
         }
         std::io::stdout().flush()?;
-        let home_dir = replica.home.dir.clone();
         let replica = Arc::new(Mutex::new(replica));
-        let socket = tokio::spawn(crate::daemon::listen(
-            home_dir.clone(),
-            replica.clone(),
-            node.clone(),
-        ));
+        let socket = tokio::spawn(crate::daemon::listen(socket, replica.clone(), node.clone()));
         net::serve(replica.clone(), node, shutdown_signal()).await?;
         socket.abort();
         let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
