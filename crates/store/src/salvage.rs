@@ -22,6 +22,8 @@ pub struct Salvage {
 /// Reads the store at `dir` without trusting it. Works even when sled cannot open its
 /// database at all: the snapshot files alone still hold the vault as of the last compaction.
 pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
+    let _lock = crate::store::lock_store(dir)?;
+    crate::store::remove_unfinished_sled_snapshots(&dir.join("sled"));
     let config = sled::Config::new()
         .path(dir.join("sled"))
         .cache_capacity(64 << 20);

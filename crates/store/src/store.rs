@@ -46,6 +46,8 @@ pub struct StoreStats {
 /// One device's store. Only one process can hold it open.
 #[derive(Debug)]
 pub struct Store {
+    /// Held for as long as the store is open (see `lock_store`).
+    _lock: std::fs::File,
     db: sled::Db,
     /// Written since the last fsync (so `close` can skip a redundant one).
     dirty: std::sync::atomic::AtomicBool,
@@ -58,6 +60,10 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let sled_dir = dir.join("sled");
         std::fs::create_dir_all(&sled_dir).map_err(|e| StoreError::from_io(dir, "create", e))?;
+        // Our own lock, taken before sled is touched, so that repairing sled's files below can
+        // never race another process that has the store open.
+        let lock = lock_store(dir)?;
+        remove_unfinished_sled_snapshots(&sled_dir);
         let config = sled::Config::new()
             .path(&sled_dir)
             .cache_capacity(CACHE_BYTES)
@@ -79,6 +85,7 @@ impl Store {
             }
         };
         let store = Store {
+            _lock: lock,
             db,
             dirty: std::sync::atomic::AtomicBool::new(false),
             path: dir.to_owned(),
@@ -533,6 +540,41 @@ impl Store {
             _ => format!("`{}` failed its checksum", String::from_utf8_lossy(key)),
         };
         StoreError::corrupt(&self.path, name)
+    }
+}
+
+/// Takes the store's lock file (`store/lock`), or says that another process has it.
+pub(crate) fn lock_store(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lock"))
+        .map_err(|e| StoreError::from_io(dir, "open the lock of", e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+            path: dir.to_owned(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::from_io(dir, "lock", e)),
+    }
+}
+
+/// sled 0.34.7 writes its page-table snapshot to `snap.<lsn>.generating`, fsyncs it, then
+/// renames it. On open it reads the newest `snap.*` file *including* a `.generating` one, so a
+/// process killed between the write and the rename leaves a database that sled refuses as
+/// corrupt (sled issues 1527 and 1533; our crash test hit it). Such a file is unfinished by
+/// construction, and sled recovers from its log without it, so it is removed before opening.
+pub(crate) fn remove_unfinished_sled_snapshots(sled_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(sled_dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 

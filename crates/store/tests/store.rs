@@ -167,3 +167,42 @@ fn a_lost_acknowledged_change_is_reported_not_ignored() {
     let err = store.load_vault(ME).unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
 }
+
+/// sled 0.34.7 reads an unfinished `snap.*.generating` file left by a process killed while
+/// writing it, and refuses to open (sled issues 1527/1533; our crash test hit it).
+#[test]
+fn an_unfinished_sled_snapshot_left_by_a_kill_does_not_block_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, mut vault) = new_store(dir.path());
+        add(&store, &mut vault, 1);
+        store.close().unwrap();
+    }
+    let junk = dir
+        .path()
+        .join("sled")
+        .join("snap.7FFFFFFFFFFFFFFF.generating");
+    std::fs::write(&junk, b"half a snapshot").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.load_vault(ME).unwrap().contacts().unwrap().len(), 1);
+    assert!(!junk.exists());
+}
+
+#[test]
+fn a_second_process_cannot_touch_sled_files_while_the_store_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, _vault) = new_store(dir.path());
+    let junk = dir
+        .path()
+        .join("sled")
+        .join("snap.7FFFFFFFFFFFFFFF.generating");
+    std::fs::write(&junk, b"being written by the owner").unwrap();
+    assert_eq!(
+        Store::open(dir.path()).unwrap_err().kind(),
+        StoreErrorKind::Locked
+    );
+    assert!(
+        junk.exists(),
+        "a refused open must not have removed the owner's file"
+    );
+}
