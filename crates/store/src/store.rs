@@ -587,7 +587,7 @@ fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 }
 
 fn decode_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return None;
     }
     bytes
