@@ -177,6 +177,9 @@ impl Sim {
             limits,
             self.now,
         );
+        // As the QUIC driver does: the initiator's first message rides with its hello.
+        let mut sa = sa;
+        sa.start(self.peers[a].vault.doc_mut(), self.now);
         self.next_conn += 1;
         self.conns.push(Conn {
             id: self.next_conn,
