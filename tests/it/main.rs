@@ -3,6 +3,7 @@
 //! - `cli`: every command as a user or a script drives it, including the errors and exit codes.
 //! - `crash`: writers killed at random moments never lose an acknowledged change.
 //! - `daemon`: devices syncing over QUIC on loopback, live and one-shot, and refusals.
+//! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
@@ -12,4 +13,5 @@ mod cli;
 mod corruption;
 mod crash;
 mod daemon;
+mod disk_full;
 mod support;

@@ -20,3 +20,15 @@ pub(crate) fn sync_tree(dir: &Path) -> io::Result<()> {
     }
     File::open(dir)?.sync_all()
 }
+
+/// Free bytes for an unprivileged writer on the filesystem that holds `path`.
+#[allow(unsafe_code)]
+pub(crate) fn available_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero `statvfs` is a valid value of this plain C struct.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a NUL-terminated path and `st` a valid out-pointer for the whole call.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)))
+}

@@ -140,6 +140,7 @@ impl Store {
     /// Stores a vault for the first time (after `init`, or after fetching it from a peer).
     pub fn create_vault(&self, vault: &mut Vault) -> Result<CommitReport, StoreError> {
         let snapshot = vault.doc_mut().save();
+        self.ensure_room(snapshot.len() as u64 * 2)?;
         let heads = vault.heads();
         let mut batch = sled::Batch::default();
         self.write_snapshot(&mut batch, &snapshot, &heads)?;
@@ -227,6 +228,7 @@ impl Store {
         let bytes = vault.doc_mut().save_after(&saved);
         let (chunks, chunk_bytes) = self.chunk_stats()?;
         let snapshot_bytes = self.snapshot_len()?;
+        self.ensure_room(bytes.len() as u64 + snapshot_bytes)?;
         let compact = chunks + 1 >= COMPACT_CHUNKS
             || chunk_bytes + bytes.len() as u64
                 >= COMPACT_MIN_BYTES.max(snapshot_bytes / COMPACT_RATIO);
@@ -436,6 +438,20 @@ impl Store {
             if let Some(reference) = SnapshotRef::decode(&bytes) {
                 snapshot::remove_others(&self.path, &reference);
             }
+        }
+    }
+
+    /// Refuses a write up front when the disk is nearly full. sled 0.34 does not fail cleanly
+    /// when the disk fills mid-write: we saw a writer block forever on a full tmpfs. Checking
+    /// first turns the common case into a clear "disk is full" before anything is written.
+    fn ensure_room(&self, bytes: u64) -> Result<(), StoreError> {
+        const RESERVE: u64 = 16 << 20;
+        let needed = bytes.saturating_mul(4).saturating_add(RESERVE);
+        match durable::available_bytes(&self.path) {
+            Some(free) if free < needed => Err(StoreError::DiskFull {
+                path: self.path.clone(),
+            }),
+            _ => Ok(()),
         }
     }
 
