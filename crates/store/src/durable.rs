@@ -22,7 +22,8 @@ pub(crate) fn sync_tree(dir: &Path) -> io::Result<()> {
 }
 
 /// Free bytes for an unprivileged writer on the filesystem that holds `path`.
-#[allow(unsafe_code)]
+// `statvfs`'s field types differ between platforms (u32 on some), hence the conversions.
+#[allow(unsafe_code, clippy::useless_conversion)]
 pub(crate) fn available_bytes(path: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
