@@ -43,27 +43,8 @@ pub enum Command {
     Edit {
         /// An id, id prefix, name, email, or unambiguous part of a name.
         contact: String,
-        /// A new name.
-        #[arg(long)]
-        name: Option<String>,
         #[command(flatten)]
-        fields: ContactArgs,
-        /// Remove an email address (repeatable).
-        #[arg(long, value_name = "EMAIL")]
-        remove_email: Vec<String>,
-        /// Remove a phone number (repeatable).
-        #[arg(long, value_name = "PHONE")]
-        remove_phone: Vec<String>,
-        /// Remove a link (repeatable).
-        #[arg(long, value_name = "URL")]
-        remove_url: Vec<String>,
-        /// Remove a tag (repeatable).
-        #[arg(long, value_name = "TAG")]
-        remove_tag: Vec<String>,
-        /// Clear a field: org, title, notes, trust, met-on, met-at, met-context, introduced-by,
-        /// connected-on (repeatable).
-        #[arg(long, value_name = "FIELD")]
-        clear: Vec<String>,
+        edit: EditArgs,
     },
     /// Log an interaction (a note, call, meeting...) with a contact; prints its id.
     Note {
@@ -210,6 +191,32 @@ pub enum DevicesCommand {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+/// The options of `edit`: the fields of `add`, plus a new name, removals and clears.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// A new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub fields: ContactArgs,
+    /// Remove an email address (repeatable).
+    #[arg(long, value_name = "EMAIL")]
+    pub remove_email: Vec<String>,
+    /// Remove a phone number (repeatable).
+    #[arg(long, value_name = "PHONE")]
+    pub remove_phone: Vec<String>,
+    /// Remove a link (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub remove_url: Vec<String>,
+    /// Remove a tag (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub remove_tag: Vec<String>,
+    /// Clear a field: org, title, notes, trust, met-on, met-at, met-context, introduced-by,
+    /// connected-on (repeatable).
+    #[arg(long, value_name = "FIELD")]
+    pub clear: Vec<String>,
 }
 
 /// Fields shared by `add` and `edit`.

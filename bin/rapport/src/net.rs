@@ -17,11 +17,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
+    rapport_net::runtime().context("could not start the async runtime")
 }
 
 /// Accepts trusted peers and keeps a live session with each until `shutdown` resolves; also

@@ -18,6 +18,15 @@ pub use quinn::Connection;
 
 use rapport_sync::SessionError;
 
+/// The async runtime Rapport runs its network on: two worker threads (a device syncs with a
+/// handful of peers; more threads only cost memory), with I/O and timers enabled.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 /// Errors of the transport and the session driver.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

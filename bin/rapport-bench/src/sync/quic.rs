@@ -25,11 +25,7 @@ pub struct Peer {
 
 /// The async runtime the binary uses (two workers), for the QUIC measures.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
+    rapport_net::runtime().context("could not start the async runtime")
 }
 
 /// New device identities (key pair and certificate each).

@@ -2,7 +2,7 @@
 //! acknowledged only once it is durable.
 
 use super::{find_contact, lookup_contact, BadInput};
-use crate::cli::ContactArgs;
+use crate::cli::{ContactArgs, EditArgs};
 use crate::home::Home;
 use crate::time;
 use anyhow::Result;
@@ -10,18 +10,6 @@ use rapport_model::{
     Contact, ContactField, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction,
     TrustLevel,
 };
-
-/// Options of `edit` beyond the shared contact fields.
-#[derive(Debug)]
-pub struct EditArgs {
-    pub name: Option<String>,
-    pub fields: ContactArgs,
-    pub remove_email: Vec<String>,
-    pub remove_phone: Vec<String>,
-    pub remove_url: Vec<String>,
-    pub remove_tag: Vec<String>,
-    pub clear: Vec<String>,
-}
 
 /// Turns the shared options into a patch, resolving `--introduced-by` among `contacts`.
 fn patch_from(args: &ContactArgs, contacts: &[Contact]) -> Result<ContactPatch> {

@@ -96,28 +96,7 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
             "rapport cannot run this command here (an internal routing bug): please report it"
         )),
         Command::Add { name, fields } => contact::add(home, name, fields),
-        Command::Edit {
-            contact,
-            name,
-            fields,
-            remove_email,
-            remove_phone,
-            remove_url,
-            remove_tag,
-            clear,
-        } => contact::edit(
-            home,
-            &contact,
-            contact::EditArgs {
-                name,
-                fields,
-                remove_email,
-                remove_phone,
-                remove_url,
-                remove_tag,
-                clear,
-            },
-        ),
+        Command::Edit { contact, edit } => contact::edit(home, &contact, edit),
         Command::Note {
             contact,
             text,
