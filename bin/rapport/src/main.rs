@@ -5,6 +5,7 @@ mod cli;
 mod cmd;
 mod daemon;
 mod home;
+mod lan;
 mod net;
 mod peers;
 mod replica;

@@ -16,6 +16,11 @@ pub struct PeerInfo {
     pub dialable: bool,
     pub last_seen_ms: Option<i64>,
     pub last_synced_ms: Option<i64>,
+    /// Where `addr` was learned: `lan` (found by mDNS discovery), `dialled` (given with
+    /// `--addr`, or dialled by the daemon), `accepted` (the peer connected from it). Absent
+    /// in records written before discovery existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 pub fn get(store: &Store, peer: DeviceId) -> PeerInfo {
@@ -40,6 +45,10 @@ pub fn record(
     let now = time::now_ms();
     if let Some(addr) = addr {
         if dialable || !info.dialable {
+            if info.addr != Some(addr) {
+                let how = if dialable { "dialled" } else { "accepted" };
+                info.source = Some(how.to_owned());
+            }
             info.addr = Some(addr);
             info.dialable = dialable;
         }
@@ -48,6 +57,19 @@ pub fn record(
     if synced {
         info.last_synced_ms = Some(now);
     }
+    if let Ok(bytes) = serde_json::to_vec(&info) {
+        let _ = store.set_peer_info(peer, &bytes);
+    }
+}
+
+/// Records an address where local network discovery found `peer` listening (it answered
+/// there with its certificate), so the daemon dials it there.
+pub fn record_discovered(store: &Store, peer: DeviceId, addr: SocketAddr) {
+    let mut info = get(store, peer);
+    info.addr = Some(addr);
+    info.dialable = true;
+    info.source = Some("lan".to_owned());
+    info.last_seen_ms = Some(time::now_ms());
     if let Ok(bytes) = serde_json::to_vec(&info) {
         let _ = store.set_peer_info(peer, &bytes);
     }

@@ -155,8 +155,8 @@ fn two_devices_of_a_vault_find_each_other_and_a_stranger_cannot_recognise_them()
 
 #[test]
 fn a_pairing_window_is_found_by_its_nameplate_only() {
-    let Some(lan) = lan_or_skip(2) else { return };
-    let [pairing, joiner] = [&lan.hosts[0], &lan.hosts[1]];
+    let Some(lan) = lan_or_skip(3) else { return };
+    let [pairing, joiner, other] = [&lan.hosts[0], &lan.hosts[1], &lan.hosts[2]];
     let announcing = probe(
         pairing,
         &[
@@ -168,33 +168,28 @@ fn a_pairing_window_is_found_by_its_nameplate_only() {
             "4000",
         ],
     );
-    // Key 0 is another nameplate: it must not match; key 1 is the right one.
-    let joining = probe(
-        joiner,
-        &[
-            "--nameplate",
-            "8",
-            "--nameplate",
-            "7",
-            "--browse-ms",
-            "4000",
-            "--until-found",
-        ],
-    );
-    let (j_out, _, j_seen) = finish(joining);
-    let (p_out, p_labels, _) = finish(announcing);
+    // Another nameplate finds nothing; the right one finds the pairing device (through
+    // `Lan::find`, as `rapport join` does).
+    let wrong = probe(other, &["--nameplate", "8", "--find-ms", "2500"]);
+    let joining = probe(joiner, &["--nameplate", "7", "--find-ms", "4000"]);
+    let (j_out, _, _) = finish(joining);
+    let (w_out, _, _) = finish(wrong);
+    let (p_out, _, _) = finish(announcing);
     assert!(p_out.status.success(), "pairing side: {}", describe(&p_out));
+    assert_eq!(
+        w_out.status.code(),
+        Some(3),
+        "nameplate 8: {}",
+        describe(&w_out)
+    );
     assert!(
         j_out.status.success(),
         "joiner found nothing: {}",
         describe(&j_out)
     );
-    let hit = j_seen
-        .iter()
-        .find(|s| s.verdict.starts_with("key="))
-        .unwrap();
-    assert_eq!(hit.verdict, "key=1", "{}", describe(&j_out));
-    assert_eq!(hit.label, p_labels[0]);
-    assert_eq!(hit.addrs, format!("{}:9000", pairing.ip));
-    eprintln!("pairing beacon found after {} ms", hit.ms);
+    let text = String::from_utf8_lossy(&j_out.stdout);
+    let line = text.lines().find_map(|l| l.strip_prefix("found ")).unwrap();
+    let (addrs, ms) = line.split_once(' ').unwrap();
+    assert_eq!(addrs, format!("{}:9000", pairing.ip));
+    eprintln!("pairing beacon found after {ms} ms");
 }

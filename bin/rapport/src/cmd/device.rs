@@ -26,6 +26,8 @@ pub fn init(dir: &Path, name: Option<String>) -> Result<()> {
     }
     let vault_id = VaultId::random(&mut rand::thread_rng());
     let mut vault = Vault::create(home.device, &home.device_name, vault_id, time::now_ms())?;
+    // The key of this vault's LAN beacons (see `rapport-discovery`): secret, unlike the id.
+    vault.ensure_lan_secret(rand::random(), time::now_ms())?;
     home.store.create_vault(&mut vault)?;
     crate::out!(
         "created vault {vault_id} on device {} ({})",

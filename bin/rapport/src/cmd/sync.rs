@@ -19,14 +19,25 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         let addr = node.local_addr()?;
         let home_dir = replica.home.dir.clone();
         let socket = crate::daemon::bind(&home_dir)?;
-        println!("serving vault {} as {} on {addr}", replica.vault_id, replica.device);
-        if !no_discovery {
-            println!("(local network discovery arrives with pairing; connect with `rapport sync --addr {addr}`)");
-        }
+        println!(
+            "serving vault {} as {} on {addr}",
+            replica.vault_id, replica.device
+        );
         std::io::stdout().flush()?;
         let replica = Arc::new(Mutex::new(replica));
         let socket = tokio::spawn(crate::daemon::listen(socket, replica.clone(), node.clone()));
+        let discovery = match no_discovery {
+            true => None,
+            false => crate::lan::vault_discovery(replica.clone(), node.clone())
+                .await?
+                .map(tokio::spawn),
+        };
         net::serve(replica.clone(), node, shutdown_signal()).await?;
+        if let Some(discovery) = discovery {
+            // Dropping the discovery sends mDNS goodbyes, so peers forget this beacon now.
+            discovery.abort();
+            let _ = discovery.await;
+        }
         socket.abort();
         let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
         let replica = replica.lock().await;

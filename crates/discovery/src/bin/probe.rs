@@ -11,6 +11,8 @@
 //!   where `<recognised>` is `key=<index>`, `unrecognised`, `not-a-beacon` or `own`.
 //! - `--until-found`: stop browsing at the first recognised beacon; exit 3 if none was.
 //! - `--hold-ms H`: keep announcing until H ms after start, whatever happened.
+//! - `--find-ms T`: `Lan::find` (what `rapport join` uses): prints `found <addrs> <ms>`, or
+//!   exits 3 if nothing was found within T ms.
 
 use rapport_discovery::{Addresses, BeaconKey, Lan, Window};
 use std::io::Write;
@@ -30,6 +32,7 @@ fn run() -> Result<u8, String> {
     let start = Instant::now();
     let mut keys = Vec::new();
     let (mut port, mut browse_ms, mut hold_ms, mut until_found) = (None, 0u64, 0u64, false);
+    let mut find_ms = 0u64;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -39,6 +42,7 @@ fn run() -> Result<u8, String> {
             "--announce-port" => port = Some(number(&value()?)?),
             "--browse-ms" => browse_ms = number(&value()?)?,
             "--hold-ms" => hold_ms = number(&value()?)?,
+            "--find-ms" => find_ms = number(&value()?)?,
             "--until-found" => until_found = true,
             other => return Err(format!("unknown argument {other}")),
         }
@@ -56,6 +60,21 @@ fn run() -> Result<u8, String> {
         None => None,
     };
     let mut found = false;
+    if find_ms > 0 {
+        let addrs = lan
+            .find(&keys, Duration::from_millis(find_ms))
+            .map_err(|e| e.to_string())?;
+        let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        if addrs.is_empty() {
+            return Ok(3);
+        }
+        say(&format!(
+            "found {} {}",
+            addrs.join(","),
+            start.elapsed().as_millis()
+        ));
+        return Ok(0);
+    }
     if browse_ms > 0 {
         let browser = lan.browse().map_err(|e| e.to_string())?;
         let deadline = start + Duration::from_millis(browse_ms);

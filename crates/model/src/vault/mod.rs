@@ -4,6 +4,7 @@
 //! and the caller's `now` as its time. Layout and merge rules are in `crate::schema` and
 //! `docs/SCHEMA.md`.
 
+mod lan;
 mod read;
 mod touched;
 mod write;

@@ -1,0 +1,243 @@
+//! Local network discovery (mDNS) for `serve`, `pair` and `join`, over `rapport-discovery`.
+//!
+//! A device announces only a rotating beacon: for `serve`, keyed with the vault's LAN secret
+//! (only the vault's devices recognise it); for `pair`, derived from the pairing nameplate
+//! alone (never the code words). A recognised beacon only says "try this address": whoever
+//! answers is still authenticated by TLS against the roster (or by SPAKE2 for pairing).
+//!
+//! The pairing functions are blocking: call them from async code through
+//! `tokio::task::spawn_blocking`.
+
+use crate::net::StoreReplica;
+use anyhow::{Context, Result};
+use rapport_discovery::{Addresses, Announcement, BeaconKey, Lan, Sighting, Window};
+use rapport_model::DeviceId;
+use rapport_net::Node;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+// `allow(dead_code)` below: the pairing functions are called by `pair` and `join` (the pairing
+// work); until that is merged nothing in this branch calls them.
+
+/// A LAN announcement that lasts until dropped (unregisters on drop).
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct LanAnnouncement {
+    _announcement: Announcement,
+}
+
+/// Announces a pairing window for `nameplate` on `port` until the returned value is dropped.
+/// Returns Ok(None) when discovery is disabled (`no_discovery`) or unavailable on this host.
+#[allow(dead_code)]
+pub fn announce_pairing(
+    nameplate: u16,
+    port: u16,
+    no_discovery: bool,
+) -> Result<Option<LanAnnouncement>> {
+    if no_discovery {
+        return Ok(None);
+    }
+    let Ok(lan) = Lan::start() else {
+        return Ok(None);
+    };
+    match lan.announce(BeaconKey::Pairing(nameplate), port, Addresses::All) {
+        Ok(a) => Ok(Some(LanAnnouncement { _announcement: a })),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Browses the LAN for a pairing window with this nameplate for up to `timeout`; returns the
+/// addresses found (possibly empty).
+#[allow(dead_code)]
+pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>> {
+    let lan = Lan::start().map_err(|e| {
+        anyhow::anyhow!("{e}; pass --addr ADDR with the pairing device's address instead")
+    })?;
+    lan.find(&[BeaconKey::Pairing(nameplate)], timeout)
+        .context("could not look for the pairing device on the local network: pass --addr ADDR")
+}
+
+/// How often the daemon re-reads the vault's LAN secrets (they change only when a secret
+/// arrives by sync, or two devices created one concurrently).
+const REFRESH_KEYS: Duration = Duration::from_secs(15);
+/// A discovered address is tried at most this often.
+const RETRY_ADDRESS: Duration = Duration::from_secs(60);
+/// How long identifying the device at a discovered address may take.
+const IDENTIFY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `serve`'s discovery: announces this vault's beacon on every interface and looks for the
+/// vault's other devices. Each recognised address is dialled once to learn (from its TLS
+/// certificate, checked against the roster) which device it is; that address is then
+/// remembered for that device (source `lan`) and the daemon's dialler keeps a live session
+/// with it. Returns `None` (after saying why) when discovery cannot run here; otherwise a
+/// future that runs until dropped (dropping it sends goodbyes).
+pub async fn vault_discovery(
+    replica: Arc<Mutex<StoreReplica>>,
+    node: Arc<Node>,
+) -> Result<Option<impl std::future::Future<Output = ()>>> {
+    let local = node.local_addr()?;
+    if local.ip().is_loopback() {
+        note("not announcing on the local network: serve listens on loopback only");
+        return Ok(None);
+    }
+    let secrets = lan_secrets(&replica, true).await?;
+    let lan = match Lan::start() {
+        Ok(lan) => lan,
+        Err(e) => {
+            note(&format!("{e}; serving without it"));
+            return Ok(None);
+        }
+    };
+    let addresses = if local.ip().is_unspecified() {
+        Addresses::All
+    } else {
+        Addresses::Only(vec![local.ip()])
+    };
+    let announce = {
+        let lan = lan.clone();
+        move |secret: [u8; 32]| {
+            lan.announce(BeaconKey::Vault(secret), local.port(), addresses.clone())
+        }
+    };
+    let mut announced = match secrets.first() {
+        Some(s) => Some((*s, announce(*s)?)),
+        None => None,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Sighting>(64);
+    let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
+    let browsing = {
+        let (browser, stop) = (lan.browse()?, stop.0.clone());
+        std::thread::Builder::new()
+            .name("rapport-browse".to_owned())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let deadline = Instant::now() + Duration::from_millis(500);
+                    if let Some(seen) = browser.next(deadline) {
+                        if !seen.own && seen.beacon.is_some() && tx.try_send(seen).is_err() {
+                            // Full (the daemon is busy: the beacon will be seen again) or
+                            // closed (the daemon stopped).
+                            if tx.is_closed() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+            .context("could not start local network discovery")?
+    };
+    Ok(Some(async move {
+        let _keep = (stop, browsing);
+        let mut keys: Vec<BeaconKey> = secrets.iter().copied().map(BeaconKey::Vault).collect();
+        let mut tried: HashMap<SocketAddr, Instant> = HashMap::new();
+        let mut refresh = tokio::time::interval(REFRESH_KEYS);
+        loop {
+            tokio::select! {
+                seen = rx.recv() => {
+                    let Some(seen) = seen else { return };
+                    let window = Window::at(crate::time::now_ms().max(0) as u64 / 1000);
+                    if seen.beacon.and_then(|b| b.recognise(&keys, window)).is_some() {
+                        identify(&replica, &node, local, &seen, &mut tried).await;
+                    }
+                }
+                _ = refresh.tick() => {
+                    let Ok(secrets) = lan_secrets(&replica, false).await else { continue };
+                    keys = secrets.iter().copied().map(BeaconKey::Vault).collect();
+                    // Concurrent creation resolved to another winner: announce that one.
+                    if let Some(winner) = secrets.first().copied() {
+                        if announced.as_ref().map(|(s, _)| *s) != Some(winner) {
+                            drop(announced.take()); // goodbye first: one beacon per device
+                            announced = announce(winner).ok().map(|a| (winner, a));
+                        }
+                    }
+                }
+            }
+        }
+    }))
+}
+
+/// The vault's LAN secrets, the winner first; with `create`, gives the vault one if it has
+/// none (a vault made before discovery existed), which then syncs to the other devices.
+async fn lan_secrets(replica: &Arc<Mutex<StoreReplica>>, create: bool) -> Result<Vec<[u8; 32]>> {
+    let mut r = replica.lock().await;
+    if create {
+        let wrote = r.home.write(|vault, _| {
+            Ok(vault.ensure_lan_secret(rand::random(), crate::time::now_ms())?)
+        })?;
+        if wrote {
+            r.changed_locally()?;
+        }
+    }
+    let vault = r.home.vault_mut()?;
+    let winner = vault.lan_secret()?;
+    let mut all = vault.lan_secrets()?;
+    all.sort_by_key(|s| Some(*s) != winner);
+    Ok(all)
+}
+
+/// Learns which roster device listens at a recognised address, and remembers it there.
+async fn identify(
+    replica: &Arc<Mutex<StoreReplica>>,
+    node: &Node,
+    local: SocketAddr,
+    seen: &Sighting,
+    tried: &mut HashMap<SocketAddr, Instant>,
+) {
+    let usable = seen.addrs.iter().filter(|a| {
+        // A socket bound to 0.0.0.0 cannot reach IPv6 peers; one bound to [::] reaches both.
+        !(local.is_ipv4() && a.is_ipv6())
+    });
+    for &addr in usable {
+        if tried
+            .get(&addr)
+            .is_some_and(|at| at.elapsed() < RETRY_ADDRESS)
+        {
+            continue;
+        }
+        tried.insert(addr, Instant::now());
+        let (trust, known) = {
+            let r = replica.lock().await;
+            let roster: Vec<DeviceId> = r
+                .roster
+                .0
+                .read()
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default();
+            let known = roster.iter().any(|d| {
+                let info = crate::peers::get(&r.home.store, *d);
+                info.dialable && info.addr == Some(addr)
+            });
+            (r.roster.check(), known)
+        };
+        if known {
+            return;
+        }
+        let attempt = tokio::time::timeout(IDENTIFY_TIMEOUT, node.connect_trusting(addr, trust));
+        if let Ok(Ok((conn, peer))) = attempt.await {
+            conn.close(0u32.into(), b"found on the local network");
+            let r = replica.lock().await;
+            crate::peers::record_discovered(&r.home.store, peer, addr);
+            note(&format!(
+                "found {} at {addr} on the local network",
+                peer.short()
+            ));
+            return;
+        }
+    }
+}
+
+/// Stops the browsing thread when the discovery future is dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn note(msg: &str) {
+    eprintln!("rapport: {msg}");
+}
