@@ -130,6 +130,9 @@ struct PeerStatus {
     id: String,
     name: String,
     address: Option<String>,
+    /// Where the address was learned: `lan` (local network discovery), `dialled`, `accepted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_source: Option<String>,
     last_seen: Option<String>,
     last_synced: Option<String>,
     /// `equal`, `ahead` (this device has changes the peer has not received), or `never synced`.
@@ -164,6 +167,7 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
             id: d.id.to_string(),
             name: d.name,
             address: info.addr.map(|a| a.to_string()),
+            address_source: info.source.clone(),
             last_seen: info.last_seen_ms.map(crate::time::rfc3339),
             last_synced: info.last_synced_ms.map(crate::time::rfc3339),
             state,
