@@ -35,6 +35,8 @@ fn in_namespace(host: &NetnsHost, home: &Home, args: &[&str]) -> Command {
             cmd.env(key, value);
         }
     }
+    // Inside the test's own namespaces, discovery is what is being tested.
+    cmd.env_remove("RAPPORT_NO_DISCOVERY");
     cmd.stdin(Stdio::null());
     cmd
 }

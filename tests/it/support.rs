@@ -149,6 +149,9 @@ pub fn command(sandbox: &Path) -> Command {
         .env("HOSTNAME", "test-device")
         .env("HOME", sandbox)
         .env("XDG_DATA_HOME", sandbox.join("xdg-data"))
+        // No test multicasts on the machine's real interfaces (lan.rs removes this inside the
+        // network namespaces it creates).
+        .env("RAPPORT_NO_DISCOVERY", "1")
         .stdin(Stdio::null());
     cmd
 }

@@ -38,7 +38,7 @@ pub fn announce_pairing(
     port: u16,
     no_discovery: bool,
 ) -> Result<Option<LanAnnouncement>> {
-    if no_discovery {
+    if no_discovery || turned_off() {
         return Ok(None);
     }
     let Ok(lan) = Lan::start() else {
@@ -54,11 +54,23 @@ pub fn announce_pairing(
 /// addresses found (possibly empty).
 #[allow(dead_code)]
 pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>> {
+    if turned_off() {
+        anyhow::bail!("local network discovery is turned off ({OFF_VAR} is set): pass --addr ADDR");
+    }
     let lan = Lan::start().map_err(|e| {
         anyhow::anyhow!("{e}; pass --addr ADDR with the pairing device's address instead")
     })?;
     lan.find(&[BeaconKey::Pairing(nameplate)], timeout)
         .context("could not look for the pairing device on the local network: pass --addr ADDR")
+}
+
+/// Set (to anything) in the environment, turns discovery off for every command, as if each
+/// had `--no-discovery`: the test suite sets it so that no test multicasts on the machine's
+/// real interfaces by accident (the namespace tests remove it).
+pub const OFF_VAR: &str = "RAPPORT_NO_DISCOVERY";
+
+fn turned_off() -> bool {
+    std::env::var_os(OFF_VAR).is_some()
 }
 
 /// How often the daemon re-reads the vault's LAN secrets (they change only when a secret
@@ -80,6 +92,12 @@ pub async fn vault_discovery(
     node: Arc<Node>,
 ) -> Result<Option<impl std::future::Future<Output = ()>>> {
     let local = node.local_addr()?;
+    if turned_off() {
+        note(&format!(
+            "local network discovery is off ({OFF_VAR} is set)"
+        ));
+        return Ok(None);
+    }
     if local.ip().is_loopback() {
         note("not announcing on the local network: serve listens on loopback only");
         return Ok(None);

@@ -280,7 +280,12 @@ impl Browser {
                 }
                 Ok(_) => continue,
                 Err(mdns_sd::RecvTimeoutError::Timeout) => return None,
-                Err(mdns_sd::RecvTimeoutError::Disconnected) => return None,
+                Err(mdns_sd::RecvTimeoutError::Disconnected) => {
+                    // mDNS stopped: wait out the deadline anyway, so a caller that loops on
+                    // `next` does not spin.
+                    std::thread::sleep(left);
+                    return None;
+                }
             }
         }
     }
