@@ -328,12 +328,44 @@ fn unix_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Time until the next window boundary (plus a little, so the new window has begun).
 fn until_next_window() -> Duration {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let into = now.as_millis() % (u128::from(WINDOW_SECS) * 1000);
-    let left = u128::from(WINDOW_SECS) * 1000 - into;
+    until_next_window_at(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
+/// Time from `now` (since the Unix epoch) to the next window boundary, plus a little, so that
+/// the new window has begun when the announcer wakes.
+fn until_next_window_at(now: Duration) -> Duration {
+    let window_ms = u128::from(WINDOW_SECS) * 1000;
+    let left = window_ms - now.as_millis() % window_ms;
     Duration::from_millis(u64::try_from(left).unwrap_or(0) + 50)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_announcer_wakes_just_after_each_window_boundary() {
+        let at = |ms: u64| until_next_window_at(Duration::from_millis(ms));
+        assert_eq!(at(0), Duration::from_millis(600_050));
+        assert_eq!(at(599_999), Duration::from_millis(51));
+        assert_eq!(at(600_000), Duration::from_millis(600_050));
+        let now = 1_764_150_000_123u64;
+        let woke = Duration::from_millis(now) + at(now);
+        assert_eq!(
+            Window::at(woke.as_secs()),
+            Window(Window::at(now / 1000).0 + 1),
+            "wakes in the next window"
+        );
+    }
+
+    #[test]
+    fn instance_labels_are_read_out_of_full_names() {
+        assert_eq!(instance_label("abc._rapport._udp.local."), "abc");
+        assert_eq!(instance_label("weird"), "weird");
+    }
 }

@@ -66,6 +66,27 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Replaces every LAN secret with `random`: after a device is revoked, so that it can no
+    /// longer recognise the vault's beacons (it never receives the new one: the other devices
+    /// refuse it at the TLS layer). One commit.
+    pub fn rotate_lan_secret(
+        &mut self,
+        random: [u8; 32],
+        now: UnixMillis,
+    ) -> Result<(), EditError> {
+        if let Err(e) = self
+            .doc
+            .put(ROOT, LAN_SECRET, ScalarValue::Bytes(random.to_vec()))
+        {
+            self.abort();
+            return Err(e.into());
+        }
+        self.finish(|| "rotate LAN discovery secret".to_owned(), now);
+        Ok(())
+    }
+}
+
 fn secret_of(value: &Value<'_>) -> Option<[u8; 32]> {
     match value {
         Value::Scalar(s) => match s.as_ref() {
@@ -125,6 +146,19 @@ mod tests {
         assert_eq!(all, vec![[5; 32], [6; 32]]);
         assert_eq!(a.lan_secret().unwrap(), b.lan_secret().unwrap());
         assert!(a.lan_secret().unwrap().is_some());
+    }
+
+    #[test]
+    fn a_rotation_replaces_every_value_including_concurrent_ones() {
+        let mut a = vault();
+        let mut b = a.fork_as(device(2));
+        a.ensure_lan_secret([5; 32], 2_000).unwrap();
+        b.ensure_lan_secret([6; 32], 2_000).unwrap();
+        a.merge(&mut b).unwrap();
+        a.rotate_lan_secret([9; 32], 3_000).unwrap();
+        b.merge(&mut a).unwrap();
+        assert_eq!(b.lan_secrets().unwrap(), vec![[9; 32]]);
+        assert_eq!(b.lan_secret().unwrap(), Some([9; 32]));
     }
 
     #[test]
