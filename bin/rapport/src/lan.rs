@@ -121,14 +121,23 @@ pub async fn vault_discovery(
             lan.announce(BeaconKey::Vault(secret), local.port(), addresses.clone())
         }
     };
-    let mut announced = match secrets.first() {
-        Some(s) => Some((*s, announce(*s)?)),
-        None => None,
+    // mDNS failing here (no multicast interface, say) costs discovery, never the daemon.
+    let started = secrets
+        .first()
+        .map(|s| announce(*s).map(|a| (*s, a)))
+        .transpose()
+        .and_then(|announced| Ok((announced, lan.browse()?)));
+    let (mut announced, browser) = match started {
+        Ok(started) => started,
+        Err(e) => {
+            note(&format!("{e}; serving without it"));
+            return Ok(None);
+        }
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Sighting>(64);
     let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
     let browsing = {
-        let (browser, stop) = (lan.browse()?, stop.0.clone());
+        let stop = stop.0.clone();
         std::thread::Builder::new()
             .name("rapport-browse".to_owned())
             .spawn(move || {
