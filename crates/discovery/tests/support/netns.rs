@@ -40,6 +40,7 @@ impl NetnsLan {
     /// Creates `hosts` hosts on one bridge. `Err` says why this machine cannot (not root, no
     /// `ip`, no namespace support): the caller reports the test as skipped with that reason.
     pub fn create(hosts: usize) -> Result<NetnsLan, String> {
+        remove_stale();
         let id = format!(
             "rapport-t{}-{}",
             std::process::id(),
@@ -111,6 +112,26 @@ impl Drop for NetnsLan {
         // Hosts first: deleting a host's namespace removes its veth pair from the bridge too.
         for ns in self.created.iter().rev() {
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+    }
+}
+
+/// Deletes namespaces left by test processes that died before their cleanup ran (SIGKILL):
+/// ours are named `rapport-t<pid>-...`, so one whose process is gone is garbage.
+fn remove_stale() {
+    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        let pid = name
+            .strip_prefix("rapport-t")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = Command::new("ip").args(["netns", "del", name]).output();
+            }
         }
     }
 }
