@@ -421,7 +421,7 @@ fn damaged_acknowledged_file_fails_check_and_repair_fixes_it() {
     let ack = pristine.home.store().join("acknowledged");
     let original = std::fs::read(&ack).expect("the acknowledged file");
     assert!(
-        !original.is_empty() && original.len() % 32 == 0,
+        !original.is_empty() && original.len().is_multiple_of(32),
         "{original:?}"
     );
     let mut damages: Vec<(String, Vec<u8>)> = vec![

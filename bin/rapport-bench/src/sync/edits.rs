@@ -140,7 +140,7 @@ impl Editor {
 
     /// A note or a tag, alternately (the memory measure's "small edit").
     pub fn note_or_tag(&mut self, v: &mut Vault) -> Result<Touched> {
-        if self.n % 2 == 0 {
+        if self.n.is_multiple_of(2) {
             self.note(v)
         } else {
             self.tag(v)
