@@ -5,7 +5,9 @@ mod cli;
 mod cmd;
 mod daemon;
 mod home;
+mod lan;
 mod net;
+mod pairing;
 mod peers;
 mod replica;
 #[macro_use]

@@ -117,13 +117,29 @@ async fn live_session(
     role: Role,
     replica: Arc<Mutex<StoreReplica>>,
 ) -> Result<SessionReport, rapport_net::NetError> {
-    let changes = replica.lock().await.local_changes.subscribe();
+    let (changes, roster) = {
+        let r = replica.lock().await;
+        (r.local_changes.subscribe(), r.roster.clone())
+    };
     let options = SessionOptions {
         live: true,
         local_changes: Some(changes),
         ..SessionOptions::default()
     };
-    run_session(conn, role, replica, options).await
+    let Some(peer) = rapport_net::device_of_connection(conn) else {
+        return Err(rapport_net::NetError::Refused(
+            "the peer has no device certificate".into(),
+        ));
+    };
+    // A live session ends the moment its peer is revoked (here, or by a change that arrives
+    // from any other device): the TLS check only runs at the handshake.
+    tokio::select! {
+        result = run_session(conn, role, replica, options) => result,
+        () = roster.until_untrusted(peer) => {
+            conn.close(2u32.into(), b"this device was revoked");
+            Err(rapport_net::NetError::Refused(format!("{} is no longer trusted (revoked)", peer.short())))
+        }
+    }
 }
 
 async fn report(
@@ -273,13 +289,27 @@ pub async fn clone_vault(
             home.device
         )
     })?;
+    let result = receive_vault(home, &conn, addr, peer).await;
+    conn.close(0u32.into(), b"done");
+    node.shutdown().await;
+    result
+}
+
+/// Fetches the vault from `peer` over an open connection into an empty home (used by `clone`
+/// and by `join`, which fetches over its pairing connection).
+pub async fn receive_vault(
+    home: &Home,
+    conn: &rapport_net::Connection,
+    addr: SocketAddr,
+    peer: DeviceId,
+) -> Result<(Vault, SessionReport)> {
     let replica = Arc::new(Mutex::new(CloneReplica {
         doc: AutoCommit::new().with_actor(rapport_model::vault_actor(home.device)),
         device: home.device,
         peer_state: None,
     }));
     let report = run_session(
-        &conn,
+        conn,
         Role::Initiator,
         replica.clone(),
         SessionOptions::default(),
@@ -292,8 +322,6 @@ pub async fn clone_vault(
         ),
         other => other.into(),
     })?;
-    conn.close(0u32.into(), b"done");
-    node.shutdown().await;
     if !report.equal {
         bail!("the vault did not arrive completely: run `rapport clone` again");
     }

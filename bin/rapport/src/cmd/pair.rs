@@ -1,0 +1,118 @@
+//! `pair` and `join`: add a device to the vault with a one-time code.
+
+use crate::home::Home;
+use crate::net::{self, StoreReplica};
+use crate::pairing::{self, Window};
+use anyhow::{bail, Result};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Mutex};
+
+/// How long `join` browses the LAN for the pairing window.
+const FIND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `rapport pair` without a daemon: this process holds the store for the window.
+pub fn pair(home: Home, window: Window) -> Result<()> {
+    let rt = net::runtime()?;
+    rt.block_on(async {
+        let (replica, _) = StoreReplica::open(home)?;
+        let replica = Arc::new(Mutex::new(replica));
+        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+        let printer = tokio::spawn(async move {
+            while let Some(line) = rx.recv().await {
+                println!("{line}");
+                let _ = std::io::stdout().flush();
+            }
+        });
+        let result = pairing::run(replica, window, tx).await;
+        let _ = printer.await;
+        println!("{}", result?);
+        Ok(())
+    })
+}
+
+/// `rapport join CODE`: pair with the device showing CODE, then fetch the vault from it over
+/// the same connection. Exits 0 only once this device holds the vault and is in its roster.
+pub fn join(
+    dir: &Path,
+    invitation: &str,
+    addr: Option<SocketAddr>,
+    name: Option<String>,
+) -> Result<()> {
+    let invitation = pairing::parse_invitation(invitation)?;
+    let name = name.unwrap_or_else(super::device::default_device_name);
+    let home = Home::open(dir, Some(&name))?;
+    if home.store.has_vault()? {
+        bail!(
+            "{} already holds a vault: a device joins only once; use another folder with --home",
+            dir.display()
+        );
+    }
+    let addrs = match addr {
+        Some(a) => vec![a],
+        None if !invitation.addresses.is_empty() => invitation.addresses.clone(),
+        None => {
+            let found = crate::lan::find_pairing(invitation.code.nameplate(), FIND_TIMEOUT)?;
+            if found.is_empty() {
+                bail!(
+                    "found no pairing window numbered {} on this network: pass --addr HOST:PORT as `rapport pair` shows it",
+                    invitation.code.nameplate()
+                );
+            }
+            found
+        }
+    };
+    let rt = net::runtime()?;
+    let started = std::time::Instant::now();
+    rt.block_on(async {
+        let mut unreachable = Vec::new();
+        for addr in addrs {
+            let joined = match rapport_net::pairing::join(
+                &home.identity,
+                addr,
+                &invitation.code,
+                &home.device_name,
+                invitation.device,
+            )
+            .await
+            {
+                Ok(joined) => joined,
+                Err(rapport_net::NetError::Pair(e)) => return Err(e.into()),
+                Err(e) => {
+                    unreachable.push(format!("{addr} ({e})"));
+                    continue;
+                }
+            };
+            let handshake = joined.handshake;
+            let received = net::receive_vault(&home, &joined.conn, addr, joined.host).await;
+            let host = joined.host;
+            let expected_vault = joined.vault;
+            joined.close().await;
+            let (vault, report) = received?;
+            if vault.vault_id()? != expected_vault {
+                bail!("the pairing device sent another vault than the one it paired for: run `rapport pair` again");
+            }
+            if !vault.devices()?.iter().any(|d| d.id == home.device) {
+                bail!("the vault arrived but this device is not in its roster yet: run `rapport sync --addr {addr}`");
+            }
+            println!(
+                "joined vault {} via {} at {addr}: {} contacts, {} bytes; paired in {} ms, holding the vault after {} ms",
+                expected_vault,
+                host.short(),
+                vault.contacts()?.len(),
+                report.bytes_received,
+                handshake.as_millis(),
+                started.elapsed().as_millis()
+            );
+            home.store.close()?;
+            return Ok(());
+        }
+        bail!(
+            "could not reach a pairing device at {}: check that `rapport pair` is still running there and that the address is right",
+            unreachable.join(", ")
+        )
+    })
+}
