@@ -57,6 +57,7 @@ pub async fn serve(
                     }
                     let addr = conn.remote_address();
                     mark(&active, peer, true);
+                    tracing_line(&format!("{} connected", peer.short()));
                     let result = live_session(&conn, Role::Responder, replica.clone()).await;
                     mark(&active, peer, false);
                     release_peer_slot(&per_peer, peer);
@@ -209,6 +210,7 @@ async fn dial_known_peers(
             tokio::spawn(async move {
                 match node.connect(addr, peer).await {
                     Ok(conn) => {
+                        tracing_line(&format!("connected to {}", peer.short()));
                         let result = live_session(&conn, Role::Initiator, replica.clone()).await;
                         report(&replica, peer, Some(addr), true, result).await;
                     }
@@ -289,18 +291,19 @@ pub async fn clone_vault(
             home.device
         )
     })?;
-    let result = receive_vault(home, &conn, addr, peer).await;
+    let result = receive_vault(home, &conn, Some(addr), peer).await;
     conn.close(0u32.into(), b"done");
     node.shutdown().await;
     result
 }
 
 /// Fetches the vault from `peer` over an open connection into an empty home (used by `clone`
-/// and by `join`, which fetches over its pairing connection).
+/// and by `join`, which fetches over its pairing connection). `addr` is remembered as where the
+/// peer syncs; `join` passes `None`, since a pairing window's address closes with it.
 pub async fn receive_vault(
     home: &Home,
     conn: &rapport_net::Connection,
-    addr: SocketAddr,
+    addr: Option<SocketAddr>,
     peer: DeviceId,
 ) -> Result<(Vault, SessionReport)> {
     let replica = Arc::new(Mutex::new(CloneReplica {
@@ -333,7 +336,7 @@ pub async fn receive_vault(
     if let Some((peer, state)) = &guard.peer_state {
         home.store.set_peer_state(*peer, state)?;
     }
-    crate::peers::record(&home.store, peer, Some(addr), true, true);
+    crate::peers::record(&home.store, peer, addr, true, true);
     Ok((vault, report))
 }
 

@@ -29,6 +29,9 @@ pub const PAIR_ALPN: &[u8] = b"rapport-pair/1";
 
 /// How long either side waits for the other's next pairing message.
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the joining device waits for the pairing device to answer at all (a closed window
+/// does not answer: QUIC over UDP hears no refusal).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// A replica that can admit a newly paired device to its roster (durably, before `Welcome`).
 pub trait Admit: Replica {
@@ -269,10 +272,16 @@ pub async fn join(
             addr,
             reason: e.to_string(),
         })?;
-    let conn = step(conn).await.map_err(|e| match e {
-        NetError::Connection(reason) => NetError::Connect { addr, reason },
-        other => other,
-    })?;
+    let conn = tokio::time::timeout(CONNECT_TIMEOUT, conn)
+        .await
+        .map_err(|_| NetError::Connect {
+            addr,
+            reason: "no pairing window answered there".into(),
+        })?
+        .map_err(|e| NetError::Connect {
+            addr,
+            reason: e.to_string(),
+        })?;
     let host = device_of_connection(&conn)
         .ok_or_else(|| NetError::Refused("the pairing device has no device certificate".into()))?;
     let me = identity.device_id();

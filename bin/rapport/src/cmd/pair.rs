@@ -81,13 +81,14 @@ pub fn join(
             {
                 Ok(joined) => joined,
                 Err(rapport_net::NetError::Pair(e)) => return Err(e.into()),
-                Err(e) => {
-                    unreachable.push(format!("{addr} ({e})"));
+                Err(rapport_net::NetError::Connect { .. }) => {
+                    unreachable.push(addr.to_string());
                     continue;
                 }
+                Err(e) => return Err(e.into()),
             };
             let handshake = joined.handshake;
-            let received = net::receive_vault(&home, &joined.conn, addr, joined.host).await;
+            let received = net::receive_vault(&home, &joined.conn, None, joined.host).await;
             let host = joined.host;
             let expected_vault = joined.vault;
             joined.close().await;
@@ -111,7 +112,7 @@ pub fn join(
             return Ok(());
         }
         bail!(
-            "could not reach a pairing device at {}: check that `rapport pair` is still running there and that the address is right",
+            "no pairing window answered at {}: the code may have expired or been used, so check that `rapport pair` is still waiting there and that the address is right",
             unreachable.join(", ")
         )
     })
