@@ -74,7 +74,8 @@ pub async fn run(
     let nameplate = code.nameplate();
     let no_discovery = window.no_discovery;
     let port = bound.port();
-    let announcement = tokio::task::spawn_blocking(move || {
+    // Unregistered when dropped, at the end of the window.
+    let _announcement = tokio::task::spawn_blocking(move || {
         crate::lan::announce_pairing(nameplate, port, no_discovery)
     })
     .await
@@ -87,7 +88,6 @@ pub async fn run(
         now_ms().saturating_add(window.timeout.as_millis() as u64),
     );
     let result = endpoint.host(host, replica, deadline, now_ms).await;
-    drop(announcement);
     endpoint.close().await;
     let paired = result.map_err(pair_error)?;
     Ok(describe(&paired))

@@ -29,6 +29,9 @@ pub struct Revocation {
     pub heads: Vec<ChangeHash>,
 }
 
+/// The operation that wrote a revocation entry: its actor and counter.
+type OpRef = (ActorId, u64);
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
     at: UnixMillis,
@@ -125,7 +128,7 @@ impl Vault {
     /// that had not heard of it. They are kept (dropping them would break the history of
     /// honest devices that built on them) and shown to the user.
     pub fn changes_after_revocation(&mut self) -> Result<BTreeMap<DeviceId, usize>, ReadError> {
-        let mut known: BTreeMap<DeviceId, (Vec<ChangeHash>, Vec<(ActorId, u64)>)> = BTreeMap::new();
+        let mut known: BTreeMap<DeviceId, (Vec<ChangeHash>, Vec<OpRef>)> = BTreeMap::new();
         for (r, op) in self.entries()? {
             let slot = known.entry(r.device).or_default();
             slot.0.extend(r.heads);
