@@ -66,8 +66,44 @@ pub fn join(
         }
     };
     let rt = net::runtime()?;
+    let j = rt.block_on(join_at(&home, &invitation, addrs))?;
+    println!(
+        "joined vault {} via {} at {}: {} contacts, {} bytes; paired in {} ms, holding the vault after {} ms",
+        j.vault_id,
+        j.host.short(),
+        j.addr,
+        j.contacts,
+        j.bytes,
+        j.handshake.as_millis(),
+        j.elapsed.as_millis()
+    );
+    home.store.close()?;
+    Ok(())
+}
+
+/// What a successful join did.
+#[derive(Debug)]
+pub struct JoinOutcome {
+    pub vault_id: rapport_model::VaultId,
+    pub host: rapport_model::DeviceId,
+    pub addr: SocketAddr,
+    pub contacts: usize,
+    pub bytes: u64,
+    /// The pairing exchange (QUIC handshake, SPAKE2, confirmation, roster update).
+    pub handshake: Duration,
+    /// From the start to holding the vault durably.
+    pub elapsed: Duration,
+}
+
+/// Pairs `home` (which must hold no vault) with the first of `addrs` that answers, and stores
+/// the vault it sends. Also used by the demo and the benchmark.
+pub async fn join_at(
+    home: &Home,
+    invitation: &pairing::Invitation,
+    addrs: Vec<SocketAddr>,
+) -> Result<JoinOutcome> {
     let started = std::time::Instant::now();
-    rt.block_on(async {
+    {
         let mut unreachable = Vec::new();
         for addr in addrs {
             let joined = match rapport_net::pairing::join(
@@ -99,21 +135,19 @@ pub fn join(
             if !vault.devices()?.iter().any(|d| d.id == home.device) {
                 bail!("the vault arrived but this device is not in its roster yet: run `rapport sync --addr {addr}`");
             }
-            println!(
-                "joined vault {} via {} at {addr}: {} contacts, {} bytes; paired in {} ms, holding the vault after {} ms",
-                expected_vault,
-                host.short(),
-                vault.contacts()?.len(),
-                report.bytes_received,
-                handshake.as_millis(),
-                started.elapsed().as_millis()
-            );
-            home.store.close()?;
-            return Ok(());
+            return Ok(JoinOutcome {
+                vault_id: expected_vault,
+                host,
+                addr,
+                contacts: vault.contacts()?.len(),
+                bytes: report.bytes_received,
+                handshake,
+                elapsed: started.elapsed(),
+            });
         }
         bail!(
             "no pairing window answered at {}: the code may have expired or been used, so check that `rapport pair` is still waiting there and that the address is right",
             unreachable.join(", ")
         )
-    })
+    }
 }
