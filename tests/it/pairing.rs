@@ -349,3 +349,17 @@ fn a_device_that_leaves_is_refused_by_the_others() {
     assert_eq!(entry(&a, &device_id(&b))["left"], true);
     refused(&b.run(&["sync", "--addr", &da.addr]));
 }
+
+#[test]
+fn the_demo_pairs_its_devices_with_codes() {
+    let home = Home::empty();
+    let run = home.run(&["demo"]);
+    assert!(run.success(), "{}", run.describe());
+    assert_eq!(
+        run.stdout.matches("pairing code").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("devices add"), "{}", run.stdout);
+}
