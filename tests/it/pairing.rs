@@ -363,3 +363,18 @@ fn the_demo_pairs_its_devices_with_codes() {
     );
     assert!(!run.stdout.contains("devices add"), "{}", run.stdout);
 }
+
+#[test]
+fn a_pairing_window_does_not_open_the_sync_port_to_strangers() {
+    let a = Home::init();
+    let da = Daemon::start(&a);
+    let w = Window::open(&a, "60s");
+    let stranger = Home::empty();
+    let a_id = device_id(&a);
+    // The daemon's sync endpoint still refuses an unknown certificate while the window is open.
+    refused(&stranger.run(&["clone", &da.addr, "--id", &a_id]));
+    assert_eq!(w.device_id, a_id);
+    // And the window's endpoint pairs only with the code.
+    must(join(&stranger, &w, "laptop 2"));
+    assert_eq!(w.finish().0, Some(0));
+}

@@ -144,8 +144,13 @@ async fn answer<R: Admit>(
         Ok(reply) => reply,
         Err(e) => return Err(refuse(&conn, send, e).await),
     };
-    write_message(&mut send, &reply).await?;
-    let confirm = match read_message(&mut recv, &mut reader).await {
+    // From here until the confirmation is checked, any failure burns the code: the peer may
+    // already hold our key-dependent reply.
+    let exchange = async {
+        write_message(&mut send, &reply).await?;
+        read_message(&mut recv, &mut reader).await
+    };
+    let confirm = match exchange.await {
         Ok(m) => m,
         Err(e) => {
             lock(&host)?.abandon();
