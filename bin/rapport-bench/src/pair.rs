@@ -35,21 +35,26 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let a_id = device_id(&rapport, &a)?;
     fill(&a, a_id, args.seed)?;
 
-    progress("join with a code (rapport pair on A, no daemon)");
+    progress("join with a code (rapport pair on A, no daemon: a fresh process each time)");
+    let mut cold = Vec::new();
+    let mut cold_handshakes = Vec::new();
+    for i in 0..args.runs {
+        let (wall, handshake) = join_once(&rapport, &a, &home(&format!("cold{i}")))?;
+        cold.push(wall);
+        cold_handshakes.push(handshake);
+    }
+
+    progress("join with a code, A serving (pair runs inside the daemon)");
+    let da = Daemon::start(&rapport, &a, &tmp.path().join("a.log"))?;
     let mut joins = Vec::new();
     let mut handshakes = Vec::new();
     for i in 0..args.runs {
-        let window = Window::open(&rapport, &a)?;
-        let b = home(&format!("join{i}"));
-        let start = Instant::now();
-        let out = output(rapport.command(&b, &["join", &window.code, "--addr", &window.addr]))?;
-        joins.push(start.elapsed());
-        handshakes.push(Duration::from_millis(number_after(&out, "paired in ")?));
-        window.finish()?;
+        let (wall, handshake) = join_once(&rapport, &a, &home(&format!("join{i}")))?;
+        joins.push(wall);
+        handshakes.push(handshake);
     }
 
     progress("baseline: clone with trust set up beforehand (devices add), A serving");
-    let da = Daemon::start(&rapport, &a, &tmp.path().join("a.log"))?;
     let mut clones = Vec::new();
     let mut syncs = Vec::new();
     for i in 0..args.runs {
@@ -81,20 +86,35 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
             target,
         );
     };
-    row(
-        &mut t,
-        "`join` → holding the vault (process, median)",
-        &joins,
-        &clones,
-        "≈ clone",
-    );
-    row(
-        &mut t,
-        "pairing handshake (median)",
-        &handshakes,
-        &syncs,
-        "< 100 ms",
-    );
+    let rows: [(&str, &[Duration], &[Duration], &str); 4] = [
+        (
+            "`join` → holding the vault, A serving (process, median)",
+            &joins,
+            &clones,
+            "≈ clone",
+        ),
+        (
+            "`join` → holding the vault, `pair` without daemon (median)",
+            &cold,
+            &clones,
+            "≈ clone",
+        ),
+        (
+            "pairing handshake, A serving (median)",
+            &handshakes,
+            &syncs,
+            "< 100 ms",
+        ),
+        (
+            "pairing handshake, `pair` without daemon (median)",
+            &cold_handshakes,
+            &syncs,
+            "< 100 ms",
+        ),
+    ];
+    for (m, ours, base, target) in rows {
+        row(&mut t, m, ours, base, target);
+    }
     row(
         &mut t,
         "revocation reaches the 3rd device (median)",
@@ -110,10 +130,25 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         2f64.powf(bits),
         2f64.powf(-bits)
     ));
-    t.note("baseline of join: `clone` of the same vault after `devices add` on A (A serving); both are whole processes, identity creation included");
+    t.note("baseline of join: `clone` of the same vault after `devices add` on A (A serving); both are whole processes on a home whose identity already exists");
     t.note("baseline of the handshake: a whole `sync` process with nothing new (QUIC handshake + one round); ours is measured inside `join`");
     t.note("revocation: from `devices revoke C` on A until B (live with A) lists C as revoked and so refuses it; baseline: a `devices add` on A until B lists it, same path, same polling (every 20 ms)");
     Ok(t)
+}
+
+/// One `pair` window on `a` (through its daemon if one runs) and one `join` into `b`: the join
+/// process's wall time, and the handshake it reports.
+fn join_once(rapport: &Rapport, a: &Path, b: &Path) -> Result<(Duration, Duration)> {
+    // The new device's identity and empty store exist first, as in the clone baseline (which
+    // needs the id for `devices add`): both then time the same work.
+    device_id(rapport, b)?;
+    let window = Window::open(rapport, a)?;
+    let start = Instant::now();
+    let out = output(rapport.command(b, &["join", &window.code, "--addr", &window.addr]))?;
+    let wall = start.elapsed();
+    let handshake = Duration::from_millis(number_after(&out, "paired in ")?);
+    window.finish()?;
+    Ok((wall, handshake))
 }
 
 fn fill(home: &Path, device: DeviceId, seed: u64) -> Result<()> {
