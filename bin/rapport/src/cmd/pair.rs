@@ -124,7 +124,7 @@ pub async fn join_at(
                 Err(e) => return Err(e.into()),
             };
             let handshake = joined.handshake;
-            let received = net::receive_vault(&home, &joined.conn, None, joined.host).await;
+            let received = net::receive_vault(home, &joined.conn, None, joined.host).await;
             let host = joined.host;
             let expected_vault = joined.vault;
             joined.close().await;
