@@ -6,6 +6,7 @@
 //! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
 //! - `lan`: two daemons find each other by mDNS inside network namespaces the test creates.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
+//! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,4 +17,5 @@ mod crash;
 mod daemon;
 mod disk_full;
 mod lan;
+mod pairing;
 mod support;

@@ -4,7 +4,11 @@
 //! ```text
 //! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- pair  [--seed 42] [--runs 7] [--out DIR]
 //! ```
+//!
+//! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
+//! trust set up beforehand, the pairing handshake, and a revocation reaching a third device.
 //!
 //! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
 //! vault with its durable commit, against raw Automerge written field by field; the load of the
@@ -31,6 +35,7 @@
 
 mod baseline;
 mod local;
+mod pair;
 mod proc;
 mod rapport_cli;
 mod sync;
@@ -57,6 +62,9 @@ enum Command {
     /// Fresh clone, offline edits, live note, reconnect and daemon memory, over QUIC on
     /// loopback, each against Automerge's own sync in memory.
     Sync(SuiteArgs),
+    /// `join` to a 1k-contact vault vs `clone`, the pairing handshake, and how fast a
+    /// revocation reaches a third device, with the real binary on loopback.
+    Pair(SuiteArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -84,6 +92,7 @@ fn main() -> Result<()> {
         Command::Measure(m) => proc::measure_main(&m),
         Command::Local(args) => report("local", &args, local::run),
         Command::Sync(args) => report("sync", &args, sync::run),
+        Command::Pair(args) => report("pair", &args, pair::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
     }
 }

@@ -180,6 +180,34 @@ pub enum Command {
     },
     /// Salvage a damaged store: keep every intact change, move the damaged store aside.
     Repair,
+    /// Add a new device to this vault: prints a one-time code (and a QR code) to give to
+    /// `rapport join` on the new device, and waits for it. Works whether or not `serve` runs.
+    Pair {
+        /// How long the code stays valid: 90s, 5m, 1h.
+        #[arg(long, default_value = "5m", value_parser = crate::pairing::parse_timeout)]
+        timeout: std::time::Duration,
+        /// Print {"code", "addresses", "device_id"} as the first line, for scripts.
+        #[arg(long)]
+        json: bool,
+        /// Address to wait on. Use 127.0.0.1:PORT to stay on this machine.
+        #[arg(long, default_value = "0.0.0.0:7448", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Do not announce the pairing window on the local network.
+        #[arg(long)]
+        no_discovery: bool,
+    },
+    /// Make this a new device of an existing vault with the code that `rapport pair` shows on a
+    /// device that holds it (or the link in its QR code); fetches the vault.
+    Join {
+        /// The code, like 7-harbor-velvet, or the rapport: link from the QR code.
+        code: String,
+        /// The pairing device's address, as HOST:PORT [default: look for it on the network].
+        #[arg(long, value_name = "ADDR")]
+        addr: Option<std::net::SocketAddr>,
+        /// A name for this device.
+        #[arg(long, value_name = "DEVICE_NAME")]
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +219,12 @@ pub enum DevicesCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Revoke a lost or stolen device (name or id): every device refuses it from its next sync
+    /// on. Permanent: a revoked device can never be trusted again.
+    Revoke { device: String },
+    /// Remove this device from the vault. The others refuse it from then on; its local copy
+    /// stays readable until you delete its folder.
+    Leave,
 }
 
 /// The options of `edit`: the fields of `add`, plus a new name, removals and clears.

@@ -27,6 +27,10 @@ pub struct Response {
     pub stdout: String,
     pub stderr: String,
     pub code: u8,
+    /// More responses follow (a long command, like `pair`, printing as it goes); `code` is
+    /// meaningful only on the last one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// A command that the daemon ran; main exits with its code after printing its output.
@@ -66,13 +70,21 @@ pub fn forward(home: &Path) -> Result<Option<Response>> {
         .write_all(&line)
         .context("could not talk to the running daemon")?;
     let mut reader = BufReader::new(stream.take(MAX_RESPONSE));
-    let mut buf = String::new();
-    reader
-        .read_line(&mut buf)
-        .context("the running daemon did not answer")?;
-    let response =
-        serde_json::from_str(&buf).context("the running daemon sent a garbled answer")?;
-    Ok(Some(response))
+    loop {
+        let mut buf = String::new();
+        reader
+            .read_line(&mut buf)
+            .context("the running daemon did not answer")?;
+        let response: Response =
+            serde_json::from_str(&buf).context("the running daemon sent a garbled answer")?;
+        if !response.partial {
+            return Ok(Some(response));
+        }
+        // Print as it arrives: `pair` shows its code long before it ends.
+        print!("{}", response.stdout);
+        eprint!("{}", response.stderr);
+        let _ = std::io::stdout().flush();
+    }
 }
 
 /// Serves CLI requests on the home's socket until the task is dropped.
@@ -124,6 +136,54 @@ async fn answer(
         Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(request.args.clone()));
     let response = match parsed {
         // A sync runs on the daemon's own endpoint, beside its live sessions.
+        // A pairing window runs on its own endpoint beside the live sessions, and prints its
+        // code (and what follows) while it waits.
+        Ok(Cli {
+            command:
+                Command::Pair {
+                    timeout,
+                    json,
+                    listen,
+                    no_discovery,
+                },
+            ..
+        }) => {
+            let window = crate::pairing::Window {
+                listen,
+                timeout,
+                json,
+                no_discovery,
+            };
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let task = tokio::spawn(crate::pairing::run(replica, window, tx));
+            while let Some(line) = rx.recv().await {
+                let partial = Response {
+                    stdout: format!("{line}\n"),
+                    stderr: String::new(),
+                    code: 0,
+                    partial: true,
+                };
+                let mut bytes = serde_json::to_vec(&partial)?;
+                bytes.push(b'\n');
+                if write.write_all(&bytes).await.is_err() {
+                    // Nobody sees the code any more: close the window.
+                    task.abort();
+                    return Ok(());
+                }
+            }
+            match task.await {
+                Ok(Ok(message)) => Response {
+                    stdout: format!("{message}\n"),
+                    stderr: String::new(),
+                    code: 0,
+                    partial: false,
+                },
+                Ok(Err(e)) => error_response(&e),
+                Err(_) => error_response(&anyhow::anyhow!(
+                    "the pairing window stopped unexpectedly: run `rapport pair` again"
+                )),
+            }
+        }
         Ok(Cli {
             command: Command::Sync { addr, device },
             ..
@@ -157,6 +217,7 @@ fn error_response(e: &anyhow::Error) -> Response {
         stdout: String::new(),
         stderr: format!("error: {}\n", crate::render::error_chain(e)),
         code: crate::exit_code(e),
+        partial: false,
     }
 }
 
@@ -176,6 +237,7 @@ async fn sync_response(
             ),
             stderr: String::new(),
             code: 0,
+            partial: false,
         },
         Err(e) => error_response(&e),
     }
@@ -190,6 +252,7 @@ fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
                 stdout: String::new(),
                 stderr: e.render().to_string(),
                 code: 2,
+                partial: false,
             }
         }
     };
@@ -199,6 +262,7 @@ fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
         Command::Init { .. }
         | Command::Serve { .. }
         | Command::Clone { .. }
+        | Command::Join { .. }
         | Command::Repair
         | Command::Demo { .. } => Err(anyhow::anyhow!(
             "`rapport serve` is running on this home and holds its store: stop it (Ctrl-C) before running this command"
@@ -225,6 +289,7 @@ fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
         stdout,
         stderr,
         code,
+        partial: false,
     }
 }
 

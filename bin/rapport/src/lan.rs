@@ -20,19 +20,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-// `allow(dead_code)` below: the pairing functions are called by `pair` and `join` (the pairing
-// work); until that is merged nothing in this branch calls them.
-
 /// A LAN announcement that lasts until dropped (unregisters on drop).
 #[derive(Debug)]
-#[allow(dead_code)]
 pub struct LanAnnouncement {
     _announcement: Announcement,
 }
 
 /// Announces a pairing window for `nameplate` on `port` until the returned value is dropped.
 /// Returns Ok(None) when discovery is disabled (`no_discovery`) or unavailable on this host.
-#[allow(dead_code)]
 pub fn announce_pairing(
     nameplate: u16,
     port: u16,
@@ -52,7 +47,6 @@ pub fn announce_pairing(
 
 /// Browses the LAN for a pairing window with this nameplate for up to `timeout`; returns the
 /// addresses found (possibly empty).
-#[allow(dead_code)]
 pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>> {
     if turned_off() {
         anyhow::bail!("local network discovery is turned off ({OFF_VAR} is set): pass --addr ADDR");

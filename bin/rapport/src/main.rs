@@ -7,6 +7,7 @@ mod daemon;
 mod home;
 mod lan;
 mod net;
+mod pairing;
 mod peers;
 mod replica;
 #[macro_use]

@@ -57,6 +57,7 @@ pub async fn serve(
                     }
                     let addr = conn.remote_address();
                     mark(&active, peer, true);
+                    tracing_line(&format!("{} connected", peer.short()));
                     let result = live_session(&conn, Role::Responder, replica.clone()).await;
                     mark(&active, peer, false);
                     release_peer_slot(&per_peer, peer);
@@ -117,13 +118,29 @@ async fn live_session(
     role: Role,
     replica: Arc<Mutex<StoreReplica>>,
 ) -> Result<SessionReport, rapport_net::NetError> {
-    let changes = replica.lock().await.local_changes.subscribe();
+    let (changes, roster) = {
+        let r = replica.lock().await;
+        (r.local_changes.subscribe(), r.roster.clone())
+    };
     let options = SessionOptions {
         live: true,
         local_changes: Some(changes),
         ..SessionOptions::default()
     };
-    run_session(conn, role, replica, options).await
+    let Some(peer) = rapport_net::device_of_connection(conn) else {
+        return Err(rapport_net::NetError::Refused(
+            "the peer has no device certificate".into(),
+        ));
+    };
+    // A live session ends the moment its peer is revoked (here, or by a change that arrives
+    // from any other device): the TLS check only runs at the handshake.
+    tokio::select! {
+        result = run_session(conn, role, replica, options) => result,
+        () = roster.until_untrusted(peer) => {
+            conn.close(2u32.into(), b"this device was revoked");
+            Err(rapport_net::NetError::Refused(format!("{} is no longer trusted (revoked)", peer.short())))
+        }
+    }
 }
 
 async fn report(
@@ -193,6 +210,7 @@ async fn dial_known_peers(
             tokio::spawn(async move {
                 match node.connect(addr, peer).await {
                     Ok(conn) => {
+                        tracing_line(&format!("connected to {}", peer.short()));
                         let result = live_session(&conn, Role::Initiator, replica.clone()).await;
                         report(&replica, peer, Some(addr), true, result).await;
                     }
@@ -273,13 +291,28 @@ pub async fn clone_vault(
             home.device
         )
     })?;
+    let result = receive_vault(home, &conn, Some(addr), peer).await;
+    conn.close(0u32.into(), b"done");
+    node.shutdown().await;
+    result
+}
+
+/// Fetches the vault from `peer` over an open connection into an empty home (used by `clone`
+/// and by `join`, which fetches over its pairing connection). `addr` is remembered as where the
+/// peer syncs; `join` passes `None`, since a pairing window's address closes with it.
+pub async fn receive_vault(
+    home: &Home,
+    conn: &rapport_net::Connection,
+    addr: Option<SocketAddr>,
+    peer: DeviceId,
+) -> Result<(Vault, SessionReport)> {
     let replica = Arc::new(Mutex::new(CloneReplica {
         doc: AutoCommit::new().with_actor(rapport_model::vault_actor(home.device)),
         device: home.device,
         peer_state: None,
     }));
     let report = run_session(
-        &conn,
+        conn,
         Role::Initiator,
         replica.clone(),
         SessionOptions::default(),
@@ -292,8 +325,6 @@ pub async fn clone_vault(
         ),
         other => other.into(),
     })?;
-    conn.close(0u32.into(), b"done");
-    node.shutdown().await;
     if !report.equal {
         bail!("the vault did not arrive completely: run `rapport clone` again");
     }
@@ -305,7 +336,7 @@ pub async fn clone_vault(
     if let Some((peer, state)) = &guard.peer_state {
         home.store.set_peer_state(*peer, state)?;
     }
-    crate::peers::record(&home.store, peer, Some(addr), true, true);
+    crate::peers::record(&home.store, peer, addr, true, true);
     Ok((vault, report))
 }
 

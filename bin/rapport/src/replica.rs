@@ -11,23 +11,49 @@ use rapport_sync::CLONE_VAULT;
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
-/// The devices this device accepts: the vault's roster, refreshed whenever the roster changes,
-/// so a device added on another replica is trusted as soon as that change syncs here.
+/// The devices this device accepts: the vault's roster minus every revoked device, refreshed
+/// whenever the roster changes, so a device added (or revoked) on another replica is trusted
+/// (or refused) as soon as that change syncs here. The second field wakes live sessions on
+/// every refresh, so a connection to a device that just became untrusted is closed.
 #[derive(Debug, Clone, Default)]
-pub struct Roster(pub Arc<RwLock<BTreeSet<DeviceId>>>);
+pub struct Roster(
+    pub Arc<RwLock<BTreeSet<DeviceId>>>,
+    pub Arc<tokio::sync::Notify>,
+);
 
 impl Roster {
     pub fn refresh(&self, vault: &Vault, me: DeviceId) -> Result<()> {
-        let ids: BTreeSet<DeviceId> = vault
-            .devices()?
-            .into_iter()
-            .map(|d| d.id)
-            .filter(|id| *id != me)
-            .collect();
+        let revoked = vault.revoked()?;
+        // A device that left (or was revoked) trusts nobody any more.
+        let ids: BTreeSet<DeviceId> = if revoked.contains(&me) {
+            BTreeSet::new()
+        } else {
+            vault
+                .devices()?
+                .into_iter()
+                .map(|d| d.id)
+                .filter(|id| *id != me && !revoked.contains(id))
+                .collect()
+        };
         if let Ok(mut set) = self.0.write() {
             *set = ids;
         }
+        self.1.notify_waiters();
         Ok(())
+    }
+
+    /// Resolves once `peer` is no longer trusted (revoked, or this device left).
+    pub async fn until_untrusted(&self, peer: DeviceId) {
+        loop {
+            let notified = self.1.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a refresh in between is not missed.
+            notified.as_mut().enable();
+            if !self.0.read().map(|s| s.contains(&peer)).unwrap_or(false) {
+                return;
+            }
+            notified.await;
+        }
     }
 
     pub fn check(&self) -> TrustCheck {
@@ -144,5 +170,37 @@ impl Replica for CloneReplica {
     fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), String> {
         self.peer_state = Some((peer, state.to_vec()));
         Ok(())
+    }
+}
+
+impl rapport_net::pairing::Admit for StoreReplica {
+    /// Adds a device that just paired to the roster, durably, before it is told so.
+    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), String> {
+        let me = self.device;
+        let name = if name.trim().is_empty() {
+            format!("device {}", device.short())
+        } else {
+            name.trim().to_owned()
+        };
+        self.home
+            .write(|vault, _| {
+                if vault.revoked()?.contains(&device) {
+                    anyhow::bail!(
+                        "device {} was revoked and cannot pair again: pair it with a fresh home",
+                        device.short()
+                    );
+                }
+                let now = crate::time::now_ms();
+                let entry = rapport_model::Device {
+                    id: device,
+                    name: name.clone(),
+                    added_at: now,
+                    added_by: Some(me),
+                };
+                vault.add_device(&entry, now)?;
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+        self.changed_locally().map_err(|e| e.to_string())
     }
 }

@@ -26,7 +26,8 @@ pub use record::{
 pub use resolve::{resolve_contact, ResolveError};
 pub use trust::{ParseTrustError, TrustLevel};
 pub use vault::{
-    actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Touched, Vault,
+    actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Revocation,
+    Touched, Vault,
 };
 
 /// Re-exported so that callers name the same Automerge types the vault uses.

@@ -17,6 +17,8 @@ pub const CONTACTS: &str = "contacts";
 pub const INTERACTIONS: &str = "interactions";
 pub const GROUPS: &str = "groups";
 pub const DEVICES: &str = "devices";
+/// Root map: device id -> revocation entry (JSON). Entries are never deleted; see `docs/SCHEMA.md`.
+pub const REVOKED: &str = "revoked";
 
 /// Keys inside one contact map besides the `ContactField` keys.
 pub mod contact {

@@ -196,7 +196,7 @@ pub async fn run_session<R: Replica>(
 
 /// With TLS 1.3 a client learns that the server refused its certificate only after the
 /// handshake "succeeded", when the first stream fails; name that case for what it is.
-fn connection_error(text: &str) -> NetError {
+pub(crate) fn connection_error(text: &str) -> NetError {
     if text.contains("handshake failed") || text.contains("certificate") {
         NetError::Refused(text.to_owned())
     } else {

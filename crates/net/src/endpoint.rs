@@ -44,7 +44,7 @@ pub struct Node {
     transport: Arc<TransportConfig>,
 }
 
-fn transport(config: &NodeConfig) -> Result<TransportConfig, NetError> {
+pub(crate) fn transport(config: &NodeConfig) -> Result<TransportConfig, NetError> {
     let mut t = TransportConfig::default();
     t.max_concurrent_bidi_streams(VarInt::from_u32(4))
         .max_concurrent_uni_streams(VarInt::from_u32(0))

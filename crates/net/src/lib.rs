@@ -7,6 +7,7 @@
 
 mod driver;
 mod endpoint;
+pub mod pairing;
 mod tls;
 
 pub use driver::{run_session, Replica, SessionOptions, SessionReport};
@@ -56,4 +57,6 @@ pub enum NetError {
     PeerClosed,
     #[error("the sync finished but the two devices do not hold the same changes")]
     NotEqual,
+    #[error(transparent)]
+    Pair(#[from] rapport_sync::pairing::PairError),
 }

@@ -15,3 +15,5 @@ mod session;
 pub use frame::{Frame, FrameDecoder, FrameError, Hello, PROTOCOL_VERSION};
 pub use limits::Limits;
 pub use session::{Event, Role, Session, SessionError, SessionStats, CLONE_VAULT};
+
+pub mod pairing;

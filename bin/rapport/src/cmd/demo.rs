@@ -7,7 +7,7 @@ use crate::net::{self, StoreReplica};
 use crate::time;
 use anyhow::{bail, ensure, Context, Result};
 use rapport_model::{
-    ContactField, ContactId, ContactPatch, Device, InteractionId, InteractionKind, NewInteraction,
+    ContactField, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction,
     TrustLevel, Vault, VaultId,
 };
 use std::net::SocketAddr;
@@ -49,49 +49,14 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
         };
         vault.add_contact(jeanne, &patch, time::now_ms())?;
         laptop.store.create_vault(&mut vault)?;
-        let others: Vec<(String, rapport_model::DeviceId)> = DEVICES[1..]
-            .iter()
-            .map(|name| {
-                let h = Home::open(&dir(name), Some(name))?;
-                let id = h.device;
-                h.store.close()?;
-                Ok((name.to_string(), id))
-            })
-            .collect::<Result<_>>()?;
-        for (name, id) in &others {
-            laptop.write(|v, _| {
-                let device = Device {
-                    id: *id,
-                    name: name.clone(),
-                    added_at: time::now_ms(),
-                    added_by: Some(laptop.device),
-                };
-                v.add_device(&device, time::now_ms())?;
-                Ok(())
-            })?;
-            println!("   laptop trusts {name} {}", id.short());
-        }
         laptop.store.close()?;
     }
 
     say(
         "2. Pairing",
-        "the phone and the desktop fetch the vault from the laptop over QUIC",
+        "the laptop shows a one-time code; the phone, then the desktop, join with it and fetch the vault over QUIC",
     );
-    with_server(&rt, &dir("laptop"), |addr, laptop_id| {
-        for name in &DEVICES[1..] {
-            let home = Home::open(&dir(name), None)?;
-            let (vault, report) = rt.block_on(net::clone_vault(&home, addr, laptop_id))?;
-            println!(
-                "   {name} cloned {} contact(s): {} bytes in {} ms",
-                vault.contacts()?.len(),
-                report.bytes_received,
-                report.elapsed.as_millis()
-            );
-            home.store.close()?;
-        }
-        Ok(())
-    })?;
+    pair_devices(&rt, &dir)?;
 
     say(
         "3. Offline",
@@ -220,6 +185,53 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
     match keep {
         Some(dir) => println!("the demo's devices are in {}", dir.display()),
         None => println!("(the demo's folder is deleted; pass --keep DIR to look around)"),
+    }
+    Ok(())
+}
+
+/// Pairs each new device with the laptop the way a user does: `rapport pair` on the laptop,
+/// `rapport join CODE` on the new device (in process, on loopback, without LAN discovery).
+fn pair_devices(rt: &tokio::runtime::Runtime, dir: &dyn Fn(&str) -> PathBuf) -> Result<()> {
+    let (replica, _) = StoreReplica::open(Home::open(&dir("laptop"), None)?)?;
+    let replica = Arc::new(Mutex::new(replica));
+    for name in &DEVICES[1..] {
+        let (lines, mut shown) = tokio::sync::mpsc::unbounded_channel();
+        let window = crate::pairing::Window {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            timeout: std::time::Duration::from_secs(60),
+            json: true,
+            no_discovery: true,
+        };
+        let host = rt.spawn(crate::pairing::run(replica.clone(), window, lines));
+        let first = rt
+            .block_on(shown.recv())
+            .ok_or_else(|| anyhow::anyhow!("the laptop's pairing window did not open"))?;
+        let shown: serde_json::Value = serde_json::from_str(&first)?;
+        let (Some(code), Some(addr)) = (
+            shown["code"].as_str(),
+            shown["addresses"][0].as_str().and_then(|a| a.parse().ok()),
+        ) else {
+            anyhow::bail!("the laptop's pairing window printed no code");
+        };
+        println!("   laptop: pairing code {code}");
+        let home = Home::open(&dir(name), Some(name))?;
+        let invitation = crate::pairing::parse_invitation(code)?;
+        let joined = rt.block_on(super::pair::join_at(&home, &invitation, vec![addr]))?;
+        rt.block_on(host)??;
+        println!(
+            "   {name} typed it: paired in {} ms, holds {} contact(s) after {} ms",
+            joined.handshake.as_millis(),
+            joined.contacts,
+            joined.elapsed.as_millis()
+        );
+        home.store.close()?;
+    }
+    // Let the laptop's store go before it is reopened.
+    for _ in 0..200 {
+        if Arc::strong_count(&replica) == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
     Ok(())
 }

@@ -70,10 +70,16 @@ struct RosterJson {
     added_at: String,
     added_by: Option<String>,
     this_device: bool,
+    /// Revoked, or left (`devices leave`): refused by every device that has heard of it.
+    revoked: bool,
+    left: bool,
+    /// Changes it made that no revoker had seen when revoking it (kept in the history).
+    changes_after_revocation: usize,
 }
 
 pub fn list(home: &Home, json: bool) -> Result<()> {
     let devices = home.read(|v| v.devices())?;
+    let revocations = super::revoke::info(home)?;
     let out: Vec<RosterJson> = devices
         .iter()
         .map(|d| RosterJson {
@@ -82,6 +88,9 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
             added_at: time::rfc3339(d.added_at),
             added_by: d.added_by.map(|b| b.to_string()),
             this_device: d.id == home.device,
+            revoked: revocations.revoked.contains_key(&d.id),
+            left: revocations.revoked.get(&d.id).copied().unwrap_or(false),
+            changes_after_revocation: revocations.after.get(&d.id).copied().unwrap_or(0),
         })
         .collect();
     if json {
@@ -89,7 +98,15 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
     }
     for d in out {
         let me = if d.this_device { "  (this device)" } else { "" };
-        crate::out!("{}  {}{me}", d.id, d.name);
+        let state = match (d.revoked, d.left) {
+            (true, true) => "  (left)",
+            (true, false) => "  (revoked)",
+            _ => "",
+        };
+        crate::out!("{}  {}{me}{state}", d.id, d.name);
+    }
+    for line in super::revoke::notes(home, &revocations)? {
+        crate::out!("{line}");
     }
     Ok(())
 }

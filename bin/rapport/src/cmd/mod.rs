@@ -5,7 +5,9 @@ mod demo;
 pub mod device;
 mod group;
 mod maintenance;
+pub mod pair;
 mod read;
+pub mod revoke;
 pub mod sync;
 
 use crate::cli::{Cli, Command};
@@ -61,6 +63,33 @@ pub fn run(cli: Cli) -> Result<()> {
             listen,
             no_discovery,
         } => sync::serve(Home::open(&dir, None)?, listen, no_discovery),
+        Command::Pair {
+            timeout,
+            json,
+            listen,
+            no_discovery,
+        } => match Home::open(&dir, None) {
+            Ok(home) => pair::pair(
+                home,
+                crate::pairing::Window {
+                    listen,
+                    timeout,
+                    json,
+                    no_discovery,
+                },
+            ),
+            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) => Err(e),
+        },
+        Command::Join { code, addr, name } => pair::join(&dir, &code, addr, name),
+        Command::Devices {
+            command: Some(crate::cli::DevicesCommand::Leave),
+            ..
+        } => match Home::open(&dir, None) {
+            Ok(home) => revoke::leave_and_tell(home),
+            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) => Err(e),
+        },
         Command::Sync { addr, device } => match Home::open(&dir, None) {
             Ok(home) => {
                 let addr = sync::target(&home, addr, device.as_deref())?;
@@ -90,6 +119,8 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         | Command::Clone { .. }
         | Command::Demo { .. }
         | Command::Serve { .. }
+        | Command::Pair { .. }
+        | Command::Join { .. }
         | Command::Sync { .. } => Err(anyhow::anyhow!(
             // `run` and the daemon handle these before a store is open; reaching here is a bug,
             // reported as an error rather than a panic.
@@ -126,6 +157,14 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
             command: Some(crate::cli::DevicesCommand::Add { id, name }),
             ..
         } => device::add(home, &id, name),
+        Command::Devices {
+            command: Some(crate::cli::DevicesCommand::Revoke { device }),
+            ..
+        } => revoke::revoke(home, &device),
+        Command::Devices {
+            command: Some(crate::cli::DevicesCommand::Leave),
+            ..
+        } => revoke::leave(home),
         Command::Check { json } => maintenance::check(home, json),
         Command::Status { json } => sync::status(home, json),
     }

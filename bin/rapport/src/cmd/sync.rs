@@ -177,7 +177,11 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
         return crate::render::print_json(&rows);
     }
     if rows.is_empty() {
-        crate::out!("no other devices yet: `rapport devices add ID` trusts one");
+        crate::out!("no other devices yet: `rapport pair` adds one");
+    }
+    let revocations = super::revoke::info(home)?;
+    for line in super::revoke::notes(home, &revocations)? {
+        crate::out!("{line}");
     }
     for r in rows {
         let when = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_owned());

@@ -6,10 +6,12 @@
 
 mod lan;
 mod read;
+mod revoke;
 mod touched;
 mod write;
 
 pub use read::FieldValue;
+pub use revoke::Revocation;
 pub use touched::{touched_between, touched_from_patches, Touched};
 
 use crate::error::OpenError;
@@ -53,6 +55,7 @@ impl Vault {
             schema::INTERACTIONS,
             schema::GROUPS,
             schema::DEVICES,
+            schema::REVOKED,
         ] {
             doc.put_object(ROOT, key, ObjType::Map)?;
         }

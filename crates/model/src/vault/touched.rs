@@ -39,7 +39,7 @@ impl Touched {
             schema::CONTACTS => key.parse().map(|id| self.contacts.insert(id)).is_ok(),
             schema::INTERACTIONS => key.parse().map(|id| self.interactions.insert(id)).is_ok(),
             schema::GROUPS => key.parse().map(|id| self.groups.insert(id)).is_ok(),
-            schema::DEVICES => {
+            schema::DEVICES | schema::REVOKED => {
                 self.devices = true;
                 true
             }

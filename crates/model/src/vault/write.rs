@@ -264,7 +264,7 @@ impl Vault {
 
     // ---- helpers ----
 
-    fn finish_or_abort(
+    pub(super) fn finish_or_abort(
         &mut self,
         result: Result<bool, AutomergeError>,
         message: impl FnOnce() -> String,

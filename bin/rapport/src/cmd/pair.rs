@@ -1,0 +1,153 @@
+//! `pair` and `join`: add a device to the vault with a one-time code.
+
+use crate::home::Home;
+use crate::net::{self, StoreReplica};
+use crate::pairing::{self, Window};
+use anyhow::{bail, Result};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Mutex};
+
+/// How long `join` browses the LAN for the pairing window.
+const FIND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `rapport pair` without a daemon: this process holds the store for the window.
+pub fn pair(home: Home, window: Window) -> Result<()> {
+    let rt = net::runtime()?;
+    rt.block_on(async {
+        let (replica, _) = StoreReplica::open(home)?;
+        let replica = Arc::new(Mutex::new(replica));
+        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+        let printer = tokio::spawn(async move {
+            while let Some(line) = rx.recv().await {
+                println!("{line}");
+                let _ = std::io::stdout().flush();
+            }
+        });
+        let result = pairing::run(replica, window, tx).await;
+        let _ = printer.await;
+        println!("{}", result?);
+        Ok(())
+    })
+}
+
+/// `rapport join CODE`: pair with the device showing CODE, then fetch the vault from it over
+/// the same connection. Exits 0 only once this device holds the vault and is in its roster.
+pub fn join(
+    dir: &Path,
+    invitation: &str,
+    addr: Option<SocketAddr>,
+    name: Option<String>,
+) -> Result<()> {
+    let invitation = pairing::parse_invitation(invitation)?;
+    let name = name.unwrap_or_else(super::device::default_device_name);
+    let home = Home::open(dir, Some(&name))?;
+    if home.store.has_vault()? {
+        bail!(
+            "{} already holds a vault: a device joins only once; use another folder with --home",
+            dir.display()
+        );
+    }
+    let addrs = match addr {
+        Some(a) => vec![a],
+        None if !invitation.addresses.is_empty() => invitation.addresses.clone(),
+        None => {
+            let found = crate::lan::find_pairing(invitation.code.nameplate(), FIND_TIMEOUT)?;
+            if found.is_empty() {
+                bail!(
+                    "found no pairing window numbered {} on this network: pass --addr HOST:PORT as `rapport pair` shows it",
+                    invitation.code.nameplate()
+                );
+            }
+            found
+        }
+    };
+    let rt = net::runtime()?;
+    let j = rt.block_on(join_at(&home, &invitation, addrs))?;
+    println!(
+        "joined vault {} via {} at {}: {} contacts, {} bytes; paired in {} ms, holding the vault after {} ms",
+        j.vault_id,
+        j.host.short(),
+        j.addr,
+        j.contacts,
+        j.bytes,
+        j.handshake.as_millis(),
+        j.elapsed.as_millis()
+    );
+    home.store.close()?;
+    Ok(())
+}
+
+/// What a successful join did.
+#[derive(Debug)]
+pub struct JoinOutcome {
+    pub vault_id: rapport_model::VaultId,
+    pub host: rapport_model::DeviceId,
+    pub addr: SocketAddr,
+    pub contacts: usize,
+    pub bytes: u64,
+    /// The pairing exchange (QUIC handshake, SPAKE2, confirmation, roster update).
+    pub handshake: Duration,
+    /// From the start to holding the vault durably.
+    pub elapsed: Duration,
+}
+
+/// Pairs `home` (which must hold no vault) with the first of `addrs` that answers, and stores
+/// the vault it sends. Also used by the demo and the benchmark.
+pub async fn join_at(
+    home: &Home,
+    invitation: &pairing::Invitation,
+    addrs: Vec<SocketAddr>,
+) -> Result<JoinOutcome> {
+    let started = std::time::Instant::now();
+    {
+        let mut unreachable = Vec::new();
+        for addr in addrs {
+            let joined = match rapport_net::pairing::join(
+                &home.identity,
+                addr,
+                &invitation.code,
+                &home.device_name,
+                invitation.device,
+            )
+            .await
+            {
+                Ok(joined) => joined,
+                Err(rapport_net::NetError::Pair(e)) => return Err(e.into()),
+                Err(rapport_net::NetError::Connect { .. }) => {
+                    unreachable.push(addr.to_string());
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let handshake = joined.handshake;
+            let received = net::receive_vault(home, &joined.conn, None, joined.host).await;
+            let host = joined.host;
+            let expected_vault = joined.vault;
+            joined.close().await;
+            let (vault, report) = received?;
+            if vault.vault_id()? != expected_vault {
+                bail!("the pairing device sent another vault than the one it paired for: run `rapport pair` again");
+            }
+            if !vault.devices()?.iter().any(|d| d.id == home.device) {
+                bail!("the vault arrived but this device is not in its roster yet: run `rapport sync --addr {addr}`");
+            }
+            return Ok(JoinOutcome {
+                vault_id: expected_vault,
+                host,
+                addr,
+                contacts: vault.contacts()?.len(),
+                bytes: report.bytes_received,
+                handshake,
+                elapsed: started.elapsed(),
+            });
+        }
+        bail!(
+            "no pairing window answered at {}: the code may have expired or been used, so check that `rapport pair` is still waiting there and that the address is right",
+            unreachable.join(", ")
+        )
+    }
+}
