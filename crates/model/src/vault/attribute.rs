@@ -50,7 +50,7 @@ impl Vault {
     ) -> Vec<AttributedChange> {
         let changes = self.changes_after(since);
         let lone = changes.len() == 1;
-        let mut objects: Option<HashMap<String, RecordRef>> = None;
+        let mut objects: HashMap<String, Option<RecordRef>> = HashMap::new();
         let mut out = Vec::with_capacity(changes.len());
         for info in changes {
             if info.ops > BULK_OPS {
@@ -70,8 +70,7 @@ impl Vault {
                     continue;
                 }
             }
-            let objects = objects.get_or_insert_with(|| self.record_objects());
-            let records = self.attribute_one(&info, objects);
+            let records = self.attribute_one(&info, &mut objects);
             out.push(AttributedChange {
                 bulk: info.ops > BULK_OPS,
                 info,
@@ -81,26 +80,26 @@ impl Vault {
         out
     }
 
-    /// Contact and group maps by their object id (`counter@actor`), and the collections.
-    fn record_objects(&self) -> HashMap<String, RecordRef> {
-        let mut map = HashMap::new();
-        for item in self.doc.map_range(&self.contacts, ..) {
-            if let Ok(id) = item.key.parse() {
-                map.insert(item.id().to_string(), RecordRef::Contact(id));
-            }
+    /// The contact or group whose map is the object `obj` (`counter@actor`), if any.
+    fn record_of_object(&self, obj: &str) -> Option<RecordRef> {
+        let exid = self.doc.import_obj(obj).ok()?;
+        let parent = self.doc.parents(&exid).ok()?.next()?;
+        let automerge::Prop::Map(key) = parent.prop else {
+            return None;
+        };
+        if parent.obj == self.contacts {
+            key.parse().ok().map(RecordRef::Contact)
+        } else if parent.obj == self.groups {
+            key.parse().ok().map(RecordRef::Group)
+        } else {
+            None
         }
-        for item in self.doc.map_range(&self.groups, ..) {
-            if let Ok(id) = item.key.parse() {
-                map.insert(item.id().to_string(), RecordRef::Group(id));
-            }
-        }
-        map
     }
 
     fn attribute_one(
         &mut self,
         info: &ChangeInfo,
-        objects: &HashMap<String, RecordRef>,
+        objects: &mut HashMap<String, Option<RecordRef>>,
     ) -> BTreeMap<RecordRef, BTreeSet<String>> {
         let mut records: BTreeMap<RecordRef, BTreeSet<String>> = BTreeMap::new();
         let Some(change) = self.doc.get_change_by_hash(&info.hash) else {
@@ -146,9 +145,12 @@ impl Vault {
                 for c in named {
                     note(RecordRef::Contact(c), field.clone());
                 }
-            } else if let Some(record) = objects.get(&obj) {
+            } else if let Some(record) = *objects
+                .entry(obj.clone())
+                .or_insert_with(|| self.record_of_object(&obj))
+            {
                 if key == ck::UPDATED || key == ck::CREATED {
-                    note(*record, String::new());
+                    note(record, String::new());
                     continue;
                 }
                 if let (RecordRef::Contact(c), Some(g)) = (record, key.strip_prefix(ck::GROUP)) {
@@ -156,7 +158,7 @@ impl Vault {
                         note(RecordRef::Group(g), format!("member:{c}"));
                     }
                 }
-                note(*record, key);
+                note(record, key);
             }
         }
         // The empty marker only made sure a record whose only write was `updated` is listed.

@@ -29,6 +29,9 @@ pub struct ChangeInfo {
     pub seq: u64,
     /// How many operations it holds.
     pub ops: u64,
+    /// The counter of its last operation: a Lamport clock (a change's counters exceed those
+    /// of every change it depends on), so it orders changes made within one second.
+    pub max_op: u64,
 }
 
 impl ChangeInfo {
@@ -94,6 +97,7 @@ impl Vault {
                 deps: m.deps,
                 seq: m.seq,
                 ops: (m.max_op + 1).saturating_sub(m.start_op),
+                max_op: m.max_op,
             })
             .collect();
         topological(metas)
@@ -110,6 +114,7 @@ impl Vault {
             deps: m.deps,
             seq: m.seq,
             ops: (m.max_op + 1).saturating_sub(m.start_op),
+            max_op: m.max_op,
         })
     }
 
