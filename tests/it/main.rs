@@ -4,6 +4,7 @@
 //! - `crash`: writers killed at random moments never lose an acknowledged change.
 //! - `daemon`: devices syncing over QUIC on loopback, live and one-shot, and refusals.
 //! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
+//! - `history`: log, show --at, revert, undo and group restore, across synced devices.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
@@ -14,4 +15,5 @@ mod corruption;
 mod crash;
 mod daemon;
 mod disk_full;
+mod history;
 mod support;

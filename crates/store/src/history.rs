@@ -104,11 +104,14 @@ pub(crate) fn indexed_heads(tree: &sled::Tree) -> Option<Vec<ChangeHash>> {
         .collect()
 }
 
+/// One write of the index: a key and its sealed value.
+pub(crate) type IndexWrite = (Vec<u8>, Vec<u8>);
+
 /// The writes that index `changes` and mark the index as covering `heads`.
 pub(crate) fn writes(
     changes: &[AttributedChange],
     heads: &[ChangeHash],
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+) -> Result<Vec<IndexWrite>, StoreError> {
     let mut out = Vec::new();
     for c in changes {
         for (record, fields) in &c.records {
