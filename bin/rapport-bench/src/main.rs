@@ -4,7 +4,11 @@
 //! ```text
 //! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- history [--seed 42] [--runs 7] [--out DIR]
 //! ```
+//!
+//! `history` measures `log CONTACT`, `show --at`, `revert` and `undo` on W1 plus 10 rounds of
+//! edits from 3 devices, as cold processes and through a running daemon (see `history`).
 //!
 //! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
 //! vault with its durable commit, against raw Automerge written field by field; the load of the
@@ -30,6 +34,7 @@
 //! line to `main`.
 
 mod baseline;
+mod history;
 mod local;
 mod proc;
 mod rapport_cli;
@@ -57,6 +62,9 @@ enum Command {
     /// Fresh clone, offline edits, live note, reconnect and daemon memory, over QUIC on
     /// loopback, each against Automerge's own sync in memory.
     Sync(SuiteArgs),
+    /// `log`, `show --at`, `revert` and `undo` on W1 plus 10 rounds of edits from 3 devices,
+    /// cold and through a daemon, each against a plain `show` (or `note`) of the same run.
+    History(SuiteArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -84,6 +92,7 @@ fn main() -> Result<()> {
         Command::Measure(m) => proc::measure_main(&m),
         Command::Local(args) => report("local", &args, local::run),
         Command::Sync(args) => report("sync", &args, sync::run),
+        Command::History(args) => report("history", &args, history::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
     }
 }
