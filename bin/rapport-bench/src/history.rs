@@ -77,7 +77,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         ]
     })?;
     let alternate = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             early.clone()
         } else {
             late.clone()
