@@ -317,3 +317,29 @@ fn attribution_lists_each_change_of_a_contact_with_its_fields() {
         .iter()
         .any(|(_, _, f)| f.contains(&format!("interaction:{}", InteractionId::from_u64(3)))));
 }
+
+#[test]
+fn revert_among_candidates_matches_the_full_scan() {
+    let mut a = vault();
+    let id = add(&mut a, 1, "Jeanne Yocum", T0 + SEC);
+    let kept = note(&mut a, 1, id, "kept", T0 + SEC);
+    let then = a.heads();
+    a.edit_contact(id, &patch(|p| p.org = Some("Acme".into())), T0 + 2 * SEC)
+        .unwrap();
+    let added = note(&mut a, 2, id, "added later", T0 + 3 * SEC);
+    a.edit_interaction_text(kept, "kept, edited", T0 + 4 * SEC)
+        .unwrap();
+    let mut b = a.fork_as(device(2));
+    let full = a.revert_contact(id, &then, "then", T0 + 5 * SEC).unwrap();
+    let ids = [kept, added].into_iter().collect();
+    let among = b
+        .revert_contact_among(id, &then, "then", T0 + 5 * SEC, Some(&ids))
+        .unwrap();
+    assert_eq!(full, among);
+    assert_eq!((full.keys, full.interactions), (1, 2));
+    assert_eq!(card(&a, id), card(&b, id));
+    assert_eq!(
+        b.interactions_of_at_among(id, &then, &ids).unwrap(),
+        b.interactions_of_at(id, &then).unwrap()
+    );
+}

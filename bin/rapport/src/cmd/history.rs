@@ -9,9 +9,10 @@ use crate::render::{self, contact_json, group_names, interaction_json};
 use crate::time;
 use anyhow::Result;
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, DeviceId, HistoryError, RecordRef, Vault};
+use rapport_model::{Contact, ContactId, DeviceId, HistoryError, InteractionId, RecordRef, Vault};
+use rapport_store::{ReadView, StoreError};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One line of `log`, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -170,15 +171,38 @@ fn history_error(e: HistoryError) -> anyhow::Error {
     }
 }
 
+/// Every interaction that involved a contact now or at any time: its timeline, plus those its
+/// history names. Lets a history read skip the vault's other interactions. Needs a current
+/// history index.
+pub fn interaction_candidates(
+    view: &ReadView<'_>,
+    id: ContactId,
+) -> Result<BTreeSet<InteractionId>, StoreError> {
+    let mut ids: BTreeSet<InteractionId> = view.timeline(id)?.into_iter().map(|i| i.id).collect();
+    for entry in view.history(RecordRef::Contact(id), None)? {
+        for field in &entry.fields {
+            if let Some(i) = field
+                .strip_prefix("interaction:")
+                .and_then(|i| i.parse().ok())
+            {
+                ids.insert(i);
+            }
+        }
+    }
+    Ok(ids)
+}
+
 pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
     let found = resolve_any(home, query)?;
     let groups = home.read(|v| v.groups())?;
+    ensure_history_index(home)?;
+    let candidates = home.read(|v| interaction_candidates(v, found.id))?;
     let (contact, timeline, label) = home.with_vault(|vault| {
         let (heads, label) = point(vault, at)?;
         let contact = vault
             .contact_at(found.id, &heads)?
             .ok_or_else(|| history_error(HistoryError::NotYetThere))?;
-        let timeline = vault.interactions_of_at(found.id, &heads)?;
+        let timeline = vault.interactions_of_at_among(found.id, &heads, &candidates)?;
         Ok((contact, timeline, label))
     })?;
     let names = group_names(&groups);
@@ -259,8 +283,18 @@ pub fn revert(home: &Home, query: &str, to: &str) -> Result<()> {
         let contact = find_contact(&contacts, query, false)
             .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?;
         let (heads, label) = point(vault, to)?;
+        if !home.store.history_is_current()? {
+            home.store.index_history(vault)?;
+        }
+        let candidates = interaction_candidates(view, contact.id)?;
         let report = vault
-            .revert_contact(contact.id, &heads, &label, time::now_ms())
+            .revert_contact_among(
+                contact.id,
+                &heads,
+                &label,
+                time::now_ms(),
+                Some(&candidates),
+            )
             .map_err(history_error)?;
         Ok((contact, label, report))
     })?;

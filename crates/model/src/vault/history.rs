@@ -12,8 +12,8 @@ use super::Vault;
 use crate::error::{EditError, ReadError};
 use crate::schema::{contact as ck, group as gk};
 use crate::{Contact, ContactId, DeviceId, Group, GroupId, Interaction, InteractionId, UnixMillis};
-use automerge::{ActorId, ChangeHash, ObjId, ObjType, ReadDoc, Value};
-use std::collections::{HashMap, HashSet};
+use automerge::{ActorId, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValueRef, Value, ValueRef};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// One change of the document, as `log` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,12 +180,13 @@ impl Vault {
         let needle = contact.to_string();
         let mut out = Vec::new();
         for item in self.doc.map_range_at(&self.interactions, .., heads) {
-            let op = item.id();
-            let value = item.value.into_value();
-            let mentions = matches!(&value, Value::Scalar(s) if s.as_str().is_some_and(|j| j.contains(&needle)));
+            // Checked on the borrowed text: the others are never copied.
+            let mentions = matches!(&item.value, ValueRef::Scalar(ScalarValueRef::Str(j)) if j.contains(needle.as_str()));
             if !mentions {
                 continue;
             }
+            let op = item.id();
+            let value = item.value.into_value();
             let id: InteractionId = item
                 .key
                 .parse()
@@ -193,6 +194,27 @@ impl Vault {
             let stored = decode_interaction(id, &value)?;
             if stored.contacts.contains(&contact) {
                 out.push(into_interaction(id, stored, &op));
+            }
+        }
+        out.sort_by_key(|i| (i.at, i.id));
+        Ok(out)
+    }
+
+    /// Like `interactions_of_at`, but reads only the interactions `candidates` (for example
+    /// the contact's timeline plus those its history names), not every interaction.
+    pub fn interactions_of_at_among(
+        &self,
+        contact: ContactId,
+        heads: &[ChangeHash],
+        candidates: &BTreeSet<InteractionId>,
+    ) -> Result<Vec<Interaction>, ReadError> {
+        let mut out = Vec::new();
+        for id in candidates {
+            if let Some((value, op)) = self.doc.get_at(&self.interactions, id.to_string(), heads)? {
+                let stored = decode_interaction(*id, &value)?;
+                if stored.contacts.contains(&contact) {
+                    out.push(into_interaction(*id, stored, &op));
+                }
             }
         }
         out.sort_by_key(|i| (i.at, i.id));

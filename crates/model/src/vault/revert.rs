@@ -4,9 +4,11 @@
 use super::history::HistoryError;
 use super::Vault;
 use crate::schema::{contact as ck, group as gk};
-use crate::{ContactId, GroupId, UnixMillis};
+use crate::{ContactId, GroupId, InteractionId, UnixMillis};
 use automerge::transaction::Transactable;
-use automerge::{ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{
+    ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a revert wrote.
@@ -42,6 +44,21 @@ impl Vault {
         label: &str,
         now: UnixMillis,
     ) -> Result<RevertReport, HistoryError> {
+        self.revert_contact_among(id, heads, label, now, None)
+    }
+
+    /// `revert_contact`, looking only at the interactions in `candidates` (when given)
+    /// instead of scanning every interaction then and now. The candidates must include every
+    /// interaction that involved the contact at `heads` or now: its timeline plus those its
+    /// history names (a store's history index knows them).
+    pub fn revert_contact_among(
+        &mut self,
+        id: ContactId,
+        heads: &[ChangeHash],
+        label: &str,
+        now: UnixMillis,
+        candidates: Option<&BTreeSet<InteractionId>>,
+    ) -> Result<RevertReport, HistoryError> {
         let obj = self.contact_obj(id)?;
         let past_obj = match self.doc.get_at(&self.contacts, id.to_string(), heads)? {
             Some((Value::Object(ObjType::Map), past)) if past == obj => past,
@@ -63,16 +80,26 @@ impl Vault {
         }
         let contact_keys = plan.len();
         let needle = id.to_string();
-        let mentioning = |items: automerge::iter::MapRange<'_>| -> BTreeMap<String, ScalarValue> {
-            scalars(items)
-                .into_iter()
-                .filter(|(_, v)| v.as_str().is_some_and(|j| j.contains(&needle)))
+        // Only the interactions whose JSON names the contact (checked on the borrowed text,
+        // so the other 100k of a large vault are not copied).
+        let mentioning = |items: automerge::iter::MapRange<'_>| -> BTreeSet<String> {
+            items
+                .filter(|item| {
+                    matches!(&item.value, ValueRef::Scalar(ScalarValueRef::Str(j)) if j.contains(needle.as_str()))
+                })
+                .map(|item| item.key.into_owned())
                 .collect()
         };
-        let past_i = mentioning(self.doc.map_range_at(&self.interactions, .., heads));
-        let now_i = mentioning(self.doc.map_range(&self.interactions, ..));
+        let keys: BTreeSet<String> = match candidates {
+            Some(ids) => ids.iter().map(|i| i.to_string()).collect(),
+            None => {
+                let mut keys = mentioning(self.doc.map_range_at(&self.interactions, .., heads));
+                keys.extend(mentioning(self.doc.map_range(&self.interactions, ..)));
+                keys
+            }
+        };
         let mut interactions = BTreeSet::new();
-        for key in past_i.keys().chain(now_i.keys()) {
+        for key in &keys {
             // The version then, read whole (it may not mention the contact any more).
             let was = match self.doc.get_at(&self.interactions, key.as_str(), heads)? {
                 Some((Value::Scalar(s), _)) => Some(s.into_owned()),
@@ -82,7 +109,12 @@ impl Vault {
                 Some((Value::Scalar(s), _)) => Some(s.into_owned()),
                 _ => None,
             };
-            if was != is && interactions.insert(key.clone()) {
+            let names = |v: &Option<ScalarValue>| {
+                v.as_ref()
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|j| j.contains(needle.as_str()))
+            };
+            if was != is && (names(&was) || names(&is)) && interactions.insert(key.clone()) {
                 plan.push((self.interactions.clone(), key.clone(), was));
             }
         }
