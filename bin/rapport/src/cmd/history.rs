@@ -3,7 +3,7 @@
 //! `log CONTACT|--group G` reads the store's per-record history index (no document load);
 //! the others need the document, which they read through the loaded vault.
 
-use super::{find_contact, find_group, BadInput, NotFound};
+use super::{find_group, lookup_contact, BadInput, NotFound};
 use crate::home::Home;
 use crate::render::{self, contact_json, group_names, interaction_json};
 use crate::time;
@@ -125,11 +125,13 @@ fn device_names(home: &Home) -> Result<BTreeMap<DeviceId, String>> {
         .collect())
 }
 
-/// A contact, live or in the trash.
+/// A contact, live or in the trash (an exact id reads one record, not every contact).
 fn resolve_any(home: &Home, query: &str) -> Result<Contact> {
-    let contacts = home.read(|v| v.contacts())?;
-    find_contact(&contacts, query, false)
-        .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))
+    home.read(|v| Ok(resolve_in(v, query)))?
+}
+
+fn resolve_in(view: &ReadView<'_>, query: &str) -> Result<Contact> {
+    lookup_contact(view, query, false).or_else(|e| lookup_contact(view, query, true).map_err(|_| e))
 }
 
 /// A point in the past: a time the CLI accepts, or a change id (prefix); with a label.
@@ -279,9 +281,7 @@ pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
 
 pub fn revert(home: &Home, query: &str, to: &str) -> Result<()> {
     let (contact, label, report) = home.write(|vault, view| {
-        let contacts = view.contacts()?;
-        let contact = find_contact(&contacts, query, false)
-            .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?;
+        let contact = resolve_in(view, query)?;
         let (heads, label) = point(vault, to)?;
         if !home.store.history_is_current()? {
             home.store.index_history(vault)?;
