@@ -48,29 +48,38 @@ impl Vault {
         since: &[ChangeHash],
         local: Option<&Touched>,
     ) -> Vec<AttributedChange> {
-        let changes = self.changes_after(since);
-        let lone = changes.len() == 1;
+        let mut changes = self.changes_after(since);
+        if let ([info], Some(t)) = (changes.as_slice(), local) {
+            if info.ops > BULK_OPS {
+                let mut records = BTreeMap::new();
+                for c in &t.contacts {
+                    records.insert(RecordRef::Contact(*c), BTreeSet::new());
+                }
+                for g in &t.groups {
+                    records.insert(RecordRef::Group(*g), BTreeSet::new());
+                }
+                return vec![AttributedChange {
+                    info: changes.remove(0),
+                    records,
+                    bulk: true,
+                }];
+            }
+        }
+        // One pass over the operations for all of them (`get_change_by_hash` per change would
+        // walk each one's operation range again).
+        let full: HashMap<ChangeHash, automerge::Change> = self
+            .doc
+            .get_changes(since)
+            .into_iter()
+            .map(|c| (c.hash(), c))
+            .collect();
         let mut objects: HashMap<String, Option<RecordRef>> = HashMap::new();
         let mut out = Vec::with_capacity(changes.len());
         for info in changes {
-            if info.ops > BULK_OPS {
-                if let (true, Some(t)) = (lone, local) {
-                    let mut records = BTreeMap::new();
-                    for c in &t.contacts {
-                        records.insert(RecordRef::Contact(*c), BTreeSet::new());
-                    }
-                    for g in &t.groups {
-                        records.insert(RecordRef::Group(*g), BTreeSet::new());
-                    }
-                    out.push(AttributedChange {
-                        info,
-                        records,
-                        bulk: true,
-                    });
-                    continue;
-                }
-            }
-            let records = self.attribute_one(&info, &mut objects);
+            let records = match full.get(&info.hash) {
+                Some(change) => self.attribute_one(&info, change, &mut objects),
+                None => BTreeMap::new(),
+            };
             out.push(AttributedChange {
                 bulk: info.ops > BULK_OPS,
                 info,
@@ -97,14 +106,12 @@ impl Vault {
     }
 
     fn attribute_one(
-        &mut self,
+        &self,
         info: &ChangeInfo,
+        change: &automerge::Change,
         objects: &mut HashMap<String, Option<RecordRef>>,
     ) -> BTreeMap<RecordRef, BTreeSet<String>> {
         let mut records: BTreeMap<RecordRef, BTreeSet<String>> = BTreeMap::new();
-        let Some(change) = self.doc.get_change_by_hash(&info.hash) else {
-            return records;
-        };
         let (contacts, groups, interactions) = (
             self.contacts.to_string(),
             self.groups.to_string(),
