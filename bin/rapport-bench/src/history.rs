@@ -191,6 +191,13 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         "in-process note + commit",
     );
     t.note(format!(
+        "in-process `undo_change` of the whole W1 import (what `import undo` will run): {} for {} values (every contact trashed, every interaction removed), then its durable commit {}; against the vault's load {}",
+        table::time(p.undo_import),
+        p.undo_import_restored,
+        table::time(p.undo_import_commit),
+        table::time(p.load)
+    ));
+    t.note(format!(
         "in-process: the store opened and the vault loaded once ({}), as a daemon holds it",
         table::time(p.load)
     ));
@@ -209,6 +216,9 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
 
 /// The history code paths called directly, each against its plain counterpart.
 struct InProcess {
+    undo_import: Duration,
+    undo_import_commit: Duration,
+    undo_import_restored: usize,
     load: Duration,
     show: Vec<Duration>,
     log: Vec<Duration>,
@@ -302,8 +312,28 @@ fn in_process(
         store.commit(&mut vault, &touched)?;
         Ok(())
     })?;
+    // What `import undo` will cost: the generic undo of the whole W1 import (one change).
+    let import = vault
+        .changes()
+        .into_iter()
+        .find(|c| c.summary().starts_with("import"))
+        .context("the import change is missing")?;
+    let start = Instant::now();
+    let report = vault.undo_change(import.hash, now + 7_200_000, "undo import W1")?;
+    let undo_import = start.elapsed();
+    let start = Instant::now();
+    let touched = vault.take_touched();
+    store.commit(&mut vault, &touched)?;
+    let undo_import_commit = start.elapsed();
+    let live = vault.contacts()?.iter().filter(|c| !c.is_trashed()).count();
+    if live != 0 {
+        bail!("{live} contacts are still live after undoing the import");
+    }
     store.close()?;
     Ok(InProcess {
+        undo_import,
+        undo_import_commit,
+        undo_import_restored: report.restored,
         load,
         show,
         log,
