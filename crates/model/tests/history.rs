@@ -343,3 +343,42 @@ fn revert_among_candidates_matches_the_full_scan() {
         b.interactions_of_at(id, &then).unwrap()
     );
 }
+
+#[test]
+fn undo_of_an_import_trashes_its_contacts_and_keeps_later_edits() {
+    let mut a = vault();
+    let before = a.heads();
+    a.batch("import 100 contacts", T0 + SEC, |v| {
+        for n in 1..=100 {
+            add(v, n, &format!("Person {n}"), T0 + SEC);
+            note(v, n, ContactId::from_u64(n), "imported note", T0 + SEC);
+        }
+        Ok::<_, rapport_model::EditError>(())
+    })
+    .unwrap();
+    let import = a.heads()[0];
+    assert_ne!(vec![import], before);
+    // Later, on another device: one imported note is edited.
+    let mut b = a.fork_as(device(2));
+    b.edit_interaction_text(InteractionId::from_u64(7), "edited since", T0 + 2 * SEC)
+        .unwrap();
+    a.merge(&mut b).unwrap();
+    a.take_touched();
+    let report = a
+        .undo_change(import, T0 + 3 * SEC, "undo import 100 contacts")
+        .unwrap();
+    assert_eq!((report.restored, report.kept), (199, 1));
+    assert!(a.contacts().unwrap().iter().all(|c| c.is_trashed()));
+    let left: Vec<_> = a
+        .interactions()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.text)
+        .collect();
+    assert_eq!(left, ["edited since"]);
+    let touched = a.take_touched();
+    assert_eq!(
+        (touched.contacts.len(), touched.interactions.len()),
+        (100, 99)
+    );
+}

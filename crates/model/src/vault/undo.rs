@@ -22,7 +22,7 @@ use super::Vault;
 use crate::schema::{self, contact as ck, group as gk};
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ChangeHash, ObjId, ReadDoc, ScalarValue, Value};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The trailer an undo's message carries, followed by the hash of the change it undid.
 pub const UNDOES: &str = "undoes ";
@@ -73,49 +73,59 @@ impl Vault {
                 targets.insert(("_root".to_owned(), key.to_string()));
             }
         }
+        let mut by_obj: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (obj, key) in targets {
+            if !created.contains(&obj) && key != ck::UPDATED {
+                by_obj.entry(obj).or_default().push(key);
+            }
+        }
         let mut plan: Vec<(ObjId, String, Option<ScalarValue>)> = Vec::new();
         let mut report = UndoReport::default();
         let mut touched_contacts: BTreeSet<ObjId> = BTreeSet::new();
-        for (obj_str, key) in &targets {
-            if created.contains(obj_str) || key == ck::UPDATED {
-                continue;
-            }
+        for (obj_str, keys) in &by_obj {
             let Ok(obj) = self.doc.import_obj(obj_str) else {
                 continue;
             };
-            let wrote = self.doc.get_at(&obj, key.as_str(), &[hash])?;
-            let current = self.doc.get(&obj, key.as_str())?;
-            if !same(&current, &wrote) {
-                report.kept += 1;
-                continue;
-            }
-            let before = self.doc.get_at(&obj, key.as_str(), &parents)?;
-            let write = match (before, current) {
-                (None, None) => continue,
-                (Some((Value::Scalar(s), _)), _) => {
-                    Some((obj.clone(), key.clone(), Some(s.into_owned())))
-                }
-                // The change replaced or removed an object: there is no value to put back.
-                (Some((Value::Object(_), _)), _) => {
+            let collection = [
+                &self.contacts,
+                &self.interactions,
+                &self.groups,
+                &self.devices,
+            ]
+            .contains(&&obj);
+            let in_contact = !collection && self.parent_is(&obj, &self.contacts);
+            for (key, (current, wrote, before)) in
+                keys.iter().zip(self.reads(&obj, keys, hash, &parents)?)
+            {
+                if current != wrote {
                     report.kept += 1;
                     continue;
                 }
-                (None, Some((Value::Object(_), record))) if obj == self.contacts => {
-                    touched_contacts.insert(record.clone());
-                    Some((record, ck::DELETED.to_owned(), Some(now.into())))
+                let write = match (before, current) {
+                    (None, None) => continue,
+                    (Some(Slot::Scalar(s)), _) => Some((obj.clone(), key.clone(), Some(s))),
+                    // The change replaced or removed an object: there is no value to put back.
+                    (Some(Slot::Object(_)), _) => {
+                        report.kept += 1;
+                        continue;
+                    }
+                    (None, Some(Slot::Object(record))) if obj == self.contacts => {
+                        touched_contacts.insert(record.clone());
+                        Some((record, ck::DELETED.to_owned(), Some(now.into())))
+                    }
+                    (None, Some(Slot::Object(record))) if obj == self.groups => {
+                        Some((record, gk::DELETED.to_owned(), Some(now.into())))
+                    }
+                    (None, Some(_)) => Some((obj.clone(), key.clone(), None)),
+                };
+                if let Some(w) = write {
+                    self.note_touched(&w.0, &w.1);
+                    if in_contact {
+                        touched_contacts.insert(w.0.clone());
+                    }
+                    plan.push(w);
+                    report.restored += 1;
                 }
-                (None, Some((Value::Object(_), record))) if obj == self.groups => {
-                    Some((record, gk::DELETED.to_owned(), Some(now.into())))
-                }
-                (None, Some(_)) => Some((obj.clone(), key.clone(), None)),
-            };
-            if let Some(w) = write {
-                self.note_touched(&w.0, &w.1);
-                if self.parent_is(&w.0, &self.contacts) {
-                    touched_contacts.insert(w.0.clone());
-                }
-                plan.push(w);
-                report.restored += 1;
             }
         }
         if plan.is_empty() {
@@ -202,6 +212,48 @@ impl Vault {
         }
     }
 
+    /// For each of `keys` in `obj`: its value now, right after the change `hash`, and at the
+    /// change's `parents`. Many keys of one object (an import's interactions) are read with
+    /// three passes over the map instead of three lookups per key.
+    fn reads(
+        &self,
+        obj: &ObjId,
+        keys: &[String],
+        hash: ChangeHash,
+        parents: &[ChangeHash],
+    ) -> Result<Vec<Reads>, automerge::AutomergeError> {
+        const PASS_ABOVE: usize = 64;
+        if keys.len() <= PASS_ABOVE {
+            return keys
+                .iter()
+                .map(|k| {
+                    Ok((
+                        slot(self.doc.get(obj, k.as_str())?),
+                        slot(self.doc.get_at(obj, k.as_str(), &[hash])?),
+                        slot(self.doc.get_at(obj, k.as_str(), parents)?),
+                    ))
+                })
+                .collect();
+        }
+        let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
+        let pass = |items: automerge::iter::MapRange<'_>| -> HashMap<String, Slot> {
+            items
+                .filter(|item| wanted.contains(item.key.as_ref()))
+                .map(|item| {
+                    let id = item.id();
+                    (item.key.to_string(), slot_of(item.value.into_value(), id))
+                })
+                .collect()
+        };
+        let mut now = pass(self.doc.map_range(obj, ..));
+        let mut wrote = pass(self.doc.map_range_at(obj, .., &[hash]));
+        let mut before = pass(self.doc.map_range_at(obj, .., parents));
+        Ok(keys
+            .iter()
+            .map(|k| (now.remove(k), wrote.remove(k), before.remove(k)))
+            .collect())
+    }
+
     /// Whether `obj` is a record directly inside the collection `collection`.
     fn parent_is(&self, obj: &ObjId, collection: &ObjId) -> bool {
         self.doc
@@ -212,14 +264,25 @@ impl Vault {
     }
 }
 
-/// Whether two reads hold the same value: equal scalars (whoever wrote them, so that an
-/// undo of an undo's effect still counts as untouched), the same object, or both absent.
-fn same(a: &Option<(Value<'_>, ObjId)>, b: &Option<(Value<'_>, ObjId)>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some((Value::Scalar(x), _)), Some((Value::Scalar(y), _))) => x == y,
-        (Some((Value::Object(_), x)), Some((Value::Object(_), y))) => x == y,
-        _ => false,
+/// A value as undo compares it: equal scalars are the same whoever wrote them (so that an
+/// undo of an undo's effect still counts as untouched); objects are the same object.
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
+    Scalar(ScalarValue),
+    Object(ObjId),
+}
+
+/// A key's value now, right after the change, and before it.
+type Reads = (Option<Slot>, Option<Slot>, Option<Slot>);
+
+fn slot(read: Option<(Value<'_>, ObjId)>) -> Option<Slot> {
+    read.map(|(value, id)| slot_of(value, id))
+}
+
+fn slot_of(value: Value<'_>, id: ObjId) -> Slot {
+    match value {
+        Value::Scalar(s) => Slot::Scalar(s.into_owned()),
+        Value::Object(_) => Slot::Object(id),
     }
 }
 
