@@ -7,6 +7,14 @@
 //! - **daemon**: the same commands while `rapport serve` runs on the home; the CLI forwards
 //!   them over the daemon's socket and the daemon runs them on its loaded vault (the same code
 //!   path, without the load).
+//! - **in-process**: the store opened and the vault loaded once, then the code paths the
+//!   commands run, called directly; and the generic `undo_change` of the whole W1 import
+//!   (what `import undo` will run), checked to leave no live contact.
+//!
+//! The target is 200 ms wall for `log`, `show --at` and `revert`. `log` reads the store's
+//! per-record history index, so it meets it cold; `show --at` and `revert` need the document,
+//! whose load alone takes about a second on W1, so cold they cost what any cold write (`note`)
+//! costs, and meet the target through the daemon.
 
 mod build;
 
