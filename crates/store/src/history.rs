@@ -2,7 +2,8 @@
 //! that `rapport log CONTACT` reads a few keys instead of loading the document and walking
 //! every change (about a second at 10k contacts just to load).
 //!
-//! Keys: `hist/c/<contact>/<time:016x><max_op:016x><hash>` (and `hist/g/<group>/...`), each a
+//! Keys: `hist/c/<contact>/<time:016x><max_op:016x><hash>` (and `hist/g/<group>/...`, and
+//! `hist/a/<time:016x><max_op:016x><hash>` for every change of the vault), each a
 //! sealed `HistoryEntry`; sorted by time, then by the change's last operation counter (a
 //! Lamport clock, which orders changes made within one second), so newest first is a reverse
 //! scan. `hist/heads` says
@@ -23,6 +24,8 @@ use std::path::Path;
 pub(crate) const HIST_HEADS: &[u8] = b"hist/heads";
 const HIST_CONTACT: &str = "hist/c/";
 const HIST_GROUP: &str = "hist/g/";
+/// Every change of the vault, for `rapport log` without a record.
+const HIST_ALL: &str = "hist/a/";
 
 /// A vault fetched whole is indexed at once if it is at most this large; a larger one is
 /// indexed by the first `log` (attributing a bulk import means decoding all of it).
@@ -60,7 +63,20 @@ impl ReadView<'_> {
         record: RecordRef,
         limit: Option<usize>,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let prefix = record_prefix(record);
+        self.history_under(&record_prefix(record), limit)
+    }
+
+    /// Every change of the vault, newest first, at most `limit` of them; `fields` names the
+    /// records each touched (`contact:<id>`, `group:<id>`).
+    pub fn vault_history(&self, limit: Option<usize>) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.history_under(HIST_ALL, limit)
+    }
+
+    fn history_under(
+        &self,
+        prefix: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(prefix.as_bytes()).rev() {
             if limit.is_some_and(|l| out.len() >= l) {
@@ -114,6 +130,25 @@ pub(crate) fn writes(
 ) -> Result<Vec<IndexWrite>, StoreError> {
     let mut out = Vec::new();
     for c in changes {
+        // A bulk change (an import) would list every record: it says so instead.
+        let listed = if c.bulk { 0 } else { c.records.len() };
+        let records: Vec<String> = c
+            .records
+            .keys()
+            .take(listed)
+            .map(|r| match r {
+                RecordRef::Contact(id) => format!("contact:{id}"),
+                RecordRef::Group(id) => format!("group:{id}"),
+            })
+            .collect();
+        let key = format!(
+            "{HIST_ALL}{:016x}{:016x}{}",
+            c.info.time.max(0) as u64,
+            c.info.max_op,
+            c.info.hash
+        )
+        .into_bytes();
+        out.push(entry_write(key, c, records)?);
         for (record, fields) in &c.records {
             let key = format!(
                 "{}{:016x}{:016x}{}",
@@ -123,18 +158,7 @@ pub(crate) fn writes(
                 c.info.hash
             )
             .into_bytes();
-            let entry = HistoryEntry {
-                hash: c.info.hash.0,
-                time: c.info.time,
-                device: c.info.device,
-                message: c.info.message.clone(),
-                fields: fields.iter().cloned().collect(),
-                bulk: c.bulk,
-            };
-            let payload =
-                postcard::to_allocvec(&entry).map_err(|e| StoreError::Encode(e.to_string()))?;
-            let sealed = chunk::seal(&key, &payload);
-            out.push((key, sealed));
+            out.push(entry_write(key, c, fields.iter().cloned().collect())?);
         }
     }
     let mut heads = heads.to_vec();
@@ -142,6 +166,24 @@ pub(crate) fn writes(
     let encoded: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
     out.push((HIST_HEADS.to_vec(), chunk::seal(HIST_HEADS, &encoded)));
     Ok(out)
+}
+
+fn entry_write(
+    key: Vec<u8>,
+    c: &AttributedChange,
+    fields: Vec<String>,
+) -> Result<IndexWrite, StoreError> {
+    let entry = HistoryEntry {
+        hash: c.info.hash.0,
+        time: c.info.time,
+        device: c.info.device,
+        message: c.info.message.clone(),
+        fields,
+        bulk: c.bulk,
+    };
+    let payload = postcard::to_allocvec(&entry).map_err(|e| StoreError::Encode(e.to_string()))?;
+    let sealed = chunk::seal(&key, &payload);
+    Ok((key, sealed))
 }
 
 /// Adds to a commit's batch the index entries of the changes after `saved`, if the index

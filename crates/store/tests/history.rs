@@ -78,6 +78,13 @@ fn commits_index_local_and_merged_changes_newest_first() {
             .len(),
         1
     );
+    // The whole vault's log: every change, newest first, naming the records it touched.
+    let all = store.view().vault_history(None).unwrap();
+    let summaries: Vec<&str> = all.iter().map(|e| e.summary()).collect();
+    assert_eq!(summaries.len(), 6, "{summaries:?}");
+    assert_eq!(summaries[0], "trash contact Ana Lima");
+    assert_eq!(summaries[5], "create vault");
+    assert_eq!(all[0].fields, vec![format!("contact:{id}")]);
     // A view rebuild leaves the index alone.
     store.rebuild_view(&mut a).unwrap();
     assert_eq!(

@@ -85,25 +85,25 @@ pub fn log(
     Ok(())
 }
 
-/// Every change of the vault, newest first (no per-field detail: that needs a record).
+/// Every change of the vault, newest first, from the history index; `fields` lists the
+/// records each change touched.
 fn whole_vault(
     home: &Home,
     limit: Option<usize>,
     names: &BTreeMap<DeviceId, String>,
 ) -> Result<Vec<LogJson>> {
-    let mut changes = home.with_vault(|v| Ok(v.changes()))?;
-    changes.sort_by_key(|c| std::cmp::Reverse((c.time, c.max_op, c.hash)));
-    changes.truncate(limit.unwrap_or(usize::MAX));
-    Ok(changes
+    ensure_history_index(home)?;
+    Ok(home
+        .read(|v| v.vault_history(limit))?
         .into_iter()
-        .map(|c| LogJson {
-            change: c.hash.to_string(),
-            time: time::rfc3339(c.time),
-            device: c.device.map(|d| d.to_string()),
-            device_name: c.device.and_then(|d| names.get(&d).cloned()),
-            message: c.summary().to_owned(),
-            fields: Vec::new(),
-            bulk: false,
+        .map(|e| LogJson {
+            change: e.change().to_string(),
+            time: time::rfc3339(e.time),
+            device: e.device.map(|d| d.to_string()),
+            device_name: e.device.and_then(|d| names.get(&d).cloned()),
+            message: e.summary().to_owned(),
+            fields: e.fields.clone(),
+            bulk: e.bulk,
         })
         .collect())
 }
