@@ -75,6 +75,9 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let cold_log = repeat(&rapport, &home, runs, |_| {
         vec!["log".into(), target.clone(), "--json".into()]
     })?;
+    let cold_log_all = repeat(&rapport, &home, runs, |_| {
+        vec!["log".into(), "--limit".into(), "50".into(), "--json".into()]
+    })?;
     let cold_at = repeat(&rapport, &home, runs, |_| {
         vec![
             "show".into(),
@@ -163,6 +166,12 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         );
     };
     row("cold `log CONTACT`", &cold_log, &cold_show, "cold `show`");
+    row(
+        "cold `log --limit 50` (whole vault)",
+        &cold_log_all,
+        &cold_show,
+        "cold `show`",
+    );
     row("cold `show --at TIME`", &cold_at, &cold_show, "cold `show`");
     row(
         "cold `revert --to TIME`",
