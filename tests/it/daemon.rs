@@ -9,13 +9,13 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `rapport serve`, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Daemon {
-    fn start(home: &Home) -> Daemon {
+    pub(crate) fn start(home: &Home) -> Daemon {
         let mut child = home
             .command(&["serve", "--listen", "127.0.0.1:0", "--no-discovery"])
             .stdout(Stdio::piped())
@@ -41,7 +41,7 @@ impl Daemon {
     }
 
     /// Stops the daemon with SIGTERM and returns its exit status code.
-    fn stop(mut self) -> Option<i32> {
+    pub(crate) fn stop(mut self) -> Option<i32> {
         let mut child = self.child.take()?;
         let pid = child.id() as i32;
         // SAFETY-free: libc::kill only sends a signal to our own child.
@@ -76,7 +76,7 @@ fn unsafe_free_kill(pid: i32, signal: i32) {
         .status();
 }
 
-fn device_id(home: &Home) -> String {
+pub(crate) fn device_id(home: &Home) -> String {
     home.json(&["device"])["id"]
         .as_str()
         .expect("device id")
@@ -84,7 +84,7 @@ fn device_id(home: &Home) -> String {
 }
 
 /// A vault on `a`, trusted devices for each of `others`, and a daemon on `a`.
-fn family(n: usize) -> (Home, Vec<Home>) {
+pub(crate) fn family(n: usize) -> (Home, Vec<Home>) {
     let a = Home::init();
     let others: Vec<Home> = (0..n).map(|_| Home::empty()).collect();
     for (i, o) in others.iter().enumerate() {
@@ -94,7 +94,7 @@ fn family(n: usize) -> (Home, Vec<Home>) {
     (a, others)
 }
 
-fn clone_from(daemon: &Daemon, a_id: &str, o: &Home) {
+pub(crate) fn clone_from(daemon: &Daemon, a_id: &str, o: &Home) {
     let run = o.run(&["clone", &daemon.addr, "--id", a_id, "--name", "other"]);
     assert!(run.success(), "{}", run.describe());
 }

@@ -5,10 +5,13 @@
 //! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- pair  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- history [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
 //! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
 //! trust set up beforehand, the pairing handshake, and a revocation reaching a third device.
+//! `history` measures `log CONTACT`, `show --at`, `revert` and `undo` on W1 plus 10 rounds of
+//! edits from 3 devices, as cold processes and through a running daemon (see `history`).
 //!
 //! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
 //! vault with its durable commit, against raw Automerge written field by field; the load of the
@@ -34,6 +37,7 @@
 //! line to `main`.
 
 mod baseline;
+mod history;
 mod local;
 mod pair;
 mod proc;
@@ -65,6 +69,9 @@ enum Command {
     /// `join` to a 1k-contact vault vs `clone`, the pairing handshake, and how fast a
     /// revocation reaches a third device, with the real binary on loopback.
     Pair(SuiteArgs),
+    /// `log`, `show --at`, `revert` and `undo` on W1 plus 10 rounds of edits from 3 devices,
+    /// cold and through a daemon, each against a plain `show` (or `note`) of the same run.
+    History(SuiteArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -93,6 +100,7 @@ fn main() -> Result<()> {
         Command::Local(args) => report("local", &args, local::run),
         Command::Sync(args) => report("sync", &args, sync::run),
         Command::Pair(args) => report("pair", &args, pair::run),
+        Command::History(args) => report("history", &args, history::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
     }
 }

@@ -96,6 +96,10 @@ pub enum Command {
         contact: String,
         #[arg(long)]
         json: bool,
+        /// Show the contact as it was at a time (YYYY-MM-DD, "YYYY-MM-DD HH:MM" local time,
+        /// RFC 3339) or right after a change (its id from `rapport log`, 4+ characters).
+        #[arg(long, value_name = "TIME|CHANGE")]
+        at: Option<String>,
     },
     /// Search names, organisations, emails, tags and interaction text.
     Search {
@@ -207,6 +211,37 @@ pub enum Command {
         /// A name for this device.
         #[arg(long, value_name = "DEVICE_NAME")]
         name: Option<String>,
+    },
+    /// List changes, newest first: when, on which device, what was done and which fields.
+    /// With a contact or --group, only the changes that touched it.
+    Log {
+        /// A contact (id, name, email...). Omit it to list every change of the vault.
+        #[arg(conflicts_with = "group")]
+        contact: Option<String>,
+        /// Only the changes of this group (name or id): its creation, deletion and members.
+        #[arg(long)]
+        group: Option<String>,
+        /// At most this many changes.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a contact back as it was at a time or change: fields, emails, phones, links, tags,
+    /// groups, trash state and interactions. Writes one new change; history is kept.
+    Revert {
+        contact: String,
+        /// A time (YYYY-MM-DD, "YYYY-MM-DD HH:MM" local time, RFC 3339) or a change id from
+        /// `rapport log`: the contact is put back as it was then.
+        #[arg(long, value_name = "TIME|CHANGE")]
+        to: String,
+    },
+    /// Undo the last action made on this device, whatever command made it. Values changed
+    /// since (here or on another device) are kept. Run it again to undo the action before.
+    Undo {
+        /// Undo this change (an id from `rapport log`) instead of the last local action.
+        #[arg(long, value_name = "CHANGE")]
+        change: Option<String>,
     },
 }
 

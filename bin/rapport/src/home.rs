@@ -149,6 +149,17 @@ impl Home {
         slot.as_mut().context("the vault could not be loaded")
     }
 
+    /// Runs `f` on the loaded vault (loading it if needed) without committing anything: for
+    /// history reads, which need the whole document. `f` must not write.
+    pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+        let mut slot = self.vault.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(self.store.load_vault(self.device)?);
+        }
+        let vault = slot.as_mut().context("the vault could not be loaded")?;
+        f(vault)
+    }
+
     /// Runs a read against the view, rebuilding it from the vault first if it is stale or
     /// damaged. Never loads Automerge when the view is current.
     pub fn read<T>(&self, f: impl Fn(&ReadView<'_>) -> Result<T, StoreError>) -> Result<T> {

@@ -16,6 +16,7 @@ mod chunk;
 mod durable;
 mod error;
 mod guard;
+mod history;
 mod keys;
 mod salvage;
 mod snapshot;
@@ -24,6 +25,7 @@ mod view;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use guard::panic_is_expected;
+pub use history::HistoryEntry;
 pub use salvage::{salvage, Salvage};
 pub use store::{CommitReport, Store, StoreStats, STORE_FORMAT};
 pub use view::{ContactView, ReadView};

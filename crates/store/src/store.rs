@@ -150,6 +150,9 @@ impl Store {
         let ops = view::rebuild(&self.db, &self.path, vault)?;
         self.write_view(ops, &heads)?;
         self.drop_old_snapshots();
+        if crate::history::index_on_create(vault) {
+            self.index_history(vault)?;
+        }
         Ok(CommitReport {
             change_bytes: snapshot.len(),
             compacted: true,
@@ -254,6 +257,7 @@ impl Store {
             batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
         }
         let rebuild = view::update(&self.db, &self.path, &mut batch, vault, touched)?;
+        crate::history::update(&self.db, &mut batch, vault, &saved, touched)?;
         match &rebuild {
             // The view is rewritten after the change is durable; until then it is marked stale.
             Some(_) => batch.remove(keys::VIEW_HEADS),
@@ -346,6 +350,34 @@ impl Store {
             keys::VIEW_HEADS,
             &chunk::seal(keys::VIEW_HEADS, &encode_heads(heads)),
         )?;
+        self.sync()
+    }
+
+    /// Whether the per-record history index covers every stored change. It may not after the
+    /// vault was fetched from a peer or written by an older rapport; `index_history` fixes it.
+    pub fn history_is_current(&self) -> Result<bool, StoreError> {
+        Ok(crate::history::indexed_heads(&self.db).as_deref() == Some(&self.saved_heads()?[..]))
+    }
+
+    /// Brings the per-record history index up to `vault` (which must be the stored vault):
+    /// attributes every change the index does not cover yet, in bounded batches, then records
+    /// the heads it covers. Costs one decode of those changes; commits keep it current after.
+    pub fn index_history(&self, vault: &mut Vault) -> Result<(), StoreError> {
+        const CHUNK: usize = 4_096;
+        let since = crate::history::indexed_heads(&self.db).unwrap_or_default();
+        let changes = vault.attribute_changes(&since, None);
+        let heads = vault.heads();
+        let writes = crate::history::writes(&changes, &heads)?;
+        let write = |e| StoreError::from_sled(&self.path, "write", e);
+        // The heads entry is last in `writes`, so a crash part-way leaves the index stale
+        // (caught up again later), never claiming changes it lacks.
+        for chunk in writes.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for (k, v) in chunk {
+                batch.insert(k.as_slice(), v.as_slice());
+            }
+            self.db.apply_batch(batch).map_err(write)?;
+        }
         self.sync()
     }
 

@@ -45,17 +45,28 @@ pub fn run(home: &Home, command: GroupCommand) -> Result<()> {
             );
         }
         GroupCommand::Restore { group } => {
-            let g = home.write(|vault, view| {
+            // However long ago it was deleted: name, description and every membership it had
+            // just before the deletion come back (see `Vault::restore_group_as_before`).
+            let (g, restored) = home.write(|vault, view| {
                 let g = find_group(&view.groups()?, &group, true)?;
-                vault.restore_group(g.id, time::now_ms())?;
-                Ok(g)
+                let restored = vault
+                    .restore_group_as_before(g.id, time::now_ms())
+                    .map_err(|e| match e {
+                        rapport_model::HistoryError::Edit(e) => anyhow::Error::new(e),
+                        other => super::BadInput(other.to_string()).into(),
+                    })?;
+                Ok((g, restored))
             })?;
             let members = home.read(|v| v.contacts())?;
             let n = members
                 .iter()
                 .filter(|c| !c.is_trashed() && c.groups.contains(&g.id))
                 .count();
-            crate::out!("restored group {} with {n} members", g.name);
+            let readded = match restored.members_readded {
+                0 => String::new(),
+                k => format!(" ({k} memberships lost since the deletion were added back)"),
+            };
+            crate::out!("restored group {} with {n} members{readded}", g.name);
         }
         GroupCommand::List { deleted, json } => {
             let (groups, contacts) = home.read(|v| Ok((v.groups()?, v.contacts()?)))?;

@@ -4,6 +4,7 @@ mod contact;
 mod demo;
 pub mod device;
 mod group;
+mod history;
 mod maintenance;
 pub mod pair;
 mod read;
@@ -146,7 +147,16 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
             trust_at_least,
             json,
         } => read::list(home, tag, group, trust_at_least, json),
-        Command::Show { contact, json } => read::show(home, &contact, json),
+        Command::Show {
+            contact,
+            json,
+            at: None,
+        } => read::show(home, &contact, json),
+        Command::Show {
+            contact,
+            json,
+            at: Some(at),
+        } => history::show_at(home, &contact, &at, json),
         Command::Search { query, json } => read::search(home, &query, json),
         Command::Trash { json } => read::trash(home, json),
         Command::Devices {
@@ -167,6 +177,14 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         } => revoke::leave(home),
         Command::Check { json } => maintenance::check(home, json),
         Command::Status { json } => sync::status(home, json),
+        Command::Log {
+            contact,
+            group,
+            limit,
+            json,
+        } => history::log(home, contact.as_deref(), group.as_deref(), limit, json),
+        Command::Revert { contact, to } => history::revert(home, &contact, &to),
+        Command::Undo { change } => history::undo(home, change.as_deref()),
     }
 }
 

@@ -4,15 +4,23 @@
 //! and the caller's `now` as its time. Layout and merge rules are in `crate::schema` and
 //! `docs/SCHEMA.md`.
 
+mod attribute;
+mod history;
 mod lan;
 mod read;
+mod revert;
 mod revoke;
 mod touched;
+mod undo;
 mod write;
 
+pub use attribute::{AttributedChange, RecordRef, BULK_OPS};
+pub use history::{ChangeInfo, HistoryError};
 pub use read::FieldValue;
+pub use revert::{GroupRestore, RevertReport};
 pub use revoke::Revocation;
 pub use touched::{touched_between, touched_from_patches, Touched};
+pub use undo::{undone_by, UndoReport, UNDOES};
 
 use crate::error::OpenError;
 use crate::schema::{self, SCHEMA_VERSION};

@@ -25,7 +25,7 @@ impl Vault {
     /// One contact, trashed or not.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>, ReadError> {
         match self.doc.get(&self.contacts, id.to_string())? {
-            Some((Value::Object(ObjType::Map), obj)) => self.read_contact(id, &obj).map(Some),
+            Some((Value::Object(ObjType::Map), obj)) => self.read_contact(id, &obj, None).map(Some),
             _ => Ok(None),
         }
     }
@@ -38,12 +38,18 @@ impl Vault {
                 .key
                 .parse()
                 .map_err(|_| malformed("contacts", &item.key))?;
-            out.push(self.read_contact(id, &item.id())?);
+            out.push(self.read_contact(id, &item.id(), None)?);
         }
         Ok(out)
     }
 
-    fn read_contact(&self, id: ContactId, obj: &ObjId) -> Result<Contact, ReadError> {
+    /// Reads a contact map, as it is now (`heads` = None) or as it was at `heads` (history).
+    pub(super) fn read_contact(
+        &self,
+        id: ContactId,
+        obj: &ObjId,
+        heads: Option<&[automerge::ChangeHash]>,
+    ) -> Result<Contact, ReadError> {
         let mut c = Contact {
             id,
             name: String::new(),
@@ -66,7 +72,11 @@ impl Vault {
             deleted: None,
         };
         let bad = |key: &str| malformed(&id.to_string(), key);
-        for item in self.doc.map_range(obj, ..) {
+        let items = match heads {
+            Some(heads) => self.doc.map_range_at(obj, .., heads),
+            None => self.doc.map_range(obj, ..),
+        };
+        for item in items {
             let key: &str = &item.key;
             let text = || match &item.value {
                 ValueRef::Scalar(ScalarValueRef::Str(s)) => Ok(s.to_string()),
@@ -273,7 +283,7 @@ impl Vault {
 }
 
 /// The device that wrote an operation, from its Automerge actor.
-fn device_of(exid: &ObjId) -> Option<DeviceId> {
+pub(super) fn device_of(exid: &ObjId) -> Option<DeviceId> {
     match exid {
         ObjId::Id(_, actor, _) => <[u8; 32]>::try_from(actor.to_bytes())
             .ok()
@@ -295,7 +305,10 @@ fn split_member(key: &str) -> Option<(&str, &str)> {
     Some((&key[..=colon], &key[colon + 1..]))
 }
 
-fn decode_interaction(id: InteractionId, value: &Value) -> Result<StoredInteraction, ReadError> {
+pub(super) fn decode_interaction(
+    id: InteractionId,
+    value: &Value,
+) -> Result<StoredInteraction, ReadError> {
     let bad = || malformed(&id.to_string(), "interaction");
     let json = match value {
         Value::Scalar(s) => s.as_str().ok_or_else(bad)?,
@@ -304,7 +317,7 @@ fn decode_interaction(id: InteractionId, value: &Value) -> Result<StoredInteract
     serde_json::from_str(json).map_err(|_| bad())
 }
 
-fn into_interaction(id: InteractionId, s: StoredInteraction, op: &ObjId) -> Interaction {
+pub(super) fn into_interaction(id: InteractionId, s: StoredInteraction, op: &ObjId) -> Interaction {
     Interaction {
         id,
         contacts: s.contacts,
@@ -326,7 +339,7 @@ fn writer_of(op: &ObjId) -> DeviceId {
     }
 }
 
-fn malformed(id: &str, key: &str) -> ReadError {
+pub(super) fn malformed(id: &str, key: &str) -> ReadError {
     ReadError::Malformed {
         id: id.to_owned(),
         key: key.to_owned(),

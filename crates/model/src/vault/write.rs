@@ -290,7 +290,7 @@ impl Vault {
         }
     }
 
-    fn group_obj(&self, id: GroupId) -> Result<ObjId, EditError> {
+    pub(super) fn group_obj(&self, id: GroupId) -> Result<ObjId, EditError> {
         match self.doc.get(&self.groups, id.to_string())? {
             Some((Value::Object(ObjType::Map), obj)) => Ok(obj),
             _ => Err(EditError::NoSuchGroup(id)),

@@ -1,0 +1,212 @@
+//! The per-record history index: for each contact and group, the changes that touched it, so
+//! that `rapport log CONTACT` reads a few keys instead of loading the document and walking
+//! every change (about a second at 10k contacts just to load).
+//!
+//! Keys: `hist/c/<contact>/<time:016x><max_op:016x><hash>` (and `hist/g/<group>/...`, and
+//! `hist/a/<time:016x><max_op:016x><hash>` for every change of the vault), each a
+//! sealed `HistoryEntry`; sorted by time, then by the change's last operation counter (a
+//! Lamport clock, which orders changes made within one second), so newest first is a reverse
+//! scan. `hist/heads` says
+//! which document heads the index covers. Entries are written by `Store::commit` in the same
+//! atomic batch as the changes they describe, but only while the index is complete; when it is
+//! not (a vault fetched from a peer, a store written by an older rapport) `index_history`
+//! catches it up from `hist/heads` once. The index lives outside `view/`, so a view rebuild
+//! keeps it: the history of a record never changes, it only grows.
+
+use crate::chunk;
+use crate::error::StoreError;
+use crate::view::ReadView;
+use rapport_model::automerge::{ChangeHash, ReadDoc};
+use rapport_model::{AttributedChange, DeviceId, RecordRef, Touched, UnixMillis, Vault};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub(crate) const HIST_HEADS: &[u8] = b"hist/heads";
+const HIST_CONTACT: &str = "hist/c/";
+const HIST_GROUP: &str = "hist/g/";
+/// Every change of the vault, for `rapport log` without a record.
+const HIST_ALL: &str = "hist/a/";
+
+/// A vault fetched whole is indexed at once if it is at most this large; a larger one is
+/// indexed by the first `log` (attributing a bulk import means decoding all of it).
+const INDEX_ON_CREATE_MAX_OPS: u64 = 100_000;
+
+/// One change of one record, as `log` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub hash: [u8; 32],
+    /// Commit time, Unix milliseconds (whole seconds).
+    pub time: UnixMillis,
+    pub device: Option<DeviceId>,
+    pub message: String,
+    /// The keys it wrote in this record (`name`, `tag:vip`, `interaction:<id>`, ...).
+    pub fields: Vec<String>,
+    /// A bulk change (an import): its fields are not listed.
+    pub bulk: bool,
+}
+
+impl HistoryEntry {
+    pub fn change(&self) -> ChangeHash {
+        ChangeHash(self.hash)
+    }
+
+    /// The first line of the message: what the change did.
+    pub fn summary(&self) -> &str {
+        self.message.lines().next().unwrap_or("")
+    }
+}
+
+impl ReadView<'_> {
+    /// The changes that touched a record, newest first, at most `limit` of them.
+    pub fn history(
+        &self,
+        record: RecordRef,
+        limit: Option<usize>,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.history_under(&record_prefix(record), limit)
+    }
+
+    /// Every change of the vault, newest first, at most `limit` of them; `fields` names the
+    /// records each touched (`contact:<id>`, `group:<id>`).
+    pub fn vault_history(&self, limit: Option<usize>) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.history_under(HIST_ALL, limit)
+    }
+
+    fn history_under(
+        &self,
+        prefix: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(prefix.as_bytes()).rev() {
+            if limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
+            let payload = chunk::open(&k, &v).ok_or_else(|| damaged(self.path, &k))?;
+            out.push(postcard::from_bytes(payload).map_err(|_| damaged(self.path, &k))?);
+        }
+        Ok(out)
+    }
+}
+
+fn record_prefix(record: RecordRef) -> String {
+    match record {
+        RecordRef::Contact(id) => format!("{HIST_CONTACT}{id}/"),
+        RecordRef::Group(id) => format!("{HIST_GROUP}{id}/"),
+    }
+}
+
+fn damaged(path: &Path, key: &[u8]) -> StoreError {
+    StoreError::corrupt(
+        path,
+        format!(
+            "the history index entry `{}` failed its checksum",
+            String::from_utf8_lossy(key)
+        ),
+    )
+}
+
+/// The heads the index covers (sorted), or `None` if there is no index yet.
+pub(crate) fn indexed_heads(tree: &sled::Tree) -> Option<Vec<ChangeHash>> {
+    let sealed = tree.get(HIST_HEADS).ok()??;
+    let payload = chunk::open(HIST_HEADS, &sealed)?;
+    if !payload.len().is_multiple_of(32) {
+        return None;
+    }
+    payload
+        .chunks(32)
+        .map(|c| ChangeHash::try_from(c).ok())
+        .collect()
+}
+
+/// One write of the index: a key and its sealed value.
+pub(crate) type IndexWrite = (Vec<u8>, Vec<u8>);
+
+/// The writes that index `changes` and mark the index as covering `heads`.
+pub(crate) fn writes(
+    changes: &[AttributedChange],
+    heads: &[ChangeHash],
+) -> Result<Vec<IndexWrite>, StoreError> {
+    let mut out = Vec::new();
+    for c in changes {
+        // A bulk change (an import) would list every record: it says so instead.
+        let listed = if c.bulk { 0 } else { c.records.len() };
+        let records: Vec<String> = c
+            .records
+            .keys()
+            .take(listed)
+            .map(|r| match r {
+                RecordRef::Contact(id) => format!("contact:{id}"),
+                RecordRef::Group(id) => format!("group:{id}"),
+            })
+            .collect();
+        let key = format!(
+            "{HIST_ALL}{:016x}{:016x}{}",
+            c.info.time.max(0) as u64,
+            c.info.max_op,
+            c.info.hash
+        )
+        .into_bytes();
+        out.push(entry_write(key, c, records)?);
+        for (record, fields) in &c.records {
+            let key = format!(
+                "{}{:016x}{:016x}{}",
+                record_prefix(*record),
+                c.info.time.max(0) as u64,
+                c.info.max_op,
+                c.info.hash
+            )
+            .into_bytes();
+            out.push(entry_write(key, c, fields.iter().cloned().collect())?);
+        }
+    }
+    let mut heads = heads.to_vec();
+    heads.sort();
+    let encoded: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
+    out.push((HIST_HEADS.to_vec(), chunk::seal(HIST_HEADS, &encoded)));
+    Ok(out)
+}
+
+fn entry_write(
+    key: Vec<u8>,
+    c: &AttributedChange,
+    fields: Vec<String>,
+) -> Result<IndexWrite, StoreError> {
+    let entry = HistoryEntry {
+        hash: c.info.hash.0,
+        time: c.info.time,
+        device: c.info.device,
+        message: c.info.message.clone(),
+        fields,
+        bulk: c.bulk,
+    };
+    let payload = postcard::to_allocvec(&entry).map_err(|e| StoreError::Encode(e.to_string()))?;
+    let sealed = chunk::seal(&key, &payload);
+    Ok((key, sealed))
+}
+
+/// Adds to a commit's batch the index entries of the changes after `saved`, if the index
+/// covered exactly `saved` (otherwise it is stale and `Store::index_history` catches up).
+pub(crate) fn update(
+    tree: &sled::Tree,
+    batch: &mut sled::Batch,
+    vault: &mut Vault,
+    saved: &[ChangeHash],
+    touched: &Touched,
+) -> Result<(), StoreError> {
+    if indexed_heads(tree).as_deref() != Some(saved) {
+        return Ok(());
+    }
+    let changes = vault.attribute_changes(saved, Some(touched));
+    let heads = vault.heads();
+    for (k, v) in writes(&changes, &heads)? {
+        batch.insert(k, v);
+    }
+    Ok(())
+}
+
+/// Whether a vault this size is indexed when it is first stored.
+pub(crate) fn index_on_create(vault: &Vault) -> bool {
+    vault.doc().stats().num_ops <= INDEX_ON_CREATE_MAX_OPS
+}
