@@ -69,7 +69,7 @@ impl Pristine {
         home.ok(&["rm", "alan"]);
         // A sled node over ~128 KiB is written to `sled/blobs/`. Contacts with long notes and
         // long interactions get one there after a write or two; add them until one does.
-        for big in 1..=4 {
+        for big in 1..=10 {
             let name = format!("Big Notes {big}");
             let text = long_text(60_000);
             home.id(&["add", &name, "--notes", &text]);
