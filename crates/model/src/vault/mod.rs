@@ -7,7 +7,14 @@
 mod read;
 mod touched;
 mod write;
+// Issue 6: conflicts you can see, provenance, guard against mass deletion.
+mod conflicts;
+mod deletions;
+mod provenance;
 
+pub use conflicts::{Conflict, RecordRef, Written};
+pub use deletions::{count_kinds, Deletion, QuarantinePolicy};
+pub use provenance::Origin;
 pub use read::FieldValue;
 pub use touched::{touched_between, touched_from_patches, Touched};
 

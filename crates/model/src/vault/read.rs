@@ -273,7 +273,7 @@ impl Vault {
 }
 
 /// The device that wrote an operation, from its Automerge actor.
-fn device_of(exid: &ObjId) -> Option<DeviceId> {
+pub(super) fn device_of(exid: &ObjId) -> Option<DeviceId> {
     match exid {
         ObjId::Id(_, actor, _) => <[u8; 32]>::try_from(actor.to_bytes())
             .ok()
