@@ -7,6 +7,10 @@ mod group;
 mod maintenance;
 mod read;
 pub mod sync;
+// Issue 6: conflicts you can see, and the guard against mass deletion.
+mod conflicts;
+mod provenance;
+mod quarantine;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
@@ -128,6 +132,13 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         } => device::add(home, &id, name),
         Command::Check { json } => maintenance::check(home, json),
         Command::Status { json } => sync::status(home, json),
+        Command::Conflicts { json } => conflicts::list(home, json),
+        Command::Resolve {
+            contact,
+            field,
+            value,
+        } => conflicts::resolve(home, &contact, &field, &value),
+        Command::Quarantine { command } => quarantine::run(home, command),
     }
 }
 

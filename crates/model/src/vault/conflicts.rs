@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 
 /// Which record a conflict (or a deletion) is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
 pub enum RecordRef {
     Contact(ContactId),
     Group(GroupId),
