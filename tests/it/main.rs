@@ -4,12 +4,14 @@
 //! - `crash`: writers killed at random moments never lose an acknowledged change.
 //! - `daemon`: devices syncing over QUIC on loopback, live and one-shot, and refusals.
 //! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
+//! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod conflicts;
 mod corruption;
 mod crash;
 mod daemon;

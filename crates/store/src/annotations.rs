@@ -62,10 +62,7 @@ pub(crate) fn update(
 type Entry = (Vec<u8>, Vec<u8>);
 
 /// The annotation entries of a complete view of `vault`.
-pub(crate) fn rebuild(
-    path: &Path,
-    vault: &mut Vault,
-) -> Result<Vec<Entry>, StoreError> {
+pub(crate) fn rebuild(path: &Path, vault: &mut Vault) -> Result<Vec<Entry>, StoreError> {
     let mut out = Vec::new();
     let mut by_record: std::collections::BTreeMap<RecordRef, Vec<Conflict>> = Default::default();
     for c in vault.conflicts().map_err(model(path))? {

@@ -94,10 +94,12 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
             line("lost", o);
         }
     }
-    crate::note!(
-        "{} conflicts; `rapport resolve CONTACT FIELD VALUE` settles one on every device",
-        conflicts.len()
-    );
+    if crate::out::is_terminal() {
+        crate::note!(
+            "{} conflicts; `rapport resolve CONTACT FIELD VALUE` settles one on every device",
+            conflicts.len()
+        );
+    }
     Ok(())
 }
 

@@ -74,6 +74,9 @@ fn show(home: &Home, json: bool) -> Result<()> {
             time::local(q.deletion.deleted_at)
         );
     }
+    if !crate::out::is_terminal() {
+        return Ok(());
+    }
     crate::note!(
         "{} records would go; they stay here until `rapport quarantine accept` (let them go) or `rapport quarantine reject` (restore them on every device)",
         rows.len()
