@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- conflicts [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
 //! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
@@ -30,6 +31,7 @@
 //! line to `main`.
 
 mod baseline;
+mod conflicts;
 mod local;
 mod proc;
 mod rapport_cli;
@@ -57,6 +59,9 @@ enum Command {
     /// Fresh clone, offline edits, live note, reconnect and daemon memory, over QUIC on
     /// loopback, each against Automerge's own sync in memory.
     Sync(SuiteArgs),
+    /// `rapport conflicts` and `show` with provenance on W1 after 10 rounds of edits from 3
+    /// devices, against `list` of the whole vault.
+    Conflicts(SuiteArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -84,6 +89,7 @@ fn main() -> Result<()> {
         Command::Measure(m) => proc::measure_main(&m),
         Command::Local(args) => report("local", &args, local::run),
         Command::Sync(args) => report("sync", &args, sync::run),
+        Command::Conflicts(args) => report("conflicts", &args, conflicts::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
     }
 }
