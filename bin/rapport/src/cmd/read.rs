@@ -44,9 +44,20 @@ pub fn list(
 }
 
 pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
-    let (contacts, groups) = home.read(|v| Ok((v.contacts()?, v.groups()?)))?;
-    let found = find_contact(&contacts, query, false)
-        .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?;
+    // An exact id (what scripts and `list` give) reads one record instead of every contact.
+    let by_id = match query.trim().parse::<rapport_model::ContactId>() {
+        Ok(id) => home.read(|v| v.contact(id))?.map(|found| found.contact),
+        Err(_) => None,
+    };
+    let groups = home.read(|v| v.groups())?;
+    let found = match by_id {
+        Some(found) => found,
+        None => {
+            let contacts = home.read(|v| v.contacts())?;
+            find_contact(&contacts, query, false)
+                .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?
+        }
+    };
     let (view, origins, devices) =
         home.read(|v| Ok((v.contact(found.id)?, v.provenance(found.id)?, v.devices()?)))?;
     let view = view
@@ -60,10 +71,10 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
         return render::print_json(&prov.add_to_json(serde_json::to_value(&out)?));
     }
     let name_of = |id| {
-        contacts
-            .iter()
-            .find(|x| x.id == id)
-            .map(|x| x.name.clone())
+        home.read(|v| v.contact(id))
+            .ok()
+            .flatten()
+            .map(|x| x.contact.name)
             .unwrap_or_else(|| id.to_string())
     };
     crate::out!("{}{}", c.name, prov.suffix(&["name"]));
