@@ -21,7 +21,9 @@ pub struct Origin {
 }
 
 /// Change times by change hash, so that a scan asks Automerge once per change, not once per
-/// operation (one `add contact` change holds a dozen keys).
+/// operation (one `add contact` change holds a dozen keys). Asking for a change's metadata
+/// makes `AutoCommit` close an open transaction, so provenance and conflicts are never read
+/// inside `Vault::batch` (nothing in the model does).
 #[derive(Debug, Default)]
 pub(crate) struct ChangeTimes {
     by_hash: HashMap<ChangeHash, Option<UnixMillis>>,
