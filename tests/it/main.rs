@@ -6,6 +6,7 @@
 //! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
 //! - `lan`: two daemons find each other by mDNS inside network namespaces the test creates.
 //! - `history`: log, show --at, revert, undo and group restore, across synced devices.
+//! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
 //!
@@ -13,6 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod conflicts;
 mod corruption;
 mod crash;
 mod daemon;

@@ -6,6 +6,7 @@
 //! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- pair  [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- history [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- conflicts [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
 //! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
@@ -37,6 +38,7 @@
 //! line to `main`.
 
 mod baseline;
+mod conflicts;
 mod history;
 mod local;
 mod pair;
@@ -72,6 +74,9 @@ enum Command {
     /// `log`, `show --at`, `revert` and `undo` on W1 plus 10 rounds of edits from 3 devices,
     /// cold and through a daemon, each against a plain `show` (or `note`) of the same run.
     History(SuiteArgs),
+    /// `rapport conflicts` and `show` with provenance on W1 after 10 rounds of edits from 3
+    /// devices, against `list` of the whole vault.
+    Conflicts(SuiteArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -101,6 +106,7 @@ fn main() -> Result<()> {
         Command::Sync(args) => report("sync", &args, sync::run),
         Command::Pair(args) => report("pair", &args, pair::run),
         Command::History(args) => report("history", &args, history::run),
+        Command::Conflicts(args) => report("conflicts", &args, conflicts::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
     }
 }

@@ -243,6 +243,52 @@ pub enum Command {
         #[arg(long, value_name = "CHANGE")]
         change: Option<String>,
     },
+    /// List the fields that two devices edited at once: the value every device shows, the
+    /// values that lost, and which device wrote each and when.
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a conflict: every device shows VALUE for FIELD after a sync.
+    Resolve {
+        contact: String,
+        /// name, org, title, notes, trust, met-on, met-at, met-context, introduced-by or
+        /// connected-on.
+        field: String,
+        /// The value to keep: one of those `rapport conflicts` lists, or a new one.
+        value: String,
+    },
+    /// Deletions from another device held back because they were too many at once.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// List the records that the held-back changes would delete, and which device deleted them.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let the deletion happen on this device too.
+    Accept,
+    /// Restore the records with one change that reaches every device at the next sync.
+    Reject,
+    /// Show or set when incoming deletions are held back: more than
+    /// min(MAX, max(FLOOR, PERCENT % of live records)) contacts, or groups, at once.
+    Threshold {
+        /// At most this many [default: 20].
+        #[arg(long)]
+        max: Option<u32>,
+        /// At most this share of the live records [default: 10].
+        #[arg(long)]
+        percent: Option<u32>,
+        /// Always let this many through [default: 3].
+        #[arg(long)]
+        floor: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod daemon;
+mod guard;
 mod home;
 mod lan;
 mod net;

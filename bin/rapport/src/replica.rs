@@ -122,6 +122,7 @@ impl Replica for StoreReplica {
         self.home.store.peer_state(peer).ok().flatten()
     }
     fn persist(&mut self, touched: &Touched) -> Result<(), String> {
+        crate::guard::check_incoming(&mut self.home, touched).map_err(|e| e.to_string())?;
         self.home
             .commit_loaded(touched)
             .map_err(|e| e.to_string())?;

@@ -29,9 +29,10 @@ pub use vault::{
     actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Revocation,
     Touched, Vault,
 };
+pub use vault::{count_kinds, Conflict, Deletion, Origin, QuarantinePolicy, RecordRef, Written};
 pub use vault::{
-    undone_by, AttributedChange, ChangeInfo, GroupRestore, HistoryError, RecordRef, RevertReport,
-    UndoReport, BULK_OPS, UNDOES,
+    undone_by, AttributedChange, ChangeInfo, GroupRestore, HistoryError, RevertReport, UndoReport,
+    BULK_OPS, UNDOES,
 };
 
 /// Re-exported so that callers name the same Automerge types the vault uses.

@@ -16,6 +16,8 @@ pub(crate) const VIEW_TIMELINE: &str = "view/t/";
 pub(crate) const VIEW_FILED: &str = "view/i/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
+pub(crate) const VIEW_CONFLICT: &str = "view/x/";
+pub(crate) const VIEW_PROVENANCE: &str = "view/p/";
 
 pub(crate) fn change(seq: u64) -> Vec<u8> {
     let mut k = CHANGE_PREFIX.to_vec();

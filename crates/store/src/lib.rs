@@ -22,10 +22,14 @@ mod salvage;
 mod snapshot;
 mod store;
 mod view;
+// Issue 6: conflicts and provenance in the view; local quarantine state.
+mod annotations;
+mod quarantine;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use guard::panic_is_expected;
 pub use history::HistoryEntry;
+pub use quarantine::Quarantined;
 pub use salvage::{salvage, Salvage};
 pub use store::{CommitReport, Store, StoreStats, STORE_FORMAT};
 pub use view::{ContactView, ReadView};

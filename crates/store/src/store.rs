@@ -496,7 +496,12 @@ impl Store {
         crate::ack::write(&self.path, &heads)
     }
 
-    fn sync(&self) -> Result<(), StoreError> {
+    /// The database, for the store's other modules (quarantine state).
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
         self.dirty
             .store(false, std::sync::atomic::Ordering::Relaxed);
         self.db

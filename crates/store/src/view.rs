@@ -21,7 +21,8 @@ use std::path::Path;
 const REBUILD_ABOVE: usize = 5_000;
 
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
-pub(crate) const VIEW_FORMAT: u32 = 1;
+/// 2: conflicts and provenance (`annotations`).
+pub(crate) const VIEW_FORMAT: u32 = 2;
 
 /// Read access to the materialised records.
 #[derive(Debug)]
@@ -40,13 +41,16 @@ pub struct ContactView {
 impl ReadView<'_> {
     /// Every contact, trashed or not, in id order.
     pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
-        self.scan(keys::VIEW_CONTACT)
+        let mut contacts = self.scan(keys::VIEW_CONTACT)?;
+        self.unmask_contacts(&mut contacts)?;
+        Ok(contacts)
     }
 
     pub fn contact(&self, id: ContactId) -> Result<Option<ContactView>, StoreError> {
-        let Some(contact) = self.get::<Contact>(&keys::view(keys::VIEW_CONTACT, id))? else {
+        let Some(mut contact) = self.get::<Contact>(&keys::view(keys::VIEW_CONTACT, id))? else {
             return Ok(None);
         };
+        self.unmask_contacts(std::slice::from_mut(&mut contact))?;
         let timeline = self.timeline(id)?;
         Ok(Some(ContactView { contact, timeline }))
     }
@@ -97,7 +101,9 @@ impl ReadView<'_> {
     }
 
     pub fn groups(&self) -> Result<Vec<Group>, StoreError> {
-        self.scan(keys::VIEW_GROUP)
+        let mut groups = self.scan(keys::VIEW_GROUP)?;
+        self.unmask_groups(&mut groups)?;
+        Ok(groups)
     }
 
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
@@ -125,7 +131,11 @@ impl ReadView<'_> {
     }
 }
 
-fn decode<T: DeserializeOwned>(path: &Path, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    path: &Path,
+    key: &[u8],
+    sealed: &[u8],
+) -> Result<T, StoreError> {
     let payload = chunk::open(key, sealed).ok_or_else(|| damaged(path, key))?;
     postcard::from_bytes(payload).map_err(|_| damaged(path, key))
 }
@@ -137,7 +147,7 @@ fn damaged(path: &Path, key: &[u8]) -> StoreError {
     }
 }
 
-fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
     let payload = postcard::to_allocvec(value).map_err(|e| StoreError::Encode(e.to_string()))?;
     Ok(chunk::seal(key, &payload))
 }
@@ -153,7 +163,7 @@ pub(crate) fn update(
     tree: &sled::Tree,
     path: &Path,
     batch: &mut sled::Batch,
-    vault: &Vault,
+    vault: &mut Vault,
     touched: &Touched,
 ) -> Result<Option<Vec<ViewOp>>, StoreError> {
     // Past a few thousand records one pass over the document beats a lookup per record (an
@@ -183,6 +193,7 @@ pub(crate) fn update(
             batch.insert(key.clone(), encode(&key, &d)?);
         }
     }
+    crate::annotations::update(path, batch, vault, touched)?;
     if touched.interactions.is_empty() {
         return Ok(None);
     }
@@ -224,7 +235,7 @@ pub(crate) fn update(
 pub(crate) fn rebuild(
     tree: &sled::Tree,
     path: &Path,
-    vault: &Vault,
+    vault: &mut Vault,
 ) -> Result<Vec<ViewOp>, StoreError> {
     let mut ops: Vec<ViewOp> = Vec::new();
     for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
@@ -268,6 +279,9 @@ pub(crate) fn rebuild(
         t.sort_by_key(|i| (i.at, i.id));
         let key = keys::view(keys::VIEW_TIMELINE, c);
         let value = encode(&key, &t)?;
+        put(key, value);
+    }
+    for (key, value) in crate::annotations::rebuild(path, vault)? {
         put(key, value);
     }
     put(

@@ -10,6 +10,10 @@ pub mod pair;
 mod read;
 pub mod revoke;
 pub mod sync;
+// Issue 6: conflicts you can see, and the guard against mass deletion.
+mod conflicts;
+mod provenance;
+mod quarantine;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
@@ -185,6 +189,13 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         } => history::log(home, contact.as_deref(), group.as_deref(), limit, json),
         Command::Revert { contact, to } => history::revert(home, &contact, &to),
         Command::Undo { change } => history::undo(home, change.as_deref()),
+        Command::Conflicts { json } => conflicts::list(home, json),
+        Command::Resolve {
+            contact,
+            field,
+            value,
+        } => conflicts::resolve(home, &contact, &field, &value),
+        Command::Quarantine { command } => quarantine::run(home, command),
     }
 }
 

@@ -44,39 +44,69 @@ pub fn list(
 }
 
 pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
-    let (contacts, groups) = home.read(|v| Ok((v.contacts()?, v.groups()?)))?;
-    let found = find_contact(&contacts, query, false)
-        .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?;
-    let view = home
-        .read(|v| v.contact(found.id))?
+    // An exact id (what scripts and `list` give) reads one record instead of every contact.
+    let by_id = match query.trim().parse::<rapport_model::ContactId>() {
+        Ok(id) => home.read(|v| v.contact(id))?.map(|found| found.contact),
+        Err(_) => None,
+    };
+    let groups = home.read(|v| v.groups())?;
+    let found = match by_id {
+        Some(found) => found,
+        None => {
+            let contacts = home.read(|v| v.contacts())?;
+            find_contact(&contacts, query, false)
+                .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?
+        }
+    };
+    let (view, origins, devices) =
+        home.read(|v| Ok((v.contact(found.id)?, v.provenance(found.id)?, v.devices()?)))?;
+    let view = view
         .ok_or_else(|| super::NotFound(format!("contact {} vanished while reading", found.id)))?;
     let names = group_names(&groups);
     let c = &view.contact;
+    let prov = super::provenance::Provenance::new(&origins, &devices, home.device);
     if json {
         let mut out = contact_json(c, &names);
         out.interactions = Some(view.timeline.iter().map(interaction_json).collect());
-        return render::print_json(&out);
+        return render::print_json(&prov.add_to_json(serde_json::to_value(&out)?));
     }
     let name_of = |id| {
-        contacts
-            .iter()
-            .find(|x| x.id == id)
-            .map(|x| x.name.clone())
+        home.read(|v| v.contact(id))
+            .ok()
+            .flatten()
+            .map(|x| x.contact.name)
             .unwrap_or_else(|| id.to_string())
     };
-    crate::out!("{}", c.name);
+    crate::out!("{}{}", c.name, prov.suffix(&["name"]));
     if c.is_trashed() {
         crate::out!(
             "  (in the trash: `rapport restore {}` brings it back)",
             c.id
         );
     }
-    let row = |label: &str, value: Option<String>| {
+    // Each row ends with the device that last set it and when (its keys' provenance).
+    let row_from = |label: &str, value: Option<String>, keys: &[&str]| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            crate::out!("  {label:<14}{v}");
+            crate::out!("  {label:<14}{v}{}", prov.suffix(keys));
         }
     };
-    row("id", Some(c.id.to_string()));
+    let row = |label: &str, value: Option<String>| {
+        let key = match label {
+            "met on" => "met_on",
+            "met at" => "met_at",
+            "context" => "met_context",
+            "introduced by" => "introduced_by",
+            "connected on" => "connected_on",
+            "tags" => "tag:",
+            "groups" => "group:",
+            "email" => "email:",
+            "phone" => "phone:",
+            "link" => "link:",
+            other => other,
+        };
+        row_from(label, value, &[key]);
+    };
+    crate::out!("  {:<14}{}", "id", c.id);
     row("title", c.title.clone());
     row("org", c.org.clone());
     row("email", join(c.emails.iter()));
@@ -118,7 +148,22 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
             } else {
                 format!(" (with {})", others.join(", "))
             };
-            crate::out!("  {}  {:<8}{}{}", time::local(i.at), i.kind, place, with);
+            let from = if i.device == home.device {
+                String::new()
+            } else {
+                format!(
+                    "  [from {}]",
+                    super::conflicts::device_label(&devices, home.device, Some(i.device))
+                )
+            };
+            crate::out!(
+                "  {}  {:<8}{}{}{}",
+                time::local(i.at),
+                i.kind,
+                place,
+                with,
+                from
+            );
             crate::out!("      {}", i.text);
         }
     }

@@ -137,6 +137,10 @@ struct PeerStatus {
     last_synced: Option<String>,
     /// `equal`, `ahead` (this device has changes the peer has not received), or `never synced`.
     state: &'static str,
+    /// Changes this device received that the peer wrote, since the last `status`.
+    changes_since_last_look: u64,
+    /// Records whose deletion by the peer is held back here (`rapport quarantine show`).
+    quarantined: usize,
 }
 
 /// Each peer as this device last saw it. "Behind" cannot be known without asking the peer;
@@ -146,6 +150,8 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
     let devices = home.read(|v| v.devices())?;
     let mut ours = home.store.heads()?;
     ours.sort();
+    let incoming = home.store.incoming()?;
+    let held = home.store.quarantined()?;
     let mut rows = Vec::new();
     for d in devices.into_iter().filter(|d| d.id != home.device) {
         let info = crate::peers::get(&home.store, d.id);
@@ -171,10 +177,20 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
             last_seen: info.last_seen_ms.map(crate::time::rfc3339),
             last_synced: info.last_synced_ms.map(crate::time::rfc3339),
             state,
+            changes_since_last_look: incoming.get(&d.id).copied().unwrap_or(0),
+            quarantined: held.iter().filter(|q| q.deletion.by == Some(d.id)).count(),
         });
     }
+    // Counted from the next sync on: this was the look.
+    home.store.reset_incoming()?;
     if json {
         return crate::render::print_json(&rows);
+    }
+    if !held.is_empty() {
+        crate::out!(
+            "QUARANTINED: {} deletions from another device are held back here: `rapport quarantine show`",
+            held.len()
+        );
     }
     if rows.is_empty() {
         crate::out!("no other devices yet: `rapport pair` adds one");
@@ -186,13 +202,14 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
     for r in rows {
         let when = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_owned());
         crate::out!(
-            "{}  {}  {}  last seen {}, last synced {}{}",
+            "{}  {}  {}  last seen {}, last synced {}{}  ({} new changes from it since the last status)",
             &r.id[..7],
             r.name,
             r.state,
             when(&r.last_seen),
             when(&r.last_synced),
-            r.address.map(|a| format!("  at {a}")).unwrap_or_default()
+            r.address.map(|a| format!("  at {a}")).unwrap_or_default(),
+            r.changes_since_last_look
         );
     }
     Ok(())

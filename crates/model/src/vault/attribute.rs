@@ -11,7 +11,7 @@ use super::history::ChangeInfo;
 use super::write::StoredInteraction;
 use super::Vault;
 use crate::schema::contact as ck;
-use crate::{ContactId, GroupId, Touched};
+use crate::{ContactId, Touched};
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ChangeHash, ReadDoc, ScalarValue, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -21,12 +21,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// fields are not listed.
 pub const BULK_OPS: u64 = 5_000;
 
-/// A record whose history is indexed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RecordRef {
-    Contact(ContactId),
-    Group(GroupId),
-}
+/// A record whose history is indexed (the same reference conflicts and deletions use).
+pub use super::conflicts::RecordRef;
 
 /// One change and what it did to each record it touched.
 #[derive(Debug, Clone, PartialEq, Eq)]

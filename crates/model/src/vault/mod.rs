@@ -13,9 +13,16 @@ mod revoke;
 mod touched;
 mod undo;
 mod write;
+// Issue 6: conflicts you can see, provenance, guard against mass deletion.
+mod conflicts;
+mod deletions;
+mod provenance;
 
-pub use attribute::{AttributedChange, RecordRef, BULK_OPS};
+pub use attribute::{AttributedChange, BULK_OPS};
+pub use conflicts::{Conflict, RecordRef, Written};
+pub use deletions::{count_kinds, Deletion, QuarantinePolicy};
 pub use history::{ChangeInfo, HistoryError};
+pub use provenance::Origin;
 pub use read::FieldValue;
 pub use revert::{GroupRestore, RevertReport};
 pub use revoke::Revocation;

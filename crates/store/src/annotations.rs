@@ -1,0 +1,107 @@
+//! Two more parts of the read view, kept beside the records they describe so that `conflicts`
+//! and `show` never load Automerge:
+//! - `view/x/<c|g><id>`: the record's conflicts (fields with several concurrent values), only
+//!   for records that have some, so listing every conflict of a 10k-contact vault reads a
+//!   handful of keys instead of asking Automerge about every key of every contact;
+//! - `view/p/<contact>`: who last set each key of the contact, and when.
+//!
+//! Both are refreshed for the touched records in the same batch as the change, like the rest
+//! of the view, and rebuilt with it.
+
+use crate::error::StoreError;
+use crate::keys;
+use crate::view::{decode, encode, ReadView};
+use rapport_model::{Conflict, ContactId, Origin, RecordRef, Touched, Vault};
+use std::path::Path;
+
+fn conflict_key(record: RecordRef) -> Vec<u8> {
+    match record {
+        RecordRef::Contact(id) => keys::view(keys::VIEW_CONFLICT, format!("c{id}")),
+        RecordRef::Group(id) => keys::view(keys::VIEW_CONFLICT, format!("g{id}")),
+    }
+}
+
+fn model(path: &Path) -> impl Fn(rapport_model::ReadError) -> StoreError + '_ {
+    move |e| StoreError::corrupt(path, e.to_string())
+}
+
+/// Adds to `batch` the conflicts and provenance of the records in `touched`.
+pub(crate) fn update(
+    path: &Path,
+    batch: &mut sled::Batch,
+    vault: &mut Vault,
+    touched: &Touched,
+) -> Result<(), StoreError> {
+    let records = touched
+        .contacts
+        .iter()
+        .map(|c| RecordRef::Contact(*c))
+        .chain(touched.groups.iter().map(|g| RecordRef::Group(*g)));
+    for record in records {
+        let key = conflict_key(record);
+        let conflicts = vault.record_conflicts(record).map_err(model(path))?;
+        if conflicts.is_empty() {
+            batch.remove(key);
+        } else {
+            batch.insert(key.clone(), encode(&key, &conflicts)?);
+        }
+    }
+    for id in &touched.contacts {
+        let key = keys::view(keys::VIEW_PROVENANCE, id);
+        let origins = vault.contact_provenance(*id).map_err(model(path))?;
+        if origins.is_empty() {
+            batch.remove(key);
+        } else {
+            batch.insert(key.clone(), encode(&key, &origins)?);
+        }
+    }
+    Ok(())
+}
+
+/// One view key and its sealed value.
+type Entry = (Vec<u8>, Vec<u8>);
+
+/// The annotation entries of a complete view of `vault`.
+pub(crate) fn rebuild(path: &Path, vault: &mut Vault) -> Result<Vec<Entry>, StoreError> {
+    let mut out = Vec::new();
+    let mut by_record: std::collections::BTreeMap<RecordRef, Vec<Conflict>> = Default::default();
+    for c in vault.conflicts().map_err(model(path))? {
+        by_record.entry(c.record).or_default().push(c);
+    }
+    for (record, conflicts) in by_record {
+        let key = conflict_key(record);
+        let value = encode(&key, &conflicts)?;
+        out.push((key, value));
+    }
+    for (id, origins) in vault.all_provenance().map_err(model(path))? {
+        let key = keys::view(keys::VIEW_PROVENANCE, id);
+        let value = encode(&key, &origins)?;
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+impl ReadView<'_> {
+    /// Every conflict in the vault, contacts first (in id order), then groups.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(keys::VIEW_CONFLICT.as_bytes()) {
+            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
+            out.extend(decode::<Vec<Conflict>>(self.path, &k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Who last set each key of a contact, and when (empty for an unknown contact).
+    pub fn provenance(&self, id: ContactId) -> Result<Vec<Origin>, StoreError> {
+        let key = keys::view(keys::VIEW_PROVENANCE, id);
+        match self
+            .tree
+            .get(&key)
+            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
+        {
+            Some(v) => decode(self.path, &key, &v),
+            None => Ok(Vec::new()),
+        }
+    }
+}
