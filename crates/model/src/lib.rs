@@ -28,6 +28,7 @@ pub use trust::{ParseTrustError, TrustLevel};
 pub use vault::{
     actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Touched, Vault,
 };
+pub use vault::{ContactExtras, MergeBackupError, MergeReport, MAX_VCARD_EXTRA};
 
 /// Re-exported so that callers name the same Automerge types the vault uses.
 pub use automerge;

@@ -21,7 +21,7 @@ use std::path::Path;
 const REBUILD_ABOVE: usize = 5_000;
 
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
-pub(crate) const VIEW_FORMAT: u32 = 1;
+pub(crate) const VIEW_FORMAT: u32 = 2; // 2: Contact.merged_into
 
 /// Read access to the materialised records.
 #[derive(Debug)]

@@ -4,9 +4,16 @@
 //! and the caller's `now` as its time. Layout and merge rules are in `crate::schema` and
 //! `docs/SCHEMA.md`.
 
+mod backup;
+mod extras;
+mod merge_contacts;
 mod read;
 mod touched;
 mod write;
+
+pub use backup::MergeBackupError;
+pub use extras::{ContactExtras, MAX_VCARD_EXTRA};
+pub use merge_contacts::MergeReport;
 
 pub use read::FieldValue;
 pub use touched::{touched_between, touched_from_patches, Touched};

@@ -162,7 +162,7 @@ impl Vault {
         self.put_interaction(id, &stored, "edit", now)
     }
 
-    fn put_interaction(
+    pub(super) fn put_interaction(
         &mut self,
         id: InteractionId,
         stored: &StoredInteraction,
@@ -264,7 +264,7 @@ impl Vault {
 
     // ---- helpers ----
 
-    fn finish_or_abort(
+    pub(super) fn finish_or_abort(
         &mut self,
         result: Result<bool, AutomergeError>,
         message: impl FnOnce() -> String,

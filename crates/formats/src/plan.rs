@@ -1,0 +1,341 @@
+//! Matching parsed records to the vault, and writing the result as one commit.
+//!
+//! `plan` is read-only (it is what `--dry-run` prints); `apply` writes a plan as one
+//! `Vault::batch` whose commit message starts with `import ` — the whole import is one
+//! Automerge change, which is how `rapport import undo` finds and reverts it.
+
+use crate::candidate::MatchKey;
+use crate::{Candidate, ImportError, Parsed, Skipped};
+use rapport_model::{
+    ContactExtras, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction,
+    UnixMillis, Vault,
+};
+use std::collections::HashMap;
+
+/// The commit message of every import starts with this.
+pub const COMMIT_PREFIX: &str = "import ";
+
+/// What an import will do with one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A new contact, with this id (the record's own Rapport id when it is free).
+    Create(ContactId),
+    /// An existing contact gains or changes these values.
+    Update {
+        id: ContactId,
+        patch: Box<ContactPatch>,
+        extras: Option<ContactExtras>,
+        /// Log the record's first interaction (a new connection date).
+        log_connection: bool,
+    },
+    Unchanged(ContactId),
+}
+
+/// One planned record.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub candidate: Candidate,
+    pub action: Action,
+    /// The key that matched an existing contact, for the summary.
+    pub matched_by: Option<&'static str>,
+}
+
+/// The whole plan, and what the summary prints.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub items: Vec<Planned>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+    pub key_note: Option<String>,
+}
+
+impl Plan {
+    pub fn created(&self) -> usize {
+        self.count(|a| matches!(a, Action::Create(_)))
+    }
+    pub fn updated(&self) -> usize {
+        self.count(|a| matches!(a, Action::Update { .. }))
+    }
+    pub fn unchanged(&self) -> usize {
+        self.count(|a| matches!(a, Action::Unchanged(_)))
+    }
+    fn count(&self, f: impl Fn(&Action) -> bool) -> usize {
+        self.items.iter().filter(|p| f(&p.action)).count()
+    }
+    /// How many updates matched by each kind of key.
+    pub fn matched_by(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: Vec<(&'static str, usize)> = Vec::new();
+        for by in self.items.iter().filter_map(|p| p.matched_by) {
+            match counts.iter_mut().find(|(k, _)| *k == by) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((by, 1)),
+            }
+        }
+        counts
+    }
+    /// Whether applying it writes anything.
+    pub fn is_noop(&self) -> bool {
+        self.created() == 0 && self.updated() == 0
+    }
+}
+
+/// Plans `parsed` against the live contacts of `vault`. `new_id` makes the id of each new
+/// contact that brings none of its own (randomness is the caller's).
+pub fn plan(
+    vault: &Vault,
+    parsed: Parsed,
+    mut new_id: impl FnMut() -> ContactId,
+) -> Result<Plan, ImportError> {
+    let read = |e: rapport_model::ReadError| ImportError::Apply {
+        record: "the vault".to_owned(),
+        reason: e.to_string(),
+    };
+    let contacts = vault.contacts().map_err(read)?;
+    let mut index: HashMap<MatchKey, ContactId> = HashMap::new();
+    let mut taken: std::collections::HashSet<ContactId> = std::collections::HashSet::new();
+    for c in &contacts {
+        taken.insert(c.id);
+        if c.is_trashed() {
+            continue;
+        }
+        index.insert(MatchKey::Id(c.id), c.id);
+        for l in &c.links {
+            index.entry(MatchKey::Link(l.clone())).or_insert(c.id);
+        }
+        for e in &c.emails {
+            index.entry(MatchKey::Email(e.clone())).or_insert(c.id);
+        }
+        index
+            .entry(MatchKey::NameOrg(
+                c.name.to_lowercase(),
+                c.org.as_ref().map(|o| o.to_lowercase()),
+            ))
+            .or_insert(c.id);
+    }
+    let wants_uid = parsed
+        .candidates
+        .iter()
+        .any(|c| c.keys.iter().any(|k| matches!(k, MatchKey::Uid(_))));
+    if wants_uid {
+        for c in contacts.iter().filter(|c| !c.is_trashed()) {
+            let extras = vault.contact_extras(c.id).map_err(read)?;
+            if let Some(uid) = extras
+                .and_then(|e| e.vcard_extra)
+                .and_then(|x| crate::vcard_in::uid_in_extra(&x))
+            {
+                index.entry(MatchKey::Uid(uid)).or_insert(c.id);
+            }
+        }
+    }
+    let by_id: HashMap<ContactId, &rapport_model::Contact> =
+        contacts.iter().map(|c| (c.id, c)).collect();
+    let mut out = Plan {
+        skipped: parsed.skipped,
+        warnings: parsed.warnings,
+        key_note: parsed.key_note,
+        ..Default::default()
+    };
+    // Keys of records already planned in this import: a second record with the same key is the
+    // same person listed twice.
+    let mut seen: HashMap<MatchKey, String> = HashMap::new();
+    for cand in parsed.candidates {
+        if let Some(first) = cand.keys.iter().find_map(|k| seen.get(k).map(|r| (k, r))) {
+            out.skipped.push(Skipped {
+                record: cand.record.clone(),
+                reason: format!("it has the same {} as {}", first.0.kind(), first.1),
+            });
+            continue;
+        }
+        for k in &cand.keys {
+            seen.insert(k.clone(), cand.record.clone());
+        }
+        let found = cand
+            .keys
+            .iter()
+            .find_map(|k| index.get(k).map(|id| (k.kind(), *id)));
+        let planned = match found.and_then(|(by, id)| by_id.get(&id).map(|c| (by, *c))) {
+            Some((by, existing)) => {
+                let extras = match &cand.extras {
+                    Some(_) => vault.contact_extras(existing.id).map_err(read)?,
+                    None => None,
+                };
+                let action = update_of(existing, extras.unwrap_or_default(), &cand);
+                Planned {
+                    candidate: cand,
+                    action,
+                    matched_by: Some(by),
+                }
+            }
+            None => {
+                let own = cand.keys.iter().find_map(|k| match k {
+                    MatchKey::Id(id) if !taken.contains(id) => Some(*id),
+                    _ => None,
+                });
+                let id = own.unwrap_or_else(&mut new_id);
+                taken.insert(id);
+                Planned {
+                    candidate: cand,
+                    action: Action::Create(id),
+                    matched_by: None,
+                }
+            }
+        };
+        out.items.push(planned);
+    }
+    Ok(out)
+}
+
+/// What changes when `cand` is imported over `c`: values it brings that differ are set, set
+/// members it brings are added. Nothing is removed: an import only adds what it knows.
+fn update_of(c: &rapport_model::Contact, current: ContactExtras, cand: &Candidate) -> Action {
+    let differs = |new: &Option<String>, old: &Option<String>| match new {
+        Some(n) if Some(n) != old.as_ref() => Some(n.clone()),
+        _ => None,
+    };
+    let missing = |new: &[String], old: &std::collections::BTreeSet<String>| -> Vec<String> {
+        new.iter().filter(|v| !old.contains(*v)).cloned().collect()
+    };
+    let date = |d: Option<chrono::NaiveDate>, old: Option<chrono::NaiveDate>| match d {
+        Some(d) if Some(d) != old => Some(d.format("%Y-%m-%d").to_string()),
+        _ => None,
+    };
+    let patch = ContactPatch {
+        name: (cand.name != c.name).then(|| cand.name.clone()),
+        org: differs(&cand.org, &c.org),
+        title: differs(&cand.title, &c.title),
+        notes: differs(&cand.notes, &c.notes),
+        met_at: differs(&cand.met_at, &c.met_at),
+        met_context: differs(&cand.met_context, &c.met_context),
+        trust: cand.trust.filter(|t| Some(*t) != c.trust),
+        met_on: date(cand.met_on, c.met_on),
+        connected_on: date(cand.connected_on, c.connected_on),
+        add_emails: missing(&cand.emails, &c.emails),
+        add_phones: missing(&cand.phones, &c.phones),
+        add_links: missing(&cand.links, &c.links),
+        add_tags: missing(&cand.tags, &c.tags),
+        ..Default::default()
+    };
+    let extras = cand.extras.as_ref().and_then(|new| {
+        let wanted = if cand.extras_replace {
+            new.clone()
+        } else {
+            ContactExtras {
+                birthday: new.birthday.clone().or(current.birthday.clone()),
+                anniversary: new.anniversary.clone().or(current.anniversary.clone()),
+                vcard_extra: current.vcard_extra.clone(),
+            }
+        };
+        (wanted != current).then_some(wanted)
+    });
+    // A connection date the contact did not have yet gets its first interaction; one it
+    // already had was logged by the import that set it.
+    let log_connection = cand.connection.is_some() && c.connected_on.is_none();
+    if patch.is_empty() && extras.is_none() && !log_connection {
+        Action::Unchanged(c.id)
+    } else {
+        Action::Update {
+            id: c.id,
+            patch: Box::new(patch),
+            extras,
+            log_connection,
+        }
+    }
+}
+
+/// The patch that creates a candidate.
+fn create_patch(c: &Candidate) -> ContactPatch {
+    ContactPatch {
+        name: Some(c.name.clone()),
+        org: c.org.clone(),
+        title: c.title.clone(),
+        notes: c.notes.clone(),
+        met_at: c.met_at.clone(),
+        met_context: c.met_context.clone(),
+        trust: c.trust,
+        met_on: c.met_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        connected_on: c.connected_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        add_emails: c.emails.clone(),
+        add_phones: c.phones.clone(),
+        add_links: c.links.clone(),
+        add_tags: c.tags.clone(),
+        ..Default::default()
+    }
+}
+
+/// The commit message of an import of `source` (`linkedin Connections.csv`).
+pub fn commit_message(source: &str, plan: &Plan) -> String {
+    format!(
+        "{COMMIT_PREFIX}{source}: {} created, {} updated",
+        plan.created(),
+        plan.updated()
+    )
+}
+
+/// Writes a plan as one commit (`commit_message`). If any record fails, nothing is written and
+/// the error names the record. `new_interaction` makes interaction ids; `progress` is called
+/// with the number of records written so far.
+pub fn apply(
+    vault: &mut Vault,
+    plan: &Plan,
+    source: &str,
+    now: UnixMillis,
+    mut new_interaction: impl FnMut() -> InteractionId,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(), ImportError> {
+    if plan.is_noop() {
+        return Ok(());
+    }
+    let message = commit_message(source, plan);
+    vault.batch(&message, now, |v| {
+        for (n, p) in plan.items.iter().enumerate() {
+            let c = &p.candidate;
+            let fail = |e: rapport_model::EditError| ImportError::Apply {
+                record: c.record.clone(),
+                reason: e.to_string(),
+            };
+            let (id, extras, log) = match &p.action {
+                Action::Unchanged(_) => continue,
+                Action::Create(id) => {
+                    v.add_contact(*id, &create_patch(c), now).map_err(fail)?;
+                    (*id, c.extras.clone(), c.connection.is_some())
+                }
+                Action::Update {
+                    id,
+                    patch,
+                    extras,
+                    log_connection,
+                } => {
+                    if !patch.is_empty() {
+                        v.edit_contact(*id, patch, now).map_err(fail)?;
+                    }
+                    (*id, extras.clone(), *log_connection)
+                }
+            };
+            if let Some(extras) = extras.filter(|e| !e.is_empty() || !p.is_create()) {
+                v.set_contact_extras(id, &extras, now).map_err(fail)?;
+            }
+            if let (true, Some(conn)) = (log, &c.connection) {
+                let new = NewInteraction {
+                    contacts: vec![id],
+                    at: conn.at,
+                    kind: InteractionKind::Note,
+                    text: conn.text.clone(),
+                    place: None,
+                };
+                v.add_interaction(new_interaction(), &new, now)
+                    .map_err(fail)?;
+            }
+            if n % 256 == 0 {
+                progress(n);
+            }
+        }
+        progress(plan.items.len());
+        Ok(())
+    })
+}
+
+impl Planned {
+    fn is_create(&self) -> bool {
+        matches!(self.action, Action::Create(_))
+    }
+}
