@@ -170,3 +170,66 @@ pub fn canonical_url(url: &str) -> String {
     let u = u.strip_prefix("www.").unwrap_or(u);
     u.trim_end_matches('/').to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_model::ContactId;
+
+    fn contact(id: u64, name: &str, org: Option<&str>, email: Option<&str>) -> Contact {
+        Contact {
+            id: ContactId::from_u64(id),
+            name: name.to_owned(),
+            emails: email.into_iter().map(str::to_owned).collect(),
+            phones: Default::default(),
+            links: Default::default(),
+            org: org.map(str::to_owned),
+            title: None,
+            tags: Default::default(),
+            groups: Default::default(),
+            met_on: None,
+            met_at: None,
+            met_context: None,
+            introduced_by: None,
+            trust: None,
+            connected_on: None,
+            notes: None,
+            created: id as i64,
+            updated: id as i64,
+            deleted: None,
+            merged_into: None,
+        }
+    }
+
+    #[test]
+    fn finds_same_email_and_close_names_at_one_org_with_reasons() {
+        let mut a = contact(1, "Jeanne Yocum", Some("Acme"), Some("j@example.org"));
+        a.links.insert("https://www.linkedin.com/in/jy/".into());
+        let mut b = contact(2, "Jeanne Yocum", None, Some("j@example.org"));
+        b.links.insert("http://linkedin.com/in/JY".into());
+        let c = contact(3, "Omar Haddad", Some("Acme"), None);
+        let d = contact(4, "Omar Hadad", Some("ACME"), None);
+        let e = contact(5, "Omar Haddad", Some("Globex"), None);
+        let mut gone = contact(6, "Jeanne Yocum", None, Some("j@example.org"));
+        gone.merged_into = Some(a.id);
+        gone.deleted = Some(1);
+        let found = find(&[a, b, c, d, e, gone]);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].keep, ContactId::from_u64(1));
+        assert_eq!(found[0].merge, ContactId::from_u64(2));
+        assert!(found[0].is_certain());
+        assert_eq!(
+            found[0].reasons,
+            vec![
+                Reason::SameEmail("j@example.org".into()),
+                Reason::SameUrl("linkedin.com/in/jy".into())
+            ]
+        );
+        assert_eq!(
+            (found[1].keep, found[1].merge),
+            (ContactId::from_u64(3), ContactId::from_u64(4))
+        );
+        assert!(!found[1].is_certain());
+        assert!(matches!(found[1].reasons[0], Reason::CloseNames { .. }));
+    }
+}

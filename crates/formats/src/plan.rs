@@ -146,7 +146,12 @@ pub fn plan(
             });
             continue;
         }
-        for k in &cand.keys {
+        // Only strong keys: two people of the same name in one address book are two people.
+        for k in cand
+            .keys
+            .iter()
+            .filter(|k| !matches!(k, MatchKey::NameOrg(..)))
+        {
             seen.insert(k.clone(), cand.record.clone());
         }
         let found = cand
@@ -171,7 +176,10 @@ pub fn plan(
                     MatchKey::Id(id) if !taken.contains(id) => Some(*id),
                     _ => None,
                 });
-                let id = own.unwrap_or_else(&mut new_id);
+                let id = match own {
+                    Some(id) => id,
+                    None => fresh_id(&mut new_id, &taken)?,
+                };
                 taken.insert(id);
                 Planned {
                     candidate: cand,
@@ -183,6 +191,24 @@ pub fn plan(
         out.items.push(planned);
     }
     Ok(out)
+}
+
+/// A new id that no record of the vault uses (a random 64-bit id practically never collides;
+/// a generator that keeps colliding is a bug, reported instead of looping).
+fn fresh_id(
+    new_id: &mut impl FnMut() -> ContactId,
+    taken: &std::collections::HashSet<ContactId>,
+) -> Result<ContactId, ImportError> {
+    for _ in 0..64 {
+        let id = new_id();
+        if !taken.contains(&id) {
+            return Ok(id);
+        }
+    }
+    Err(ImportError::Apply {
+        record: "the vault".to_owned(),
+        reason: "no free contact id could be made".to_owned(),
+    })
 }
 
 /// What changes when `cand` is imported over `c`: values it brings that differ are set, set
