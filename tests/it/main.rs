@@ -5,6 +5,7 @@
 //! - `daemon`: devices syncing over QUIC on loopback, live and one-shot, and refusals.
 //! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
+//! - `formats`: import, export, backup, dedupe and merge through the binary.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,4 +15,5 @@ mod corruption;
 mod crash;
 mod daemon;
 mod disk_full;
+mod formats;
 mod support;

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p rapport-bench -- local [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- sync  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
 //! ```
 //!
 //! `local` measures, on workload W1 (10,000 contacts × 10 interactions): the import into a fresh
@@ -30,6 +31,7 @@
 //! line to `main`.
 
 mod baseline;
+mod formats;
 mod local;
 mod proc;
 mod rapport_cli;
@@ -57,6 +59,12 @@ enum Command {
     /// Fresh clone, offline edits, live note, reconnect and daemon memory, over QUIC on
     /// loopback, each against Automerge's own sync in memory.
     Sync(SuiteArgs),
+    /// Import a 10,000-row LinkedIn export and 10,000 vCards, export W1 to vCard: time and
+    /// peak memory, against raw parses and `save()` of the same input.
+    Formats(SuiteArgs),
+    /// Internal: one baseline of the formats suite, in a fresh process.
+    #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
+    FormatsBaseline(formats::BaselineArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -85,6 +93,8 @@ fn main() -> Result<()> {
         Command::Local(args) => report("local", &args, local::run),
         Command::Sync(args) => report("sync", &args, sync::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
+        Command::Formats(args) => report("formats", &args, formats::run),
+        Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }
 
