@@ -41,6 +41,12 @@ pub enum ImportError {
     BadMap(String),
     #[error("the import could not be written ({record}): {reason}")]
     Apply { record: String, reason: String },
+    /// One file of a folder import was refused.
+    #[error("in {file}, {source}")]
+    InFile {
+        file: String,
+        source: Box<ImportError>,
+    },
     #[error("reading the input failed: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -135,24 +135,26 @@ pub fn plan(
         key_note: parsed.key_note,
         ..Default::default()
     };
-    // Keys of records already planned in this import: a second record with the same key is the
-    // same person listed twice.
+    // The identity (strongest key) of each record already planned in this import: a second
+    // record with the same one is the same person listed twice. Only the strongest key counts:
+    // two cards with their own ids or UIDs that share an email (a couple, an office address)
+    // are two people.
     let mut seen: HashMap<MatchKey, String> = HashMap::new();
     for cand in parsed.candidates {
-        if let Some(first) = cand.keys.iter().find_map(|k| seen.get(k).map(|r| (k, r))) {
+        let identity = cand
+            .keys
+            .first()
+            .filter(|k| !matches!(k, MatchKey::NameOrg(..)))
+            .cloned();
+        if let Some(first) = identity.as_ref().and_then(|k| seen.get(k).map(|r| (k, r))) {
             out.skipped.push(Skipped {
                 record: cand.record.clone(),
                 reason: format!("it has the same {} as {}", first.0.kind(), first.1),
             });
             continue;
         }
-        // Only strong keys: two people of the same name in one address book are two people.
-        for k in cand
-            .keys
-            .iter()
-            .filter(|k| !matches!(k, MatchKey::NameOrg(..)))
-        {
-            seen.insert(k.clone(), cand.record.clone());
+        if let Some(k) = identity {
+            seen.insert(k, cand.record.clone());
         }
         let found = cand
             .keys

@@ -126,9 +126,9 @@ fn parse_vcards(path: &Path, limits: Limits) -> Result<Parsed, ImportError> {
         }
         left.max_bytes -= size;
         let parsed = vcard_in::parse(std::fs::File::open(&file)?, &label, left).map_err(|e| {
-            ImportError::NothingImportable {
-                record: label.clone(),
-                reason: e.to_string(),
+            ImportError::InFile {
+                file: label.clone(),
+                source: Box::new(e),
             }
         })?;
         left.max_records = left
