@@ -93,12 +93,18 @@ pub fn plan(
     let contacts = vault.contacts().map_err(read)?;
     let mut index: HashMap<MatchKey, ContactId> = HashMap::new();
     let mut taken: std::collections::HashSet<ContactId> = std::collections::HashSet::new();
-    for c in &contacts {
+    // Live contacts first, so that they win a key over a trashed contact; trashed and merged
+    // contacts are matched too, so that importing a file again never brings back as new someone
+    // the user deleted or merged.
+    let mut ordered: Vec<&rapport_model::Contact> = contacts.iter().collect();
+    ordered.sort_by_key(|c| c.is_trashed());
+    let wants_uid = parsed
+        .candidates
+        .iter()
+        .any(|c| c.keys.iter().any(|k| matches!(k, MatchKey::Uid(_))));
+    for c in ordered {
         taken.insert(c.id);
-        if c.is_trashed() {
-            continue;
-        }
-        index.insert(MatchKey::Id(c.id), c.id);
+        index.entry(MatchKey::Id(c.id)).or_insert(c.id);
         for l in &c.links {
             index.entry(MatchKey::Link(l.clone())).or_insert(c.id);
         }
@@ -111,13 +117,7 @@ pub fn plan(
                 c.org.as_ref().map(|o| o.to_lowercase()),
             ))
             .or_insert(c.id);
-    }
-    let wants_uid = parsed
-        .candidates
-        .iter()
-        .any(|c| c.keys.iter().any(|k| matches!(k, MatchKey::Uid(_))));
-    if wants_uid {
-        for c in contacts.iter().filter(|c| !c.is_trashed()) {
+        if wants_uid {
             let extras = vault.contact_extras(c.id).map_err(read)?;
             if let Some(uid) = extras
                 .and_then(|e| e.vcard_extra)
@@ -140,6 +140,12 @@ pub fn plan(
     // two cards with their own ids or UIDs that share an email (a couple, an office address)
     // are two people.
     let mut seen: HashMap<MatchKey, String> = HashMap::new();
+    // Contacts that others were merged into stand for several records: an import may add to
+    // them, never overwrite them from one of those records.
+    let survivors: std::collections::HashSet<ContactId> =
+        contacts.iter().filter_map(|c| c.merged_into).collect();
+    // Existing contacts already matched by a record of this import.
+    let mut matched: HashMap<ContactId, String> = HashMap::new();
     for cand in parsed.candidates {
         let identity = cand
             .keys
@@ -160,13 +166,42 @@ pub fn plan(
             .keys
             .iter()
             .find_map(|k| index.get(k).map(|id| (k.kind(), *id)));
-        let planned = match found.and_then(|(by, id)| by_id.get(&id).map(|c| (by, *c))) {
+        // Through a merge (or onto a merge's survivor), the record may describe the merged-away
+        // contact: it may add to the survivor but not rename or overwrite it.
+        let found = found.and_then(|(by, id)| {
+            follow(&by_id, id).map(|c| (by, c, c.id != id || survivors.contains(&c.id)))
+        });
+        if let Some(first) = found.and_then(|(_, c, _)| matched.get(&c.id)) {
+            out.skipped.push(Skipped {
+                record: cand.record.clone(),
+                reason: format!("it matches the same contact as {first}"),
+            });
+            continue;
+        }
+        if let Some((_, c, _)) = found {
+            matched.insert(c.id, cand.record.clone());
+        }
+        let (found, through_merge) = match found {
+            Some((by, c, merged)) => (Some((by, c)), merged),
+            None => (None, false),
+        };
+        if let Some((by, trashed)) = found.filter(|(_, c)| c.is_trashed()) {
+            out.skipped.push(Skipped {
+                record: cand.record.clone(),
+                reason: format!(
+                    "it matches (by {by}) {} {}, who is in the trash: `rapport restore {}` brings them back",
+                    trashed.id, trashed.name, trashed.id
+                ),
+            });
+            continue;
+        }
+        let planned = match found {
             Some((by, existing)) => {
                 let extras = match &cand.extras {
                     Some(_) => vault.contact_extras(existing.id).map_err(read)?,
                     None => None,
                 };
-                let action = update_of(existing, extras.unwrap_or_default(), &cand);
+                let action = update_of(existing, extras.unwrap_or_default(), &cand, through_merge);
                 Planned {
                     candidate: cand,
                     action,
@@ -195,6 +230,22 @@ pub fn plan(
     Ok(out)
 }
 
+/// The contact `id` names, following merges to the survivor (bounded: a damaged document
+/// could hold a cycle).
+fn follow<'a>(
+    by_id: &HashMap<ContactId, &'a rapport_model::Contact>,
+    mut id: ContactId,
+) -> Option<&'a rapport_model::Contact> {
+    for _ in 0..32 {
+        let c = by_id.get(&id)?;
+        match c.merged_into {
+            Some(next) if by_id.contains_key(&next) => id = next,
+            _ => return Some(c),
+        }
+    }
+    by_id.get(&id).copied()
+}
+
 /// A new id that no record of the vault uses (a random 64-bit id practically never collides;
 /// a generator that keeps colliding is a bug, reported instead of looping).
 fn fresh_id(
@@ -215,7 +266,12 @@ fn fresh_id(
 
 /// What changes when `cand` is imported over `c`: values it brings that differ are set, set
 /// members it brings are added. Nothing is removed: an import only adds what it knows.
-fn update_of(c: &rapport_model::Contact, current: ContactExtras, cand: &Candidate) -> Action {
+fn update_of(
+    c: &rapport_model::Contact,
+    current: ContactExtras,
+    cand: &Candidate,
+    additive_only: bool,
+) -> Action {
     let differs = |new: &Option<String>, old: &Option<String>| match new {
         Some(n) if Some(n) != old.as_ref() => Some(n.clone()),
         _ => None,
@@ -243,21 +299,36 @@ fn update_of(c: &rapport_model::Contact, current: ContactExtras, cand: &Candidat
         add_tags: missing(&cand.tags, &c.tags),
         ..Default::default()
     };
-    let extras = cand.extras.as_ref().and_then(|new| {
-        let wanted = if cand.extras_replace {
-            new.clone()
-        } else {
-            ContactExtras {
-                birthday: new.birthday.clone().or(current.birthday.clone()),
-                anniversary: new.anniversary.clone().or(current.anniversary.clone()),
-                vcard_extra: current.vcard_extra.clone(),
-            }
-        };
-        (wanted != current).then_some(wanted)
-    });
+    let patch = if additive_only {
+        ContactPatch {
+            add_emails: patch.add_emails,
+            add_phones: patch.add_phones,
+            add_links: patch.add_links,
+            add_tags: patch.add_tags,
+            ..Default::default()
+        }
+    } else {
+        patch
+    };
+    let extras = cand
+        .extras
+        .as_ref()
+        .filter(|_| !additive_only)
+        .and_then(|new| {
+            let wanted = if cand.extras_replace {
+                new.clone()
+            } else {
+                ContactExtras {
+                    birthday: new.birthday.clone().or(current.birthday.clone()),
+                    anniversary: new.anniversary.clone().or(current.anniversary.clone()),
+                    vcard_extra: current.vcard_extra.clone(),
+                }
+            };
+            (wanted != current).then_some(wanted)
+        });
     // A connection date the contact did not have yet gets its first interaction; one it
     // already had was logged by the import that set it.
-    let log_connection = cand.connection.is_some() && c.connected_on.is_none();
+    let log_connection = cand.connection.is_some() && c.connected_on.is_none() && !additive_only;
     if patch.is_empty() && extras.is_none() && !log_connection {
         Action::Unchanged(c.id)
     } else {

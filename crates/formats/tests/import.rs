@@ -470,3 +470,42 @@ fn oversized_input_is_refused_without_reading_it_all() {
     let e = vcard_in::parse(std::io::repeat(b'a').take(200 << 20), "", small).unwrap_err();
     assert!(matches!(e, ImportError::TooLarge { .. }), "{e}");
 }
+
+#[test]
+fn reimport_after_trash_and_merge_creates_nothing() {
+    let mut v = vault();
+    let parse = || {
+        linkedin::parse(
+            open(&fixture("linkedin-connections.csv")),
+            Limits::default(),
+        )
+    };
+    import(&mut v, parse().unwrap(), "linkedin a");
+    let jeanne = find(&v, "Jeanne Yocum");
+    let bjorn = find(&v, "Björn Ærøe");
+    let zhang = find(&v, "Zhāng Wěi");
+    v.trash_contact(jeanne.id, NOW).unwrap();
+    v.merge_contacts(zhang.id, bjorn.id, NOW).unwrap();
+    let p = import(&mut v, parse().unwrap(), "linkedin a");
+    assert_eq!(p.created(), 0, "{:?}", p.items);
+    let trashed: Vec<_> = p
+        .skipped
+        .iter()
+        .filter(|s| s.reason.contains("in the trash"))
+        .collect();
+    assert_eq!(trashed.len(), 1, "{:?}", p.skipped);
+    assert!(trashed[0].reason.contains(&jeanne.id.to_string()));
+    // Björn's row (matched by his profile URL) now lands on the contact he was merged into.
+    let on_survivor = p.items.iter().any(|i| match i.action {
+        Action::Unchanged(id) | Action::Create(id) => {
+            id == zhang.id && i.candidate.name == "Björn Ærøe"
+        }
+        Action::Update { id, .. } => id == zhang.id && i.candidate.name == "Björn Ærøe",
+    });
+    assert!(on_survivor, "{:?}", p.items);
+    assert_eq!(
+        v.contact(zhang.id).unwrap().unwrap().name,
+        "Zhāng Wěi",
+        "not renamed"
+    );
+}
