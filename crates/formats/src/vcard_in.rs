@@ -36,11 +36,7 @@ pub fn parse_str(text: &str, label: &str, limits: Limits) -> Result<Parsed, Impo
     let begins: Vec<u64> = text
         .lines()
         .enumerate()
-        .filter(|(_, l)| {
-            l.trim_start_matches('\u{feff}')
-                .trim()
-                .eq_ignore_ascii_case("BEGIN:VCARD")
-        })
+        .filter(|(_, l)| is_line(l, "BEGIN:VCARD"))
         .map(|(i, _)| i as u64 + 1)
         .collect();
     if begins.is_empty() {
@@ -362,17 +358,25 @@ pub fn uid_in_extra(extra: &str) -> Option<String> {
 fn unterminated(text: &str) -> Option<usize> {
     let mut open: Option<usize> = None;
     let mut n = 0;
-    for line in text.lines() {
-        let l = line.trim_start_matches('\u{feff}').trim();
-        if l.eq_ignore_ascii_case("BEGIN:VCARD") {
+    for l in text.lines() {
+        if is_line(l, "BEGIN:VCARD") {
             n += 1;
             if open.is_some() {
                 return open;
             }
             open = Some(n);
-        } else if l.eq_ignore_ascii_case("END:VCARD") {
+        } else if is_line(l, "END:VCARD") {
             open = None;
         }
     }
     open
+}
+
+/// Whether `line` is the property line `what`. A line that starts with a space or a tab is the
+/// continuation of a folded line (a photo's base64 can fold right before `BEGIN:VCARD`), never
+/// a property of its own.
+fn is_line(line: &str, what: &str) -> bool {
+    line.trim_start_matches('\u{feff}')
+        .trim_end()
+        .eq_ignore_ascii_case(what)
 }
