@@ -9,6 +9,7 @@
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
+//! - `formats`: import, export, backup, dedupe and merge through the binary.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,6 +20,7 @@ mod corruption;
 mod crash;
 mod daemon;
 mod disk_full;
+mod formats;
 mod history;
 mod lan;
 mod pairing;

@@ -7,6 +7,7 @@
 //! cargo run --release -p rapport-bench -- pair  [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- history [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- conflicts [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
 //! ```
 //!
 //! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
@@ -39,6 +40,7 @@
 
 mod baseline;
 mod conflicts;
+mod formats;
 mod history;
 mod local;
 mod pair;
@@ -77,6 +79,12 @@ enum Command {
     /// `rapport conflicts` and `show` with provenance on W1 after 10 rounds of edits from 3
     /// devices, against `list` of the whole vault.
     Conflicts(SuiteArgs),
+    /// Import a 10,000-row LinkedIn export and 10,000 vCards, export W1 to vCard: time and
+    /// peak memory, against raw parses and `save()` of the same input.
+    Formats(SuiteArgs),
+    /// Internal: one baseline of the formats suite, in a fresh process.
+    #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
+    FormatsBaseline(formats::BaselineArgs),
     /// Internal: how every suite measures a child process (see `proc`).
     #[command(name = proc::MEASURE_SUBCOMMAND, hide = true)]
     Measure(proc::MeasureArgs),
@@ -108,6 +116,8 @@ fn main() -> Result<()> {
         Command::History(args) => report("history", &args, history::run),
         Command::Conflicts(args) => report("conflicts", &args, conflicts::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
+        Command::Formats(args) => report("formats", &args, formats::run),
+        Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }
 

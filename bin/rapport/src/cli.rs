@@ -263,6 +263,41 @@ pub enum Command {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
+    /// Import contacts from LinkedIn, vCard or a spreadsheet. Every import is one change;
+    /// importing the same file again updates contacts instead of duplicating them.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export every contact (not the trash) as vCard 4.0, CSV or JSON.
+    Export {
+        /// vcard, csv or json (JSON: the shape of `list --json`, plus interactions).
+        format: ExportFormat,
+        /// Write to this file (atomically) instead of stdout.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Write the whole vault to PATH as a standard Automerge document (see docs/SCHEMA.md).
+    Backup { path: PathBuf },
+    /// Merge a backup written by `rapport backup` into this vault. It never replaces or removes
+    /// anything: what the vault holds stays, and what only the backup holds comes back.
+    RestoreBackup { path: PathBuf },
+    /// List probable duplicate contacts, with the reason for each.
+    Dedupe {
+        /// Merge the certain ones (the same email or profile URL) into the older contact.
+        #[arg(long)]
+        apply: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge contact B into contact A: A gains B's emails, phones, links, tags, groups, empty
+    /// fields and interactions; B goes to the trash and its id resolves to A from then on.
+    Merge {
+        /// The contact that stays.
+        a: String,
+        /// The contact merged into A.
+        b: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +324,73 @@ pub enum QuarantineCommand {
         #[arg(long)]
         floor: Option<u32>,
     },
+}
+
+impl Command {
+    /// Makes the command's file paths absolute against `base`: the daemon runs forwarded
+    /// commands in its own working folder, and the user meant theirs.
+    pub fn resolve_paths(&mut self, base: &std::path::Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        match self {
+            Command::Import { command } => match command {
+                ImportCommand::Linkedin { file, .. } | ImportCommand::Csv { file, .. } => fix(file),
+                ImportCommand::Vcard { path, .. } => fix(path),
+                ImportCommand::Undo => {}
+            },
+            Command::Export { out: Some(out), .. } => fix(out),
+            Command::Backup { path } | Command::RestoreBackup { path } => fix(path),
+            _ => {}
+        }
+    }
+}
+
+/// What `import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// LinkedIn's Connections.csv (Settings > Data privacy > Get a copy of your data).
+    /// Contacts are matched by profile URL (older exports without one: by email).
+    Linkedin {
+        file: PathBuf,
+        /// Show what would change without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// vCard 2.1, 3.0 or 4.0: one .vcf file, or a folder of them. Properties Rapport has no
+    /// field for are kept and exported again.
+    Vcard {
+        path: PathBuf,
+        /// Show what would change without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Undo the last import made on this device, in one new change: contacts it created go to
+    /// the trash and values it set are put back, except values edited since.
+    Undo,
+    /// A spreadsheet saved as CSV with a header line. Columns are found by name (name or
+    /// first/last name, email, phone, url, org/company, title/position, notes, tags, ...);
+    /// several emails, phones or tags in one cell are separated by `;`.
+    Csv {
+        file: PathBuf,
+        /// Read column COLUMN as FIELD (repeatable), e.g. --map "E-mail 2=email";
+        /// FIELD `ignore` skips a column.
+        #[arg(long, value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        /// Show what would change without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// The formats of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Vcard,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

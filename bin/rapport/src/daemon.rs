@@ -20,6 +20,10 @@ const MAX_RESPONSE: u64 = 256 << 20;
 #[derive(Debug, Serialize, Deserialize)]
 struct Request {
     args: Vec<String>,
+    /// The client's working folder: relative paths in `args` (`import FILE`, `export --out`,
+    /// `backup PATH`) mean the user's folder, not the daemon's.
+    #[serde(default)]
+    cwd: Option<PathBuf>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -63,6 +67,7 @@ pub fn forward(home: &Path) -> Result<Option<Response>> {
     };
     let request = Request {
         args: std::env::args().skip(1).collect(),
+        cwd: std::env::current_dir().ok(),
     };
     let mut line = serde_json::to_vec(&request)?;
     line.push(b'\n');
@@ -200,7 +205,7 @@ async fn answer(
         _ => {
             tokio::task::spawn_blocking(move || {
                 let mut replica = replica.blocking_lock();
-                run(&mut replica, request.args)
+                run(&mut replica, request.args, request.cwd.as_deref())
             })
             .await?
         }
@@ -244,8 +249,8 @@ async fn sync_response(
 }
 
 /// Runs one forwarded command against the daemon's home.
-fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
-    let cli = match Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(args)) {
+fn run(replica: &mut StoreReplica, args: Vec<String>, cwd: Option<&Path>) -> Response {
+    let mut cli = match Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(args)) {
         Ok(cli) => cli,
         Err(e) => {
             return Response {
@@ -256,6 +261,9 @@ fn run(replica: &mut StoreReplica, args: Vec<String>) -> Response {
             }
         }
     };
+    if let Some(cwd) = cwd {
+        cli.command.resolve_paths(cwd);
+    }
     let before = replica.home.vault_mut().map(|v| v.heads()).ok();
     let (result, stdout, mut stderr) = crate::out::capture(|| {
         match cli.command {

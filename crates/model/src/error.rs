@@ -36,6 +36,10 @@ pub enum EditError {
     NoContacts,
     #[error("the change would do nothing: give at least one field to set, clear, add or remove")]
     NothingToDo,
+    #[error("a contact cannot be merged into itself: name two different contacts")]
+    MergeSelf,
+    #[error("contact {0} was already merged into {1}: merge into {1} instead")]
+    AlreadyMerged(ContactId, ContactId),
     #[error(transparent)]
     Read(#[from] ReadError),
     /// Boxed: Automerge's error is large and this one is returned on every write.

@@ -31,6 +31,9 @@ pub struct Contact {
     pub updated: UnixMillis,
     /// Set when the contact is in the trash; `restore` clears it.
     pub deleted: Option<UnixMillis>,
+    /// Set when this contact was merged into another (`rapport merge`): it is then also in the
+    /// trash, and its id resolves to the survivor.
+    pub merged_into: Option<ContactId>,
 }
 
 impl Contact {

@@ -25,6 +25,12 @@ pub mod contact {
     pub const CREATED: &str = "created";
     pub const UPDATED: &str = "updated";
     pub const DELETED: &str = "deleted";
+    /// The id of the contact this one was merged into (`Vault::merge_contacts`).
+    pub const MERGED_INTO: &str = "merged_into";
+    /// Imported extras (`ContactExtras`): free-form dates and vCard properties kept verbatim.
+    pub const BIRTHDAY: &str = "birthday";
+    pub const ANNIVERSARY: &str = "anniversary";
+    pub const VCARD_EXTRA: &str = "vcard_extra";
     /// Set members are keys `prefix + value` with the value `true`: an add-wins set with one
     /// operation per member, and no nested object that two devices could create twice.
     pub const EMAIL: &str = "email:";

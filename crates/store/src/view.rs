@@ -21,8 +21,8 @@ use std::path::Path;
 const REBUILD_ABOVE: usize = 5_000;
 
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
-/// 2: conflicts and provenance (`annotations`).
-pub(crate) const VIEW_FORMAT: u32 = 2;
+/// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`.
+pub(crate) const VIEW_FORMAT: u32 = 3;
 
 /// Read access to the materialised records.
 #[derive(Debug)]

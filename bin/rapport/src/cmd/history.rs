@@ -9,7 +9,9 @@ use crate::render::{self, contact_json, group_names, interaction_json};
 use crate::time;
 use anyhow::Result;
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, ContactId, DeviceId, HistoryError, InteractionId, RecordRef, Vault};
+use rapport_model::{
+    ChangeInfo, Contact, ContactId, DeviceId, HistoryError, InteractionId, RecordRef, Vault,
+};
 use rapport_store::{ReadView, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -309,6 +311,39 @@ pub fn revert(home: &Home, query: &str, to: &str) -> Result<()> {
 }
 
 pub fn undo(home: &Home, change: Option<&str>) -> Result<()> {
+    undo_where(
+        home,
+        change,
+        |_| true,
+        || history_error(HistoryError::NothingToUndo),
+    )
+}
+
+/// `rapport import undo`: reverts the last import made on this device (every import is one
+/// change whose message starts with `import `), keeping values edited since.
+pub fn import_undo(home: &Home) -> Result<()> {
+    undo_where(
+        home,
+        None,
+        |c| {
+            c.summary()
+                .starts_with(rapport_formats::plan::COMMIT_PREFIX)
+        },
+        || {
+            NotFound(
+                "no import on this device is left to undo; `rapport log` lists the changes".into(),
+            )
+            .into()
+        },
+    )
+}
+
+fn undo_where(
+    home: &Home,
+    change: Option<&str>,
+    wanted: impl Fn(&ChangeInfo) -> bool,
+    nothing: impl Fn() -> anyhow::Error,
+) -> Result<()> {
     let (summary, hash, report) = home.write(|vault, _| {
         let target = match change {
             Some(prefix) => {
@@ -318,8 +353,8 @@ pub fn undo(home: &Home, change: Option<&str>) -> Result<()> {
                     .ok_or_else(|| history_error(HistoryError::NoSuchChange(prefix.into())))?
             }
             None => vault
-                .last_undoable_change()
-                .ok_or_else(|| history_error(HistoryError::NothingToUndo))?,
+                .last_undoable_change_where(&wanted)
+                .ok_or_else(&nothing)?,
         };
         let summary = target.summary().to_owned();
         let report = vault

@@ -1,10 +1,14 @@
 //! One function per command. Each reads what it needs from the home and prints its result.
 
+mod backup;
 mod contact;
+mod dedupe;
 mod demo;
 pub mod device;
+mod export;
 mod group;
 mod history;
+mod import;
 mod maintenance;
 pub mod pair;
 mod read;
@@ -196,6 +200,12 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
             value,
         } => conflicts::resolve(home, &contact, &field, &value),
         Command::Quarantine { command } => quarantine::run(home, command),
+        Command::Import { command } => import::run(home, command),
+        Command::Export { format, out } => export::run(home, format, out.as_deref()),
+        Command::Backup { path } => backup::backup(home, &path),
+        Command::RestoreBackup { path } => backup::restore(home, &path),
+        Command::Dedupe { apply, json } => dedupe::dedupe(home, apply, json),
+        Command::Merge { a, b } => dedupe::merge(home, &a, &b),
     }
 }
 
@@ -222,9 +232,10 @@ fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error) -> Result<()>
 
 /// Resolves a contact reference among live contacts (or trashed ones, for `restore`).
 pub fn find_contact(contacts: &[Contact], query: &str, trashed: bool) -> Result<Contact> {
+    // A merged contact is in the trash, but its id still resolves (to the survivor).
     let pool: Vec<Contact> = contacts
         .iter()
-        .filter(|c| c.is_trashed() == trashed)
+        .filter(|c| c.is_trashed() == trashed || (!trashed && c.merged_into.is_some()))
         .cloned()
         .collect();
     match resolve_contact(query, &pool) {
@@ -254,7 +265,7 @@ pub fn lookup_contact(
 ) -> Result<Contact> {
     if let Ok(id) = query.trim().parse::<rapport_model::ContactId>() {
         if let Some(found) = view.contact(id)? {
-            if found.contact.is_trashed() == trashed {
+            if found.contact.is_trashed() == trashed && found.contact.merged_into.is_none() {
                 return Ok(found.contact);
             }
         }

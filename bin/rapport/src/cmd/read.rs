@@ -46,7 +46,11 @@ pub fn list(
 pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
     // An exact id (what scripts and `list` give) reads one record instead of every contact.
     let by_id = match query.trim().parse::<rapport_model::ContactId>() {
-        Ok(id) => home.read(|v| v.contact(id))?.map(|found| found.contact),
+        // A merged-away id goes the long way, which follows it to the survivor.
+        Ok(id) => home
+            .read(|v| v.contact(id))?
+            .map(|found| found.contact)
+            .filter(|c| c.merged_into.is_none()),
         Err(_) => None,
     };
     let groups = home.read(|v| v.groups())?;

@@ -5,8 +5,11 @@
 //! `docs/SCHEMA.md`.
 
 mod attribute;
+mod backup;
+mod extras;
 mod history;
 mod lan;
+mod merge_contacts;
 mod read;
 mod revert;
 mod revoke;
@@ -19,10 +22,14 @@ mod deletions;
 mod provenance;
 
 pub use attribute::{AttributedChange, BULK_OPS};
+pub use backup::MergeBackupError;
 pub use conflicts::{Conflict, RecordRef, Written};
 pub use deletions::{count_kinds, Deletion, QuarantinePolicy};
+pub use extras::{ContactExtras, MAX_VCARD_EXTRA};
 pub use history::{ChangeInfo, HistoryError};
+pub use merge_contacts::MergeReport;
 pub use provenance::Origin;
+
 pub use read::FieldValue;
 pub use revert::{GroupRestore, RevertReport};
 pub use revoke::Revocation;

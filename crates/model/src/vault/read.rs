@@ -70,6 +70,7 @@ impl Vault {
             created: 0,
             updated: 0,
             deleted: None,
+            merged_into: None,
         };
         let bad = |key: &str| malformed(&id.to_string(), key);
         let items = match heads {
@@ -118,6 +119,7 @@ impl Vault {
                 ck::CREATED => c.created = int()?,
                 ck::UPDATED => c.updated = int()?,
                 ck::DELETED => c.deleted = Some(int()?),
+                ck::MERGED_INTO => c.merged_into = Some(text()?.parse().map_err(|_| bad(key))?),
                 // Unknown keys are kept in the document and ignored here (forward compatible).
                 _ => {}
             }

@@ -146,6 +146,15 @@ impl Vault {
     /// The last change this device made that is not an undo and has not been undone: what
     /// `rapport undo` reverts. Repeated undos walk back through the device's actions.
     pub fn last_undoable_change(&mut self) -> Option<ChangeInfo> {
+        self.last_undoable_change_where(|_| true)
+    }
+
+    /// The newest local change accepted by `wanted` that is not an undo and has not been undone
+    /// (`rapport import undo` asks for the last import).
+    pub fn last_undoable_change_where(
+        &mut self,
+        wanted: impl Fn(&ChangeInfo) -> bool,
+    ) -> Option<ChangeInfo> {
         let me = self.device;
         let mut mine: Vec<ChangeInfo> = self
             .changes()
@@ -165,7 +174,9 @@ impl Vault {
             if c.deps.is_empty() {
                 return None;
             }
-            return Some(c);
+            if wanted(&c) {
+                return Some(c);
+            }
         }
         None
     }

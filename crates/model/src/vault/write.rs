@@ -162,7 +162,7 @@ impl Vault {
         self.put_interaction(id, &stored, "edit", now)
     }
 
-    fn put_interaction(
+    pub(super) fn put_interaction(
         &mut self,
         id: InteractionId,
         stored: &StoredInteraction,
