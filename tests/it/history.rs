@@ -6,11 +6,13 @@ use crate::support::Home;
 use serde_json::Value;
 use std::time::Duration;
 
-/// What a user sees of a contact, without the `updated` stamp and interaction ids' order.
+/// What a user sees of a contact, without the `updated` stamp, the provenance (a revert is a
+/// new write, so it names the reverting device) and interaction ids' order.
 fn card(home: &Home, id: &str) -> Value {
     let mut shown = home.json(&["show", id]);
     let obj = shown.as_object_mut().expect("an object");
     obj.remove("updated");
+    obj.remove("provenance");
     let mut texts: Vec<String> = obj["interactions"]
         .as_array()
         .expect("interactions")
