@@ -1,7 +1,8 @@
 //! Two `rapport serve` daemons of one vault, each in a network namespace of its own on a
 //! private bridged LAN that the test creates (multicast never reaches the machine's real
-//! interfaces), find each other by mDNS with no address given, and sync. Skipped, saying why,
-//! where namespaces cannot be made.
+//! interfaces), find each other by mDNS with no address given, and sync; and `join CODE` with
+//! no `--addr` finds `rapport pair` (alone or through its daemon) there by the code's
+//! nameplate. Skipped, saying why, where namespaces cannot be made.
 
 #[path = "../../crates/discovery/tests/support/netns.rs"]
 mod netns;
