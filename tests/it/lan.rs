@@ -1,7 +1,8 @@
 //! Two `rapport serve` daemons of one vault, each in a network namespace of its own on a
 //! private bridged LAN that the test creates (multicast never reaches the machine's real
-//! interfaces), find each other by mDNS with no address given, and sync. Skipped, saying why,
-//! where namespaces cannot be made.
+//! interfaces), find each other by mDNS with no address given, and sync; and `join CODE` with
+//! no `--addr` finds `rapport pair` (alone or through its daemon) there by the code's
+//! nameplate. Skipped, saying why, where namespaces cannot be made.
 
 #[path = "../../crates/discovery/tests/support/netns.rs"]
 mod netns;
@@ -147,4 +148,168 @@ fn device_id_of_line(line: &str) -> String {
     let words: Vec<&str> = line.split_whitespace().collect();
     let at = words.iter().position(|w| *w == "as").unwrap();
     words[at + 1].to_owned()
+}
+
+// ---- pairing found on the LAN: `join CODE` with no --addr ----
+
+/// A running `rapport pair --json` inside a namespace, whose first line has been read.
+struct PairWindow {
+    child: Option<Child>,
+    code: String,
+    addr: String,
+}
+
+impl PairWindow {
+    /// `rapport pair` on `host`'s LAN address with discovery on (through A's daemon if one
+    /// runs: the command is forwarded over the daemon's Unix socket).
+    fn open(host: &NetnsHost, home: &Home) -> PairWindow {
+        let listen = format!("{}:0", host.ip);
+        let args = ["pair", "--listen", &listen, "--json", "--timeout", "60s"];
+        let mut child = in_namespace(host, home, &args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&first)
+            .unwrap_or_else(|e| panic!("pair's first line is not JSON ({e}): {first:?}"));
+        let addr = v["addresses"][0].as_str().unwrap().to_owned();
+        assert!(addr.starts_with(&format!("{}:", host.ip)), "{first}");
+        PairWindow {
+            child: Some(child),
+            code: v["code"].as_str().unwrap().to_owned(),
+            addr,
+        }
+    }
+
+    /// Waits (bounded) for `pair` to end; panics unless it reported success.
+    fn succeeded(mut self) -> String {
+        let child = self.child.take().unwrap();
+        let ended = crate::support::wait_or_kill(child, Instant::now() + Duration::from_secs(15));
+        let run = match ended {
+            crate::support::Ended::Exited(run) => run,
+            crate::support::Ended::Killed(run) => panic!("pair did not end:\n{}", run.describe()),
+        };
+        assert!(run.success(), "pair failed:\n{}", run.describe());
+        run.stdout
+    }
+}
+
+impl Drop for PairWindow {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `rapport join CODE` with no address, inside `host`'s namespace, bounded in time.
+fn join_by_lan(host: &NetnsHost, home: &Home, code: &str, name: &str) -> crate::support::Run {
+    let cmd = in_namespace(host, home, &["join", code, "--name", name]);
+    crate::support::run_command(cmd, crate::support::owned(&["join", code]))
+}
+
+/// The same code with another nameplate: nobody announces that window.
+fn other_nameplate(code: &str) -> String {
+    let (n, words) = code.split_once('-').unwrap();
+    let n: u16 = n.parse().unwrap();
+    format!("{}-{words}", if n < 999 { n + 1 } else { n - 1 })
+}
+
+/// Checks that `joiner` holds A's vault (A's contact `contact`) and is in A's roster.
+fn holds_the_vault(a: &Home, joiner: &Home, contact: &str) {
+    let list = joiner.json(&["list"]).to_string();
+    assert!(
+        list.contains(contact),
+        "the joiner lacks A's contact: {list}"
+    );
+    let id = device_id(joiner);
+    let roster = a.json(&["devices"]);
+    assert!(
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == id.as_str()),
+        "{id} is not in A's roster: {roster}"
+    );
+}
+
+#[test]
+fn join_finds_the_pairing_device_on_the_lan_with_or_without_its_daemon() {
+    let lan = match NetnsLan::create(2) {
+        Ok(lan) => lan,
+        Err(reason) => {
+            eprintln!("skipped: cannot build a private LAN of network namespaces: {reason}");
+            return;
+        }
+    };
+    let (ha, hb) = (&lan.hosts[0], &lan.hosts[1]);
+    let a = Home::init();
+    let contact = a.id(&["add", "Lena Paired-On-The-Lan"]);
+
+    // 1. `pair` as a process of its own; a joiner with a code of another nameplate (looking
+    // at the same time) finds nothing and says what to do.
+    let (b, stranger) = (Home::empty(), Home::empty());
+    let w = PairWindow::open(ha, &a);
+    let wrong = other_nameplate(&w.code);
+    let lost = {
+        let hb = hb.clone();
+        let stranger_cmd = in_namespace(&hb, &stranger, &["join", &wrong]);
+        std::thread::spawn(move || {
+            crate::support::run_command(stranger_cmd, crate::support::owned(&["join", "WRONG"]))
+        })
+    };
+    let started = Instant::now();
+    let run = join_by_lan(hb, &b, &w.code, "phone");
+    let joined = started.elapsed();
+    assert!(
+        run.success(),
+        "join without --addr failed:\n{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout.contains(&w.addr),
+        "joined elsewhere:\n{}",
+        run.describe()
+    );
+    let paired = w.succeeded();
+    assert!(paired.contains("paired phone"), "{paired}");
+    holds_the_vault(&a, &b, &contact);
+    eprintln!(
+        "join (no --addr) held the vault {joined:?} after it started: {}",
+        run.stdout.trim()
+    );
+
+    // 2. The same through A's daemon (discovery on), the new device again found by nameplate.
+    let (_daemon, _) = serve(ha, &a);
+    let c = Home::empty();
+    let w = PairWindow::open(ha, &a);
+    let started = Instant::now();
+    let run = join_by_lan(hb, &c, &w.code, "tablet");
+    let joined = started.elapsed();
+    assert!(
+        run.success(),
+        "join through A's daemon failed:\n{}",
+        run.describe()
+    );
+    let paired = w.succeeded();
+    assert!(paired.contains("paired tablet"), "{paired}");
+    holds_the_vault(&a, &c, &contact);
+    eprintln!("through the daemon: held the vault {joined:?} after join started");
+
+    // The stranger of part 1, whose browse (10 s) overlapped part 2.
+    let lost = lost.join().unwrap();
+    crate::support::assert_clean_error(&lost);
+    assert_eq!(lost.code(), Some(3), "not found: {}", lost.describe());
+    let error = lost.stderr.lines().next().unwrap_or_default();
+    assert!(
+        error.contains("--addr") && error.contains("network"),
+        "{}",
+        lost.describe()
+    );
 }

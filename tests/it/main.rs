@@ -5,6 +5,7 @@
 //! - `daemon`: devices syncing over QUIC on loopback, live and one-shot, and refusals.
 //! - `disk_full`: a full disk refuses a write with exit 6 and keeps what was acknowledged.
 //! - `lan`: two daemons find each other by mDNS inside network namespaces the test creates.
+//!   Also `join CODE` with no `--addr` finding `pair` (alone or through its daemon) there.
 //! - `history`: log, show --at, revert, undo and group restore, across synced devices.
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.

@@ -110,12 +110,13 @@ pub async fn listen(
     listener: tokio::net::UnixListener,
     replica: Arc<Mutex<StoreReplica>>,
     node: Arc<rapport_net::Node>,
+    no_discovery: bool,
 ) -> Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         let (replica, node) = (replica.clone(), node.clone());
         tokio::spawn(async move {
-            let _ = answer(stream, replica, node).await;
+            let _ = answer(stream, replica, node, no_discovery).await;
         });
     }
 }
@@ -131,6 +132,7 @@ async fn answer(
     stream: tokio::net::UnixStream,
     replica: Arc<Mutex<StoreReplica>>,
     node: Arc<rapport_net::Node>,
+    daemon_no_discovery: bool,
 ) -> Result<()> {
     let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST));
@@ -157,7 +159,9 @@ async fn answer(
                 listen,
                 timeout,
                 json,
-                no_discovery,
+                // `serve --no-discovery` means this machine stays silent on the LAN, pairing
+                // windows included.
+                no_discovery: no_discovery || daemon_no_discovery,
             };
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let task = tokio::spawn(crate::pairing::run(replica, window, tx));

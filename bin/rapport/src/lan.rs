@@ -26,36 +26,60 @@ pub struct LanAnnouncement {
     _announcement: Announcement,
 }
 
-/// Announces a pairing window for `nameplate` on `port` until the returned value is dropped.
-/// Returns Ok(None) when discovery is disabled (`no_discovery`) or unavailable on this host.
+/// Announces a pairing window for `nameplate` at `bound` (the pairing endpoint's address)
+/// until the returned value is dropped. `Err` says, in one sentence, why the window is not
+/// announced (discovery off or unavailable, or listening on loopback), for `pair` to show.
 pub fn announce_pairing(
     nameplate: u16,
-    port: u16,
+    bound: SocketAddr,
     no_discovery: bool,
-) -> Result<Option<LanAnnouncement>> {
+) -> Result<LanAnnouncement, String> {
+    let hint = "the new device needs `--addr` to join";
     if no_discovery || turned_off() {
-        return Ok(None);
+        return Err(format!(
+            "not announcing this code on the local network (discovery is off): {hint}"
+        ));
     }
-    let Ok(lan) = Lan::start() else {
-        return Ok(None);
+    // Like `serve`: announce only where the window answers (an address of another interface
+    // would send the joiner there), and nothing at all for a loopback-only window.
+    let addresses = match bound.ip() {
+        ip if ip.is_loopback() => {
+            return Err(format!(
+            "not announcing this code on the local network (pair listens on loopback only): {hint}"
+        ))
+        }
+        ip if ip.is_unspecified() => Addresses::All,
+        ip => Addresses::Only(vec![ip]),
     };
-    match lan.announce(BeaconKey::Pairing(nameplate), port, Addresses::All) {
-        Ok(a) => Ok(Some(LanAnnouncement { _announcement: a })),
-        Err(_) => Ok(None),
+    let announced = Lan::start()
+        .and_then(|lan| lan.announce(BeaconKey::Pairing(nameplate), bound.port(), addresses));
+    match announced {
+        Ok(a) => Ok(LanAnnouncement { _announcement: a }),
+        Err(e) => Err(format!("not announcing this code ({e}): {hint}")),
     }
 }
 
 /// Browses the LAN for a pairing window with this nameplate for up to `timeout`; returns the
-/// addresses found (possibly empty).
+/// addresses of the first one found, or a one-sentence error that says what to do.
 pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>> {
     if turned_off() {
         anyhow::bail!("local network discovery is turned off ({OFF_VAR} is set): pass --addr ADDR");
     }
     let lan = Lan::start().map_err(|e| {
-        anyhow::anyhow!("{e}; pass --addr ADDR with the pairing device's address instead")
+        anyhow::anyhow!("{e}: pass --addr ADDR with the pairing device's address instead")
     })?;
-    lan.find(&[BeaconKey::Pairing(nameplate)], timeout)
-        .context("could not look for the pairing device on the local network: pass --addr ADDR")
+    let found = lan
+        .find(&[BeaconKey::Pairing(nameplate)], timeout)
+        .context("could not look for the pairing device on the local network: pass --addr ADDR")?;
+    if found.is_empty() {
+        // Exit code 3 (not found), like any other name that matches nothing.
+        return Err(crate::cmd::NotFound(format!(
+            "no device showing a code that starts with {nameplate} answered on this network within {} s: check the code, check that `rapport pair` is still waiting on the same network, or pass --addr HOST:PORT as it shows",
+            timeout.as_secs()
+        ))
+        .into());
+    }
+    Ok(found)
 }
 
 /// Set (to anything) in the environment, turns discovery off for every command, as if each

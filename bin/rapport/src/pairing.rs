@@ -73,13 +73,19 @@ pub async fn run(
     ));
     let nameplate = code.nameplate();
     let no_discovery = window.no_discovery;
-    let port = bound.port();
     // Unregistered when dropped, at the end of the window.
-    let _announcement = tokio::task::spawn_blocking(move || {
-        crate::lan::announce_pairing(nameplate, port, no_discovery)
+    let announced = tokio::task::spawn_blocking(move || {
+        crate::lan::announce_pairing(nameplate, bound, no_discovery)
     })
     .await
-    .context("the LAN announcement task failed")??;
+    .context("the LAN announcement task failed")?;
+    let _announcement = match announced {
+        Ok(a) => Some(a),
+        Err(why) => {
+            let _ = lines.send(why);
+            None
+        }
+    };
     let deadline = Instant::now() + window.timeout;
     let host = Host::new(
         code,

@@ -54,16 +54,7 @@ pub fn join(
     let addrs = match addr {
         Some(a) => vec![a],
         None if !invitation.addresses.is_empty() => invitation.addresses.clone(),
-        None => {
-            let found = crate::lan::find_pairing(invitation.code.nameplate(), FIND_TIMEOUT)?;
-            if found.is_empty() {
-                bail!(
-                    "found no pairing window numbered {} on this network: pass --addr HOST:PORT as `rapport pair` shows it",
-                    invitation.code.nameplate()
-                );
-            }
-            found
-        }
+        None => crate::lan::find_pairing(invitation.code.nameplate(), FIND_TIMEOUT)?,
     };
     let rt = net::runtime()?;
     let j = rt.block_on(join_at(&home, &invitation, addrs))?;

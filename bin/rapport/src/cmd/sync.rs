@@ -25,7 +25,12 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         );
         std::io::stdout().flush()?;
         let replica = Arc::new(Mutex::new(replica));
-        let socket = tokio::spawn(crate::daemon::listen(socket, replica.clone(), node.clone()));
+        let socket = tokio::spawn(crate::daemon::listen(
+            socket,
+            replica.clone(),
+            node.clone(),
+            no_discovery,
+        ));
         let discovery = match no_discovery {
             true => None,
             false => crate::lan::vault_discovery(replica.clone(), node.clone())
