@@ -20,9 +20,19 @@ pub fn revoke(home: &Home, query: &str) -> Result<()> {
         )
         .into());
     }
+    let now = time::now_ms();
     home.write(|vault, _| {
-        vault.revoke_device(device.id, time::now_ms())?;
-        Ok(())
+        // One action: the revocation and a new LAN secret, so the revoked device can no longer
+        // recognise the vault's beacons (it never receives the new secret).
+        vault.batch(
+            &format!("revoke device {}", device.id.short()),
+            now,
+            |vault| -> Result<()> {
+                vault.revoke_device(device.id, now)?;
+                vault.rotate_lan_secret(rand::random(), now)?;
+                Ok(())
+            },
+        )
     })?;
     crate::out!(
         "revoked {} ({}): your other devices refuse it as soon as they sync with this one",
