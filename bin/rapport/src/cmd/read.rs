@@ -268,7 +268,11 @@ pub fn trash(home: &Home, json: bool) -> Result<()> {
     }
     for c in &contacts {
         let when = c.deleted.map(time::local).unwrap_or_default();
-        crate::out!("{}  (trashed {when})", render::contact_line(c));
+        // A merged-away contact stays in the trash (its id resolves to the survivor); say so.
+        match c.merged_into {
+            Some(into) => crate::out!("{}  (merged into {into} {when})", render::contact_line(c)),
+            None => crate::out!("{}  (trashed {when})", render::contact_line(c)),
+        }
     }
     Ok(())
 }
