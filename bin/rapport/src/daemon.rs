@@ -165,7 +165,21 @@ async fn answer(
             };
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let task = tokio::spawn(crate::pairing::run(replica, window, tx));
-            while let Some(line) = rx.recv().await {
+            let mut gone = [0u8; 1];
+            loop {
+                let line = tokio::select! {
+                    line = rx.recv() => match line {
+                        Some(line) => line,
+                        None => break,
+                    },
+                    // The client sends nothing after its request: any read returning means it
+                    // went away (Ctrl-C on `rapport pair`). Nobody sees the code any more, so
+                    // the window must not stay open to admit a device unwatched.
+                    _ = reader.read(&mut gone) => {
+                        task.abort();
+                        return Ok(());
+                    }
+                };
                 let partial = Response {
                     stdout: format!("{line}\n"),
                     stderr: String::new(),

@@ -291,7 +291,7 @@ pub async fn clone_vault(
             home.device
         )
     })?;
-    let result = receive_vault(home, &conn, Some(addr), peer).await;
+    let result = receive_vault(home, &conn, Some(addr), peer, None).await;
     conn.close(0u32.into(), b"done");
     node.shutdown().await;
     result
@@ -305,6 +305,7 @@ pub async fn receive_vault(
     conn: &rapport_net::Connection,
     addr: Option<SocketAddr>,
     peer: DeviceId,
+    paired_for: Option<rapport_model::VaultId>,
 ) -> Result<(Vault, SessionReport)> {
     let replica = Arc::new(Mutex::new(CloneReplica {
         doc: AutoCommit::new().with_actor(rapport_model::vault_actor(home.device)),
@@ -332,6 +333,16 @@ pub async fn receive_vault(
     let doc = std::mem::take(&mut guard.doc);
     let mut vault = Vault::open(doc, home.device)
         .context("the peer sent something that is not a Rapport vault")?;
+    // After pairing, check before anything is stored, so a refused vault leaves the home empty
+    // and `join` can simply be run again.
+    if let Some(expected) = paired_for {
+        if vault.vault_id()? != expected {
+            bail!("the pairing device sent another vault than the one it paired for: run `rapport pair` again");
+        }
+        if !vault.devices()?.iter().any(|d| d.id == home.device) {
+            bail!("the vault arrived but this device is not in its roster: run `rapport pair` and `rapport join` again");
+        }
+    }
     home.store.create_vault(&mut vault)?;
     if let Some((peer, state)) = &guard.peer_state {
         home.store.set_peer_state(*peer, state)?;

@@ -233,15 +233,16 @@ pub fn parse_timeout(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("`{s}` is not a duration: write it like 90s, 5m or 1h"))?;
     let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
         _ => {
             return Err(format!(
                 "`{s}` is not a duration: write it like 90s, 5m or 1h"
             ))
         }
     };
+    let secs = secs.unwrap_or(u64::MAX);
     if secs == 0 || secs > 24 * 3600 {
         return Err("the pairing timeout must be between 1s and 24h".into());
     }
@@ -257,6 +258,9 @@ mod tests {
         assert_eq!(parse_timeout("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_timeout("90"), Ok(Duration::from_secs(90)));
         assert!(parse_timeout("0s").is_err() && parse_timeout("5y").is_err());
+        // Would overflow u64 seconds: refused, not wrapped to a short window.
+        assert!(parse_timeout("307445734561825861m").is_err());
+        assert!(parse_timeout("99999999999999999999h").is_err());
     }
 
     #[test]

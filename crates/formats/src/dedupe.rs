@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 pub const NAME_SIMILARITY: f64 = 0.92;
 /// Phone numbers shorter than this (extensions, short codes) are not evidence.
 const MIN_PHONE_DIGITS: usize = 7;
+/// An email, phone or URL shared by more contacts than this is an office switchboard or an
+/// `info@` address, not one person: it says nothing about duplicates, and pairing all of its
+/// holders would cost memory quadratic in their number.
+pub const MAX_SHARED_KEY: usize = 20;
 
 /// Why two contacts look like one person.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -111,7 +115,10 @@ pub fn find(contacts: &[Contact]) -> Vec<Duplicate> {
                 groups.entry(k).or_default().push(c);
             }
         }
-        let mut keys: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() > 1).collect();
+        let mut keys: Vec<_> = groups
+            .into_iter()
+            .filter(|(_, v)| v.len() > 1 && v.len() <= MAX_SHARED_KEY)
+            .collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         for (k, members) in keys {
             by_key(&k, make, &members);
@@ -240,5 +247,27 @@ mod tests {
         );
         assert!(!found[1].is_certain());
         assert!(matches!(found[1].reasons[0], Reason::CloseNames { .. }));
+    }
+
+    #[test]
+    fn an_address_shared_by_many_is_not_a_duplicate_reason() {
+        let names = [
+            "Ann", "Bob", "Cyd", "Dee", "Eve", "Fay", "Gus", "Hal", "Ivy", "Jon",
+        ];
+        let few: Vec<Contact> = (0..MAX_SHARED_KEY as u64)
+            .map(|i| {
+                contact(
+                    i + 1,
+                    &format!("{} {i}", names[i as usize % 10]),
+                    None,
+                    Some("info@x.org"),
+                )
+            })
+            .collect();
+        let pairs = MAX_SHARED_KEY * (MAX_SHARED_KEY - 1) / 2;
+        assert_eq!(find(&few).len(), pairs);
+        let mut many = few;
+        many.push(contact(99, "Zed", None, Some("info@x.org")));
+        assert!(find(&many).is_empty(), "a switchboard address pairs nobody");
     }
 }

@@ -87,6 +87,7 @@ impl PairingEndpoint {
         let host = Arc::new(std::sync::Mutex::new(host));
         let (tx, mut rx) = mpsc::channel(8);
         let deadline = tokio::time::Instant::from_std(deadline);
+        let mut deadline_passed = false;
         loop {
             tokio::select! {
                 incoming = self.endpoint.accept() => {
@@ -100,14 +101,30 @@ impl PairingEndpoint {
                     });
                 }
                 Some(result) = rx.recv() => {
-                    let terminal = host.lock().map(|h| h.is_burned() || h.is_paired()).unwrap_or(true);
+                    let (burned, paired) = host
+                        .lock()
+                        .map(|h| (h.is_burned(), h.is_paired()))
+                        .unwrap_or((true, false));
                     match result {
                         Ok(paired) => return Ok(paired),
-                        Err(e) if terminal => return Err(e),
+                        // A device was admitted and is still fetching the vault: a late
+                        // attempt told "used" (or "busy", "expired") must not close the window
+                        // under it. The admitted attempt ends on its own step timeouts.
+                        Err(NetError::Pair(
+                            PairError::Used | PairError::Busy | PairError::Expired | PairError::Burned,
+                        )) if paired => {}
+                        Err(e) if burned || paired => return Err(e),
                         Err(_) => {}
                     }
                 }
-                () = tokio::time::sleep_until(deadline) => return Err(PairError::Expired.into()),
+                () = tokio::time::sleep_until(deadline), if !deadline_passed => {
+                    // Same reason: a device admitted just before the deadline gets its vault.
+                    if host.lock().map(|h| h.is_paired()).unwrap_or(false) {
+                        deadline_passed = true;
+                    } else {
+                        return Err(PairError::Expired.into());
+                    }
+                }
             }
         }
     }

@@ -126,8 +126,10 @@ fn parse_vcards(path: &Path, limits: Limits) -> Result<Parsed, ImportError> {
                 max: limits.max_bytes,
             });
         }
+        // This file may use what is left of the budget; the next files get the rest.
+        let cap = left;
         left.max_bytes -= size;
-        let parsed = vcard_in::parse(std::fs::File::open(&file)?, &label, left).map_err(|e| {
+        let parsed = vcard_in::parse(std::fs::File::open(&file)?, &label, cap).map_err(|e| {
             ImportError::InFile {
                 file: label.clone(),
                 source: Box::new(e),

@@ -115,17 +115,13 @@ pub async fn join_at(
                 Err(e) => return Err(e.into()),
             };
             let handshake = joined.handshake;
-            let received = net::receive_vault(home, &joined.conn, None, joined.host).await;
-            let host = joined.host;
             let expected_vault = joined.vault;
+            let received =
+                net::receive_vault(home, &joined.conn, None, joined.host, Some(expected_vault))
+                    .await;
+            let host = joined.host;
             joined.close().await;
             let (vault, report) = received?;
-            if vault.vault_id()? != expected_vault {
-                bail!("the pairing device sent another vault than the one it paired for: run `rapport pair` again");
-            }
-            if !vault.devices()?.iter().any(|d| d.id == home.device) {
-                bail!("the vault arrived but this device is not in its roster yet: run `rapport sync --addr {addr}`");
-            }
             return Ok(JoinOutcome {
                 vault_id: expected_vault,
                 host,

@@ -56,11 +56,22 @@ impl Vault {
         };
         let json = serde_json::to_string(&entry).map_err(|_| EditError::NothingToDo)?;
         let result = (|| {
-            let map = match self.doc.get(ROOT, schema::REVOKED)? {
-                Some((Value::Object(ObjType::Map), id)) => id,
+            // Any map among the concurrent values, not only the winner: if a bad peer made a
+            // scalar win, a new `put_object` would supersede every map this replica has seen
+            // and with them every revocation.
+            let existing = self
+                .doc
+                .get_all(ROOT, schema::REVOKED)?
+                .into_iter()
+                .find_map(|(value, id)| match value {
+                    Value::Object(ObjType::Map) => Some(id),
+                    _ => None,
+                });
+            let map = match existing {
+                Some(id) => id,
                 // Vaults created before revocation existed get the map on first use. Two
                 // devices doing that at once create two maps; reads union them.
-                _ => self.doc.put_object(ROOT, schema::REVOKED, ObjType::Map)?,
+                None => self.doc.put_object(ROOT, schema::REVOKED, ObjType::Map)?,
             };
             self.doc.put(&map, device.to_hex(), json.as_str())?;
             Ok::<_, automerge::AutomergeError>(true)
