@@ -282,10 +282,7 @@ fn every_corpus_card_imports_through_the_cli() {
     let found = std::env::var_os("RAPPORT_CORPUS")
         .map(PathBuf::from)
         .into_iter()
-        .chain([
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
-            PathBuf::from("/work/shared/corpus"),
-        ])
+        .chain([Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")])
         .map(|base| base.join("vcard-syncevolution"))
         .find(|dir| dir.is_dir());
     let Some(dir) = found else {
