@@ -20,16 +20,13 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// The shared real-world corpus: `RAPPORT_CORPUS` (a folder holding `vcard-syncevolution/`),
-/// else `../shared/corpus` beside the repository as the workplace lays it out, else
-/// `/work/shared/corpus`. A checkout without it skips the corpus tests and says so.
+/// else `../shared/corpus` beside the repository as the workplace lays it out. A checkout
+/// without it skips the corpus tests and says so.
 fn corpus() -> Option<PathBuf> {
     let candidates = std::env::var_os("RAPPORT_CORPUS")
         .map(PathBuf::from)
         .into_iter()
-        .chain([
-            root().join("../shared/corpus"),
-            PathBuf::from("/work/shared/corpus"),
-        ]);
+        .chain([root().join("../shared/corpus")]);
     for base in candidates {
         let dir = base.join("vcard-syncevolution");
         if dir.is_dir() {
