@@ -12,7 +12,7 @@ use rapport_model::automerge::ChangeHash;
 use rapport_model::{
     ChangeInfo, Contact, ContactId, DeviceId, HistoryError, InteractionId, RecordRef, Vault,
 };
-use rapport_store::{ReadView, StoreError};
+use rapport_store::{HistoryEntry, ReadView, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +27,20 @@ struct LogJson {
     fields: Vec<String>,
     /// A bulk change (an import): its fields are not listed.
     bulk: bool,
+}
+
+impl LogJson {
+    fn new(e: &HistoryEntry, names: &BTreeMap<DeviceId, String>) -> LogJson {
+        LogJson {
+            change: e.change().to_string(),
+            time: time::rfc3339(e.time),
+            device: e.device.map(|d| d.to_string()),
+            device_name: e.device.and_then(|d| names.get(&d).cloned()),
+            message: e.summary().to_owned(),
+            fields: e.fields.clone(),
+            bulk: e.bulk,
+        }
+    }
 }
 
 pub fn log(
@@ -53,15 +67,7 @@ pub fn log(
             ensure_history_index(home)?;
             home.read(|v| v.history(record, limit))?
                 .into_iter()
-                .map(|e| LogJson {
-                    change: e.change().to_string(),
-                    time: time::rfc3339(e.time),
-                    device: e.device.map(|d| d.to_string()),
-                    device_name: e.device.and_then(|d| names.get(&d).cloned()),
-                    message: e.summary().to_owned(),
-                    fields: e.fields.clone(),
-                    bulk: e.bulk,
-                })
+                .map(|e| LogJson::new(&e, &names))
                 .collect()
         }
     };
@@ -98,15 +104,7 @@ fn whole_vault(
     Ok(home
         .read(|v| v.vault_history(limit))?
         .into_iter()
-        .map(|e| LogJson {
-            change: e.change().to_string(),
-            time: time::rfc3339(e.time),
-            device: e.device.map(|d| d.to_string()),
-            device_name: e.device.and_then(|d| names.get(&d).cloned()),
-            message: e.summary().to_owned(),
-            fields: e.fields.clone(),
-            bulk: e.bulk,
-        })
+        .map(|e| LogJson::new(&e, names))
         .collect())
 }
 

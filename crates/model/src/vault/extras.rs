@@ -82,34 +82,23 @@ impl Vault {
             ck::VCARD_EXTRA,
             extras.vcard_extra.clone().filter(|e| !e.is_empty()),
         ));
-        let name = self
-            .str_at(&obj, crate::ContactField::Name.key())
-            .unwrap_or_default();
-        let result = (|| -> Result<bool, automerge::AutomergeError> {
+        self.finish_contact_edit(id, &obj, now, |v| {
             let mut changed = false;
             for (key, value) in &wanted {
-                let current = self.str_at(&obj, key);
+                let current = v.str_at(&obj, key);
                 match value {
-                    Some(v) if current.as_deref() != Some(v.as_str()) => {
-                        self.doc.put(&obj, *key, v.as_str())?;
+                    Some(val) if current.as_deref() != Some(val.as_str()) => {
+                        v.doc.put(&obj, *key, val.as_str())?;
                         changed = true;
                     }
-                    None if self.doc.get(&obj, *key)?.is_some() => {
-                        self.doc.delete(&obj, *key)?;
+                    None if v.doc.get(&obj, *key)?.is_some() => {
+                        v.doc.delete(&obj, *key)?;
                         changed = true;
                     }
                     _ => {}
                 }
             }
-            if changed {
-                self.doc.put(&obj, ck::UPDATED, now)?;
-            }
             Ok(changed)
-        })();
-        let changed = self.finish_or_abort(result, || format!("edit contact {name}"), now)?;
-        if changed {
-            self.touched.contacts.insert(id);
-        }
-        Ok(changed)
+        })
     }
 }

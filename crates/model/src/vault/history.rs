@@ -89,33 +89,14 @@ impl Vault {
             .doc
             .get_changes_meta(since)
             .into_iter()
-            .map(|m| ChangeInfo {
-                hash: m.hash,
-                time: m.timestamp.saturating_mul(1000),
-                device: device_of_actor(&m.actor),
-                message: m.message.map(|s| s.into_owned()).unwrap_or_default(),
-                deps: m.deps,
-                seq: m.seq,
-                ops: (m.max_op + 1).saturating_sub(m.start_op),
-                max_op: m.max_op,
-            })
+            .map(change_info)
             .collect();
         topological(metas)
     }
 
     /// One change, by hash.
     pub fn change(&mut self, hash: &ChangeHash) -> Option<ChangeInfo> {
-        let m = self.doc.get_change_meta_by_hash(hash)?;
-        Some(ChangeInfo {
-            hash: m.hash,
-            time: m.timestamp.saturating_mul(1000),
-            device: device_of_actor(&m.actor),
-            message: m.message.map(|s| s.into_owned()).unwrap_or_default(),
-            deps: m.deps,
-            seq: m.seq,
-            ops: (m.max_op + 1).saturating_sub(m.start_op),
-            max_op: m.max_op,
-        })
+        self.doc.get_change_meta_by_hash(hash).map(change_info)
     }
 
     /// The change whose hash starts with `prefix` (hex, at least 4 characters).
@@ -275,6 +256,20 @@ impl Vault {
             Ok(Some((_, op))) => self.doc.hash_for_opid(&op),
             _ => None,
         }
+    }
+}
+
+/// A change's metadata as `log` and `undo` use it (Automerge times are seconds).
+fn change_info(m: automerge::ChangeMetadata<'_>) -> ChangeInfo {
+    ChangeInfo {
+        hash: m.hash,
+        time: m.timestamp.saturating_mul(1000),
+        device: device_of_actor(&m.actor),
+        message: m.message.map(|s| s.into_owned()).unwrap_or_default(),
+        deps: m.deps,
+        seq: m.seq,
+        ops: (m.max_op + 1).saturating_sub(m.start_op),
+        max_op: m.max_op,
     }
 }
 

@@ -80,14 +80,26 @@ impl Vault {
             return Err(validate::InvalidValue::SelfIntroduction.into());
         }
         let valid = self.validate_patch(patch)?;
-        let name = self.contact_name(&obj);
-        let result = (|| -> Result<bool, AutomergeError> {
-            let changed = self.apply_patch(&obj, &valid)?;
+        self.finish_contact_edit(id, &obj, now, |v| v.apply_patch(&obj, &valid))
+    }
+
+    /// Ends an edit of one contact: `edit` writes and says whether anything changed; then
+    /// `updated` is stamped, the edit committed as "edit contact NAME" (or rolled back on an
+    /// error), and the contact marked touched.
+    pub(super) fn finish_contact_edit(
+        &mut self,
+        id: ContactId,
+        obj: &ObjId,
+        now: UnixMillis,
+        edit: impl FnOnce(&mut Vault) -> Result<bool, AutomergeError>,
+    ) -> Result<bool, EditError> {
+        let name = self.contact_name(obj);
+        let result = edit(self).and_then(|changed| {
             if changed {
-                self.doc.put(&obj, ck::UPDATED, now)?;
+                self.doc.put(obj, ck::UPDATED, now)?;
             }
             Ok(changed)
-        })();
+        });
         let changed = self.finish_or_abort(result, || format!("edit contact {name}"), now)?;
         if changed {
             self.touched.contacts.insert(id);
