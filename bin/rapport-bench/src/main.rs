@@ -8,6 +8,7 @@
 //! cargo run --release -p rapport-bench -- history [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- conflicts [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
+//! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR]
 //! ```
 //!
 //! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
@@ -40,12 +41,14 @@
 
 mod baseline;
 mod conflicts;
+mod daemon;
 mod formats;
 mod history;
 mod local;
 mod pair;
 mod proc;
 mod rapport_cli;
+mod serve;
 mod sync;
 mod table;
 mod w1;
@@ -82,6 +85,9 @@ enum Command {
     /// Import a 10,000-row LinkedIn export and 10,000 vCards, export W1 to vCard: time and
     /// peak memory, against raw parses and `save()` of the same input.
     Formats(SuiteArgs),
+    /// The real daemon's memory over 1,000 local commits, on a device that was filled by sync
+    /// and then merged concurrent edits (issue #3's regression benchmark).
+    Daemon(SuiteArgs),
     /// Internal: one baseline of the formats suite, in a fresh process.
     #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
     FormatsBaseline(formats::BaselineArgs),
@@ -117,6 +123,7 @@ fn main() -> Result<()> {
         Command::Conflicts(args) => report("conflicts", &args, conflicts::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
         Command::Formats(args) => report("formats", &args, formats::run),
+        Command::Daemon(args) => report("daemon", &args, daemon::run),
         Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }

@@ -11,15 +11,13 @@
 //! Also prints the code's entropy and an attacker's chance per pairing attempt.
 
 use crate::rapport_cli::Rapport;
+use crate::serve::{device_id, fill, output, wait_for, Daemon};
 use crate::table::{self, Table};
-use crate::{w1, SuiteArgs};
+use crate::SuiteArgs;
 use anyhow::{bail, Context, Result};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use rapport_model::DeviceId;
-use rapport_store::Store;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,7 +31,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let a = home("a");
     rapport.run(&a, &["init", "--name", "a"], crate::proc::Stdout::Discard)?;
     let a_id = device_id(&rapport, &a)?;
-    fill(&a, a_id, args.seed)?;
+    fill(&a, a_id, args.seed, CONTACTS)?;
 
     progress("join with a code (rapport pair on A, no daemon: a fresh process each time)");
     let mut cold = Vec::new();
@@ -151,18 +149,6 @@ fn join_once(rapport: &Rapport, a: &Path, b: &Path) -> Result<(Duration, Duratio
     Ok((wall, handshake))
 }
 
-fn fill(home: &Path, device: DeviceId, seed: u64) -> Result<()> {
-    let w = rapport_workload::generate(seed, CONTACTS, 10);
-    let prepared = w1::prepare(&w, &mut StdRng::seed_from_u64(seed))?;
-    let store = Store::open(&home.join("store")).context("opening the store")?;
-    let mut vault = store.load_vault(device)?;
-    w1::write_batch(&mut vault, &prepared, now_ms())?;
-    let touched = vault.take_touched();
-    store.commit(&mut vault, &touched)?;
-    store.close()?;
-    Ok(())
-}
-
 /// Median of `runs`: A revokes (or adds) a device; how long until B lists it so.
 fn revocation(
     rapport: &Rapport,
@@ -238,17 +224,6 @@ fn roster_has(rapport: &Rapport, home: &Path, id: &str, revoked: bool) -> Result
     }))
 }
 
-fn wait_for(mut f: impl FnMut() -> Result<bool>, what: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if f().unwrap_or(false) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    bail!("timed out waiting for {what}")
-}
-
 /// A running `rapport pair --json` whose first line has been read.
 struct Window {
     child: Child,
@@ -291,53 +266,6 @@ impl Window {
     }
 }
 
-struct Daemon {
-    child: Child,
-    addr: String,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn start(rapport: &Rapport, home: &Path, log: &Path) -> Result<Daemon> {
-        let mut child = rapport
-            .command(
-                home,
-                &["serve", "--listen", "127.0.0.1:0", "--no-discovery"],
-            )
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log)?)
-            .spawn()?;
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().context("piped")?).read_line(&mut first)?;
-        let addr = first
-            .trim()
-            .rsplit(' ')
-            .next()
-            .context("serve printed no address")?
-            .to_owned();
-        Ok(Daemon {
-            child,
-            addr,
-            log: log.to_owned(),
-        })
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn output(mut cmd: std::process::Command) -> Result<String> {
-    let out = cmd.stdin(Stdio::null()).output()?;
-    if !out.status.success() {
-        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 fn number_after(text: &str, label: &str) -> Result<u64> {
     let rest = text
         .split(label)
@@ -347,22 +275,6 @@ fn number_after(text: &str, label: &str) -> Result<u64> {
     digits
         .parse()
         .with_context(|| format!("no number after `{label}`"))
-}
-
-fn device_id(rapport: &Rapport, home: &Path) -> Result<DeviceId> {
-    let json = rapport.json(home, &["device", "--json"])?;
-    let id = json["id"]
-        .as_str()
-        .context("`rapport device --json` printed no id")?;
-    id.parse()
-        .with_context(|| format!("`{id}` is not a device id"))
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn progress(what: &str) {

@@ -174,14 +174,19 @@ fn wait4(pid: libc::pid_t) -> Result<(ExitStatus, u64)> {
 
 /// A `kB` field of `/proc/self/status`, such as `VmRSS` or `VmHWM` (peak RSS), in KiB.
 pub fn self_status_kib(field: &str) -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
+    status_kib("self", field)
+}
+
+/// The same field of another process (`pid`), such as a daemon under test.
+pub fn status_kib(pid: &str, field: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
         .find_map(|l| {
             let rest = l.strip_prefix(field)?.strip_prefix(':')?;
             rest.trim().trim_end_matches("kB").trim().parse().ok()
         })
-        .with_context(|| format!("no {field} in /proc/self/status"))
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))
 }
 
 /// Resets this process's peak RSS (`VmHWM`) to its current RSS, so that the next reading is the

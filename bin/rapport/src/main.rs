@@ -1,6 +1,7 @@
 //! `rapport`: the binary wires the model, the store and (later) the network together. It is the
 //! edge where errors become one sentence on stderr and an exit code.
 
+mod alloc;
 mod cli;
 mod cmd;
 mod daemon;
@@ -30,6 +31,7 @@ mod exit {
 }
 
 fn main() -> ExitCode {
+    alloc::use_one_arena();
     install_panic_hook();
     let cli = cli::Cli::parse();
     match cmd::run(cli) {

@@ -299,11 +299,11 @@ fn memory(t: &mut Table, runs: &[VariantRun]) {
     let origin = find(runs, Variant::Origin);
     if let (Some(p), Some((a, z))) = (plain, plain.and_then(growth)) {
         t.row(
-            "5. Memory, that replica, 1,000 local commits (note or tag)",
+            "5. Memory, that replica, 1,000 local commits (note or tag), no workaround",
             span_text(p),
             format!("origin: {}", origin.map(span_text).unwrap_or_default()),
             ratio(z.rss_kib as f64, a.rss_kib as f64),
-            "≤ 1.2× RSS",
+            "(diagnosis; the daemon as shipped: `rapport-bench daemon`, ≤ 1.2× RSS)",
         );
     }
     let rows: &[(Variant, &str)] = &[
