@@ -226,8 +226,8 @@ fn reconnect(t: &mut Table, f: &Figures) {
         "4. Reconnect over QUIC took {} (handshake {}); {} datagrams. The persisted sync state \
          is {}. Frames and flights come from the same two sessions replayed in memory in lock \
          step from the same saved states, the initiator sending its first sync message with its \
-         hello (`Session::start`) as `run_session` does; round trips count the flights that \
-         bring the initiator anything (its closing `Done` travels one way, unanswered).",
+         hello (`Session::start`) as `run_session` does; round trips are those the initiator \
+         waits for (both sides start together; its closing `Done` travels one way, unanswered).",
         time(r.elapsed),
         time(r.handshake),
         count(r.udp_datagrams),
