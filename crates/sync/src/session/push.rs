@@ -491,18 +491,23 @@ impl Session {
         let mut heads = sorted(heads);
         heads.dedup();
 
-        // Will every change apply, so that we end up holding the pusher's heads?
+        // Will every change apply, so that we end up holding the pusher's heads? (A hash lookup
+        // per dependency: `get_change_meta_by_hash` would walk the document's operations.)
         let pushed: std::collections::HashSet<ChangeHash> = hashes.iter().copied().collect();
-        let mut complete = true;
+        let mut outside: Vec<ChangeHash> = heads
+            .iter()
+            .filter(|h| !pushed.contains(h))
+            .copied()
+            .collect();
         for chunk in &chunks {
-            if let Ok(change) = Change::try_from(&chunk[..]) {
-                complete &= change
-                    .deps()
-                    .iter()
-                    .all(|d| pushed.contains(d) || doc.get_change_meta_by_hash(d).is_some());
-            }
+            let change = Change::try_from(&chunk[..]).map_err(|_| SessionError::BadMessage);
+            let change = match change {
+                Ok(c) => c,
+                Err(e) => return Err(self.fail(e)),
+            };
+            outside.extend(change.deps().iter().filter(|d| !pushed.contains(d)));
         }
-        complete &= decoded_extra_present(doc, &heads, &pushed);
+        let complete = doc.get_missing_deps(&outside).is_empty();
         let msg = heads_message(heads.clone(), chunks, complete);
         if let Some(touched) = self.receive(doc, msg)? {
             self.events.push_back(Event::Applied(touched));
@@ -606,17 +611,6 @@ impl Session {
     pub fn pushes_sent(&self) -> u64 {
         self.push.pushes_sent
     }
-}
-
-/// Every head named outside the chunks is already held.
-fn decoded_extra_present(
-    doc: &mut AutoCommit,
-    heads: &[ChangeHash],
-    pushed: &std::collections::HashSet<ChangeHash>,
-) -> bool {
-    heads
-        .iter()
-        .all(|h| pushed.contains(h) || doc.get_change_meta_by_hash(h).is_some())
 }
 
 #[cfg(test)]
