@@ -8,6 +8,11 @@
 //! - `0x04 Done`: `n: u16 BE` then `n` change hashes (32 bytes each): the sender's heads (or
 //!   none, meaning "the heads of my last sync message"); it is closing a one-shot session.
 //! - `0x05 Error`: `code: u16 BE` then a UTF-8 reason (at most 1 KiB); the sender is closing.
+//! - `0x06 Push`: flags `u8` (bit 0: raw deflate), then new change chunks and the sender's
+//!   heads in the compact form of `session/push.rs`: a sync message a live session sends when
+//!   little is new.
+//! - `0x07 PushAck`: 8 bytes, a digest of the heads the sender now holds ("applied, and I hold
+//!   exactly the heads you pushed"), or empty ("could not use it: send it as a `Sync`").
 //!
 //! A frame longer than the receiver's `max_frame_bytes` is refused from its length prefix,
 //! before any of it is buffered.
@@ -38,6 +43,8 @@ pub enum Frame {
     Idle,
     Done { heads: Vec<ChangeHash> },
     Error { code: u16, reason: String },
+    Push { flags: u8, body: Vec<u8> },
+    PushAck { heads: Option<[u8; 8]> },
 }
 
 /// A frame that could not be decoded. The connection is closed after any of these.
@@ -89,6 +96,16 @@ impl Frame {
                     end -= 1;
                 }
                 body.extend_from_slice(&reason.as_bytes()[..end]);
+            }
+            Frame::Push { flags, body: push } => {
+                body.reserve(push.len() + 2);
+                body.push(0x06);
+                body.push(*flags);
+                body.extend_from_slice(push);
+            }
+            Frame::PushAck { heads } => {
+                body.push(0x07);
+                body.extend_from_slice(heads.as_ref().map_or(&[][..], |h| &h[..]));
             }
         }
         let mut out = Vec::with_capacity(body.len() + 4);
@@ -152,6 +169,25 @@ impl Frame {
                 let reason = String::from_utf8_lossy(&rest[2..]).into_owned();
                 Ok(Frame::Error { code, reason })
             }
+            0x06 => {
+                let (&flags, push) = rest.split_first().ok_or(FrameError::Malformed("push"))?;
+                if flags & !FLAG_DEFLATE != 0 {
+                    return Err(FrameError::Malformed("push"));
+                }
+                Ok(Frame::Push {
+                    flags,
+                    body: push.to_vec(),
+                })
+            }
+            0x07 => match rest.len() {
+                0 => Ok(Frame::PushAck { heads: None }),
+                8 => {
+                    let mut h = [0u8; 8];
+                    h.copy_from_slice(rest);
+                    Ok(Frame::PushAck { heads: Some(h) })
+                }
+                _ => Err(FrameError::Malformed("push ack")),
+            },
             other => Err(FrameError::UnknownType(other)),
         }
     }

@@ -14,6 +14,9 @@ mod session;
 
 pub use frame::{Frame, FrameDecoder, FrameError, Hello, PROTOCOL_VERSION};
 pub use limits::Limits;
-pub use session::{Event, Role, Session, SessionError, SessionStats, CLONE_VAULT};
+pub use session::{
+    push_frame, Event, Role, Session, SessionError, SessionStats, CLONE_VAULT, MAX_PUSH_BYTES,
+    MAX_PUSH_CHANGES,
+};
 
 pub mod pairing;

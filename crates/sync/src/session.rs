@@ -16,6 +16,9 @@ use rapport_model::{touched_from_patches, DeviceId, VaultId};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 
+mod push;
+pub use push::{push_frame, MAX_PUSH_BYTES, MAX_PUSH_CHANGES};
+
 /// The vault id a device without a vault sends in its hello, to fetch the peer's vault.
 pub const CLONE_VAULT: VaultId = VaultId::from_u64(0);
 
@@ -123,6 +126,7 @@ pub struct Session {
     started_ms: u64,
     awaiting_reply_since: Option<u64>,
     stats: SessionStats,
+    push: push::PushState,
 }
 
 impl Session {
@@ -160,6 +164,7 @@ impl Session {
             started_ms: now_ms,
             awaiting_reply_since: Some(now_ms),
             stats: SessionStats::default(),
+            push: push::PushState::default(),
         };
         s.send(&Frame::Hello(local));
         s
@@ -271,7 +276,7 @@ impl Session {
         if self.phase == Phase::Running && self.awaiting_reply_since.is_none() {
             let msg = doc.sync().generate_sync_message(&mut self.sync);
             if let Some(msg) = msg {
-                self.send_message(msg, now_ms);
+                self.send_live(doc, msg, now_ms);
             }
         }
     }
@@ -298,6 +303,10 @@ impl Session {
             (Phase::Running, Frame::Sync { flags, body }) => {
                 self.on_sync(doc, flags, &body, now_ms)
             }
+            (Phase::Running, Frame::Push { flags, body }) => {
+                self.on_push(doc, flags, &body, now_ms)
+            }
+            (Phase::Running, Frame::PushAck { heads }) => self.on_push_ack(doc, heads, now_ms),
             (Phase::Running, Frame::Idle) => {
                 self.on_idle(doc, now_ms);
                 Ok(())

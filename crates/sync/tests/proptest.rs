@@ -58,6 +58,8 @@ fn arb_frame() -> impl Strategy<Value = Frame> {
         }),
         // At most 64 characters of up to 4 bytes: well under the 1 KiB limit on reasons.
         (any::<u16>(), "\\PC{0,64}").prop_map(|(code, reason)| Frame::Error { code, reason }),
+        (0u8..=1, vec(any::<u8>(), 0..=4096)).prop_map(|(flags, body)| Frame::Push { flags, body }),
+        proptest::option::of(any::<[u8; 8]>()).prop_map(|heads| Frame::PushAck { heads }),
     ]
 }
 

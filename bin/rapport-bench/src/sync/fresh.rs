@@ -118,6 +118,8 @@ pub struct Reconnect {
     pub frames_responder: u64,
     pub frame_bytes: u64,
     pub flights: u32,
+    /// Flights that brought the initiator something: the round trips it waited for.
+    pub round_trips: u32,
     /// Automerge's own reconnect in memory, from the states `encode` keeps.
     pub base: RawSync,
     pub state_bytes: usize,
@@ -174,7 +176,10 @@ pub async fn reconnect(
         Some(&origin_state),
         true,
     );
-    r.flights = sansio::pump(&mut init, c.automerge(), &mut resp, o.automerge())?;
+    // As `run_session` does: the initiator's first sync message rides with its hello.
+    init.start(c.automerge(), 0);
+    (r.flights, r.round_trips) =
+        sansio::pump_trips(&mut init, c.automerge(), &mut resp, o.automerge())?;
     let (si, sr) = (init.stats(), resp.stats());
     r.frames_initiator = si.frames_sent;
     r.frames_responder = sr.frames_sent;

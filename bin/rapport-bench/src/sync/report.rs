@@ -216,10 +216,7 @@ fn reconnect(t: &mut Table, f: &Figures) {
         "4. Reconnect, nothing new: round trips",
         format!(
             "{} ({} + {} frames, {} one-way flights) + 1 for the QUIC handshake",
-            f64::from(r.flights) / 2.0,
-            r.frames_initiator,
-            r.frames_responder,
-            r.flights
+            r.round_trips, r.frames_initiator, r.frames_responder, r.flights
         ),
         format!("{} messages", r.base.messages),
         None,
@@ -228,7 +225,9 @@ fn reconnect(t: &mut Table, f: &Figures) {
     t.note(format!(
         "4. Reconnect over QUIC took {} (handshake {}); {} datagrams. The persisted sync state \
          is {}. Frames and flights come from the same two sessions replayed in memory in lock \
-         step from the same saved states.",
+         step from the same saved states, the initiator sending its first sync message with its \
+         hello (`Session::start`) as `run_session` does; round trips are those the initiator \
+         waits for (both sides start together; its closing `Done` travels one way, unanswered).",
         time(r.elapsed),
         time(r.handshake),
         count(r.udp_datagrams),

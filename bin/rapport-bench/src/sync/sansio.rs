@@ -34,14 +34,32 @@ pub fn pump(
     b: &mut Session,
     b_doc: &mut AutoCommit,
 ) -> Result<u32> {
+    pump_trips(a, a_doc, b, b_doc).map(|(flights, _)| flights)
+}
+
+/// Like `pump`, and also counts the round trips `a` waits for: both sides start together, so
+/// the last flight that brings `a` anything, the `k`-th, ends `k / 2` round trips (rounded up;
+/// an odd flight is one both sides sent at once, like two hellos). A closing frame that `a`
+/// sends last (a one-shot initiator's `Done`) is a flight but no round trip: nobody waits for
+/// an answer to it.
+pub fn pump_trips(
+    a: &mut Session,
+    a_doc: &mut AutoCommit,
+    b: &mut Session,
+    b_doc: &mut AutoCommit,
+) -> Result<(u32, u32)> {
     let mut flights = 0;
+    let mut last_to_a: u32 = 0;
     loop {
         let from_a: Vec<Vec<u8>> = std::iter::from_fn(|| a.poll_transmit()).collect();
         let from_b: Vec<Vec<u8>> = std::iter::from_fn(|| b.poll_transmit()).collect();
         if from_a.is_empty() && from_b.is_empty() {
-            return Ok(flights);
+            return Ok((flights, last_to_a.div_ceil(2)));
         }
         flights += 1;
+        if !from_b.is_empty() {
+            last_to_a = flights;
+        }
         if flights > 1000 {
             bail!("the in-memory session does not settle");
         }
