@@ -7,7 +7,10 @@
 //! the heads match; in a live session both sides stay connected and a local change starts a
 //! new exchange.
 
-use crate::frame::{Frame, FrameDecoder, FrameError, Hello, FLAG_DEFLATE, PROTOCOL_VERSION};
+use crate::bundle::{self, BundleError};
+use crate::frame::{
+    Frame, FrameDecoder, FrameError, Hello, FLAG_BUNDLE, FLAG_DEFLATE, PROTOCOL_VERSION,
+};
 use crate::limits::Limits;
 use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
@@ -57,6 +60,8 @@ pub enum SessionError {
     Protocol(&'static str),
     #[error("the peer sent a sync message that does not decode")]
     BadMessage,
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
     #[error("the peer sent a sync message with {0} change chunks, over the limit")]
     TooManyChanges(usize),
     #[error("the peer sent a sync message that inflates past {0} bytes")]
@@ -79,7 +84,10 @@ impl SessionError {
             SessionError::Version(_) => 2,
             SessionError::WrongVault => 3,
             SessionError::WrongDevice => 4,
-            SessionError::TooManyChanges(_) | SessionError::TooBig(_) => 5,
+            SessionError::TooManyChanges(_)
+            | SessionError::TooBig(_)
+            | SessionError::Bundle(BundleError::TooManyChanges { .. }) => 5,
+            SessionError::Bundle(_) => 1,
             SessionError::Apply(_) => 6,
             SessionError::Timeout(_) => 7,
             SessionError::Peer { .. } | SessionError::Closed => 0,
@@ -170,7 +178,7 @@ impl Session {
     /// sync out, hello and answer back) and a closing `Done`. A no-op for a responder.
     pub fn start(&mut self, doc: &mut AutoCommit, now_ms: u64) {
         if self.role == Role::Initiator && self.phase == Phase::AwaitHello && !self.spoke_first {
-            let msg = doc.sync().generate_sync_message(&mut self.sync);
+            let msg = bundle::generate(doc, &mut self.sync);
             if let Some(msg) = msg {
                 self.send_message(msg, now_ms);
                 self.spoke_first = true;
@@ -269,7 +277,7 @@ impl Session {
     /// Tells a live session that the vault changed locally, so the peer hears of it now.
     pub fn handle_local_change(&mut self, doc: &mut AutoCommit, now_ms: u64) {
         if self.phase == Phase::Running && self.awaiting_reply_since.is_none() {
-            let msg = doc.sync().generate_sync_message(&mut self.sync);
+            let msg = bundle::generate(doc, &mut self.sync);
             if let Some(msg) = msg {
                 self.send_message(msg, now_ms);
             }
@@ -376,10 +384,18 @@ impl Session {
         } else {
             body.to_vec()
         };
-        let msg = match Message::decode(&raw) {
+        let mut msg = match Message::decode(&raw) {
             Ok(m) => m,
             Err(_) => return Err(self.fail(SessionError::BadMessage)),
         };
+        let unpacked = if flags & FLAG_BUNDLE != 0 {
+            bundle::unbundle(&mut msg, self.limits.max_changes_per_message)
+        } else {
+            bundle::check_unmarked(&msg)
+        };
+        if let Err(e) = unpacked {
+            return Err(self.fail(e.into()));
+        }
         if msg.changes.len() > self.limits.max_changes_per_message {
             return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
         }
@@ -416,7 +432,7 @@ impl Session {
         self.awaiting_reply_since = None;
         // The peer applied what we sent; let Automerge generate again if there is more.
         self.sync.in_flight = false;
-        let msg = doc.sync().generate_sync_message(&mut self.sync);
+        let msg = bundle::generate(doc, &mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
             None => self.settle(doc),
@@ -426,7 +442,7 @@ impl Session {
     /// Answers the peer: a sync message if we have something to say, otherwise `Done` (a
     /// one-shot initiator whose heads match) or `Idle`.
     fn speak(&mut self, doc: &mut AutoCommit, now_ms: u64) {
-        let msg = doc.sync().generate_sync_message(&mut self.sync);
+        let msg = bundle::generate(doc, &mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
             None => self.nothing_to_say(doc, true),
@@ -467,14 +483,19 @@ impl Session {
     }
 
     fn send_message(&mut self, msg: Message, now_ms: u64) {
+        let bundled = if bundle::is_bundle(&msg) {
+            FLAG_BUNDLE
+        } else {
+            0
+        };
         let raw = msg.encode();
         let frame = match deflate_if_it_pays(&raw) {
             Some(compressed) => Frame::Sync {
-                flags: FLAG_DEFLATE,
+                flags: FLAG_DEFLATE | bundled,
                 body: compressed,
             },
             None => Frame::Sync {
-                flags: 0,
+                flags: bundled,
                 body: raw,
             },
         };
