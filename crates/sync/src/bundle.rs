@@ -14,9 +14,9 @@
 //! peer still gets `save()`: a full load is the fastest way to fill an empty replica.
 //!
 //! Such a message travels in a `Sync` frame with [`FLAG_BUNDLE`](crate::frame::FLAG_BUNDLE).
-//! The receiver ([`unbundle`]) decodes the bundle itself, bounded and checked, and hands
-//! Automerge the plain change chunks: Automerge's `load_incremental` would silently drop a
-//! bundle that fails to decode, and its bundle decoder can panic on malformed input.
+//! The receiver ([`unbundle`]) decodes the bundle itself, bounded and checked, and applies the
+//! changes ([`receive`]): Automerge's `load_incremental` would silently drop a bundle that fails
+//! to decode, and its bundle decoder can panic on malformed input.
 //!
 //! Bounds: the frame and the inflated message are bounded as for any sync message, the number of
 //! changes by `Limits::max_changes_per_message`, and the metadata that Automerge indexes by
@@ -31,7 +31,7 @@
 //! so an upgrade that changes the format fails a test instead of splitting the network.
 
 use rapport_model::automerge::sync::{ChunkList, Message, State as SyncState, SyncDoc};
-use rapport_model::automerge::{AutoCommit, Bundle, Change, ChangeHash};
+use rapport_model::automerge::{AutoCommit, AutomergeError, Bundle, Change, ChangeHash};
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -109,10 +109,11 @@ pub fn check_unmarked(msg: &Message) -> Result<(), BundleError> {
     Ok(())
 }
 
-/// Replaces the bundle in a message marked as a bundle by the change chunks it encodes, after
-/// checking that it decodes, holds at most `max_changes` changes, and is consistent enough for
-/// Automerge's decoder (which asserts instead of returning errors in places).
-pub fn unbundle(msg: &mut Message, max_changes: usize) -> Result<(), BundleError> {
+/// Takes the bundle out of a message marked as a bundle and returns the changes it encodes,
+/// after checking that it decodes, holds at most `max_changes` changes, and is consistent
+/// enough for Automerge's decoder (which asserts instead of returning errors in places). The
+/// message is left without changes: apply it with [`receive`].
+pub fn unbundle(msg: &mut Message, max_changes: usize) -> Result<Vec<Change>, BundleError> {
     if !is_bundle(msg) {
         return Err(BundleError::NotOneBundle(msg.changes.len()));
     }
@@ -122,9 +123,55 @@ pub fn unbundle(msg: &mut Message, max_changes: usize) -> Result<(), BundleError
         };
         decode(chunk, max_changes)?
     };
-    let chunks: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
-    msg.changes = ChunkList::from(chunks);
+    msg.changes = ChunkList::empty();
+    Ok(changes)
+}
+
+/// Receives a sync message whose changes [`unbundle`] took out: applies `changes`, then lets
+/// Automerge process the rest of the message, leaving the sync state exactly as
+/// `receive_sync_message` would have with the changes inside the message.
+///
+/// Why not hand Automerge the changes as chunks: it would parse again what the bundle decoder
+/// just built (a tenth of the apply time). Why this is exact (automerge 0.12.0,
+/// `receive_sync_message_inner`): with changes, it loads them, then advances `shared_heads`
+/// from the heads before and after; without changes it skips both but sets `last_sent_heads`
+/// when the peer's heads equal ours. Everything else it does depends on neither. So we apply
+/// and advance `shared_heads` here, and undo that one `last_sent_heads` update. (`read_only`,
+/// which would skip the load, is never set by this crate.)
+pub fn receive(
+    doc: &mut AutoCommit,
+    state: &mut SyncState,
+    msg: Message,
+    changes: Vec<Change>,
+) -> Result<(), AutomergeError> {
+    if changes.is_empty() {
+        return doc.sync().receive_sync_message(state, msg);
+    }
+    let before = doc.get_heads();
+    doc.apply_changes(changes)?;
+    let after = doc.get_heads();
+    state.shared_heads = advance_heads(&before, &after, &state.shared_heads);
+    let only_without_changes = msg.heads == after;
+    let last_sent = state.last_sent_heads.clone();
+    doc.sync().receive_sync_message(state, msg)?;
+    if only_without_changes {
+        state.last_sent_heads = last_sent;
+    }
     Ok(())
+}
+
+/// Automerge 0.12.0's `advance_heads` (private there): our new heads that are not old ones,
+/// plus the old shared heads that are still heads, sorted.
+fn advance_heads(old: &[ChangeHash], new: &[ChangeHash], shared: &[ChangeHash]) -> Vec<ChangeHash> {
+    let old: BTreeSet<&ChangeHash> = old.iter().collect();
+    let new_set: BTreeSet<&ChangeHash> = new.iter().collect();
+    let advanced: BTreeSet<ChangeHash> = new
+        .iter()
+        .filter(|h| !old.contains(h))
+        .chain(shared.iter().filter(|h| new_set.contains(h)))
+        .copied()
+        .collect();
+    advanced.into_iter().collect()
 }
 
 /// Decodes one bundle chunk into its changes, bounded and without panicking.
@@ -318,5 +365,43 @@ mod tests {
         assert!(check_unmarked(&msg).is_ok());
         msg.changes = ChunkList::from(a.bundle(new_in_a).unwrap().bytes().to_vec());
         assert_eq!(check_unmarked(&msg), Err(BundleError::Unmarked));
+    }
+
+    /// `receive` must leave the document and the sync state exactly as Automerge's own
+    /// `receive_sync_message` does with the same changes inside the message, both when the
+    /// receiver has changes of its own and when it ends up with the sender's heads.
+    #[test]
+    fn receiving_a_bundle_leaves_the_state_automerge_would() {
+        for receiver_edits in [5, 0] {
+            let mut a = doc_with(1, 2);
+            let mut b = a.fork().with_actor(ActorId::from([2; 16]));
+            commits(&mut a, "a", receiver_edits, 100);
+            commits(&mut b, "b", 40, 200);
+            let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+            let m1 = generate(&mut a, &mut sa).unwrap();
+            b.sync().receive_sync_message(&mut sb, m1).unwrap();
+            let mut m2 = generate(&mut b, &mut sb).unwrap();
+            assert!(is_bundle(&m2), "b did not bundle");
+
+            let (mut a2, mut sa2) = (a.fork(), sa.clone());
+            let changes = unbundle(&mut m2, 1000).unwrap();
+            let mut inline = m2.clone();
+            inline.changes = ChunkList::from(
+                changes
+                    .iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect::<Vec<_>>(),
+            );
+            a2.sync().receive_sync_message(&mut sa2, inline).unwrap();
+            receive(&mut a, &mut sa, m2, changes).unwrap();
+
+            assert_eq!(a.get_heads(), a2.get_heads(), "{receiver_edits}");
+            assert_eq!(sa, sa2, "{receiver_edits}");
+            assert_eq!(
+                generate(&mut a, &mut sa),
+                generate(&mut a2, &mut sa2),
+                "{receiver_edits}"
+            );
+        }
     }
 }

@@ -389,13 +389,14 @@ impl Session {
             Err(_) => return Err(self.fail(SessionError::BadMessage)),
         };
         let unpacked = if flags & FLAG_BUNDLE != 0 {
-            bundle::unbundle(&mut msg, self.limits.max_changes_per_message)
+            bundle::unbundle(&mut msg, self.limits.max_changes_per_message).map(Some)
         } else {
-            bundle::check_unmarked(&msg)
+            bundle::check_unmarked(&msg).map(|()| None)
         };
-        if let Err(e) = unpacked {
-            return Err(self.fail(e.into()));
-        }
+        let bundled = match unpacked {
+            Ok(changes) => changes,
+            Err(e) => return Err(self.fail(e.into())),
+        };
         if msg.changes.len() > self.limits.max_changes_per_message {
             return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
         }
@@ -405,7 +406,10 @@ impl Session {
         if !before.is_empty() {
             doc.update_diff_cursor();
         }
-        let received = doc.sync().receive_sync_message(&mut self.sync, msg);
+        let received = match bundled {
+            Some(changes) => bundle::receive(doc, &mut self.sync, msg, changes),
+            None => doc.sync().receive_sync_message(&mut self.sync, msg),
+        };
         let after = doc.get_heads();
         if received.is_ok() && before != after {
             let touched = if before.is_empty() {
