@@ -2,8 +2,9 @@
 //!
 //! Every frame is `len: u32 BE` followed by `len` bytes: `type: u8` then the body.
 //! - `0x01 Hello`: magic `RPRT`, version `u16 BE`, vault id `u64 BE`, device id (32 bytes).
-//! - `0x02 Sync`: flags `u8` (bit 0: body is raw-deflate compressed), then an Automerge sync
-//!   message.
+//! - `0x02 Sync`: flags `u8` (bit 0: body is raw-deflate compressed; bit 1: the message's
+//!   changes are one Automerge bundle chunk, see [`crate::bundle`]), then an Automerge sync
+//!   message. Any other flag bit is refused.
 //! - `0x03 Idle`: empty. "I applied what you sent and have nothing to add."
 //! - `0x04 Done`: `n: u16 BE` then `n` change hashes (32 bytes each): the sender's heads (or
 //!   none, meaning "the heads of my last sync message"); it is closing a one-shot session.
@@ -26,6 +27,8 @@ const HELLO_LEN: usize = 4 + 2 + 8 + 32;
 const MAX_ERROR_TEXT: usize = 1024;
 /// Bit 0 of a Sync frame's flags: the message is raw-deflate compressed.
 pub const FLAG_DEFLATE: u8 = 1;
+/// Bit 1 of a Sync frame's flags: the message carries its changes as one bundle chunk.
+pub const FLAG_BUNDLE: u8 = 2;
 
 /// Who is speaking, and about which vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +138,7 @@ impl Frame {
             }
             0x02 => {
                 let (&flags, msg) = rest.split_first().ok_or(FrameError::Malformed("sync"))?;
-                if flags & !FLAG_DEFLATE != 0 {
+                if flags & !(FLAG_DEFLATE | FLAG_BUNDLE) != 0 {
                     return Err(FrameError::Malformed("sync"));
                 }
                 Ok(Frame::Sync {

@@ -7,7 +7,10 @@
 //! the heads match; in a live session both sides stay connected and a local change starts a
 //! new exchange.
 
-use crate::frame::{Frame, FrameDecoder, FrameError, Hello, FLAG_DEFLATE, PROTOCOL_VERSION};
+use crate::bundle::{self, BundleError};
+use crate::frame::{
+    Frame, FrameDecoder, FrameError, Hello, FLAG_BUNDLE, FLAG_DEFLATE, PROTOCOL_VERSION,
+};
 use crate::limits::Limits;
 use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
@@ -60,6 +63,8 @@ pub enum SessionError {
     Protocol(&'static str),
     #[error("the peer sent a sync message that does not decode")]
     BadMessage,
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
     #[error("the peer sent a sync message with {0} change chunks, over the limit")]
     TooManyChanges(usize),
     #[error("the peer sent a sync message that inflates past {0} bytes")]
@@ -82,7 +87,10 @@ impl SessionError {
             SessionError::Version(_) => 2,
             SessionError::WrongVault => 3,
             SessionError::WrongDevice => 4,
-            SessionError::TooManyChanges(_) | SessionError::TooBig(_) => 5,
+            SessionError::TooManyChanges(_)
+            | SessionError::TooBig(_)
+            | SessionError::Bundle(BundleError::TooManyChanges { .. }) => 5,
+            SessionError::Bundle(_) => 1,
             SessionError::Apply(_) => 6,
             SessionError::Timeout(_) => 7,
             SessionError::Peer { .. } | SessionError::Closed => 0,
@@ -175,7 +183,7 @@ impl Session {
     /// sync out, hello and answer back) and a closing `Done`. A no-op for a responder.
     pub fn start(&mut self, doc: &mut AutoCommit, now_ms: u64) {
         if self.role == Role::Initiator && self.phase == Phase::AwaitHello && !self.spoke_first {
-            let msg = doc.sync().generate_sync_message(&mut self.sync);
+            let msg = bundle::generate(doc, &mut self.sync);
             if let Some(msg) = msg {
                 self.send_message(msg, now_ms);
                 self.spoke_first = true;
@@ -274,7 +282,7 @@ impl Session {
     /// Tells a live session that the vault changed locally, so the peer hears of it now.
     pub fn handle_local_change(&mut self, doc: &mut AutoCommit, now_ms: u64) {
         if self.phase == Phase::Running && self.awaiting_reply_since.is_none() {
-            let msg = doc.sync().generate_sync_message(&mut self.sync);
+            let msg = bundle::generate(doc, &mut self.sync);
             if let Some(msg) = msg {
                 self.send_live(doc, msg, now_ms);
             }
@@ -385,9 +393,18 @@ impl Session {
         } else {
             body.to_vec()
         };
-        let msg = match Message::decode(&raw) {
+        let mut msg = match Message::decode(&raw) {
             Ok(m) => m,
             Err(_) => return Err(self.fail(SessionError::BadMessage)),
+        };
+        let unpacked = if flags & FLAG_BUNDLE != 0 {
+            bundle::unbundle(&mut msg, self.limits.max_changes_per_message).map(Some)
+        } else {
+            bundle::check_unmarked(&msg).map(|()| None)
+        };
+        let bundled = match unpacked {
+            Ok(changes) => changes,
+            Err(e) => return Err(self.fail(e.into())),
         };
         if msg.changes.len() > self.limits.max_changes_per_message {
             return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
@@ -398,7 +415,10 @@ impl Session {
         if !before.is_empty() {
             doc.update_diff_cursor();
         }
-        let received = doc.sync().receive_sync_message(&mut self.sync, msg);
+        let received = match bundled {
+            Some(changes) => bundle::receive(doc, &mut self.sync, msg, changes),
+            None => doc.sync().receive_sync_message(&mut self.sync, msg),
+        };
         let after = doc.get_heads();
         if received.is_ok() && before != after {
             let touched = if before.is_empty() {
@@ -425,7 +445,7 @@ impl Session {
         self.awaiting_reply_since = None;
         // The peer applied what we sent; let Automerge generate again if there is more.
         self.sync.in_flight = false;
-        let msg = doc.sync().generate_sync_message(&mut self.sync);
+        let msg = bundle::generate(doc, &mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
             None => self.settle(doc),
@@ -435,7 +455,7 @@ impl Session {
     /// Answers the peer: a sync message if we have something to say, otherwise `Done` (a
     /// one-shot initiator whose heads match) or `Idle`.
     fn speak(&mut self, doc: &mut AutoCommit, now_ms: u64) {
-        let msg = doc.sync().generate_sync_message(&mut self.sync);
+        let msg = bundle::generate(doc, &mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
             None => self.nothing_to_say(doc, true),
@@ -476,14 +496,19 @@ impl Session {
     }
 
     fn send_message(&mut self, msg: Message, now_ms: u64) {
+        let bundled = if bundle::is_bundle(&msg) {
+            FLAG_BUNDLE
+        } else {
+            0
+        };
         let raw = msg.encode();
         let frame = match deflate_if_it_pays(&raw) {
             Some(compressed) => Frame::Sync {
-                flags: FLAG_DEFLATE,
+                flags: FLAG_DEFLATE | bundled,
                 body: compressed,
             },
             None => Frame::Sync {
-                flags: 0,
+                flags: bundled,
                 body: raw,
             },
         };

@@ -51,7 +51,7 @@ fn arb_hello() -> impl Strategy<Value = Hello> {
 fn arb_frame() -> impl Strategy<Value = Frame> {
     prop_oneof![
         arb_hello().prop_map(Frame::Hello),
-        (0u8..=1, vec(any::<u8>(), 0..=4096)).prop_map(|(flags, body)| Frame::Sync { flags, body }),
+        (0u8..=3, vec(any::<u8>(), 0..=4096)).prop_map(|(flags, body)| Frame::Sync { flags, body }),
         Just(Frame::Idle),
         vec(any::<[u8; 32]>(), 0..=8).prop_map(|heads| Frame::Done {
             heads: heads.into_iter().map(ChangeHash).collect()
