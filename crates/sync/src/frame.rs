@@ -1,4 +1,5 @@
-//! The wire format, version 1.
+//! The wire format, version 2 (2 added `Push`, `PushAck` and `FLAG_BUNDLE`; a version-1 peer
+//! is refused at the hello with a sentence that says to update it).
 //!
 //! Every frame is `len: u32 BE` followed by `len` bytes: `type: u8` then the body.
 //! - `0x01 Hello`: magic `RPRT`, version `u16 BE`, vault id `u64 BE`, device id (32 bytes).
@@ -21,7 +22,7 @@
 use rapport_model::automerge::ChangeHash;
 use rapport_model::{DeviceId, VaultId};
 
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 const MAGIC: &[u8; 4] = b"RPRT";
 const HELLO_LEN: usize = 4 + 2 + 8 + 32;
 const MAX_ERROR_TEXT: usize = 1024;
