@@ -256,7 +256,13 @@ impl Store {
             batch.insert(keys::CHUNK_STATS, chunk::seal(keys::CHUNK_STATS, &stats));
             batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
         }
-        let rebuild = view::update(&self.db, &self.path, &mut batch, vault, touched)?;
+        // The view is updated from where it stands, so it must reflect `saved`; a stale one
+        // (after a crash mid-rebuild, or a format change) is rebuilt instead.
+        let rebuild = if self.view_is_current()? {
+            view::update(&self.db, &self.path, &mut batch, vault, touched, &saved)?
+        } else {
+            Some(view::rebuild(&self.db, &self.path, vault)?)
+        };
         crate::history::update(&self.db, &mut batch, vault, &saved, touched)?;
         match &rebuild {
             // The view is rewritten after the change is durable; until then it is marked stale.
