@@ -318,3 +318,34 @@ fn a_damaged_view_bucket_is_reported_as_view_damage() {
     store.rebuild_view(&mut vault).unwrap();
     assert_eq!(store.view().contact(id).unwrap().unwrap().contact.id, id);
 }
+
+#[test]
+fn contacts_matching_skips_only_contacts_that_cannot_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut vault) = new_store(dir.path());
+    for n in 1..=20 {
+        add(&store, &mut vault, n);
+    }
+    let names = |needle: &str, also: &[u64]| -> Vec<String> {
+        let also = also.iter().map(|n| ContactId::from_u64(*n)).collect();
+        let mut names: Vec<String> = store
+            .view()
+            .contacts_matching(needle, &also)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        names.sort();
+        names
+    };
+    // Case-insensitive, on any stored text; `also` adds contacts matched elsewhere.
+    assert_eq!(names("PERSON 2", &[]), ["Person 2", "Person 20"]);
+    assert_eq!(
+        names("person 2", &[7]),
+        ["Person 2", "Person 20", "Person 7"]
+    );
+    assert_eq!(names("FRIEND", &[]).len(), 20);
+    assert!(names("nobody-has-this", &[]).is_empty());
+    // Non-ASCII needles are not prefiltered (their case folding is not bytewise).
+    assert_eq!(names("ä", &[]).len(), 20);
+}
