@@ -97,14 +97,30 @@ pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {
 /// Prints contacts as the JSON array `list --json` documents.
 pub fn print_contacts_json(contacts: &[Contact], groups: &[Group]) -> anyhow::Result<()> {
     let names = group_names(groups);
-    let out: Vec<_> = contacts.iter().map(|c| contact_json(c, &names)).collect();
-    print_json(&out)
+    print_json(&ContactsJson {
+        contacts,
+        names: &names,
+    })
 }
 
-/// Prints a value as JSON on stdout.
+/// A JSON array of contacts, each shaped as it is written (not all 10k shapes at once).
+struct ContactsJson<'a> {
+    contacts: &'a [Contact],
+    names: &'a BTreeMap<GroupId, &'a str>,
+}
+
+impl Serialize for ContactsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.contacts.iter().map(|c| contact_json(c, self.names)))
+    }
+}
+
+/// Prints a value as JSON on stdout, streamed (see `out::data`).
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    crate::out!("{text}");
+    crate::out::data(|w| {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        w.write_all(b"\n")
+    })?;
     Ok(())
 }
 

@@ -442,6 +442,24 @@ impl Store {
         Ok(())
     }
 
+    /// Like `close`, for a process that exits right after: flushes (and fsyncs what this
+    /// process wrote) as `close` does, then leaves sled's page cache to the exit instead of
+    /// freeing it node by node (a tenth of a cold `list` on W1). Nothing is lost: sled's own
+    /// teardown only flushes, done here, and the locks are released with the process. Only
+    /// for a process about to exit: in a longer one the store would stay locked.
+    pub fn close_for_exit(self) -> Result<(), StoreError> {
+        if self.dirty.load(std::sync::atomic::Ordering::Relaxed) {
+            self.sync()?;
+        } else {
+            // Batches applied without a sync (incoming counts) still reach the file.
+            self.db
+                .flush()
+                .map_err(|e| StoreError::from_sled(&self.path, "write", e))?;
+        }
+        std::mem::forget(self);
+        Ok(())
+    }
+
     // ---- helpers ----
 
     /// Writes the snapshot file and adds its reference (and the heads it holds) to `batch`.
