@@ -349,3 +349,53 @@ fn contacts_matching_skips_only_contacts_that_cannot_match() {
     // Non-ASCII needles are not prefiltered (their case folding is not bytewise).
     assert_eq!(names("ä", &[]).len(), 20);
 }
+
+#[test]
+fn a_change_chunk_that_passes_its_checksum_but_does_not_load_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, mut vault) = new_store(dir.path());
+        for n in 1..=3 {
+            add(&store, &mut vault, n);
+        }
+        store.close().unwrap();
+    }
+    {
+        let db = (0..100)
+            .find_map(|_| {
+                let db = sled::Config::new().path(dir.path().join("sled")).open();
+                db.ok().or_else(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                })
+            })
+            .expect("sled reopens");
+        // Chunk 1 replaced by bytes that are no Automerge change, sealed as the store seals
+        // (payload, then blake3 of the key's length, the key and the payload).
+        let mut key = b"doc/change/".to_vec();
+        key.extend_from_slice(&1u64.to_be_bytes());
+        assert!(
+            db.get(&key).unwrap().is_some(),
+            "the store's key layout changed"
+        );
+        let payload = b"not an automerge change".to_vec();
+        let mut h = blake3::Hasher::new();
+        h.update(&(key.len() as u64).to_le_bytes());
+        h.update(&key);
+        h.update(&payload);
+        let mut sealed = payload;
+        sealed.extend_from_slice(h.finalize().as_bytes());
+        db.insert(key, sealed).unwrap();
+        db.flush().unwrap();
+    }
+    let store = (0..100)
+        .find_map(|_| {
+            Store::open(dir.path()).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            })
+        })
+        .expect("the store reopens");
+    let err = store.load_vault(ME).unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+}
