@@ -3,19 +3,21 @@
 use crate::time;
 use rapport_model::{Contact, Group, GroupId, Interaction};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The JSON shape of a contact, shared by `list`, `show`, `search` and `trash`.
 #[derive(Debug, Serialize)]
 pub struct ContactJson<'a> {
     pub id: String,
     pub name: &'a str,
-    pub emails: Vec<&'a str>,
-    pub phones: Vec<&'a str>,
-    pub links: Vec<&'a str>,
+    // The record's own sets, serialised in place (as arrays, in their sorted order): copying
+    // them into vectors first was a tenth of a `list --json` of 10k contacts.
+    pub emails: &'a BTreeSet<String>,
+    pub phones: &'a BTreeSet<String>,
+    pub links: &'a BTreeSet<String>,
     pub org: Option<&'a str>,
     pub title: Option<&'a str>,
-    pub tags: Vec<&'a str>,
+    pub tags: &'a BTreeSet<String>,
     /// Group names (of groups that are not deleted).
     pub groups: Vec<&'a str>,
     pub trust: Option<&'static str>,
@@ -57,12 +59,12 @@ pub fn contact_json<'a>(c: &'a Contact, groups: &BTreeMap<GroupId, &'a str>) -> 
     ContactJson {
         id: c.id.to_string(),
         name: &c.name,
-        emails: c.emails.iter().map(String::as_str).collect(),
-        phones: c.phones.iter().map(String::as_str).collect(),
-        links: c.links.iter().map(String::as_str).collect(),
+        emails: &c.emails,
+        phones: &c.phones,
+        links: &c.links,
         org: c.org.as_deref(),
         title: c.title.as_deref(),
-        tags: c.tags.iter().map(String::as_str).collect(),
+        tags: &c.tags,
         groups: c
             .groups
             .iter()
@@ -97,14 +99,27 @@ pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {
 /// Prints contacts as the JSON array `list --json` documents.
 pub fn print_contacts_json(contacts: &[Contact], groups: &[Group]) -> anyhow::Result<()> {
     let names = group_names(groups);
-    let out: Vec<_> = contacts.iter().map(|c| contact_json(c, &names)).collect();
-    print_json(&out)
+    print_json(&ContactsJson {
+        contacts,
+        names: &names,
+    })
 }
 
-/// Prints a value as JSON on stdout.
+/// A JSON array of contacts, each shaped as it is written (not all 10k shapes at once).
+struct ContactsJson<'a> {
+    contacts: &'a [Contact],
+    names: &'a BTreeMap<GroupId, &'a str>,
+}
+
+impl Serialize for ContactsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.contacts.iter().map(|c| contact_json(c, self.names)))
+    }
+}
+
+/// Prints a value as JSON on stdout, streamed (see `out::json`).
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    crate::out!("{text}");
+    crate::out::json(value)?;
     Ok(())
 }
 

@@ -3,15 +3,18 @@
 //! - `view/x/<c|g><id>`: the record's conflicts (fields with several concurrent values), only
 //!   for records that have some, so listing every conflict of a 10k-contact vault reads a
 //!   handful of keys instead of asking Automerge about every key of every contact;
-//! - `view/p/<contact>`: who last set each key of the contact, and when.
+//! - `view/pb/<bucket>`: who last set each key of each contact, and when (bucketed by contact
+//!   like the contacts themselves, see `bucket`).
 //!
 //! Both are refreshed for the touched records in the same batch as the change, like the rest
 //! of the view, and rebuilt with it.
 
+use crate::bucket::{self, Buckets};
 use crate::error::StoreError;
 use crate::keys;
-use crate::view::{decode, encode, ReadView};
+use crate::view::{decode, encode, plain, ReadView};
 use rapport_model::{Conflict, ContactId, Origin, RecordRef, Touched, Vault};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 fn conflict_key(record: RecordRef) -> Vec<u8> {
@@ -29,6 +32,7 @@ fn model(path: &Path) -> impl Fn(rapport_model::ReadError) -> StoreError + '_ {
 pub(crate) fn update(
     path: &Path,
     batch: &mut sled::Batch,
+    buckets: &mut Buckets<'_>,
     vault: &mut Vault,
     touched: &Touched,
 ) -> Result<(), StoreError> {
@@ -47,13 +51,9 @@ pub(crate) fn update(
         }
     }
     for id in &touched.contacts {
-        let key = keys::view(keys::VIEW_PROVENANCE, id);
         let origins = vault.contact_provenance(*id).map_err(model(path))?;
-        if origins.is_empty() {
-            batch.remove(key);
-        } else {
-            batch.insert(key.clone(), encode(&key, &origins)?);
-        }
+        let value = (!origins.is_empty()).then(|| plain(&origins)).transpose()?;
+        buckets.set(keys::VIEW_PROVENANCE, *id, value)?;
     }
     Ok(())
 }
@@ -61,8 +61,15 @@ pub(crate) fn update(
 /// One view key and its sealed value.
 type Entry = (Vec<u8>, Vec<u8>);
 
-/// The annotation entries of a complete view of `vault`.
-pub(crate) fn rebuild(path: &Path, vault: &mut Vault) -> Result<Vec<Entry>, StoreError> {
+/// Provenance entries by bucket, then contact (see `bucket`).
+pub(crate) type ProvenanceBuckets = BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>;
+
+/// The annotation entries of a complete view of `vault`: the conflict entries, and the
+/// provenance by bucket.
+pub(crate) fn rebuild(
+    path: &Path,
+    vault: &mut Vault,
+) -> Result<(Vec<Entry>, ProvenanceBuckets), StoreError> {
     let mut out = Vec::new();
     let mut by_record: std::collections::BTreeMap<RecordRef, Vec<Conflict>> = Default::default();
     for c in vault.conflicts().map_err(model(path))? {
@@ -73,12 +80,12 @@ pub(crate) fn rebuild(path: &Path, vault: &mut Vault) -> Result<Vec<Entry>, Stor
         let value = encode(&key, &conflicts)?;
         out.push((key, value));
     }
+    let mut provenance = ProvenanceBuckets::new();
     for (id, origins) in vault.all_provenance().map_err(model(path))? {
-        let key = keys::view(keys::VIEW_PROVENANCE, id);
-        let value = encode(&key, &origins)?;
-        out.push((key, value));
+        let entries = provenance.entry(bucket::bucket_of(id)).or_default();
+        entries.insert(id, plain(&origins)?);
     }
-    Ok(out)
+    Ok((out, provenance))
 }
 
 impl ReadView<'_> {
@@ -94,14 +101,8 @@ impl ReadView<'_> {
 
     /// Who last set each key of a contact, and when (empty for an unknown contact).
     pub fn provenance(&self, id: ContactId) -> Result<Vec<Origin>, StoreError> {
-        let key = keys::view(keys::VIEW_PROVENANCE, id);
-        match self
-            .tree
-            .get(&key)
-            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
-        {
-            Some(v) => decode(self.path, &key, &v),
-            None => Ok(Vec::new()),
-        }
+        Ok(self
+            .in_bucket(keys::VIEW_PROVENANCE, id)?
+            .unwrap_or_default())
     }
 }

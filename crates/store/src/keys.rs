@@ -11,13 +11,13 @@ pub(crate) const PEER_PREFIX: &[u8] = b"peer/";
 pub(crate) const VIEW_PREFIX: &[u8] = b"view/";
 pub(crate) const VIEW_FORMAT: &[u8] = b"view/format";
 pub(crate) const VIEW_HEADS: &[u8] = b"view/heads";
-pub(crate) const VIEW_CONTACT: &str = "view/c/";
-pub(crate) const VIEW_TIMELINE: &str = "view/t/";
-pub(crate) const VIEW_FILED: &str = "view/i/";
+/// Contacts, timelines and provenance are bucketed by contact id (see `bucket`).
+pub(crate) const VIEW_CONTACTS: &str = "view/cb/";
+pub(crate) const VIEW_TIMELINES: &str = "view/tb/";
+pub(crate) const VIEW_PROVENANCE: &str = "view/pb/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
 pub(crate) const VIEW_CONFLICT: &str = "view/x/";
-pub(crate) const VIEW_PROVENANCE: &str = "view/p/";
 
 pub(crate) fn change(seq: u64) -> Vec<u8> {
     let mut k = CHANGE_PREFIX.to_vec();

@@ -12,6 +12,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod ack;
+mod bucket;
 mod chunk;
 mod durable;
 mod error;

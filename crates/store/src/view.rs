@@ -4,16 +4,17 @@
 //! that it reflects, tagged with the heads it reflects, and rebuilt from the document whenever
 //! it is stale, damaged or of an older format.
 //!
-//! Keys: `view/c/<contact>` a `Contact`; `view/t/<contact>` the contact's timeline (its
-//! interactions, oldest first); `view/i/<interaction>` the contacts whose timelines hold it;
-//! `view/g/<group>`; `view/d/<device>`.
+//! Keys: `view/cb/<bucket>` contacts, `view/tb/<bucket>` timelines (each contact's
+//! interactions, oldest first) and `view/pb/<bucket>` provenance, each a compressed bucket of
+//! the contacts whose ids fall in it (see `bucket`); `view/g/<group>`; `view/d/<device>`;
+//! `view/x/` conflicts.
 
+use crate::bucket::{self, Buckets};
 use crate::chunk;
 use crate::error::StoreError;
 use crate::keys;
-use rapport_model::{
-    Contact, ContactId, Device, Group, Interaction, InteractionId, Touched, Vault,
-};
+use rapport_model::automerge::ChangeHash;
+use rapport_model::{Contact, ContactId, Device, Group, Interaction, Touched, Vault};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -21,8 +22,9 @@ use std::path::Path;
 const REBUILD_ABOVE: usize = 5_000;
 
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
-/// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`.
-pub(crate) const VIEW_FORMAT: u32 = 3;
+/// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
+/// timelines and provenance in compressed buckets; no interaction filing index.
+pub(crate) const VIEW_FORMAT: u32 = 4;
 
 /// Read access to the materialised records.
 #[derive(Debug)]
@@ -41,13 +43,43 @@ pub struct ContactView {
 impl ReadView<'_> {
     /// Every contact, trashed or not, in id order.
     pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
-        let mut contacts = self.scan(keys::VIEW_CONTACT)?;
+        let mut contacts = Vec::new();
+        self.for_each_bucket(keys::VIEW_CONTACTS, |k, entries| {
+            for (_, bytes) in entries {
+                contacts.push(postcard::from_bytes(bytes).map_err(|_| damaged(self.path, k))?);
+            }
+            Ok(())
+        })?;
+        self.unmask_contacts(&mut contacts)?;
+        Ok(contacts)
+    }
+
+    /// The contacts, trashed or not, in id order, that might match a search for `needle`:
+    /// those whose stored bytes contain it (ASCII-case-insensitively, as
+    /// `for_each_timeline_containing` compares) and those in `also` (matched elsewhere, by
+    /// their timelines). The others are never decoded: a search decoded all 10k contacts of
+    /// W1 to match a few hundred. A needle with non-ASCII letters matches every contact.
+    pub fn contacts_matching(
+        &self,
+        needle: &str,
+        also: &BTreeSet<ContactId>,
+    ) -> Result<Vec<Contact>, StoreError> {
+        let matcher = Matcher::new(needle);
+        let mut contacts = Vec::new();
+        self.for_each_bucket(keys::VIEW_CONTACTS, |k, entries| {
+            for (id, bytes) in entries {
+                if also.contains(&id) || matcher.may_match(bytes) {
+                    contacts.push(postcard::from_bytes(bytes).map_err(|_| damaged(self.path, k))?);
+                }
+            }
+            Ok(())
+        })?;
         self.unmask_contacts(&mut contacts)?;
         Ok(contacts)
     }
 
     pub fn contact(&self, id: ContactId) -> Result<Option<ContactView>, StoreError> {
-        let Some(mut contact) = self.get::<Contact>(&keys::view(keys::VIEW_CONTACT, id))? else {
+        let Some(mut contact) = self.in_bucket::<Contact>(keys::VIEW_CONTACTS, id)? else {
             return Ok(None);
         };
         self.unmask_contacts(std::slice::from_mut(&mut contact))?;
@@ -58,7 +90,7 @@ impl ReadView<'_> {
     /// A contact's interactions, oldest first.
     pub fn timeline(&self, id: ContactId) -> Result<Vec<Interaction>, StoreError> {
         Ok(self
-            .get::<Vec<Interaction>>(&keys::view(keys::VIEW_TIMELINE, id))?
+            .in_bucket::<Vec<Interaction>>(keys::VIEW_TIMELINES, id)?
             .unwrap_or_default())
     }
 
@@ -80,24 +112,17 @@ impl ReadView<'_> {
         needle: &str,
         mut f: impl FnMut(ContactId, Vec<Interaction>),
     ) -> Result<(), StoreError> {
-        let prefilter = !needle.is_empty() && needle.is_ascii();
-        for item in self.tree.scan_prefix(keys::VIEW_TIMELINE.as_bytes()) {
-            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
-            if prefilter
-                && !v
-                    .windows(needle.len())
-                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-            {
-                continue;
+        let matcher = Matcher::new(needle);
+        self.for_each_bucket(keys::VIEW_TIMELINES, |k, entries| {
+            for (id, bytes) in entries {
+                if !matcher.may_match(bytes) {
+                    continue;
+                }
+                let timeline = postcard::from_bytes(bytes).map_err(|_| damaged(self.path, k))?;
+                f(id, timeline);
             }
-            let timeline: Vec<Interaction> = decode(self.path, &k, &v)?;
-            let id = std::str::from_utf8(&k[keys::VIEW_TIMELINE.len()..])
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| damaged(self.path, &k))?;
-            f(id, timeline);
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     pub fn groups(&self) -> Result<Vec<Group>, StoreError> {
@@ -110,6 +135,44 @@ impl ReadView<'_> {
         self.scan(keys::VIEW_DEVICE)
     }
 
+    /// Opens every bucket of `family` in id order and hands `f` its entries.
+    pub(crate) fn for_each_bucket(
+        &self,
+        family: &str,
+        mut f: impl FnMut(&[u8], Vec<(ContactId, &[u8])>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut plain = Vec::new();
+        for item in self.tree.scan_prefix(family.as_bytes()) {
+            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
+            bucket::open_into(&k, &v, &mut plain).ok_or_else(|| damaged(self.path, &k))?;
+            let entries = bucket::entries(&plain).ok_or_else(|| damaged(self.path, &k))?;
+            f(&k, entries)?;
+        }
+        Ok(())
+    }
+
+    /// One contact's value in a bucketed family.
+    pub(crate) fn in_bucket<T: DeserializeOwned>(
+        &self,
+        family: &str,
+        id: ContactId,
+    ) -> Result<Option<T>, StoreError> {
+        let key = bucket::key_of(family, id);
+        let Some(sealed) = self
+            .tree
+            .get(&key)
+            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
+        else {
+            return Ok(None);
+        };
+        match bucket::find(&key, &sealed, id).ok_or_else(|| damaged(self.path, &key))? {
+            Some(bytes) => postcard::from_bytes(&bytes)
+                .map(Some)
+                .map_err(|_| damaged(self.path, &key)),
+            None => Ok(None),
+        }
+    }
+
     fn scan<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(prefix.as_bytes()) {
@@ -118,16 +181,38 @@ impl ReadView<'_> {
         }
         Ok(out)
     }
+}
 
-    fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
-        match self
-            .tree
-            .get(key)
-            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
-        {
-            Some(v) => decode(self.path, key, &v).map(Some),
-            None => Ok(None),
+/// A prefilter on stored bytes: whether they can contain a needle, compared
+/// ASCII-case-insensitively. Strings are stored as plain UTF-8, so bytes that lack the needle
+/// lack the text; a needle with non-ASCII letters (whose case folding is not bytewise) or an
+/// empty one lets everything through.
+struct Matcher {
+    finder: Option<memchr::memmem::Finder<'static>>,
+    lower: std::cell::RefCell<Vec<u8>>,
+}
+
+impl Matcher {
+    fn new(needle: &str) -> Matcher {
+        let finder = (!needle.is_empty() && needle.is_ascii()).then(|| {
+            memchr::memmem::Finder::new(needle.to_ascii_lowercase().as_bytes()).into_owned()
+        });
+        Matcher {
+            finder,
+            lower: Default::default(),
         }
+    }
+
+    fn may_match(&self, bytes: &[u8]) -> bool {
+        let Some(finder) = &self.finder else {
+            return true;
+        };
+        // Lowercased into a reused buffer, then a SIMD substring search: comparing window by
+        // window was a fifth of a search's time.
+        let mut lower = self.lower.borrow_mut();
+        lower.clear();
+        lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        finder.find(&lower).is_some()
     }
 }
 
@@ -141,30 +226,33 @@ pub(crate) fn decode<T: DeserializeOwned>(
 }
 
 fn damaged(path: &Path, key: &[u8]) -> StoreError {
-    StoreError::ViewDamaged {
-        path: path.to_owned(),
-        key: String::from_utf8_lossy(key).into_owned(),
-    }
+    bucket::damaged(path, key)
 }
 
 pub(crate) fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
-    let payload = postcard::to_allocvec(value).map_err(|e| StoreError::Encode(e.to_string()))?;
-    Ok(chunk::seal(key, &payload))
+    Ok(chunk::seal(key, &plain(value)?))
+}
+
+/// The postcard bytes of a value (a bucket entry).
+pub(crate) fn plain<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_allocvec(value).map_err(|e| StoreError::Encode(e.to_string()))
 }
 
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
 
 /// Adds to `batch` the view updates for the records in `touched`, reading current records from
-/// `vault` and the previous filing of interactions from `tree`. When so much changed that the
-/// whole view is rebuilt instead, returns the rebuild's writes for the caller to apply in
-/// bounded chunks (one sled batch of 100k+ entries took ~600 MB).
+/// `vault` and, for interactions, where the view had filed them from the vault as it was at
+/// `saved` (the heads the view reflects). When so much changed that the whole view is rebuilt
+/// instead, returns the rebuild's writes for the caller to apply in bounded chunks (one sled
+/// batch of 100k+ entries took ~600 MB).
 pub(crate) fn update(
     tree: &sled::Tree,
     path: &Path,
     batch: &mut sled::Batch,
     vault: &mut Vault,
     touched: &Touched,
+    saved: &[ChangeHash],
 ) -> Result<Option<Vec<ViewOp>>, StoreError> {
     // Past a few thousand records one pass over the document beats a lookup per record (an
     // import touches every record).
@@ -173,12 +261,14 @@ pub(crate) fn update(
         return rebuild(tree, path, vault).map(Some);
     }
     let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
+    let mut buckets = Buckets::new(tree, path);
     for id in &touched.contacts {
-        let key = keys::view(keys::VIEW_CONTACT, id);
-        match vault.contact(*id).map_err(model)? {
-            Some(c) => batch.insert(key.clone(), encode(&key, &c)?),
-            None => batch.remove(key),
-        }
+        let value = vault
+            .contact(*id)
+            .map_err(model)?
+            .map(|c| plain(&c))
+            .transpose()?;
+        buckets.set(keys::VIEW_CONTACTS, *id, value)?;
     }
     for id in &touched.groups {
         let key = keys::view(keys::VIEW_GROUP, id);
@@ -193,22 +283,23 @@ pub(crate) fn update(
             batch.insert(key.clone(), encode(&key, &d)?);
         }
     }
-    crate::annotations::update(path, batch, vault, touched)?;
-    if touched.interactions.is_empty() {
-        return Ok(None);
-    }
-    // Re-file each touched interaction: take it out of the timelines that held it, and put its
-    // current version into the timelines of its current contacts.
-    let view = ReadView { tree, path };
+    crate::annotations::update(path, batch, &mut buckets, vault, touched)?;
+    // Re-file each touched interaction: take it out of the timelines that held it (those of
+    // its contacts at `saved`), and put its current version into those of its contacts now.
     let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
     for id in &touched.interactions {
-        let filed_key = keys::view(keys::VIEW_FILED, id);
-        let before: Vec<ContactId> = view.get(&filed_key)?.unwrap_or_default();
+        let then = vault.interaction_at(*id, saved).map_err(model)?;
+        let before: Vec<ContactId> = then.map(|i| i.contacts).unwrap_or_default();
         let now = vault.interaction(*id).map_err(model)?;
         let after: Vec<ContactId> = now.as_ref().map(|i| i.contacts.clone()).unwrap_or_default();
         for c in before.iter().chain(after.iter()) {
             if !timelines.contains_key(c) {
-                timelines.insert(*c, view.timeline(*c)?);
+                let t = match buckets.get(keys::VIEW_TIMELINES, *c)? {
+                    Some(bytes) => postcard::from_bytes(bytes)
+                        .map_err(|_| damaged(path, &bucket::key_of(keys::VIEW_TIMELINES, *c)))?,
+                    None => Vec::new(),
+                };
+                timelines.insert(*c, t);
             }
             if let Some(t) = timelines.get_mut(c) {
                 t.retain(|i| i.id != *id);
@@ -217,16 +308,13 @@ pub(crate) fn update(
                 }
             }
         }
-        match now {
-            Some(_) => batch.insert(filed_key.clone(), encode(&filed_key, &after)?),
-            None => batch.remove(filed_key),
-        }
     }
     for (c, mut t) in timelines {
         t.sort_by_key(|i| (i.at, i.id));
-        let key = keys::view(keys::VIEW_TIMELINE, c);
-        batch.insert(key.clone(), encode(&key, &t)?);
+        let value = (!t.is_empty()).then(|| plain(&t)).transpose()?;
+        buckets.set(keys::VIEW_TIMELINES, c, value)?;
     }
+    buckets.write(batch);
     Ok(None)
 }
 
@@ -237,56 +325,65 @@ pub(crate) fn rebuild(
     path: &Path,
     vault: &mut Vault,
 ) -> Result<Vec<ViewOp>, StoreError> {
-    let mut ops: Vec<ViewOp> = Vec::new();
-    for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
-        let k = k.map_err(|e| StoreError::from_sled(path, "read", e))?;
-        if k != keys::VIEW_HEADS {
-            ops.push((k.to_vec(), None));
-        }
-    }
-    let mut put = |key: Vec<u8>, value: Vec<u8>| ops.push((key, Some(value)));
+    let mut puts: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
+    // Bucket entries by family, then bucket, then contact.
+    type Family = BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>;
+    let mut contacts: Family = BTreeMap::new();
     for c in vault.contacts().map_err(model)? {
-        let key = keys::view(keys::VIEW_CONTACT, c.id);
-        let value = encode(&key, &c)?;
-        put(key, value);
+        let b = bucket::bucket_of(c.id);
+        contacts.entry(b).or_default().insert(c.id, plain(&c)?);
     }
     for g in vault.groups().map_err(model)? {
         let key = keys::view(keys::VIEW_GROUP, g.id);
         let value = encode(&key, &g)?;
-        put(key, value);
+        puts.push((key, value));
     }
     for d in vault.devices().map_err(model)? {
         let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
         let value = encode(&key, &d)?;
-        put(key, value);
+        puts.push((key, value));
     }
-    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
-    let mut filed: Vec<(InteractionId, BTreeSet<ContactId>)> = Vec::new();
+    let mut by_contact: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
     for i in vault.interactions().map_err(model)? {
-        filed.push((i.id, i.contacts.iter().copied().collect()));
-        for c in &i.contacts {
-            timelines.entry(*c).or_default().push(i.clone());
+        let contacts: BTreeSet<ContactId> = i.contacts.iter().copied().collect();
+        for c in contacts {
+            by_contact.entry(c).or_default().push(i.clone());
         }
     }
-    for (id, contacts) in filed {
-        let key = keys::view(keys::VIEW_FILED, id);
-        let contacts: Vec<ContactId> = contacts.into_iter().collect();
-        let value = encode(&key, &contacts)?;
-        put(key, value);
-    }
-    for (c, mut t) in timelines {
+    let mut timelines: Family = BTreeMap::new();
+    for (c, mut t) in by_contact {
         t.sort_by_key(|i| (i.at, i.id));
-        let key = keys::view(keys::VIEW_TIMELINE, c);
-        let value = encode(&key, &t)?;
-        put(key, value);
+        let b = bucket::bucket_of(c);
+        timelines.entry(b).or_default().insert(c, plain(&t)?);
     }
-    for (key, value) in crate::annotations::rebuild(path, vault)? {
-        put(key, value);
+    let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
+    puts.extend(annotations);
+    for (family, buckets) in [
+        (keys::VIEW_CONTACTS, contacts),
+        (keys::VIEW_TIMELINES, timelines),
+        (keys::VIEW_PROVENANCE, provenance),
+    ] {
+        for (b, entries) in buckets {
+            let key = bucket::key(family, b);
+            let value = bucket::seal(&key, entries.iter().map(|(id, v)| (*id, v.as_slice())));
+            puts.push((key, value));
+        }
     }
-    put(
+    puts.push((
         keys::VIEW_FORMAT.to_vec(),
         chunk::seal(keys::VIEW_FORMAT, &VIEW_FORMAT.to_le_bytes()),
-    );
+    ));
+    // Every other view key goes (an older format's keys included), except the heads, which
+    // the caller rewrites last.
+    let kept: BTreeSet<&[u8]> = puts.iter().map(|(k, _)| k.as_slice()).collect();
+    let mut ops: Vec<ViewOp> = Vec::new();
+    for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
+        let k = k.map_err(|e| StoreError::from_sled(path, "read", e))?;
+        if k != keys::VIEW_HEADS && !kept.contains(&k[..]) {
+            ops.push((k.to_vec(), None));
+        }
+    }
+    ops.extend(puts.into_iter().map(|(k, v)| (k, Some(v))));
     Ok(ops)
 }

@@ -206,3 +206,196 @@ fn a_second_process_cannot_touch_sled_files_while_the_store_is_open() {
         "a refused open must not have removed the owner's file"
     );
 }
+
+/// Every contact's record, timeline and provenance, as the view shows them.
+fn view_snapshot(
+    store: &Store,
+    ids: &[ContactId],
+) -> Vec<(
+    Option<rapport_model::Contact>,
+    Vec<rapport_model::Interaction>,
+    Vec<rapport_model::Origin>,
+)> {
+    let view = store.view();
+    ids.iter()
+        .map(|id| {
+            let found = view.contact(*id).unwrap();
+            (
+                found.as_ref().map(|f| f.contact.clone()),
+                found.map(|f| f.timeline).unwrap_or_default(),
+                view.provenance(*id).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn interactions_moved_by_a_merge_leave_the_old_timeline_as_a_rebuild_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut vault) = new_store(dir.path());
+    // Ids in different buckets and in the same one (the top bits pick the bucket).
+    let ids: Vec<ContactId> = [1u64, 2, 1 << 63, (1 << 63) + 5]
+        .into_iter()
+        .map(|n| add(&store, &mut vault, n))
+        .collect();
+    vault
+        .add_interaction(
+            InteractionId::from_u64(99),
+            &NewInteraction {
+                contacts: vec![ids[0], ids[2]],
+                at: T0 + 1,
+                kind: InteractionKind::Call,
+                text: "shared call".into(),
+                place: None,
+            },
+            T0 + 1,
+        )
+        .unwrap();
+    let touched = vault.take_touched();
+    store.commit(&mut vault, &touched).unwrap();
+    vault.merge_contacts(ids[3], ids[0], T0 + 2).unwrap();
+    vault.merge_contacts(ids[1], ids[2], T0 + 3).unwrap();
+    vault
+        .edit_interaction_text(InteractionId::from_u64(99), "edited", T0 + 4)
+        .unwrap();
+    let touched = vault.take_touched();
+    store.commit(&mut vault, &touched).unwrap();
+    assert!(store.view_is_current().unwrap());
+
+    let incremental = view_snapshot(&store, &ids);
+    // The merged-away contacts kept no interaction; the survivors got them.
+    assert!(incremental[0].1.is_empty() && incremental[2].1.is_empty());
+    assert!(incremental[3].1.iter().any(|i| i.text == "edited"));
+    assert!(incremental[1].1.iter().any(|i| i.text == "edited"));
+    store.rebuild_view(&mut vault).unwrap();
+    assert_eq!(incremental, view_snapshot(&store, &ids));
+}
+
+#[test]
+fn a_damaged_view_bucket_is_reported_as_view_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut vault) = new_store(dir.path());
+    let id = add(&store, &mut vault, 3);
+    store.close().unwrap();
+    {
+        // The raw value of the bucket that holds contact 3, with one bit flipped.
+        // sled lets go of its file lock from background threads a moment after a close.
+        let db = (0..100)
+            .find_map(|_| {
+                let db = sled::Config::new().path(dir.path().join("sled")).open();
+                db.ok().or_else(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                })
+            })
+            .expect("sled reopens");
+        let key = b"view/cb/00".to_vec();
+        let mut bytes = db
+            .get(&key)
+            .unwrap()
+            .expect("the contact's bucket")
+            .to_vec();
+        bytes[2] ^= 1;
+        db.insert(key, bytes).unwrap();
+        db.flush().unwrap();
+    }
+    let store = (0..100)
+        .find_map(|_| {
+            Store::open(dir.path()).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            })
+        })
+        .expect("the store reopens");
+    let err = store.view().contacts().unwrap_err();
+    assert!(
+        matches!(err, rapport_store::StoreError::ViewDamaged { .. }),
+        "{err}"
+    );
+    assert!(store.view().contact(id).is_err());
+    // A rebuild from the document repairs it.
+    let mut vault = store.load_vault(ME).unwrap();
+    store.rebuild_view(&mut vault).unwrap();
+    assert_eq!(store.view().contact(id).unwrap().unwrap().contact.id, id);
+}
+
+#[test]
+fn contacts_matching_skips_only_contacts_that_cannot_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut vault) = new_store(dir.path());
+    for n in 1..=20 {
+        add(&store, &mut vault, n);
+    }
+    let names = |needle: &str, also: &[u64]| -> Vec<String> {
+        let also = also.iter().map(|n| ContactId::from_u64(*n)).collect();
+        let mut names: Vec<String> = store
+            .view()
+            .contacts_matching(needle, &also)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        names.sort();
+        names
+    };
+    // Case-insensitive, on any stored text; `also` adds contacts matched elsewhere.
+    assert_eq!(names("PERSON 2", &[]), ["Person 2", "Person 20"]);
+    assert_eq!(
+        names("person 2", &[7]),
+        ["Person 2", "Person 20", "Person 7"]
+    );
+    assert_eq!(names("FRIEND", &[]).len(), 20);
+    assert!(names("nobody-has-this", &[]).is_empty());
+    // Non-ASCII needles are not prefiltered (their case folding is not bytewise).
+    assert_eq!(names("ä", &[]).len(), 20);
+}
+
+#[test]
+fn a_change_chunk_that_passes_its_checksum_but_does_not_load_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, mut vault) = new_store(dir.path());
+        for n in 1..=3 {
+            add(&store, &mut vault, n);
+        }
+        store.close().unwrap();
+    }
+    {
+        let db = (0..100)
+            .find_map(|_| {
+                let db = sled::Config::new().path(dir.path().join("sled")).open();
+                db.ok().or_else(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                })
+            })
+            .expect("sled reopens");
+        // Chunk 1 replaced by bytes that are no Automerge change, sealed as the store seals
+        // (payload, then blake3 of the key's length, the key and the payload).
+        let mut key = b"doc/change/".to_vec();
+        key.extend_from_slice(&1u64.to_be_bytes());
+        assert!(
+            db.get(&key).unwrap().is_some(),
+            "the store's key layout changed"
+        );
+        let payload = b"not an automerge change".to_vec();
+        let mut h = blake3::Hasher::new();
+        h.update(&(key.len() as u64).to_le_bytes());
+        h.update(&key);
+        h.update(&payload);
+        let mut sealed = payload;
+        sealed.extend_from_slice(h.finalize().as_bytes());
+        db.insert(key, sealed).unwrap();
+        db.flush().unwrap();
+    }
+    let store = (0..100)
+        .find_map(|_| {
+            Store::open(dir.path()).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            })
+        })
+        .expect("the store reopens");
+    let err = store.load_vault(ME).unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+}

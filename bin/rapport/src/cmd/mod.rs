@@ -114,7 +114,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 Err(e) => return Err(e),
             };
             let result = dispatch(&home, command);
-            home.store.close()?;
+            // `main` returns right after this: see `close_for_exit`.
+            home.store.close_for_exit()?;
             result
         }
     }

@@ -208,7 +208,10 @@ pub fn search(home: &Home, query: &str, json: bool) -> Result<()> {
                 text_hits.insert(id, hits);
             }
         })?;
-        Ok((v.contacts()?, v.groups()?, text_hits))
+        // Only contacts that can match are decoded: those whose timelines matched, and those
+        // whose own stored text holds the needle.
+        let also = text_hits.keys().copied().collect();
+        Ok((v.contacts_matching(&needle, &also)?, v.groups()?, text_hits))
     })?;
     let mut hits: Vec<(&Contact, Vec<String>)> = Vec::new();
     for c in contacts.iter().filter(|c| !c.is_trashed()) {

@@ -181,6 +181,23 @@ impl Vault {
         Ok(out)
     }
 
+    /// An interaction as it was at `heads` (the winning version then), or `None` if it did
+    /// not exist then. The read view uses it to find where it had filed an interaction.
+    pub fn interaction_at(
+        &self,
+        id: InteractionId,
+        heads: &[ChangeHash],
+    ) -> Result<Option<Interaction>, ReadError> {
+        match self.doc.get_at(&self.interactions, id.to_string(), heads)? {
+            Some((value, op)) => Ok(Some(into_interaction(
+                id,
+                decode_interaction(id, &value)?,
+                &op,
+            ))),
+            None => Ok(None),
+        }
+    }
+
     /// Like `interactions_of_at`, but reads only the interactions `candidates` (for example
     /// the contact's timeline plus those its history names), not every interaction.
     pub fn interactions_of_at_among(
