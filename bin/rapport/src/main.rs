@@ -80,7 +80,7 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if rapport_store::panic_is_expected() {
+        if rapport_model::panic_is_expected() {
             return;
         }
         if std::env::var_os("RUST_BACKTRACE").is_some() {

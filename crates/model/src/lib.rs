@@ -8,6 +8,7 @@
 
 pub mod device;
 mod error;
+mod guard;
 mod ids;
 mod record;
 mod resolve;
@@ -18,6 +19,7 @@ mod vault;
 
 pub use device::DeviceId;
 pub use error::{EditError, OpenError, ReadError};
+pub use guard::{guarded, panic_is_expected};
 pub use ids::{ContactId, GroupId, InteractionId, ParseIdError, VaultId};
 pub use record::{
     Contact, ContactField, ContactPatch, Device, Group, Interaction, InteractionKind,

@@ -8,17 +8,36 @@ use std::io;
 use std::path::Path;
 
 /// fsyncs every regular file and directory under `dir`, and `dir` itself.
+///
+/// sled deletes files of its own while we walk (a large value lives in a blob file of its own,
+/// and the blob of a value's previous version is removed once no reader can see it). A file
+/// that is gone by the time we open it needs no fsync: its removal is in its directory, which
+/// is synced after it. Anything else that fails is an error.
 pub(crate) fn sync_tree(dir: &Path) -> io::Result<()> {
+    sync_entries(dir)?;
+    File::open(dir)?.sync_all()
+}
+
+fn sync_entries(dir: &Path) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            sync_tree(&entry.path())?;
-        } else if kind.is_file() {
-            File::open(entry.path())?.sync_all()?;
+        let path = entry.path();
+        let synced = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => sync_entries(&path).and_then(|()| sync_one(&path)),
+            Ok(kind) if kind.is_file() => sync_one(&path),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        match synced {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => other?,
         }
     }
-    File::open(dir)?.sync_all()
+    Ok(())
+}
+
+fn sync_one(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()
 }
 
 /// Free bytes for an unprivileged writer on the filesystem that holds `path`.
@@ -32,4 +51,42 @@ pub(crate) fn available_bytes(path: &Path) -> Option<u64> {
     // SAFETY: `c` is a NUL-terminated path and `st` a valid out-pointer for the whole call.
     let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
     (rc == 0).then(|| u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn files_removed_during_the_walk_are_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = dir.path().join("blobs");
+        std::fs::create_dir(&blobs).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        // What sled does to blob files: write a new one, remove an older one, all the time.
+        let churn = {
+            let (blobs, stop) = (blobs.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    std::fs::write(blobs.join(n.to_string()), b"value").unwrap();
+                    if n >= 8 {
+                        std::fs::remove_file(blobs.join((n - 8).to_string())).unwrap();
+                    }
+                    n += 1;
+                }
+                n
+            })
+        };
+        for _ in 0..300 {
+            sync_tree(dir.path()).unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert!(
+            churn.join().unwrap() > 8,
+            "the churn thread never removed a file"
+        );
+    }
 }

@@ -16,7 +16,6 @@ mod bucket;
 mod chunk;
 mod durable;
 mod error;
-mod guard;
 mod history;
 mod keys;
 mod salvage;
@@ -28,7 +27,6 @@ mod annotations;
 mod quarantine;
 
 pub use error::{StoreError, StoreErrorKind};
-pub use guard::panic_is_expected;
 pub use history::HistoryEntry;
 pub use quarantine::Quarantined;
 pub use salvage::{salvage, Salvage};

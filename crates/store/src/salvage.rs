@@ -3,10 +3,10 @@
 
 use crate::chunk;
 use crate::error::StoreError;
-use crate::guard::guarded;
 use crate::keys;
 use crate::snapshot::{self, SnapshotRef};
 use rapport_model::automerge::AutoCommit;
+use rapport_model::guarded;
 use std::path::Path;
 
 /// What could be read out of a damaged store.

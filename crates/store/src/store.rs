@@ -3,11 +3,11 @@
 use crate::chunk;
 use crate::durable;
 use crate::error::StoreError;
-use crate::guard::guarded;
 use crate::keys;
 use crate::snapshot::{self, SnapshotRef};
 use crate::view::{self, ReadView, VIEW_FORMAT};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
+use rapport_model::guarded;
 use rapport_model::{DeviceId, Touched, Vault};
 use std::path::{Path, PathBuf};
 

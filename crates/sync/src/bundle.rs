@@ -33,7 +33,6 @@
 use rapport_model::automerge::sync::{ChunkList, Message, State as SyncState, SyncDoc};
 use rapport_model::automerge::{AutoCommit, AutomergeError, Bundle, Change, ChangeHash};
 use std::collections::BTreeSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Fewer changes than this go as a plain list: a bundle of a handful of changes saves a few
 /// hundred bytes at most, and live sessions (one edit at a time) keep exactly their old path.
@@ -177,14 +176,14 @@ fn advance_heads(old: &[ChangeHash], new: &[ChangeHash], shared: &[ChangeHash]) 
 /// Decodes one bundle chunk into its changes, bounded and without panicking.
 pub fn decode(chunk: &[u8], max_changes: usize) -> Result<Vec<Change>, BundleError> {
     // Automerge's bundle decoder has `unwrap`s and `assert`s on data it considers already
-    // verified. A panic there is a bad bundle, not a bug of ours: contain it and refuse the
-    // bundle. (This relies on unwinding panics, the workspace's setting.)
-    match catch_unwind(AssertUnwindSafe(|| decode_unguarded(chunk, max_changes))) {
-        Ok(result) => result,
-        Err(_) => Err(BundleError::Decode(
+    // verified. A panic there is a bad bundle, not a bug of ours: contain it (quietly, see
+    // `rapport_model::guarded`) and refuse the bundle. This relies on unwinding panics, the
+    // workspace's setting.
+    rapport_model::guarded(|| decode_unguarded(chunk, max_changes)).unwrap_or_else(|_| {
+        Err(BundleError::Decode(
             "Automerge's decoder panicked on it".into(),
-        )),
-    }
+        ))
+    })
 }
 
 fn decode_unguarded(chunk: &[u8], max_changes: usize) -> Result<Vec<Change>, BundleError> {
