@@ -13,7 +13,7 @@ use crate::frame::{
 };
 use crate::limits::Limits;
 use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
-use rapport_model::automerge::{AutoCommit, ChangeHash};
+use rapport_model::automerge::{AutoCommit, Change, ChangeHash};
 pub use rapport_model::Touched;
 use rapport_model::{touched_from_patches, DeviceId, VaultId};
 use std::collections::VecDeque;
@@ -385,14 +385,7 @@ impl Session {
         now_ms: u64,
     ) -> Result<(), SessionError> {
         self.awaiting_reply_since = None;
-        let raw = if flags & FLAG_DEFLATE != 0 {
-            match inflate(body, self.limits.max_message_bytes) {
-                Ok(raw) => raw,
-                Err(e) => return Err(self.fail(e)),
-            }
-        } else {
-            body.to_vec()
-        };
+        let raw = self.inflated(flags, body)?;
         let mut msg = match Message::decode(&raw) {
             Ok(m) => m,
             Err(_) => return Err(self.fail(SessionError::BadMessage)),
@@ -409,18 +402,39 @@ impl Session {
         if msg.changes.len() > self.limits.max_changes_per_message {
             return Err(self.fail(SessionError::TooManyChanges(msg.changes.len())));
         }
+        self.apply(doc, msg, bundled)?;
+        self.speak(doc, now_ms);
+        Ok(())
+    }
+
+    /// A frame body, inflated if its flags say it is deflated (bounded by the message limit).
+    fn inflated(&mut self, flags: u8, body: &[u8]) -> Result<Vec<u8>, SessionError> {
+        if flags & FLAG_DEFLATE == 0 {
+            return Ok(body.to_vec());
+        }
+        inflate(body, self.limits.max_message_bytes).map_err(|e| self.fail(e))
+    }
+
+    /// Hands a message to Automerge (with its changes already decoded when they came as a
+    /// bundle) and reports what it changed as `Event::Applied`.
+    fn apply(
+        &mut self,
+        doc: &mut AutoCommit,
+        msg: Message,
+        bundled: Option<Vec<Change>>,
+    ) -> Result<(), SessionError> {
         let before = doc.get_heads();
+        let changes = !msg.changes.is_empty() || bundled.is_some();
         // Index what this message changes (Automerge's patch log), so that finding the touched
         // records costs the size of the change, not a diff of the whole document.
-        if !before.is_empty() {
+        if changes && !before.is_empty() {
             doc.update_diff_cursor();
         }
         let received = match bundled {
             Some(changes) => bundle::receive(doc, &mut self.sync, msg, changes),
             None => doc.sync().receive_sync_message(&mut self.sync, msg),
         };
-        let after = doc.get_heads();
-        if received.is_ok() && before != after {
+        if received.is_ok() && before != doc.get_heads() {
             let touched = if before.is_empty() {
                 // A whole vault arrived: everything is new, and the caller rebuilds its view.
                 Touched {
@@ -432,13 +446,11 @@ impl Session {
             };
             self.events.push_back(Event::Applied(touched));
         }
-        // The patch log would otherwise record every later local edit too.
-        doc.reset_diff_cursor();
-        if let Err(e) = received {
-            return Err(self.fail(SessionError::Apply(e.to_string())));
+        if changes {
+            // The patch log would otherwise record every later local edit too.
+            doc.reset_diff_cursor();
         }
-        self.speak(doc, now_ms);
-        Ok(())
+        received.map_err(|e| self.fail(SessionError::Apply(e.to_string())))
     }
 
     fn on_idle(&mut self, doc: &mut AutoCommit, now_ms: u64) {

@@ -30,11 +30,11 @@
 //! `len: LEB128`, `len` bytes; then `k: u8` and `k` chunk indexes that are heads; then `m: u8`
 //! and `m` further heads of 32 bytes.
 
-use super::{inflate, sorted, Event, Session, SessionError};
+use super::{sorted, Event, Session, SessionError};
 use crate::frame::{Frame, FLAG_DEFLATE};
 use rapport_model::automerge::sync::{Have, Message, MessageFlags, MessageVersion, SyncDoc};
 use rapport_model::automerge::{AutoCommit, Change, ChangeHash};
-use rapport_model::{touched_from_patches, DeviceId, Touched};
+use rapport_model::DeviceId;
 use std::io::Write;
 
 /// Most chunks in one push: a live session pushes what one or a few commits made; more goes as
@@ -442,14 +442,7 @@ impl Session {
         now_ms: u64,
     ) -> Result<(), SessionError> {
         self.awaiting_reply_since = None;
-        let raw = if flags & FLAG_DEFLATE != 0 {
-            match inflate(body, self.limits.max_message_bytes) {
-                Ok(raw) => raw,
-                Err(e) => return Err(self.fail(e)),
-            }
-        } else {
-            body.to_vec()
-        };
+        let raw = self.inflated(flags, body)?;
         let decoded = match decode(&raw) {
             Ok(d) => d,
             Err(e) => return Err(self.fail(e)),
@@ -509,9 +502,7 @@ impl Session {
         }
         let complete = doc.get_missing_deps(&outside).is_empty();
         let msg = heads_message(heads.clone(), chunks, complete);
-        if let Some(touched) = self.receive(doc, msg)? {
-            self.events.push_back(Event::Applied(touched));
-        }
+        self.apply(doc, msg, None)?;
         let reply = doc.sync().generate_sync_message(&mut self.sync);
         match reply {
             Some(m)
@@ -532,39 +523,6 @@ impl Session {
             None => self.nothing_to_say(doc, true),
         }
         Ok(())
-    }
-
-    /// Hands a rebuilt message to Automerge, as `on_sync` does with a decoded one; returns what
-    /// it changed, if it changed the heads.
-    fn receive(
-        &mut self,
-        doc: &mut AutoCommit,
-        msg: Message,
-    ) -> Result<Option<Touched>, SessionError> {
-        let before = doc.get_heads();
-        let changes = !msg.changes.is_empty();
-        if changes && !before.is_empty() {
-            doc.update_diff_cursor();
-        }
-        let received = doc.sync().receive_sync_message(&mut self.sync, msg);
-        let after = doc.get_heads();
-        let touched = (received.is_ok() && before != after).then(|| {
-            if before.is_empty() {
-                Touched {
-                    other: true,
-                    ..Touched::default()
-                }
-            } else {
-                touched_from_patches(&doc.diff_incremental())
-            }
-        });
-        if changes {
-            doc.reset_diff_cursor();
-        }
-        match received {
-            Ok(()) => Ok(touched),
-            Err(e) => Err(self.fail(SessionError::Apply(e.to_string()))),
-        }
     }
 
     pub(super) fn on_push_ack(
@@ -597,7 +555,7 @@ impl Session {
         let acked = self.push.outstanding.drain(..=i).next_back();
         if let Some(acked) = acked {
             // The answer the peer would have sent: it holds exactly the heads we pushed.
-            self.receive(doc, heads_message(acked.heads, Vec::new(), true))?;
+            self.apply(doc, heads_message(acked.heads, Vec::new(), true), None)?;
         }
         let msg = doc.sync().generate_sync_message(&mut self.sync);
         match msg {
@@ -616,6 +574,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::inflate;
     use rapport_model::{ContactId, ContactPatch, Vault, VaultId};
 
     /// A vault and one change on top of `base`, written by `device`.
