@@ -91,6 +91,8 @@ struct Sim {
     next_id: u64,
     applied: u64,
     finished: u64,
+    /// `Quiet { equal: true }` events: a live session that caught up with its peer.
+    settled_live: u64,
     broken: u64,
     /// Percent of new connections that are live.
     live_share: u32,
@@ -134,6 +136,7 @@ impl Sim {
             next_id: 1,
             applied: 0,
             finished: 0,
+            settled_live: 0,
             broken: 0,
             live_share: 0,
             pushes: 0,
@@ -338,19 +341,19 @@ impl Sim {
                 (&mut conn.sb, conn.b, conn.a)
             };
             let vault = &mut self.peers[peer].vault;
-            if session
-                .handle_bytes(vault.doc_mut(), &f.bytes, now)
-                .is_err()
-            {
-                // A broken session is dropped; the network will reconnect later.
-                self.broken += 1;
-                continue;
-            }
+            let result = session.handle_bytes(vault.doc_mut(), &f.bytes, now);
+            // As the driver does: what a frame applied before the session broke is still
+            // reported, and persisted below.
+            let broke = result.is_err();
+            self.broken += u64::from(broke);
             let mut applied = false;
             let mut quiet = false;
             while let Some(e) = session.poll_event() {
                 applied |= matches!(e, Event::Applied(_));
                 quiet |= matches!(e, Event::Quiet { .. });
+                if matches!(e, Event::Quiet { equal: true }) {
+                    self.settled_live += 1;
+                }
                 if let Event::Finished { equal } = e {
                     self.finished += 1;
                     assert!(equal || session.peer().is_some());
@@ -535,14 +538,19 @@ fn run_with(
         edits > 5,
         "the workload made too few edits to test anything ({edits})"
     );
+    // The peers diverged and then converged; that must have gone through sessions. Whether any
+    // session also finished cleanly is up to the faults: under a hostile seed every session
+    // that applied something can break before it settles (seen in a 5,000-seed sweep: 2
+    // applies, 16 broken sessions, converged).
     assert!(
-        sim.applied > 0 && sim.finished > 0,
-        "{name}: no session ever applied or finished"
+        sim.applied > 0,
+        "{name}: seed {seed}: the peers converged without any session applying a change"
     );
     if faults.duplicate > 0 || faults.drop_connection > 0 {
         eprintln!(
-            "{name}: seed {seed}: {edits} edits, {} applies, {} sessions finished, {} broken",
-            sim.applied, sim.finished, sim.broken
+            "{name}: seed {seed}: {edits} edits, {} applies, {} sessions finished, {} live \
+             sessions settled, {} broken",
+            sim.applied, sim.finished, sim.settled_live, sim.broken
         );
     }
     sim
