@@ -64,7 +64,7 @@ impl ReadView<'_> {
         needle: &str,
         also: &BTreeSet<ContactId>,
     ) -> Result<Vec<Contact>, StoreError> {
-        let matcher = Matcher::new(needle);
+        let mut matcher = Matcher::new(needle);
         let mut contacts = Vec::new();
         self.for_each_bucket(keys::VIEW_CONTACTS, |k, entries| {
             for (id, bytes) in entries {
@@ -112,7 +112,7 @@ impl ReadView<'_> {
         needle: &str,
         mut f: impl FnMut(ContactId, Vec<Interaction>),
     ) -> Result<(), StoreError> {
-        let matcher = Matcher::new(needle);
+        let mut matcher = Matcher::new(needle);
         self.for_each_bucket(keys::VIEW_TIMELINES, |k, entries| {
             for (id, bytes) in entries {
                 if !matcher.may_match(bytes) {
@@ -189,7 +189,7 @@ impl ReadView<'_> {
 /// empty one lets everything through.
 struct Matcher {
     finder: Option<memchr::memmem::Finder<'static>>,
-    lower: std::cell::RefCell<Vec<u8>>,
+    lower: Vec<u8>,
 }
 
 impl Matcher {
@@ -199,20 +199,19 @@ impl Matcher {
         });
         Matcher {
             finder,
-            lower: Default::default(),
+            lower: Vec::new(),
         }
     }
 
-    fn may_match(&self, bytes: &[u8]) -> bool {
+    fn may_match(&mut self, bytes: &[u8]) -> bool {
         let Some(finder) = &self.finder else {
             return true;
         };
         // Lowercased into a reused buffer, then a SIMD substring search: comparing window by
         // window was a fifth of a search's time.
-        let mut lower = self.lower.borrow_mut();
-        lower.clear();
-        lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
-        finder.find(&lower).is_some()
+        self.lower.clear();
+        self.lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        finder.find(&self.lower).is_some()
     }
 }
 
