@@ -104,7 +104,8 @@ impl Pristine {
     }
 
     /// The store's database files to damage: sled's `db`, `conf`, `snap.*` and `blobs/*`, and
-    /// the vault snapshots the store keeps beside sled (`snapshots/*`, if any).
+    /// the files the store keeps beside sled: vault snapshots (`snapshots/*`) and the read
+    /// view's and history's buckets (`buckets/*`).
     fn store_files(&self) -> Vec<PathBuf> {
         let mut files = files_under(&self.home.sled());
         let names: Vec<String> = files.iter().map(|f| relative(&self.home, f)).collect();
@@ -118,9 +119,10 @@ impl Pristine {
             names.iter().any(|n| n.starts_with("store/sled/snap.")),
             "no snap.* in {names:?}"
         );
-        let snapshots = self.home.store().join("snapshots");
-        if snapshots.is_dir() {
-            files.extend(files_under(&snapshots));
+        for beside in ["snapshots", "buckets"] {
+            let dir = self.home.store().join(beside);
+            assert!(dir.is_dir(), "no store/{beside}/ in the fixture");
+            files.extend(files_under(&dir));
         }
         files
     }
@@ -890,4 +892,48 @@ fn init_in_a_home_that_lost_its_database_never_deletes_the_old_vault() {
             init.describe()
         );
     }
+}
+
+/// The bucket files are caches of the document (the read view and the history index): losing
+/// or damaging any of them costs a rebuild, never an error, and every command still answers
+/// exactly as before.
+#[test]
+fn damaged_or_missing_bucket_files_are_rebuilt_and_every_answer_is_unchanged() {
+    let home = Home::init();
+    let jeanne = home.id(&["add", "Jeanne Yocum", "--email", "j@x.org", "--tag", "conf"]);
+    home.ok(&["note", &jeanne, "met at the gym"]);
+    home.ok(&["edit", &jeanne, "--org", "Acme"]);
+    let answers = |h: &Home| {
+        (
+            h.json(&["list"]),
+            h.json(&["show", &jeanne]),
+            h.json(&["log", &jeanne]),
+        )
+    };
+    let before = answers(&home);
+    assert_eq!(before.2.as_array().map(Vec::len), Some(3), "{}", before.2);
+    let buckets = files_under(&home.store().join("buckets"));
+    assert!(buckets.len() >= 4, "{buckets:?}");
+    for (n, file) in buckets.iter().enumerate() {
+        for how in ["flipped", "deleted"] {
+            let copy = Home::copy_of(&home);
+            let target = in_copy_of(&home, &copy, file);
+            if how == "deleted" {
+                std::fs::remove_file(&target).expect("deleting a bucket file");
+            } else {
+                let mut bytes = std::fs::read(&target).expect("a bucket file");
+                let at = (n * 7) % bytes.len();
+                bytes[at] ^= 0x20;
+                std::fs::write(&target, bytes).expect("damaging a bucket file");
+            }
+            assert_eq!(answers(&copy), before, "{} {how}", target.display());
+        }
+    }
+}
+
+fn in_copy_of(original: &Home, copy: &Home, file: &Path) -> PathBuf {
+    copy.path().join(
+        file.strip_prefix(original.path())
+            .expect("a file of the original home"),
+    )
 }

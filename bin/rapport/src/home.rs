@@ -180,7 +180,12 @@ impl Home {
                     "note: the read cache was damaged at {key}; rebuilt it from the vault"
                 );
                 let mut vault = self.store.load_vault(self.device)?;
-                self.store.rebuild_view(&mut vault)?;
+                if key.starts_with("hist/") {
+                    self.store.drop_history_index()?;
+                    self.store.index_history(&mut vault)?;
+                } else {
+                    self.store.rebuild_view(&mut vault)?;
+                }
                 Ok(f(&self.store.view())?)
             }
             other => Ok(other?),

@@ -1,28 +1,56 @@
-//! Per-contact view values grouped into compressed buckets.
+//! Per-contact values grouped into compressed buckets, each a file of its own.
 //!
-//! A vault of 10k contacts had 10k keys per family (contacts, timelines, provenance) plus 100k
-//! keys filing interactions: reading them cost sled ~10k page lookups and 10k checksums per
-//! family, and the live values were 3× the `save()` size. Instead, the contacts of one family
-//! are grouped by the top bits of their id into `BUCKETS` values, each compressed with LZ4 (it
-//! decodes at gigabytes per second, so a search decompresses every timeline in a few ms) and
-//! sealed like every other value (one blake3 over the compressed bytes, bound to the key).
+//! A vault of 10k contacts had 10k keys per family (contacts, timelines, provenance, history)
+//! plus 100k keys filing interactions: reading them cost sled ~10k page lookups per family,
+//! and the live values were 3× the `save()` size. Instead, the contacts of one family are
+//! grouped by the top bits of their id into `BUCKETS` values, each compressed with zstd.
+//!
+//! The buckets live outside sled, as files named by their blake3 hash under `buckets/`; sled
+//! holds only a sealed reference (hash and length) at the bucket's key, written in the same
+//! atomic batch as the change the bucket reflects. sled 0.34 kept two to three times its live
+//! bytes on disk (old copies of rewritten values wait for its segment cleaner), which for
+//! ~10 MB of buckets was most of the store; a file is replaced exactly.
+//!
+//! Write order (as for snapshots): new files are written and fsynced, then their folder, then
+//! the sled batch that references them is made durable, and only then are the files it
+//! replaced removed. A crash in between leaves unreferenced files, which `remove_unreferenced`
+//! deletes (at the next compaction or view rebuild); it never leaves a reference to a file
+//! that is not whole.
 //!
 //! A bucket's plain bytes are entries sorted by id, each `id: u64 LE || len: u32 LE || bytes`,
-//! where `bytes` is the postcard encoding of that contact's value. Compressed, the stored value
-//! is `plain len: u32 LE || lz4 block`, then the 32-byte seal (see `chunk`).
+//! where `bytes` is the postcard encoding of that contact's value. The file is
+//! `plain len: u32 LE || zstd frame`.
 
 use crate::chunk;
 use crate::error::StoreError;
 use rapport_model::ContactId;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-/// Buckets per family. 128 keeps a bucket of W1's timelines near 150 KB (a note rewrites one)
-/// and a list reads 128 values instead of 10k.
+/// Buckets per family. 128 keeps a bucket of W1's timelines near 150 KB plain (a note
+/// rewrites one) and a list reads 128 files instead of 10k values.
 const BUCKET_BITS: u32 = 7;
+
+/// The folder, under the store, that holds the bucket files.
+const DIR: &str = "buckets";
+const EXT: &str = "zst";
+
+/// zstd level 9: on W1's timelines a third smaller than LZ4 and a tenth smaller than level 3,
+/// at ~2 ms to compress the one bucket a note rewrites; decoding all of them takes ~15 ms.
+const LEVEL: i32 = 9;
 
 /// A bucket's plain bytes may not exceed this (a damaged length must not allocate wildly).
 const MAX_PLAIN: usize = 1 << 30;
+
+/// Every family whose values are bucket files (for `remove_unreferenced`).
+pub(crate) const FAMILIES: [&str; 4] = [
+    crate::keys::VIEW_CONTACTS,
+    crate::keys::VIEW_TIMELINES,
+    crate::keys::VIEW_PROVENANCE,
+    crate::keys::HIST_CONTACTS,
+];
 
 /// The bucket that holds `id`: the top bits of the id, so buckets (and entries within them)
 /// come out of a scan in id order.
@@ -38,11 +66,43 @@ pub(crate) fn key_of(family: &str, id: ContactId) -> Vec<u8> {
     key(family, bucket_of(id))
 }
 
-/// Compresses and seals a bucket of entries (sorted by id, as a `BTreeMap` gives them).
-pub(crate) fn seal<'a>(
-    key: &[u8],
-    entries: impl IntoIterator<Item = (ContactId, &'a [u8])>,
-) -> Vec<u8> {
+/// What sled holds at a bucket's key: the file's blake3 hash and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FileRef {
+    hash: [u8; 32],
+    len: u64,
+}
+
+impl FileRef {
+    /// The sealed value stored at `key`.
+    pub(crate) fn seal(&self, key: &[u8]) -> Vec<u8> {
+        let mut payload = self.hash.to_vec();
+        payload.extend_from_slice(&self.len.to_le_bytes());
+        chunk::seal(key, &payload)
+    }
+
+    /// The reference in a sealed value, or `None` if it fails its checksum.
+    fn open(key: &[u8], sealed: &[u8]) -> Option<FileRef> {
+        let payload = chunk::open(key, sealed)?;
+        let (hash, len) = payload.split_first_chunk::<32>()?;
+        let len = <[u8; 8]>::try_from(len).ok()?;
+        Some(FileRef {
+            hash: *hash,
+            len: u64::from_le_bytes(len),
+        })
+    }
+
+    fn name(&self) -> String {
+        format!("{}.{EXT}", blake3::Hash::from(self.hash).to_hex())
+    }
+
+    fn path(&self, store: &Path) -> PathBuf {
+        store.join(DIR).join(self.name())
+    }
+}
+
+/// The plain bytes of a bucket of entries (sorted by id, as a `BTreeMap` gives them).
+pub(crate) fn plain<'a>(entries: impl IntoIterator<Item = (ContactId, &'a [u8])>) -> Vec<u8> {
     let mut plain = Vec::new();
     for (id, bytes) in entries {
         plain.extend_from_slice(&id.as_u64().to_le_bytes());
@@ -50,30 +110,73 @@ pub(crate) fn seal<'a>(
         plain.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         plain.extend_from_slice(bytes);
     }
-    let mut payload = (plain.len() as u32).to_le_bytes().to_vec();
-    payload.extend_from_slice(&lz4_flex::block::compress(&plain));
-    chunk::seal(key, &payload)
+    plain
 }
 
-/// The plain bytes of a sealed bucket, or `None` if it fails its checksum or does not decode.
-pub(crate) fn open(key: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-    let mut plain = Vec::new();
-    open_into(key, sealed, &mut plain).map(|()| plain)
+/// Writes a bucket's plain bytes as a file and fsyncs it (not its folder: see `sync_dir`).
+pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreError> {
+    let io = |e| StoreError::from_io(store, "write the read cache in", e);
+    let mut bytes = (plain.len() as u32).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&zstd::bulk::compress(plain, LEVEL).map_err(io)?);
+    let r = FileRef {
+        hash: *blake3::hash(&bytes).as_bytes(),
+        len: bytes.len() as u64,
+    };
+    let dir = store.join(DIR);
+    fs::create_dir_all(&dir).map_err(io)?;
+    let path = r.path(store);
+    let tmp = dir.join(format!("{}.tmp", r.name()));
+    let mut f = File::create(&tmp).map_err(io)?;
+    f.write_all(&bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    fs::rename(&tmp, &path).map_err(io)?;
+    Ok(r)
 }
 
-/// Like `open`, into a buffer the caller reuses: a scan of 128 buckets of ~150 KB would
-/// otherwise map and fault in fresh pages for each one.
-pub(crate) fn open_into(key: &[u8], sealed: &[u8], plain: &mut Vec<u8>) -> Option<()> {
-    let payload = chunk::open(key, sealed)?;
-    let (len, block) = payload.split_first_chunk::<4>()?;
+/// fsyncs the bucket folder (creating it if nothing was written yet), so that the files
+/// written since are in it.
+pub(crate) fn sync_dir(store: &Path) -> Result<(), StoreError> {
+    let io = |e| StoreError::from_io(store, "sync", e);
+    let dir = store.join(DIR);
+    fs::create_dir_all(&dir).map_err(io)?;
+    File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
+    File::open(store).and_then(|d| d.sync_all()).map_err(io)
+}
+
+/// Reads the bucket whose sealed reference is `sealed` (stored at `key`) into `plain`, a
+/// buffer the caller reuses (a scan of 128 buckets of ~150 KB would otherwise map and fault in
+/// fresh pages for each one). A reference, file or frame that does not check out is view
+/// damage; a disk that fails to read is an I/O error.
+pub(crate) fn read_into(
+    store: &Path,
+    key: &[u8],
+    sealed: &[u8],
+    plain: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    let r = FileRef::open(key, sealed).ok_or_else(|| damaged(store, key))?;
+    let bytes = match fs::read(r.path(store)) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(damaged(store, key)),
+        Err(e) => return Err(StoreError::from_io(store, "read", e)),
+    };
+    if bytes.len() as u64 != r.len || blake3::hash(&bytes).as_bytes() != &r.hash {
+        return Err(damaged(store, key));
+    }
+    let (len, frame) = bytes
+        .split_first_chunk::<4>()
+        .ok_or_else(|| damaged(store, key))?;
     let len = u32::from_le_bytes(*len) as usize;
     if len > MAX_PLAIN {
-        return None;
+        return Err(damaged(store, key));
     }
     plain.clear();
-    plain.resize(len, 0);
-    let written = lz4_flex::block::decompress_into(block, plain).ok()?;
-    (written == len).then_some(())
+    plain.reserve(len);
+    let mut decoder =
+        zstd::bulk::Decompressor::new().map_err(|e| StoreError::from_io(store, "read", e))?;
+    match decoder.decompress_to_buffer(frame, plain) {
+        Ok(n) if n == len => Ok(()),
+        _ => Err(damaged(store, key)),
+    }
 }
 
 /// The entries of a bucket's plain bytes, in stored order, or `None` if they are malformed.
@@ -94,24 +197,105 @@ pub(crate) fn entries(plain: &[u8]) -> Option<Vec<(ContactId, &[u8])>> {
     Some(out)
 }
 
-/// The value of one contact in a sealed bucket.
-pub(crate) fn find(key: &[u8], sealed: &[u8], id: ContactId) -> Option<Option<Vec<u8>>> {
-    let plain = open(key, sealed)?;
-    let found = entries(&plain)?
+/// The value of one contact in the bucket at `key`, if the bucket exists and holds it.
+pub(crate) fn find(
+    tree: &sled::Tree,
+    store: &Path,
+    key: &[u8],
+    id: ContactId,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let Some(sealed) = tree
+        .get(key)
+        .map_err(|e| StoreError::from_sled(store, "read", e))?
+    else {
+        return Ok(None);
+    };
+    let mut plain = Vec::new();
+    read_into(store, key, &sealed, &mut plain)?;
+    let found = entries(&plain)
+        .ok_or_else(|| damaged(store, key))?
         .into_iter()
         .find(|(i, _)| *i == id)
         .map(|(_, b)| b.to_vec());
-    Some(found)
+    Ok(found)
+}
+
+/// Calls `f` with the key and entries of every bucket of `family`, in id order.
+pub(crate) fn for_each(
+    tree: &sled::Tree,
+    store: &Path,
+    family: &str,
+    mut f: impl FnMut(&[u8], Vec<(ContactId, &[u8])>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut plain = Vec::new();
+    for item in tree.scan_prefix(family.as_bytes()) {
+        let (k, v) = item.map_err(|e| StoreError::from_sled(store, "read", e))?;
+        read_into(store, &k, &v, &mut plain)?;
+        let entries = entries(&plain).ok_or_else(|| damaged(store, &k))?;
+        f(&k, entries)?;
+    }
+    Ok(())
+}
+
+/// Files that a durable batch no longer references, to remove once it is on disk.
+#[derive(Debug, Default)]
+#[must_use = "the replaced files stay on disk unless removed after the batch is durable"]
+pub(crate) struct Replaced(Vec<FileRef>);
+
+impl Replaced {
+    pub(crate) fn extend(&mut self, other: Replaced) {
+        self.0.extend(other.0);
+    }
+
+    /// Removes the files. Best effort: one left behind only costs disk until the next
+    /// `remove_unreferenced`.
+    pub(crate) fn remove(self, store: &Path) {
+        for r in self.0 {
+            let _ = fs::remove_file(r.path(store));
+        }
+    }
+}
+
+/// Removes every bucket file that no bucket key references (left by a crash between writing
+/// files and committing the batch, or between committing it and removing what it replaced),
+/// and stray temporary files.
+pub(crate) fn remove_unreferenced(tree: &sled::Tree, store: &Path) -> Result<(), StoreError> {
+    let mut keep = BTreeSet::new();
+    for family in FAMILIES {
+        for item in tree.scan_prefix(family.as_bytes()) {
+            let (k, v) = item.map_err(|e| StoreError::from_sled(store, "read", e))?;
+            // A damaged reference keeps nothing alive; its file is unreadable through it.
+            if let Some(r) = FileRef::open(&k, &v) {
+                keep.insert(r.name());
+            }
+        }
+    }
+    let Ok(files) = fs::read_dir(store.join(DIR)) else {
+        return Ok(());
+    };
+    for f in files.flatten() {
+        if !keep.contains(f.file_name().to_string_lossy().as_ref()) {
+            let _ = fs::remove_file(f.path());
+        }
+    }
+    Ok(())
 }
 
 /// Read-modify-write of buckets during one commit: every bucket is read once from the tree
-/// (as it was before the commit), changed in memory, and written once into the batch.
+/// (as it was before the commit), changed in memory, and written once.
 #[derive(Debug)]
 pub(crate) struct Buckets<'a> {
     tree: &'a sled::Tree,
     path: &'a Path,
-    loaded: BTreeMap<(&'static str, u8), BTreeMap<ContactId, Vec<u8>>>,
+    loaded: BTreeMap<(&'static str, u8), Loaded>,
     dirty: BTreeSet<(&'static str, u8)>,
+}
+
+#[derive(Debug, Default)]
+struct Loaded {
+    /// The file the bucket was read from, if there was one.
+    file: Option<FileRef>,
+    entries: BTreeMap<ContactId, Vec<u8>>,
 }
 
 impl<'a> Buckets<'a> {
@@ -124,6 +308,11 @@ impl<'a> Buckets<'a> {
         }
     }
 
+    /// The store folder.
+    pub(crate) fn path(&self) -> &Path {
+        self.path
+    }
+
     fn load(
         &mut self,
         family: &'static str,
@@ -132,21 +321,24 @@ impl<'a> Buckets<'a> {
         let slot = (family, bucket);
         if !self.loaded.contains_key(&slot) {
             let k = key(family, bucket);
-            let mut map = BTreeMap::new();
+            let mut loaded = Loaded::default();
             if let Some(sealed) = self
                 .tree
                 .get(&k)
                 .map_err(|e| StoreError::from_sled(self.path, "read", e))?
             {
-                let plain = open(&k, &sealed).ok_or_else(|| damaged(self.path, &k))?;
+                let mut plain = Vec::new();
+                read_into(self.path, &k, &sealed, &mut plain)?;
                 for (id, bytes) in entries(&plain).ok_or_else(|| damaged(self.path, &k))? {
-                    map.insert(id, bytes.to_vec());
+                    loaded.entries.insert(id, bytes.to_vec());
                 }
+                loaded.file = FileRef::open(&k, &sealed);
             }
-            self.loaded.insert(slot, map);
+            self.loaded.insert(slot, loaded);
         }
         self.loaded
             .get_mut(&slot)
+            .map(|l| &mut l.entries)
             .ok_or_else(|| damaged(self.path, &key(family, bucket)))
     }
 
@@ -179,18 +371,34 @@ impl<'a> Buckets<'a> {
         Ok(())
     }
 
-    /// Adds the changed buckets to `batch` (an emptied bucket is removed).
-    pub(crate) fn write(self, batch: &mut sled::Batch) {
-        for slot in self.dirty {
+    /// Writes the changed buckets' files (durably) and adds their references to `batch` (an
+    /// emptied bucket's key is removed). Returns the files the batch stops referencing.
+    pub(crate) fn write(self, batch: &mut sled::Batch) -> Result<Replaced, StoreError> {
+        let mut replaced = Replaced::default();
+        let mut wrote = false;
+        for slot in &self.dirty {
             let k = key(slot.0, slot.1);
-            match self.loaded.get(&slot) {
-                Some(map) if !map.is_empty() => {
-                    let sealed = seal(&k, map.iter().map(|(id, v)| (*id, v.as_slice())));
-                    batch.insert(k, sealed);
-                }
-                _ => batch.remove(k),
+            let Some(loaded) = self.loaded.get(slot) else {
+                continue;
+            };
+            let new = if loaded.entries.is_empty() {
+                batch.remove(k);
+                None
+            } else {
+                let plain = plain(loaded.entries.iter().map(|(id, v)| (*id, v.as_slice())));
+                let r = write_file(self.path, &plain)?;
+                batch.insert(k.clone(), r.seal(&k));
+                wrote = true;
+                Some(r)
+            };
+            if let Some(old) = loaded.file.filter(|old| Some(*old) != new) {
+                replaced.0.push(old);
             }
         }
+        if wrote {
+            sync_dir(self.path)?;
+        }
+        Ok(replaced)
     }
 }
 
@@ -205,27 +413,110 @@ pub(crate) fn damaged(path: &Path, key: &[u8]) -> StoreError {
 mod tests {
     use super::*;
 
+    fn tree() -> (tempfile::TempDir, sled::Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new()
+            .path(dir.path().join("sled"))
+            .temporary(true)
+            .open()
+            .unwrap();
+        (dir, db)
+    }
+
+    fn put(db: &sled::Db, store: &Path, key: &[u8], entries: &[(ContactId, &[u8])]) -> FileRef {
+        let r = write_file(store, &plain(entries.iter().copied())).unwrap();
+        db.insert(key, r.seal(key)).unwrap();
+        r
+    }
+
     #[test]
     fn a_bucket_round_trips_and_rejects_damage() {
-        let a = ContactId::from_u64(1);
-        let b = ContactId::from_u64(u64::MAX);
-        let sealed = seal(b"k", [(a, &b"alpha"[..]), (b, &b""[..])]);
-        let plain = open(b"k", &sealed).unwrap();
+        let (dir, db) = tree();
+        let store = dir.path();
+        let (a, b) = (ContactId::from_u64(1), ContactId::from_u64(u64::MAX));
+        let r = put(&db, store, b"k", &[(a, b"alpha"), (b, b"")]);
+        assert_eq!(find(&db, store, b"k", b).unwrap(), Some(Vec::new()));
+        assert_eq!(find(&db, store, b"k", a).unwrap(), Some(b"alpha".to_vec()));
         assert_eq!(
-            entries(&plain).unwrap(),
-            vec![(a, &b"alpha"[..]), (b, &b""[..])]
+            find(&db, store, b"k", ContactId::from_u64(7)).unwrap(),
+            None
         );
-        assert_eq!(find(b"k", &sealed, b), Some(Some(Vec::new())));
-        assert_eq!(find(b"k", &sealed, ContactId::from_u64(7)), Some(None));
-        assert_eq!(open(b"other", &sealed), None);
-        for i in 0..sealed.len() {
-            let mut bad = sealed.clone();
+        assert_eq!(find(&db, store, b"none", a).unwrap(), None);
+
+        // The reference is bound to its key.
+        let sealed = db.get(b"k").unwrap().unwrap();
+        db.insert(b"other", sealed.clone()).unwrap();
+        assert!(matches!(
+            find(&db, store, b"other", a),
+            Err(StoreError::ViewDamaged { .. })
+        ));
+        // Any flipped byte of the file is caught.
+        let path = r.path(store);
+        let good = fs::read(&path).unwrap();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
             bad[i] ^= 0x10;
-            assert_eq!(open(b"k", &bad), None, "byte {i}");
+            fs::write(&path, &bad).unwrap();
+            assert!(
+                matches!(
+                    find(&db, store, b"k", a),
+                    Err(StoreError::ViewDamaged { .. })
+                ),
+                "byte {i}"
+            );
         }
-        // Entries cut short are refused, not read past their end.
+        // So is a missing file.
+        fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            find(&db, store, b"k", a),
+            Err(StoreError::ViewDamaged { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_entries_are_refused_not_read_past_their_end() {
+        let a = ContactId::from_u64(1);
+        let plain = plain([(a, &b"alpha"[..])]);
+        assert_eq!(entries(&plain).unwrap(), vec![(a, &b"alpha"[..])]);
         assert_eq!(entries(&plain[..plain.len() - 1]), None);
         assert_eq!(entries(&plain[..3]), None);
+    }
+
+    #[test]
+    fn rewriting_a_bucket_replaces_its_file_and_strays_are_removed() {
+        let (dir, db) = tree();
+        let store = dir.path();
+        let a = ContactId::from_u64(1);
+        let first = put(
+            &db,
+            store,
+            &key_of(crate::keys::VIEW_CONTACTS, a),
+            &[(a, b"one")],
+        );
+        // A file no key references, as a crash before the batch would leave.
+        let stray = write_file(store, b"stray").unwrap();
+
+        let mut buckets = Buckets::new(&db, store);
+        assert_eq!(
+            buckets.get(crate::keys::VIEW_CONTACTS, a).unwrap(),
+            Some(&b"one"[..])
+        );
+        buckets
+            .set(crate::keys::VIEW_CONTACTS, a, Some(b"two".to_vec()))
+            .unwrap();
+        let mut batch = sled::Batch::default();
+        let replaced = buckets.write(&mut batch).unwrap();
+        db.apply_batch(batch).unwrap();
+        replaced.remove(store);
+        assert!(!first.path(store).exists(), "the replaced file is gone");
+        let k = key_of(crate::keys::VIEW_CONTACTS, a);
+        assert_eq!(find(&db, store, &k, a).unwrap(), Some(b"two".to_vec()));
+
+        assert!(stray.path(store).exists());
+        remove_unreferenced(&db, store).unwrap();
+        assert!(!stray.path(store).exists(), "the stray file is gone");
+        assert_eq!(find(&db, store, &k, a).unwrap(), Some(b"two".to_vec()));
+        assert_eq!(fs::read_dir(store.join(DIR)).unwrap().count(), 1);
     }
 
     #[test]

@@ -2,27 +2,34 @@
 //! that `rapport log CONTACT` reads a few keys instead of loading the document and walking
 //! every change (about a second at 10k contacts just to load).
 //!
-//! Keys: `hist/c/<contact>/<time:016x><max_op:016x><hash>` (and `hist/g/<group>/...`, and
-//! `hist/a/<time:016x><max_op:016x><hash>` for every change of the vault), each a
-//! sealed `HistoryEntry`; sorted by time, then by the change's last operation counter (a
-//! Lamport clock, which orders changes made within one second), so newest first is a reverse
-//! scan. `hist/heads` says
+//! Keys: `hist/g/<group>/<time:016x><max_op:016x><hash>`, and
+//! `hist/a/<time:016x><max_op:016x><hash>` for every change of the vault, each a sealed
+//! `HistoryEntry`; sorted by time, then by the change's last operation counter (a Lamport
+//! clock, which orders changes made within one second), so newest first is a reverse scan.
+//! Contacts, of which there are thousands, keep their entries in the same order in buckets
+//! (`hist/cb/<bucket>`, see `bucket`): one import touching 10k contacts wrote 10k sled
+//! values that sled kept two or three copies of. `hist/heads` says
 //! which document heads the index covers. Entries are written by `Store::commit` in the same
 //! atomic batch as the changes they describe, but only while the index is complete; when it is
 //! not (a vault fetched from a peer, a store written by an older rapport) `index_history`
 //! catches it up from `hist/heads` once. The index lives outside `view/`, so a view rebuild
 //! keeps it: the history of a record never changes, it only grows.
 
+use crate::bucket::{self, Buckets, Replaced};
 use crate::chunk;
 use crate::error::StoreError;
+use crate::keys::HIST_CONTACTS;
 use crate::view::ReadView;
 use rapport_model::automerge::{ChangeHash, ReadDoc};
-use rapport_model::{AttributedChange, DeviceId, RecordRef, Touched, UnixMillis, Vault};
+use rapport_model::{
+    AttributedChange, ContactId, DeviceId, GroupId, RecordRef, Touched, UnixMillis, Vault,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(crate) const HIST_HEADS: &[u8] = b"hist/heads";
-const HIST_CONTACT: &str = "hist/c/";
+pub(crate) const HIST_PREFIX: &[u8] = b"hist/";
 const HIST_GROUP: &str = "hist/g/";
 /// Every change of the vault, for `rapport log` without a record.
 const HIST_ALL: &str = "hist/a/";
@@ -63,7 +70,14 @@ impl ReadView<'_> {
         record: RecordRef,
         limit: Option<usize>,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        self.history_under(&record_prefix(record), limit)
+        match record {
+            RecordRef::Contact(id) => {
+                let filed: Vec<Filed> = self.in_bucket(HIST_CONTACTS, id)?.unwrap_or_default();
+                let newest = filed.into_iter().rev().map(|f| f.entry);
+                Ok(newest.take(limit.unwrap_or(usize::MAX)).collect())
+            }
+            RecordRef::Group(id) => self.history_under(&group_prefix(id), limit),
+        }
     }
 
     /// Every change of the vault, newest first, at most `limit` of them; `fields` names the
@@ -90,21 +104,28 @@ impl ReadView<'_> {
     }
 }
 
-fn record_prefix(record: RecordRef) -> String {
-    match record {
-        RecordRef::Contact(id) => format!("{HIST_CONTACT}{id}/"),
-        RecordRef::Group(id) => format!("{HIST_GROUP}{id}/"),
+/// A contact's entry in its history bucket, with the key that orders it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Filed {
+    time: u64,
+    max_op: u64,
+    entry: HistoryEntry,
+}
+
+impl Filed {
+    fn order(&self) -> (u64, u64, [u8; 32]) {
+        (self.time, self.max_op, self.entry.hash)
     }
 }
 
+fn group_prefix(id: GroupId) -> String {
+    format!("{HIST_GROUP}{id}/")
+}
+
+/// Damage to the index is damage to a cache of the document: the binary drops the index and
+/// rebuilds it.
 fn damaged(path: &Path, key: &[u8]) -> StoreError {
-    StoreError::corrupt(
-        path,
-        format!(
-            "the history index entry `{}` failed its checksum",
-            String::from_utf8_lossy(key)
-        ),
-    )
+    bucket::damaged(path, key)
 }
 
 /// The heads the index covers (sorted), or `None` if there is no index yet.
@@ -123,12 +144,16 @@ pub(crate) fn indexed_heads(tree: &sled::Tree) -> Option<Vec<ChangeHash>> {
 /// One write of the index: a key and its sealed value.
 pub(crate) type IndexWrite = (Vec<u8>, Vec<u8>);
 
-/// The writes that index `changes` and mark the index as covering `heads`.
+/// The writes that index `changes` and mark the index as covering `heads` (last, so that a
+/// crash part-way leaves an index that claims nothing it lacks). Contact entries go into
+/// `buckets` instead, which the caller writes before these.
 pub(crate) fn writes(
     changes: &[AttributedChange],
     heads: &[ChangeHash],
+    buckets: &mut Buckets<'_>,
 ) -> Result<Vec<IndexWrite>, StoreError> {
     let mut out = Vec::new();
+    let mut contacts: BTreeMap<ContactId, Vec<Filed>> = BTreeMap::new();
     for c in changes {
         // A bulk change (an import) would list every record: it says so instead.
         let listed = if c.bulk { 0 } else { c.records.len() };
@@ -141,25 +166,47 @@ pub(crate) fn writes(
                 RecordRef::Group(id) => format!("group:{id}"),
             })
             .collect();
-        let key = format!(
-            "{HIST_ALL}{:016x}{:016x}{}",
+        let order = format!(
+            "{:016x}{:016x}{}",
             c.info.time.max(0) as u64,
             c.info.max_op,
             c.info.hash
-        )
-        .into_bytes();
-        out.push(entry_write(key, c, records)?);
+        );
+        let key = format!("{HIST_ALL}{order}").into_bytes();
+        out.push(sealed(key, &entry(c, records))?);
         for (record, fields) in &c.records {
-            let key = format!(
-                "{}{:016x}{:016x}{}",
-                record_prefix(*record),
-                c.info.time.max(0) as u64,
-                c.info.max_op,
-                c.info.hash
-            )
-            .into_bytes();
-            out.push(entry_write(key, c, fields.iter().cloned().collect())?);
+            let entry = entry(c, fields.iter().cloned().collect());
+            match record {
+                RecordRef::Contact(id) => {
+                    if !contacts.contains_key(id) {
+                        let filed = match buckets.get(HIST_CONTACTS, *id)? {
+                            Some(bytes) => postcard::from_bytes(bytes).map_err(|_| {
+                                bucket::damaged(buckets.path(), &bucket::key_of(HIST_CONTACTS, *id))
+                            })?,
+                            None => Vec::new(),
+                        };
+                        contacts.insert(*id, filed);
+                    }
+                    let filed = contacts.entry(*id).or_default();
+                    // Indexing is idempotent: a catch-up after a crash may meet a change that
+                    // the buckets already hold.
+                    filed.retain(|f| f.entry.hash != entry.hash);
+                    filed.push(Filed {
+                        time: c.info.time.max(0) as u64,
+                        max_op: c.info.max_op,
+                        entry,
+                    });
+                }
+                RecordRef::Group(id) => {
+                    let key = format!("{}{order}", group_prefix(*id)).into_bytes();
+                    out.push(sealed(key, &entry)?);
+                }
+            }
         }
+    }
+    for (id, mut filed) in contacts {
+        filed.sort_by_key(Filed::order);
+        buckets.set(HIST_CONTACTS, id, Some(crate::view::plain(&filed)?))?;
     }
     let mut heads = heads.to_vec();
     heads.sort();
@@ -168,41 +215,45 @@ pub(crate) fn writes(
     Ok(out)
 }
 
-fn entry_write(
-    key: Vec<u8>,
-    c: &AttributedChange,
-    fields: Vec<String>,
-) -> Result<IndexWrite, StoreError> {
-    let entry = HistoryEntry {
+fn entry(c: &AttributedChange, fields: Vec<String>) -> HistoryEntry {
+    HistoryEntry {
         hash: c.info.hash.0,
         time: c.info.time,
         device: c.info.device,
         message: c.info.message.clone(),
         fields,
         bulk: c.bulk,
-    };
-    let payload = postcard::to_allocvec(&entry).map_err(|e| StoreError::Encode(e.to_string()))?;
+    }
+}
+
+fn sealed(key: Vec<u8>, entry: &HistoryEntry) -> Result<IndexWrite, StoreError> {
+    let payload = postcard::to_allocvec(entry).map_err(|e| StoreError::Encode(e.to_string()))?;
     let sealed = chunk::seal(&key, &payload);
     Ok((key, sealed))
 }
 
 /// Adds to a commit's batch the index entries of the changes after `saved`, if the index
-/// covered exactly `saved` (otherwise it is stale and `Store::index_history` catches up).
+/// covered exactly `saved` (otherwise it is stale and `Store::index_history` catches up); the
+/// bucket files the batch replaces go to `replaced`.
 pub(crate) fn update(
     tree: &sled::Tree,
+    path: &Path,
     batch: &mut sled::Batch,
     vault: &mut Vault,
     saved: &[ChangeHash],
     touched: &Touched,
+    replaced: &mut Replaced,
 ) -> Result<(), StoreError> {
     if indexed_heads(tree).as_deref() != Some(saved) {
         return Ok(());
     }
     let changes = vault.attribute_changes(saved, Some(touched));
     let heads = vault.heads();
-    for (k, v) in writes(&changes, &heads)? {
+    let mut buckets = Buckets::new(tree, path);
+    for (k, v) in writes(&changes, &heads, &mut buckets)? {
         batch.insert(k, v);
     }
+    replaced.extend(buckets.write(batch)?);
     Ok(())
 }
 

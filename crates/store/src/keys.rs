@@ -15,6 +15,8 @@ pub(crate) const VIEW_HEADS: &[u8] = b"view/heads";
 pub(crate) const VIEW_CONTACTS: &str = "view/cb/";
 pub(crate) const VIEW_TIMELINES: &str = "view/tb/";
 pub(crate) const VIEW_PROVENANCE: &str = "view/pb/";
+/// Each contact's history entries, bucketed like the view (see `history`).
+pub(crate) const HIST_CONTACTS: &str = "hist/cb/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
 pub(crate) const VIEW_CONFLICT: &str = "view/x/";

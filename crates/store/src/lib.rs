@@ -5,6 +5,8 @@
 //!   each chunk with a blake3 checksum that is verified on load;
 //! - a read view (materialised contacts, timelines, groups, roster) kept consistent with the
 //!   document in the same atomic batch, so `list`/`search`/`show` never load Automerge;
+//! - large values (the snapshot, the view's buckets) as hash-named files beside sled, which
+//!   holds their references;
 //! - the device identity and per-peer sync state.
 //!
 //! A write is acknowledged only after sled's flush *and* an fsync of every database file and
@@ -25,6 +27,8 @@ mod view;
 // Issue 6: conflicts and provenance in the view; local quarantine state.
 mod annotations;
 mod quarantine;
+#[cfg(test)]
+mod upgrade_tests;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use history::HistoryEntry;

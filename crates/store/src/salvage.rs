@@ -56,7 +56,8 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
     let candidates = referenced.into_iter().chain(
         snapshot::all(dir)
             .into_iter()
-            .filter_map(|p| std::fs::read(p).ok()),
+            .filter_map(|p| std::fs::read(p).ok())
+            .filter_map(snapshot::decode),
     );
     let mut doc = None;
     for bytes in candidates {

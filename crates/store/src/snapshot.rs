@@ -1,6 +1,12 @@
-//! Snapshots live outside sled, as files named by their blake3 hash, holding exactly what
-//! `AutoCommit::save` wrote (so any Automerge implementation can open one). sled holds only a
-//! small reference (hash and length) to the current one.
+//! Snapshots live outside sled, as files named by their blake3 hash: a standard zstd frame of
+//! what `AutoCommit::save_nocompress` wrote (so `zstd -d` gives a document any Automerge
+//! implementation can open). sled holds only a small reference (hash and length) to the
+//! current one. Files written before snapshots were compressed (plain `save()` output) are
+//! still read.
+//!
+//! Why zstd over Automerge's own compression: on W1, `save()` deflates each column and comes
+//! to 8.5 MiB; zstd over the uncompressed columns (level 9) comes to 6.3 MiB, and decoding it
+//! plus the load of uncompressed columns is a quarter faster than loading `save()`.
 //!
 //! Why: sled 0.34 stores a large value inside a tree node, and rewrites that node (all 9 MB of
 //! a W1 snapshot) whenever a neighbouring small key changes, leaving old copies until its
@@ -16,7 +22,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const DIR: &str = "snapshots";
-const EXT: &str = "automerge";
+/// Files are `<hash>.automerge.zst`; older ones `<hash>.automerge`.
+const EXT: &str = "automerge.zst";
+const OLD_EXT: &str = "automerge";
+/// A level that compresses W1's 24 MB of columns in ~0.3 s (a compaction) and decodes in 20 ms.
+const LEVEL: i32 = 9;
+/// The largest document a snapshot may claim to hold (a damaged header must not allocate
+/// wildly; the file's hash was checked, so only a hostile file could say more).
+const MAX_DOC: usize = 1 << 32;
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// A reference to a snapshot file: its blake3 hash and length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,20 +61,27 @@ impl SnapshotRef {
     }
 
     fn path(&self, store: &Path) -> PathBuf {
-        store
-            .join(DIR)
-            .join(format!("{}.{EXT}", blake3::Hash::from(self.hash).to_hex()))
+        let hex = blake3::Hash::from(self.hash).to_hex();
+        let path = store.join(DIR).join(format!("{hex}.{EXT}"));
+        let old = store.join(DIR).join(format!("{hex}.{OLD_EXT}"));
+        if !path.exists() && old.exists() {
+            return old;
+        }
+        path
     }
 }
 
-/// Writes `bytes` durably as a snapshot file and returns its reference.
-pub(crate) fn write(store: &Path, bytes: &[u8]) -> Result<SnapshotRef, StoreError> {
+/// Compresses a document (`save_nocompress` output) and writes it durably as a snapshot file;
+/// returns its reference.
+pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError> {
+    let io = |e| StoreError::from_io(store, "write a snapshot in", e);
+    let bytes = zstd::bulk::compress(doc, LEVEL).map_err(io)?;
+    let bytes = bytes.as_slice();
     let r = SnapshotRef {
         hash: *blake3::hash(bytes).as_bytes(),
         len: bytes.len() as u64,
     };
     let dir = store.join(DIR);
-    let io = |e| StoreError::from_io(store, "write a snapshot in", e);
     fs::create_dir_all(&dir).map_err(io)?;
     let path = r.path(store);
     if path.exists() && read(store, &r).is_ok() {
@@ -76,7 +97,7 @@ pub(crate) fn write(store: &Path, bytes: &[u8]) -> Result<SnapshotRef, StoreErro
     Ok(r)
 }
 
-/// Reads a snapshot file and checks it against its reference.
+/// Reads a snapshot file, checks it against its reference, and returns the document bytes.
 pub(crate) fn read(store: &Path, r: &SnapshotRef) -> Result<Vec<u8>, StoreError> {
     let path = r.path(store);
     let bytes = fs::read(&path).map_err(|e| match e.kind() {
@@ -92,7 +113,23 @@ pub(crate) fn read(store: &Path, r: &SnapshotRef) -> Result<Vec<u8>, StoreError>
             format!("the vault snapshot {} failed its checksum", path.display()),
         ));
     }
-    Ok(bytes)
+    decode(bytes).ok_or_else(|| {
+        StoreError::corrupt(
+            store,
+            format!("the vault snapshot {} does not decompress", path.display()),
+        )
+    })
+}
+
+/// The document bytes in a snapshot file's bytes: a zstd frame, or (older files) the document
+/// itself.
+pub(crate) fn decode(bytes: Vec<u8>) -> Option<Vec<u8>> {
+    if !bytes.starts_with(&ZSTD_MAGIC) {
+        return Some(bytes);
+    }
+    let size = zstd::zstd_safe::get_frame_content_size(&bytes).ok()??;
+    let size = usize::try_from(size).ok().filter(|s| *s <= MAX_DOC)?;
+    zstd::bulk::decompress(&bytes, size).ok()
 }
 
 /// Removes every snapshot file except `keep` (and stray temporary files). Best effort: a file
@@ -116,7 +153,11 @@ pub(crate) fn all(store: &Path) -> Vec<PathBuf> {
     };
     let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == EXT))
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(&format!(".{EXT}")) || name.ends_with(&format!(".{OLD_EXT}"))
+        })
         .map(|e| {
             let t = e
                 .metadata()

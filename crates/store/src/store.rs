@@ -1,5 +1,6 @@
 //! `Store`: one device's sled database.
 
+use crate::bucket::{self, Replaced};
 use crate::chunk;
 use crate::durable;
 use crate::error::StoreError;
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// The on-disk format of the store (key layout and value encoding). Bumped on any change that
 /// an older rapport could misread; see ARCHITECTURE.md for the migration rule.
-pub const STORE_FORMAT: u32 = 1;
+/// 2: zstd snapshots; view buckets and contact histories in files outside sled.
+pub const STORE_FORMAT: u32 = 2;
 
 /// Compaction folds change chunks into a new snapshot once there are this many chunks...
 const COMPACT_CHUNKS: u64 = 128;
@@ -110,9 +112,19 @@ impl Store {
                     supported: STORE_FORMAT,
                 })
             }
+            Some(1) => store.upgrade_from_1()?,
             Some(_) => {}
         }
         Ok(store)
+    }
+
+    /// Format 1 to 2. Format-1 snapshots are still read as they are, and the view is rebuilt
+    /// on its next use (its format is older); the history index is dropped, to be rebuilt by
+    /// `index_history` (its contact entries moved into bucket files).
+    fn upgrade_from_1(&self) -> Result<(), StoreError> {
+        self.drop_history_index()?;
+        self.insert(keys::FORMAT, &STORE_FORMAT.to_le_bytes())?;
+        self.sync()
     }
 
     pub fn path(&self) -> &Path {
@@ -139,7 +151,7 @@ impl Store {
 
     /// Stores a vault for the first time (after `init`, or after fetching it from a peer).
     pub fn create_vault(&self, vault: &mut Vault) -> Result<CommitReport, StoreError> {
-        let snapshot = vault.doc_mut().save();
+        let snapshot = vault.doc_mut().save_nocompress();
         self.ensure_room(snapshot.len() as u64 * 2)?;
         let heads = vault.heads();
         let mut batch = sled::Batch::default();
@@ -252,9 +264,9 @@ impl Store {
                 >= COMPACT_MIN_BYTES.max(snapshot_bytes / COMPACT_RATIO);
         let mut batch = sled::Batch::default();
         if compact {
-            // Folding now costs one `save()` and spares writing (and later deleting) a large
+            // Folding now costs one save and spares writing (and later deleting) a large
             // chunk: an import of 100k records writes a 30 MB change chunk otherwise.
-            let snapshot = vault.doc_mut().save();
+            let snapshot = vault.doc_mut().save_nocompress();
             for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
                 batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
             }
@@ -273,12 +285,29 @@ impl Store {
         }
         // The view is updated from where it stands, so it must reflect `saved`; a stale one
         // (after a crash mid-rebuild, or a format change) is rebuilt instead.
+        let mut replaced = Replaced::default();
         let rebuild = if self.view_is_current()? {
-            view::update(&self.db, &self.path, &mut batch, vault, touched, &saved)?
+            view::update(
+                &self.db,
+                &self.path,
+                &mut batch,
+                vault,
+                touched,
+                &saved,
+                &mut replaced,
+            )?
         } else {
             Some(view::rebuild(&self.db, &self.path, vault)?)
         };
-        crate::history::update(&self.db, &mut batch, vault, &saved, touched)?;
+        crate::history::update(
+            &self.db,
+            &self.path,
+            &mut batch,
+            vault,
+            &saved,
+            touched,
+            &mut replaced,
+        )?;
         match &rebuild {
             // The view is rewritten after the change is durable; until then it is marked stale.
             Some(_) => batch.remove(keys::VIEW_HEADS),
@@ -288,6 +317,7 @@ impl Store {
             ),
         }
         self.apply_durably(batch)?;
+        replaced.remove(&self.path);
         if let Some(ops) = rebuild {
             self.write_view(ops, &heads)?;
         }
@@ -302,7 +332,7 @@ impl Store {
 
     /// Folds all change chunks into a fresh snapshot.
     pub fn compact(&self, vault: &mut Vault) -> Result<(), StoreError> {
-        let snapshot = vault.doc_mut().save();
+        let snapshot = vault.doc_mut().save_nocompress();
         let mut heads = vault.heads();
         heads.sort();
         let mut batch = sled::Batch::default();
@@ -371,7 +401,9 @@ impl Store {
             keys::VIEW_HEADS,
             &chunk::seal(keys::VIEW_HEADS, &encode_heads(heads)),
         )?;
-        self.sync()
+        self.sync()?;
+        // The files of the view this one replaced.
+        bucket::remove_unreferenced(&self.db, &self.path)
     }
 
     /// Whether the per-record history index covers every stored change. It may not after the
@@ -388,10 +420,15 @@ impl Store {
         let since = crate::history::indexed_heads(&self.db).unwrap_or_default();
         let changes = vault.attribute_changes(&since, None);
         let heads = vault.heads();
-        let writes = crate::history::writes(&changes, &heads)?;
+        let mut buckets = bucket::Buckets::new(&self.db, &self.path);
+        let writes = crate::history::writes(&changes, &heads, &mut buckets)?;
         let write = |e| StoreError::from_sled(&self.path, "write", e);
-        // The heads entry is last in `writes`, so a crash part-way leaves the index stale
-        // (caught up again later), never claiming changes it lacks.
+        // The contacts' buckets first, then the other entries with the heads entry last, so a
+        // crash part-way leaves the index stale (caught up again later, which is idempotent),
+        // never claiming changes it lacks.
+        let mut batch = sled::Batch::default();
+        let replaced = buckets.write(&mut batch)?;
+        self.db.apply_batch(batch).map_err(write)?;
         for chunk in writes.chunks(CHUNK) {
             let mut batch = sled::Batch::default();
             for (k, v) in chunk {
@@ -399,7 +436,23 @@ impl Store {
             }
             self.db.apply_batch(batch).map_err(write)?;
         }
-        self.sync()
+        self.sync()?;
+        replaced.remove(&self.path);
+        Ok(())
+    }
+
+    /// Forgets the per-record history index (after damage to it): `index_history` rebuilds it
+    /// from the document. The index only describes the document, so nothing is lost.
+    pub fn drop_history_index(&self) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for k in self.db.scan_prefix(crate::history::HIST_PREFIX).keys() {
+            batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
+        }
+        self.db
+            .apply_batch(batch)
+            .map_err(|e| StoreError::from_sled(&self.path, "write", e))?;
+        self.sync()?;
+        bucket::remove_unreferenced(&self.db, &self.path)
     }
 
     /// The read view. Check `view_is_current` first.
@@ -501,7 +554,7 @@ impl Store {
         );
         batch.insert(
             keys::SNAPSHOT_LEN,
-            chunk::seal(keys::SNAPSHOT_LEN, &(snapshot.len() as u64).to_le_bytes()),
+            chunk::seal(keys::SNAPSHOT_LEN, &reference.len.to_le_bytes()),
         );
         Ok(())
     }

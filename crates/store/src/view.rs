@@ -1,15 +1,15 @@
-//! The read view: the vault's records materialised into sled, so that `list`, `search` and
+//! The read view: the vault's records materialised beside the document, so that `list`, `search` and
 //! `show` read a few keys instead of loading the whole Automerge document (about a second at
 //! 10k contacts). It is a cache of the document: written in the same atomic batch as the change
 //! that it reflects, tagged with the heads it reflects, and rebuilt from the document whenever
 //! it is stale, damaged or of an older format.
 //!
 //! Keys: `view/cb/<bucket>` contacts, `view/tb/<bucket>` timelines (each contact's
-//! interactions, oldest first) and `view/pb/<bucket>` provenance, each a compressed bucket of
-//! the contacts whose ids fall in it (see `bucket`); `view/g/<group>`; `view/d/<device>`;
+//! interactions, oldest first) and `view/pb/<bucket>` provenance, each a reference to a
+//! compressed file bucketing the contacts whose ids fall in it (see `bucket`); `view/g/<group>`; `view/d/<device>`;
 //! `view/x/` conflicts.
 
-use crate::bucket::{self, Buckets};
+use crate::bucket::{self, Buckets, Replaced};
 use crate::chunk;
 use crate::error::StoreError;
 use crate::keys;
@@ -23,8 +23,9 @@ const REBUILD_ABOVE: usize = 5_000;
 
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
 /// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
-/// timelines and provenance in compressed buckets; no interaction filing index.
-pub(crate) const VIEW_FORMAT: u32 = 4;
+/// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
+/// are zstd files outside sled.
+pub(crate) const VIEW_FORMAT: u32 = 5;
 
 /// Read access to the materialised records.
 #[derive(Debug)]
@@ -139,16 +140,9 @@ impl ReadView<'_> {
     pub(crate) fn for_each_bucket(
         &self,
         family: &str,
-        mut f: impl FnMut(&[u8], Vec<(ContactId, &[u8])>) -> Result<(), StoreError>,
+        f: impl FnMut(&[u8], Vec<(ContactId, &[u8])>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut plain = Vec::new();
-        for item in self.tree.scan_prefix(family.as_bytes()) {
-            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
-            bucket::open_into(&k, &v, &mut plain).ok_or_else(|| damaged(self.path, &k))?;
-            let entries = bucket::entries(&plain).ok_or_else(|| damaged(self.path, &k))?;
-            f(&k, entries)?;
-        }
-        Ok(())
+        bucket::for_each(self.tree, self.path, family, f)
     }
 
     /// One contact's value in a bucketed family.
@@ -158,14 +152,7 @@ impl ReadView<'_> {
         id: ContactId,
     ) -> Result<Option<T>, StoreError> {
         let key = bucket::key_of(family, id);
-        let Some(sealed) = self
-            .tree
-            .get(&key)
-            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
-        else {
-            return Ok(None);
-        };
-        match bucket::find(&key, &sealed, id).ok_or_else(|| damaged(self.path, &key))? {
+        match bucket::find(self.tree, self.path, &key, id)? {
             Some(bytes) => postcard::from_bytes(&bytes)
                 .map(Some)
                 .map_err(|_| damaged(self.path, &key)),
@@ -242,9 +229,10 @@ pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
 
 /// Adds to `batch` the view updates for the records in `touched`, reading current records from
 /// `vault` and, for interactions, where the view had filed them from the vault as it was at
-/// `saved` (the heads the view reflects). When so much changed that the whole view is rebuilt
-/// instead, returns the rebuild's writes for the caller to apply in bounded chunks (one sled
-/// batch of 100k+ entries took ~600 MB).
+/// `saved` (the heads the view reflects); the bucket files the batch replaces go to
+/// `replaced`. When so much changed that the whole view is rebuilt instead, returns the
+/// rebuild's writes for the caller to apply in bounded chunks (one sled batch of 100k+
+/// entries took ~600 MB).
 pub(crate) fn update(
     tree: &sled::Tree,
     path: &Path,
@@ -252,6 +240,7 @@ pub(crate) fn update(
     vault: &mut Vault,
     touched: &Touched,
     saved: &[ChangeHash],
+    replaced: &mut Replaced,
 ) -> Result<Option<Vec<ViewOp>>, StoreError> {
     // Past a few thousand records one pass over the document beats a lookup per record (an
     // import touches every record).
@@ -313,12 +302,14 @@ pub(crate) fn update(
         let value = (!t.is_empty()).then(|| plain(&t)).transpose()?;
         buckets.set(keys::VIEW_TIMELINES, c, value)?;
     }
-    buckets.write(batch);
+    replaced.extend(buckets.write(batch)?);
     Ok(None)
 }
 
 /// The writes that replace whatever view there was with a complete view of `vault` (without
-/// the view's heads, which the caller writes last).
+/// the view's heads, which the caller writes last). The bucket files they reference are
+/// written, durably, before this returns; the files they replace are left for
+/// `bucket::remove_unreferenced` once the writes are on disk.
 pub(crate) fn rebuild(
     tree: &sled::Tree,
     path: &Path,
@@ -365,10 +356,12 @@ pub(crate) fn rebuild(
     ] {
         for (b, entries) in buckets {
             let key = bucket::key(family, b);
-            let value = bucket::seal(&key, entries.iter().map(|(id, v)| (*id, v.as_slice())));
-            puts.push((key, value));
+            let plain = bucket::plain(entries.iter().map(|(id, v)| (*id, v.as_slice())));
+            let file = bucket::write_file(path, &plain)?;
+            puts.push((key.clone(), file.seal(&key)));
         }
     }
+    bucket::sync_dir(path)?;
     puts.push((
         keys::VIEW_FORMAT.to_vec(),
         chunk::seal(keys::VIEW_FORMAT, &VIEW_FORMAT.to_le_bytes()),

@@ -1,10 +1,13 @@
 //! Bytes on disk: every file under a folder, with the largest ones named.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 #[derive(Debug, Default)]
 pub struct Usage {
     pub total: u64,
+    /// Bytes of the blocks the files occupy (what `du` counts; small files round up).
+    pub allocated: u64,
     /// (path relative to the folder, bytes), largest first.
     pub files: Vec<(String, u64)>,
 }
@@ -17,6 +20,14 @@ impl Usage {
             .filter(|(p, _)| p.starts_with(prefix))
             .map(|(_, n)| n)
             .sum()
+    }
+
+    /// How many files' relative paths start with `prefix`.
+    pub fn count_under(&self, prefix: &str) -> usize {
+        self.files
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .count()
     }
 
     /// "sled/db 5.6 MiB, sled/blobs/12 5.3 MiB, ..." for the files over 1% of the total.
@@ -53,7 +64,10 @@ fn walk(root: &Path, dir: &Path, u: &mut Usage) {
         match e.file_type() {
             Ok(t) if t.is_dir() => walk(root, &path, u),
             Ok(_) => {
-                let n = e.metadata().map(|m| m.len()).unwrap_or(0);
+                let meta = e.metadata().ok();
+                let n = meta.as_ref().map_or(0, std::fs::Metadata::len);
+                // st_blocks is in 512-byte units whatever the file system's block size.
+                u.allocated += meta.map_or(0, |m| m.blocks() * 512);
                 let rel = path.strip_prefix(root).unwrap_or(&path);
                 u.total += n;
                 u.files.push((rel.display().to_string(), n));

@@ -141,6 +141,13 @@ pub(super) fn table(f: &Figures) -> Table {
         ratio(disk_after.total as f64, saved_len as f64),
         "≤ 2×",
     );
+    t.row(
+        format!("Disk: blocks allocated after {runs} notes (`du`)"),
+        bytes(disk_after.allocated),
+        format!("{} (`save()`)", bytes(saved_len)),
+        ratio(disk_after.allocated as f64, saved_len as f64),
+        "—",
+    );
 
     // 6. Memory, against one in-process load of the same document.
     let rss_base = |k: Option<u64>, what: &str| {
@@ -195,9 +202,9 @@ pub(super) fn table(f: &Figures) -> Table {
         .saturating_sub(prof.save_after + prof.save + prof.read_touched);
     t.note(format!(
         "Import breakdown: store open + load of the empty vault {} (not counted); batch {}; \
-         commit {} ≈ `save_after` {} ({} change chunk) + `save()` for compaction {} + reading \
-         back the {} touched records for the view {} + the rest (view encoding, sled batch, \
-         fsyncs) {}; close {}. One more `Store::compact` of the final store, timed alone: {}. \
+         commit {} ≈ `save_after` {} ({} change chunk) + `save_nocompress()` for compaction {} + \
+         reading back the {} touched records for the view {} + the rest (zstd of the snapshot \
+         and the view's buckets, sled batch, fsyncs) {}; close {}. One more `Store::compact` of the final store, timed alone: {}. \
          Operations per record: {:.1} (ours) vs {:.1} (raw); changes \
          {} vs {}.",
         time(imp.open),
@@ -218,13 +225,17 @@ pub(super) fn table(f: &Figures) -> Table {
     ));
     t.note(format!(
         "Store after the import (`Store::stats`): snapshot {}, {} change chunks ({}), \
-         disk {}. Files: sled/ {}, outside sled/ {}. Largest: {}.",
+         disk {}. Files: sled/ {}, snapshots/ {}, buckets/ {} in {} files; {} in blocks \
+         allocated (what `du` counts). Largest: {}.",
         bytes(imp.stats.snapshot_bytes),
         imp.stats.change_chunks,
         bytes(imp.stats.change_bytes),
         bytes(imp.stats.disk_bytes),
         bytes(disk_import.under("sled")),
-        bytes(disk_import.total - disk_import.under("sled")),
+        bytes(disk_import.under("snapshots")),
+        bytes(disk_import.under("buckets")),
+        disk_import.count_under("buckets"),
+        bytes(disk_import.allocated),
         disk_import.breakdown(),
     ));
     t.note(format!(
@@ -245,11 +256,11 @@ pub(super) fn table(f: &Figures) -> Table {
         .map(|(f, n, b)| format!("`{f}` {} in {}", bytes(*b), count(*n)))
         .collect();
     t.note(format!(
-        "Live data in sled at the end (keys + values, read back with sled): {} — {}. The files \
-         after the import were {:.1}× the live data.",
+        "Live data in sled at the end (keys + values, read back with sled): {} — {}; sled's \
+         files after the import were {}. Bucketed families hold only file references in sled.",
         bytes(live_total),
         families.join(", "),
-        disk_import.total as f64 / live_total.max(1) as f64,
+        bytes(disk_import.under("sled")),
     ));
     t.note(format!(
         "Search word `{word}` is in {} of {} interaction texts; notes went to contact {contact} \
