@@ -19,7 +19,8 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const REBUILD_ABOVE: usize = 5_000;
+/// Past this many touched records the view is rebuilt, and the commit compacts directly.
+pub(crate) const REBUILD_ABOVE: usize = 5_000;
 
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
 /// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,

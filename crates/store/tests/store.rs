@@ -399,3 +399,37 @@ fn a_change_chunk_that_passes_its_checksum_but_does_not_load_is_damage() {
     let err = store.load_vault(ME).unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
 }
+
+/// A commit touching thousands of records (an import) compacts at once, and everything in it
+/// loads back, view included.
+#[test]
+fn a_bulk_commit_compacts_directly_and_loads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 5_100u64;
+    {
+        let (store, mut vault) = new_store(dir.path());
+        add(&store, &mut vault, 1);
+        vault
+            .batch("import test", T0, |v| {
+                for i in 10..10 + n {
+                    let patch = ContactPatch {
+                        name: Some(format!("Imported {i}")),
+                        ..Default::default()
+                    };
+                    v.add_contact(ContactId::from_u64(i), &patch, T0)?;
+                }
+                Ok::<(), rapport_model::EditError>(())
+            })
+            .unwrap();
+        let touched = vault.take_touched();
+        let report = store.commit(&mut vault, &touched).unwrap();
+        assert!(report.compacted, "{report:?}");
+        assert_eq!(store.stats().unwrap().change_chunks, 0);
+        store.close().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.view_is_current().unwrap());
+    assert_eq!(store.view().contacts().unwrap().len() as u64, n + 1);
+    let vault = store.load_vault(ME).unwrap();
+    assert_eq!(vault.contacts().unwrap().len() as u64, n + 1);
+}

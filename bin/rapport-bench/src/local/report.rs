@@ -197,26 +197,25 @@ pub(super) fn table(f: &Figures) -> Table {
         modified(rapport),
         time(*init),
     ));
-    let remainder = imp
-        .commit
-        .saturating_sub(prof.save_after + prof.save + prof.read_touched);
+    let remainder = imp.commit.saturating_sub(prof.save + prof.read_touched);
     t.note(format!(
         "Import breakdown: store open + load of the empty vault {} (not counted); batch {}; \
-         commit {} ≈ `save_after` {} ({} change chunk) + `save_nocompress()` for compaction {} + \
-         reading back the {} touched records for the view {} + the rest (zstd of the snapshot \
-         and the view's buckets, sled batch, fsyncs) {}; close {}. One more `Store::compact` of the final store, timed alone: {}. \
-         Operations per record: {:.1} (ours) vs {:.1} (raw); changes \
-         {} vs {}.",
+         commit {} ≈ `save_nocompress()` for the compaction {} ({} saved) + reading back the \
+         {} touched records for the view {} + the rest (zstd of the snapshot and the view's \
+         buckets, sled batch, fsyncs) {}; close {}. A commit this large compacts directly: \
+         encoding its change chunk first (`save_after`) would add {}. One more \
+         `Store::compact` of the final store, timed alone: {}. Operations per record: {:.1} \
+         (ours) vs {:.1} (raw); changes {} vs {}.",
         time(imp.open),
         time(imp.batch),
         time(imp.commit),
-        time(prof.save_after),
-        bytes(imp.change_bytes as u64),
         time(prof.save),
+        bytes(imp.change_bytes as u64),
         count(records as u64),
         time(prof.read_touched),
         time(remainder),
         time(imp.close),
+        time(prof.save_after),
         time(*compact),
         imp.ops as f64 / records,
         base.ops as f64 / records,
@@ -273,8 +272,8 @@ pub(super) fn table(f: &Figures) -> Table {
          process so that it does not inherit this one's high-water mark. Baselines are \
          in-process peaks above the RSS before: one `AutoCommit::load` of our document, and the \
          raw build. The import's peak above the RSS before was {} by the end of the batch; \
-         redone alone, `save_after` added {} and `save()` {}; this process peaked at {} after \
-         the import (W1 included).",
+         redone alone, `save_after` (which the import's commit skips) added {} and \
+         `save_nocompress()` {}; this process peaked at {} after the import (W1 included).",
         imp.batch_rss_delta_kib
             .map_or_else(|| "n/a".to_owned(), kib),
         prof.save_after_rss_kib
