@@ -25,8 +25,7 @@ use crate::chunk;
 use crate::error::StoreError;
 use rapport_model::ContactId;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Buckets per family. 128 keeps a bucket of W1's timelines near 150 KB plain (a note
@@ -122,14 +121,7 @@ pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreErr
         hash: *blake3::hash(&bytes).as_bytes(),
         len: bytes.len() as u64,
     };
-    let dir = store.join(DIR);
-    fs::create_dir_all(&dir).map_err(io)?;
-    let path = r.path(store);
-    let tmp = dir.join(format!("{}.tmp", r.name()));
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    fs::rename(&tmp, &path).map_err(io)?;
+    crate::durable::write_atomically(&store.join(DIR), &r.name(), &bytes).map_err(io)?;
     Ok(r)
 }
 
@@ -139,8 +131,7 @@ pub(crate) fn sync_dir(store: &Path) -> Result<(), StoreError> {
     let io = |e| StoreError::from_io(store, "sync", e);
     let dir = store.join(DIR);
     fs::create_dir_all(&dir).map_err(io)?;
-    File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
-    File::open(store).and_then(|d| d.sync_all()).map_err(io)
+    crate::durable::sync_dir_and_parent(&dir).map_err(io)
 }
 
 /// Reads the bucket whose sealed reference is `sealed` (stored at `key`) into `plain`, a

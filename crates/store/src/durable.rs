@@ -40,6 +40,29 @@ fn sync_one(path: &Path) -> io::Result<()> {
     File::open(path)?.sync_all()
 }
 
+/// Writes `bytes` as `dir/name` so that the name never holds a partial file: under a
+/// temporary name, fsynced, then renamed over. The caller fsyncs `dir` (once, for several
+/// files) before anything durable refers to the name.
+pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!("{name}.tmp"));
+    let mut f = File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+/// fsyncs `dir` and its parent: the files renamed into `dir`, and `dir` itself, are then on
+/// disk.
+pub(crate) fn sync_dir_and_parent(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()?;
+    match dir.parent() {
+        Some(parent) => File::open(parent)?.sync_all(),
+        None => Ok(()),
+    }
+}
+
 /// Free bytes for an unprivileged writer on the filesystem that holds `path`.
 // `statvfs`'s field types differ between platforms (u32 on some), hence the conversions.
 #[allow(unsafe_code, clippy::useless_conversion)]

@@ -17,8 +17,7 @@
 //! unreferenced file, removed at the next compaction.
 
 use crate::error::StoreError;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 const DIR: &str = "snapshots";
@@ -81,19 +80,14 @@ pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError>
         hash: *blake3::hash(bytes).as_bytes(),
         len: bytes.len() as u64,
     };
-    let dir = store.join(DIR);
-    fs::create_dir_all(&dir).map_err(io)?;
     let path = r.path(store);
     if path.exists() && read(store, &r).is_ok() {
         return Ok(r);
     }
-    let tmp = dir.join(format!("{}.tmp", blake3::Hash::from(r.hash).to_hex()));
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    fs::rename(&tmp, &path).map_err(io)?;
-    File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
-    File::open(store).and_then(|d| d.sync_all()).map_err(io)?;
+    let dir = store.join(DIR);
+    let name = format!("{}.{EXT}", blake3::Hash::from(r.hash).to_hex());
+    crate::durable::write_atomically(&dir, &name, bytes).map_err(io)?;
+    crate::durable::sync_dir_and_parent(&dir).map_err(io)?;
     Ok(r)
 }
 

@@ -273,53 +273,44 @@ impl Store {
                 >= COMPACT_MIN_BYTES.max(snapshot_bytes / COMPACT_RATIO);
         let mut batch = sled::Batch::default();
         let mut saved_bytes = bytes.len();
-        if compact {
+        let mut replaced = Replaced::default();
+        let rebuild = if compact {
             // Folding now costs one save and spares writing (and later deleting) a large
             // chunk: an import of 100k records writes a 30 MB change chunk otherwise.
-            let snapshot = vault.doc_mut().save_nocompress();
-            self.ensure_room(snapshot.len() as u64)?;
-            saved_bytes = snapshot.len();
+            let doc = vault.doc_mut().save_nocompress();
+            self.ensure_room(doc.len() as u64)?;
+            saved_bytes = doc.len();
             for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
                 batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
             }
-            self.write_snapshot(&mut batch, &snapshot, &heads)?;
-        } else if !bytes.is_empty() {
-            let seq = self.get_u64(keys::NEXT_CHUNK)?.unwrap_or(0);
-            let key = keys::change(seq);
-            batch.insert(key.clone(), chunk::seal(&key, &bytes));
-            batch.insert(
-                keys::NEXT_CHUNK,
-                chunk::seal(keys::NEXT_CHUNK, &(seq + 1).to_le_bytes()),
-            );
-            let stats = encode_stats(chunks + 1, chunk_bytes + bytes.len() as u64);
-            batch.insert(keys::CHUNK_STATS, chunk::seal(keys::CHUNK_STATS, &stats));
-            batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
-        }
-        // The view is updated from where it stands, so it must reflect `saved`; a stale one
-        // (after a crash mid-rebuild, or a format change) is rebuilt instead.
-        let mut replaced = Replaced::default();
-        let rebuild = if self.view_is_current()? {
-            view::update(
-                &self.db,
-                &self.path,
-                &mut batch,
-                vault,
-                touched,
-                &saved,
-                &mut replaced,
-            )?
+            // The snapshot is compressed and written on a second core while the view and the
+            // history index are brought up to date: on W1's import, 0.3 s of a 1.4 s commit.
+            let (written, rebuild) = std::thread::scope(|scope| {
+                let written = scope.spawn(|| snapshot::write(&self.path, &doc));
+                let rebuild =
+                    self.update_indexes(&mut batch, vault, touched, &saved, &mut replaced);
+                (written.join(), rebuild)
+            });
+            let reference = written.map_err(|_| {
+                StoreError::Encode("the snapshot could not be compressed".to_owned())
+            })??;
+            self.reference_snapshot(&mut batch, reference, &heads);
+            rebuild?
         } else {
-            Some(view::rebuild(&self.db, &self.path, vault)?)
+            if !bytes.is_empty() {
+                let seq = self.get_u64(keys::NEXT_CHUNK)?.unwrap_or(0);
+                let key = keys::change(seq);
+                batch.insert(key.clone(), chunk::seal(&key, &bytes));
+                batch.insert(
+                    keys::NEXT_CHUNK,
+                    chunk::seal(keys::NEXT_CHUNK, &(seq + 1).to_le_bytes()),
+                );
+                let stats = encode_stats(chunks + 1, chunk_bytes + bytes.len() as u64);
+                batch.insert(keys::CHUNK_STATS, chunk::seal(keys::CHUNK_STATS, &stats));
+                batch.insert(keys::HEADS, chunk::seal(keys::HEADS, &encode_heads(&heads)));
+            }
+            self.update_indexes(&mut batch, vault, touched, &saved, &mut replaced)?
         };
-        crate::history::update(
-            &self.db,
-            &self.path,
-            &mut batch,
-            vault,
-            &saved,
-            touched,
-            &mut replaced,
-        )?;
         match &rebuild {
             // The view is rewritten after the change is durable; until then it is marked stale.
             Some(_) => batch.remove(keys::VIEW_HEADS),
@@ -340,6 +331,28 @@ impl Store {
             change_bytes: saved_bytes,
             compacted: compact,
         })
+    }
+
+    /// Adds to `batch` the read view's and the history index's updates for `touched` (the
+    /// bucket files they replace go to `replaced`), or returns the writes of a whole new view
+    /// when it must be rebuilt instead.
+    fn update_indexes(
+        &self,
+        batch: &mut sled::Batch,
+        vault: &mut Vault,
+        touched: &Touched,
+        saved: &[ChangeHash],
+        replaced: &mut Replaced,
+    ) -> Result<Option<Vec<view::ViewOp>>, StoreError> {
+        // The view is updated from where it stands, so it must reflect `saved`; a stale one
+        // (after a crash mid-rebuild, or a format change) is rebuilt instead.
+        let rebuild = if self.view_is_current()? {
+            view::update(&self.db, &self.path, batch, vault, touched, saved, replaced)?
+        } else {
+            Some(view::rebuild(&self.db, &self.path, vault)?)
+        };
+        crate::history::update(&self.db, &self.path, batch, vault, saved, touched, replaced)?;
+        Ok(rebuild)
     }
 
     /// Folds all change chunks into a fresh snapshot.
@@ -549,12 +562,24 @@ impl Store {
     fn write_snapshot(
         &self,
         batch: &mut sled::Batch,
-        snapshot: &[u8],
+        doc: &[u8],
         heads: &[ChangeHash],
     ) -> Result<(), StoreError> {
+        let reference = snapshot::write(&self.path, doc)?;
+        self.reference_snapshot(batch, reference, heads);
+        Ok(())
+    }
+
+    /// Adds to `batch` the reference to a written snapshot file and the heads it holds; the
+    /// change chunks it folds in are the caller's to remove.
+    fn reference_snapshot(
+        &self,
+        batch: &mut sled::Batch,
+        reference: SnapshotRef,
+        heads: &[ChangeHash],
+    ) {
         let mut heads = heads.to_vec();
         heads.sort();
-        let reference = snapshot::write(&self.path, snapshot)?;
         batch.insert(
             keys::SNAPSHOT,
             chunk::seal(keys::SNAPSHOT, &reference.encode()),
@@ -568,7 +593,6 @@ impl Store {
             keys::SNAPSHOT_LEN,
             chunk::seal(keys::SNAPSHOT_LEN, &reference.len.to_le_bytes()),
         );
-        Ok(())
     }
 
     /// After a batch that references a new snapshot is durable, older snapshot files go, and

@@ -201,8 +201,8 @@ pub(super) fn table(f: &Figures) -> Table {
     t.note(format!(
         "Import breakdown: store open + load of the empty vault {} (not counted); batch {}; \
          commit {} ≈ `save_nocompress()` for the compaction {} ({} saved) + reading back the \
-         {} touched records for the view {} + the rest (zstd of the snapshot and the view's \
-         buckets, sled batch, fsyncs) {}; close {}. A commit this large compacts directly: \
+         {} touched records for the view {} + the rest (zstd of the view's buckets, sled batch, \
+         fsyncs; the snapshot's zstd runs beside these on a second core) {}; close {}. A commit this large compacts directly: \
          encoding its change chunk first (`save_after`) would add {}. One more \
          `Store::compact` of the final store, timed alone: {}. Operations per record: {:.1} \
          (ours) vs {:.1} (raw); changes {} vs {}.",
