@@ -314,3 +314,87 @@ fn touched_between_reports_merged_records() {
     assert!(touched.interactions.contains(&InteractionId::from_u64(9)));
     assert!(!touched.other);
 }
+
+/// A new contact is written without reading first (`write_new_contact`); what it holds must be
+/// exactly what applying the same patch to an existing contact gives.
+#[test]
+fn a_new_contact_holds_what_the_same_patch_gives_an_existing_one() {
+    let patch = ContactPatch {
+        name: Some("Ada Lovelace".into()),
+        org: Some("Analytical Engines".into()),
+        title: Some("Countess".into()),
+        trust: Some(TrustLevel::Trusted),
+        clear: vec![ContactField::Title],
+        add_emails: vec!["ada@example.org".into(), "old@example.org".into()],
+        remove_emails: vec!["old@example.org".into()],
+        add_tags: vec!["math".into(), "poetry".into()],
+        remove_tags: vec!["poetry".into()],
+        ..Default::default()
+    };
+    let (mut v, _) = vault_with_jeanne();
+    let fresh = ContactId::from_u64(10);
+    v.add_contact(fresh, &patch, T0).unwrap();
+    let edited = ContactId::from_u64(11);
+    let name_only = ContactPatch {
+        name: Some("placeholder".into()),
+        ..Default::default()
+    };
+    v.add_contact(edited, &name_only, T0).unwrap();
+    v.edit_contact(edited, &patch, T0).unwrap();
+
+    let a = v.contact(fresh).unwrap().unwrap();
+    let b = v.contact(edited).unwrap().unwrap();
+    assert_eq!(a.name, "Ada Lovelace");
+    assert_eq!(a.title, None, "set and cleared ends absent");
+    assert_eq!(a.emails, b.emails);
+    assert_eq!(
+        a.emails.iter().collect::<Vec<_>>(),
+        vec!["ada@example.org"],
+        "added and removed ends absent"
+    );
+    assert_eq!(a.tags, b.tags);
+    assert_eq!((a.org, a.trust), (b.org, b.trust));
+}
+
+/// Inside a batch, an interaction with a contact the batch added skips the lookup; the batch's
+/// memory of what it added must not outlive it (a rolled-back contact does not exist).
+#[test]
+fn a_batch_forgets_the_contacts_it_added_when_it_ends() {
+    let (mut v, _) = vault_with_jeanne();
+    let ada = ContactId::from_u64(20);
+    let note = |c: ContactId| NewInteraction {
+        contacts: vec![c],
+        at: T0,
+        kind: InteractionKind::Note,
+        text: "hello".into(),
+        place: None,
+    };
+    let failed: Result<(), rapport_model::EditError> = v.batch("import", T0, |v| {
+        let p = ContactPatch {
+            name: Some("Ada".into()),
+            ..Default::default()
+        };
+        v.add_contact(ada, &p, T0)?;
+        v.add_interaction(InteractionId::from_u64(1), &note(ada), T0)?;
+        v.edit_contact(ContactId::from_u64(99), &p, T0)?;
+        Ok(())
+    });
+    assert!(failed.is_err());
+    assert!(v.contact(ada).unwrap().is_none());
+    assert!(matches!(
+        v.add_interaction(InteractionId::from_u64(2), &note(ada), T0),
+        Err(rapport_model::EditError::NoSuchContact(_))
+    ));
+    // Unknown contacts are still refused inside a batch.
+    let unknown: Result<(), rapport_model::EditError> = v.batch("import", T0, |v| {
+        v.add_interaction(
+            InteractionId::from_u64(3),
+            &note(ContactId::from_u64(77)),
+            T0,
+        )
+    });
+    assert!(matches!(
+        unknown,
+        Err(rapport_model::EditError::NoSuchContact(_))
+    ));
+}

@@ -38,11 +38,12 @@ pub use undo::{undone_by, UndoReport, UNDOES};
 
 use crate::error::OpenError;
 use crate::schema::{self, SCHEMA_VERSION};
-use crate::{Device, DeviceId, UnixMillis, VaultId};
+use crate::{ContactId, Device, DeviceId, UnixMillis, VaultId};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
 };
+use std::collections::HashSet;
 
 /// One device's replica of an address book.
 #[derive(Debug)]
@@ -56,6 +57,9 @@ pub struct Vault {
     touched: Touched,
     /// Set inside `batch`: writes then share one commit.
     batch_depth: u32,
+    /// Contacts added by the current batch, so that its interactions need not look each one
+    /// up again (an import of W1 spent 0.25 s on those 100k lookups). Empty outside a batch.
+    added_in_batch: HashSet<ContactId>,
 }
 
 impl Vault {
@@ -136,6 +140,7 @@ impl Vault {
             devices,
             touched: Touched::default(),
             batch_depth: 0,
+            added_in_batch: HashSet::new(),
         })
     }
 
@@ -192,6 +197,7 @@ impl Vault {
         let result = f(self);
         self.batch_depth -= 1;
         if self.batch_depth == 0 {
+            self.added_in_batch.clear();
             match &result {
                 Ok(_) => {
                     self.doc
@@ -218,6 +224,7 @@ impl Vault {
             devices: self.devices.clone(),
             touched: Touched::default(),
             batch_depth: 0,
+            added_in_batch: HashSet::new(),
         }
     }
 

@@ -56,11 +56,13 @@ impl Vault {
                 .doc
                 .put_object(&self.contacts, id.to_string(), ObjType::Map)?;
             self.doc.put(&obj, ck::CREATED, now)?;
-            self.apply_patch(&obj, &valid)?;
-            Ok(())
+            self.write_new_contact(&obj, &valid)
         })();
         self.finish_or_abort(result.map(|()| true), || format!("add contact {name}"), now)?;
         self.touched.contacts.insert(id);
+        if self.batch_depth > 0 {
+            self.added_in_batch.insert(id);
+        }
         Ok(())
     }
 
@@ -147,7 +149,9 @@ impl Vault {
             return Err(EditError::NoContacts);
         }
         for c in &new.contacts {
-            self.contact_obj(*c)?;
+            if !self.added_in_batch.contains(c) {
+                self.contact_obj(*c)?;
+            }
         }
         let stored = StoredInteraction {
             contacts: new.contacts.clone(),
@@ -408,6 +412,24 @@ impl Vault {
 
     /// Writes a validated patch, skipping every operation that would not change the value we
     /// see (fewer operations, and no false conflicts). Returns whether anything was written.
+    /// `apply_patch` on a contact object created in this change: there is nothing to compare
+    /// with or to clear, so it writes without reading first. The result is the same (a key
+    /// both set and cleared, or added and removed, ends absent); an import of W1 spent ~0.4 s
+    /// of its 3.3 s batch on those reads.
+    fn write_new_contact(&mut self, obj: &ObjId, v: &ValidPatch) -> Result<(), AutomergeError> {
+        for (key, value) in &v.set {
+            if !v.clear.contains(key) {
+                self.doc.put(obj, *key, value.as_str())?;
+            }
+        }
+        for key in &v.add {
+            if !v.remove.contains(key) {
+                self.doc.put(obj, key.as_str(), true)?;
+            }
+        }
+        Ok(())
+    }
+
     fn apply_patch(&mut self, obj: &ObjId, v: &ValidPatch) -> Result<bool, AutomergeError> {
         let mut changed = false;
         for (key, value) in &v.set {
