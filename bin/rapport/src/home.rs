@@ -95,15 +95,16 @@ impl Home {
         };
         self.ensure_view(&mut vault)?;
         let out = match f(&mut vault, &self.store.view()) {
-            Err(e) if is_view_damage(&e) => {
-                // Nothing was committed: rebuild the view and run the action once more on a
+            Ok(out) => out,
+            Err(e) => {
+                let Some(key) = view_damage(&e) else {
+                    return Err(e);
+                };
+                // Nothing was committed: repair the cache and run the action once more on a
                 // freshly loaded vault.
-                let mut fresh = self.store.load_vault(self.device)?;
-                self.store.rebuild_view(&mut fresh)?;
-                vault = fresh;
+                vault = self.repair_cache(key)?;
                 f(&mut vault, &self.store.view())?
             }
-            other => other?,
         };
         let touched: Touched = vault.take_touched();
         self.store.commit(&mut vault, &touched)?;
@@ -176,20 +177,25 @@ impl Home {
         }
         match f(&self.store.view()) {
             Err(StoreError::ViewDamaged { key, .. }) => {
-                crate::note!(
-                    "note: the read cache was damaged at {key}; rebuilt it from the vault"
-                );
-                let mut vault = self.store.load_vault(self.device)?;
-                if key.starts_with("hist/") {
-                    self.store.drop_history_index()?;
-                    self.store.index_history(&mut vault)?;
-                } else {
-                    self.store.rebuild_view(&mut vault)?;
-                }
+                self.repair_cache(&key)?;
                 Ok(f(&self.store.view())?)
             }
             other => Ok(other?),
         }
+    }
+
+    /// Rebuilds the cache that was found damaged at `key` from a freshly loaded vault (the
+    /// history index for `hist/` keys, the read view otherwise) and returns that vault.
+    fn repair_cache(&self, key: &str) -> Result<Vault> {
+        crate::note!("note: the read cache was damaged at {key}; rebuilt it from the vault");
+        let mut vault = self.store.load_vault(self.device)?;
+        if key.starts_with("hist/") {
+            self.store.drop_history_index()?;
+            self.store.index_history(&mut vault)?;
+        } else {
+            self.store.rebuild_view(&mut vault)?;
+        }
+        Ok(vault)
     }
 
     /// A consistent view for a write: rebuilt if stale, so contact references resolve against
@@ -218,9 +224,10 @@ pub fn device_of(identity: &[u8]) -> Result<DeviceId> {
     Ok(record.identity.device_id())
 }
 
-fn is_view_damage(e: &anyhow::Error) -> bool {
-    matches!(
-        e.downcast_ref::<StoreError>(),
-        Some(StoreError::ViewDamaged { .. })
-    )
+/// The key at which a cache was found damaged, if that is what `e` is.
+fn view_damage(e: &anyhow::Error) -> Option<&str> {
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::ViewDamaged { key, .. }) => Some(key),
+        _ => None,
+    }
 }

@@ -45,12 +45,29 @@ fn sync_one(path: &Path) -> io::Result<()> {
 /// files) before anything durable refers to the name.
 pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // Unique, so that two threads writing the same name never share a temporary file.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{name}.tmp"));
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!("{name}.{}.{n}.tmp", std::process::id()));
     let mut f = File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, dir.join(name))
+}
+
+/// The bytes of the file at `path` if it is `len` bytes long, or `None` if it is not (checked
+/// before reading, so that a foreign or damaged file is never read whole).
+pub(crate) fn read_expecting(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    if file.metadata()?.len() != len {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 == len).then_some(bytes))
 }
 
 /// fsyncs `dir` and its parent: the files renamed into `dir`, and `dir` itself, are then on

@@ -28,7 +28,7 @@ const OLD_EXT: &str = "automerge";
 const LEVEL: i32 = 9;
 /// The largest document a snapshot may claim to hold (a damaged header must not allocate
 /// wildly; the file's hash was checked, so only a hostile file could say more).
-const MAX_DOC: usize = 1 << 32;
+const MAX_DOC: u64 = 1 << 32;
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// A reference to a snapshot file: its blake3 hash and length.
@@ -74,6 +74,12 @@ impl SnapshotRef {
 /// returns its reference.
 pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError> {
     let io = |e| StoreError::from_io(store, "write a snapshot in", e);
+    // Refused here rather than written and then refused by `decode`.
+    if doc.len() as u64 > MAX_DOC {
+        return Err(StoreError::Encode(
+            "the vault is larger than the 4 GiB a snapshot may hold".to_owned(),
+        ));
+    }
     let bytes = zstd::bulk::compress(doc, LEVEL).map_err(io)?;
     let bytes = bytes.as_slice();
     let r = SnapshotRef {
@@ -81,12 +87,12 @@ pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError>
         len: bytes.len() as u64,
     };
     let path = r.path(store);
-    if path.exists() && read(store, &r).is_ok() {
-        return Ok(r);
-    }
     let dir = store.join(DIR);
-    let name = format!("{}.{EXT}", blake3::Hash::from(r.hash).to_hex());
-    crate::durable::write_atomically(&dir, &name, bytes).map_err(io)?;
+    if !(path.exists() && read(store, &r).is_ok()) {
+        let name = format!("{}.{EXT}", blake3::Hash::from(r.hash).to_hex());
+        crate::durable::write_atomically(&dir, &name, bytes).map_err(io)?;
+    }
+    // Also when the file was already there: an earlier write may have stopped before this.
     crate::durable::sync_dir_and_parent(&dir).map_err(io)?;
     Ok(r)
 }
@@ -94,14 +100,20 @@ pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError>
 /// Reads a snapshot file, checks it against its reference, and returns the document bytes.
 pub(crate) fn read(store: &Path, r: &SnapshotRef) -> Result<Vec<u8>, StoreError> {
     let path = r.path(store);
-    let bytes = fs::read(&path).map_err(|e| match e.kind() {
+    let bytes = crate::durable::read_expecting(&path, r.len).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => StoreError::corrupt(
             store,
             format!("the vault snapshot {} is missing", path.display()),
         ),
         _ => StoreError::from_io(store, "read", e),
     })?;
-    if bytes.len() as u64 != r.len || blake3::hash(&bytes).as_bytes() != &r.hash {
+    let Some(bytes) = bytes else {
+        return Err(StoreError::corrupt(
+            store,
+            format!("the vault snapshot {} has the wrong length", path.display()),
+        ));
+    };
+    if blake3::hash(&bytes).as_bytes() != &r.hash {
         return Err(StoreError::corrupt(
             store,
             format!("the vault snapshot {} failed its checksum", path.display()),
@@ -116,14 +128,18 @@ pub(crate) fn read(store: &Path, r: &SnapshotRef) -> Result<Vec<u8>, StoreError>
 }
 
 /// The document bytes in a snapshot file's bytes: a zstd frame, or (older files) the document
-/// itself.
+/// itself. Streamed, so that a damaged header cannot make it reserve more than the frame
+/// yields: salvage decodes files whose hash it could not check.
 pub(crate) fn decode(bytes: Vec<u8>) -> Option<Vec<u8>> {
+    use std::io::Read;
     if !bytes.starts_with(&ZSTD_MAGIC) {
         return Some(bytes);
     }
-    let size = zstd::zstd_safe::get_frame_content_size(&bytes).ok()??;
-    let size = usize::try_from(size).ok().filter(|s| *s <= MAX_DOC)?;
-    zstd::bulk::decompress(&bytes, size).ok()
+    let decoder = zstd::stream::read::Decoder::with_buffer(&bytes[..]).ok()?;
+    // A W1 document is ~4x its compressed size: usually one allocation.
+    let mut doc = Vec::with_capacity(bytes.len().saturating_mul(4));
+    decoder.take(MAX_DOC + 1).read_to_end(&mut doc).ok()?;
+    (doc.len() as u64 <= MAX_DOC).then_some(doc)
 }
 
 /// Removes every snapshot file except `keep` (and stray temporary files). Best effort: a file

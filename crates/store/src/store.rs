@@ -345,13 +345,28 @@ impl Store {
         replaced: &mut Replaced,
     ) -> Result<Option<Vec<view::ViewOp>>, StoreError> {
         // The view is updated from where it stands, so it must reflect `saved`; a stale one
-        // (after a crash mid-rebuild, or a format change) is rebuilt instead.
+        // (after a crash mid-rebuild, or a format change) is rebuilt instead, and so is one
+        // whose buckets turn out damaged: a damaged cache must never block a write.
         let rebuild = if self.view_is_current()? {
-            view::update(&self.db, &self.path, batch, vault, touched, saved, replaced)?
+            match view::update(&self.db, &self.path, batch, vault, touched, saved, replaced) {
+                Ok(rebuild) => rebuild,
+                // What `update` already added to the batch is overwritten by the rebuild,
+                // which the caller writes after marking the view stale.
+                Err(StoreError::ViewDamaged { .. }) => {
+                    Some(view::rebuild(&self.db, &self.path, vault)?)
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             Some(view::rebuild(&self.db, &self.path, vault)?)
         };
-        crate::history::update(&self.db, &self.path, batch, vault, saved, touched, replaced)?;
+        match crate::history::update(&self.db, &self.path, batch, vault, saved, touched, replaced) {
+            Ok(()) => {}
+            // A damaged bucket is found before `update` adds anything to the batch. The index
+            // goes stale (no heads), to be dropped and rebuilt by `index_history`.
+            Err(StoreError::ViewDamaged { .. }) => batch.remove(crate::history::HIST_HEADS),
+            Err(e) => return Err(e),
+        }
         Ok(rebuild)
     }
 
@@ -440,10 +455,29 @@ impl Store {
     /// Brings the per-record history index up to `vault` (which must be the stored vault):
     /// attributes every change the index does not cover yet, in bounded batches, then records
     /// the heads it covers. Costs one decode of those changes; commits keep it current after.
+    /// An index with no heads (never built, or marked stale after damage) or with a damaged
+    /// bucket is dropped and built afresh.
     pub fn index_history(&self, vault: &mut Vault) -> Result<(), StoreError> {
+        let Some(since) = crate::history::indexed_heads(&self.db) else {
+            self.drop_history_index()?;
+            return self.index_history_since(vault, &[]);
+        };
+        match self.index_history_since(vault, &since) {
+            Err(StoreError::ViewDamaged { .. }) => {
+                self.drop_history_index()?;
+                self.index_history_since(vault, &[])
+            }
+            other => other,
+        }
+    }
+
+    fn index_history_since(
+        &self,
+        vault: &mut Vault,
+        since: &[ChangeHash],
+    ) -> Result<(), StoreError> {
         const CHUNK: usize = 4_096;
-        let since = crate::history::indexed_heads(&self.db).unwrap_or_default();
-        let changes = vault.attribute_changes(&since, None);
+        let changes = vault.attribute_changes(since, None);
         let heads = vault.heads();
         let mut buckets = bucket::Buckets::new(&self.db, &self.path);
         let writes = crate::history::writes(&changes, &heads, &mut buckets)?;

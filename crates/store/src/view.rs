@@ -350,17 +350,19 @@ pub(crate) fn rebuild(
     }
     let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
     puts.extend(annotations);
+    let mut plains = Vec::new();
     for (family, buckets) in [
         (keys::VIEW_CONTACTS, contacts),
         (keys::VIEW_TIMELINES, timelines),
         (keys::VIEW_PROVENANCE, provenance),
     ] {
         for (b, entries) in buckets {
-            let key = bucket::key(family, b);
             let plain = bucket::plain(entries.iter().map(|(id, v)| (*id, v.as_slice())));
-            let file = bucket::write_file(path, &plain)?;
-            puts.push((key.clone(), file.seal(&key)));
+            plains.push((bucket::key(family, b), plain));
         }
+    }
+    for ((key, _), file) in plains.iter().zip(bucket::write_files(path, &plains)?) {
+        puts.push((key.clone(), file.seal(key)));
     }
     bucket::sync_dir(path)?;
     puts.push((

@@ -98,3 +98,67 @@ fn commits_index_local_and_merged_changes_newest_first() {
         log
     );
 }
+
+/// Bucket files are caches: with every one of them gone, a commit still succeeds (the view is
+/// rebuilt; the history index goes stale), and `index_history` rebuilds the index whole.
+#[test]
+fn missing_bucket_files_never_block_a_commit_and_the_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut v = Vault::create(device(1), "laptop", VaultId::from_u64(1), T0).unwrap();
+    store.create_vault(&mut v).unwrap();
+    let id = ContactId::from_u64(7);
+    let named = ContactPatch {
+        name: Some("Ana".into()),
+        ..Default::default()
+    };
+    v.add_contact(id, &named, T0 + 1000).unwrap();
+    let t = v.take_touched();
+    store.commit(&mut v, &t).unwrap();
+    assert!(store.history_is_current().unwrap());
+    for f in std::fs::read_dir(dir.path().join("buckets")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+
+    let org = ContactPatch {
+        org: Some("Acme".into()),
+        ..Default::default()
+    };
+    v.edit_contact(id, &org, T0 + 2000).unwrap();
+    let t = v.take_touched();
+    store.commit(&mut v, &t).unwrap();
+    assert!(store.view_is_current().unwrap());
+    assert_eq!(
+        store.view().contacts().unwrap()[0].org.as_deref(),
+        Some("Acme")
+    );
+    assert!(!store.history_is_current().unwrap());
+
+    // The same again with the view intact and only a history bucket missing.
+    for f in std::fs::read_dir(dir.path().join("buckets")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    store.rebuild_view(&mut v).unwrap();
+    store.index_history(&mut v).unwrap();
+    assert!(store.history_is_current().unwrap());
+    let hist_files: Vec<_> = std::fs::read_dir(dir.path().join("buckets"))
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    for f in &hist_files {
+        std::fs::remove_file(f).unwrap();
+    }
+    store.rebuild_view(&mut v).unwrap();
+    let renamed = ContactPatch {
+        name: Some("Ana Lima".into()),
+        ..Default::default()
+    };
+    assert!(v.edit_contact(id, &renamed, T0 + 3000).unwrap());
+    let t = v.take_touched();
+    store.commit(&mut v, &t).unwrap();
+    assert!(!store.history_is_current().unwrap());
+    store.index_history(&mut v).unwrap();
+    assert!(store.history_is_current().unwrap());
+    let log = store.view().history(RecordRef::Contact(id), None).unwrap();
+    assert_eq!(log.len(), 3, "{log:?}");
+}
