@@ -369,11 +369,6 @@ impl<'a> Buckets<'a> {
         }
     }
 
-    /// The store folder.
-    pub(crate) fn path(&self) -> &Path {
-        self.path
-    }
-
     fn load(
         &mut self,
         family: &'static str,
@@ -413,6 +408,21 @@ impl<'a> Buckets<'a> {
             .load(family, bucket_of(id))?
             .get(&id)
             .map(Vec::as_slice))
+    }
+
+    /// The current value of `id` in `family`, decoded, or the default if it has none.
+    pub(crate) fn get_decoded<T: serde::de::DeserializeOwned + Default>(
+        &mut self,
+        family: &'static str,
+        id: ContactId,
+    ) -> Result<T, StoreError> {
+        let path = self.path;
+        match self.get(family, id)? {
+            Some(bytes) => {
+                postcard::from_bytes(bytes).map_err(|_| damaged(path, &key_of(family, id)))
+            }
+            None => Ok(T::default()),
+        }
     }
 
     /// Sets (or with `None` removes) the value of `id` in `family`.

@@ -179,13 +179,7 @@ pub(crate) fn writes(
             match record {
                 RecordRef::Contact(id) => {
                     if !contacts.contains_key(id) {
-                        let filed = match buckets.get(HIST_CONTACTS, *id)? {
-                            Some(bytes) => postcard::from_bytes(bytes).map_err(|_| {
-                                bucket::damaged(buckets.path(), &bucket::key_of(HIST_CONTACTS, *id))
-                            })?,
-                            None => Vec::new(),
-                        };
-                        contacts.insert(*id, filed);
+                        contacts.insert(*id, buckets.get_decoded(HIST_CONTACTS, *id)?);
                     }
                     let filed = contacts.entry(*id).or_default();
                     // Indexing is idempotent: a catch-up after a crash may meet a change that

@@ -280,9 +280,7 @@ impl Store {
             let doc = vault.doc_mut().save_nocompress();
             self.ensure_room(doc.len() as u64)?;
             saved_bytes = doc.len();
-            for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
-                batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
-            }
+            self.remove_change_chunks(&mut batch)?;
             // The snapshot is compressed and written on a second core while the view and the
             // history index are brought up to date: on W1's import, 0.3 s of a 1.4 s commit.
             let (written, rebuild) = std::thread::scope(|scope| {
@@ -321,10 +319,12 @@ impl Store {
         }
         self.apply_durably(batch)?;
         replaced.remove(&self.path);
+        let rebuilt = rebuild.is_some();
         if let Some(ops) = rebuild {
             self.write_view(ops, &heads)?;
         }
-        if compact {
+        // A new snapshot replaced the old one, or a new view the old view's files.
+        if compact || rebuilt {
             self.drop_unreferenced_files();
         }
         Ok(CommitReport {
@@ -376,9 +376,7 @@ impl Store {
         let mut heads = vault.heads();
         heads.sort();
         let mut batch = sled::Batch::default();
-        for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
-            batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
-        }
+        self.remove_change_chunks(&mut batch)?;
         self.write_snapshot(&mut batch, &snapshot, &heads)?;
         self.apply_durably(batch)?;
         self.drop_unreferenced_files();
@@ -418,7 +416,9 @@ impl Store {
         let mut heads = vault.heads();
         heads.sort();
         let ops = view::rebuild(&self.db, &self.path, vault)?;
-        self.write_view(ops, &heads)
+        self.write_view(ops, &heads)?;
+        // The files of the view this one replaced.
+        bucket::remove_unreferenced(&self.db, &self.path)
     }
 
     /// Writes a rebuilt view in bounded batches, marked stale until its heads are written last:
@@ -441,9 +441,7 @@ impl Store {
             keys::VIEW_HEADS,
             &chunk::seal(keys::VIEW_HEADS, &encode_heads(heads)),
         )?;
-        self.sync()?;
-        // The files of the view this one replaced.
-        bucket::remove_unreferenced(&self.db, &self.path)
+        self.sync()
     }
 
     /// Whether the per-record history index covers every stored change. It may not after the
@@ -604,6 +602,14 @@ impl Store {
         Ok(())
     }
 
+    /// Adds to `batch` the removal of every change chunk (a new snapshot holds them).
+    fn remove_change_chunks(&self, batch: &mut sled::Batch) -> Result<(), StoreError> {
+        for k in self.db.scan_prefix(keys::CHANGE_PREFIX).keys() {
+            batch.remove(k.map_err(|e| StoreError::from_sled(&self.path, "read", e))?);
+        }
+        Ok(())
+    }
+
     /// Adds to `batch` the reference to a written snapshot file and the heads it holds; the
     /// change chunks it folds in are the caller's to remove.
     fn reference_snapshot(
@@ -629,9 +635,9 @@ impl Store {
         );
     }
 
-    /// After a batch that references a new snapshot is durable, older snapshot files go, and
-    /// so do bucket files that a crash left unreferenced. Best effort: a file left behind only
-    /// costs disk until the next compaction.
+    /// After a batch that references a new snapshot or a new view is durable, older snapshot
+    /// files go, and so do bucket files no key refers to (replaced by a view rebuild, or left
+    /// by a crash). Best effort: a file left behind only costs disk until the next time.
     fn drop_unreferenced_files(&self) {
         if let Ok(Some(bytes)) = self.get_checked(keys::SNAPSHOT) {
             if let Some(reference) = SnapshotRef::decode(&bytes) {

@@ -283,12 +283,7 @@ pub(crate) fn update(
         let after: Vec<ContactId> = now.as_ref().map(|i| i.contacts.clone()).unwrap_or_default();
         for c in before.iter().chain(after.iter()) {
             if !timelines.contains_key(c) {
-                let t = match buckets.get(keys::VIEW_TIMELINES, *c)? {
-                    Some(bytes) => postcard::from_bytes(bytes)
-                        .map_err(|_| damaged(path, &bucket::key_of(keys::VIEW_TIMELINES, *c)))?,
-                    None => Vec::new(),
-                };
-                timelines.insert(*c, t);
+                timelines.insert(*c, buckets.get_decoded(keys::VIEW_TIMELINES, *c)?);
             }
             if let Some(t) = timelines.get_mut(c) {
                 t.retain(|i| i.id != *id);

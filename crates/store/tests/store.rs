@@ -23,6 +23,19 @@ fn new_store(dir: &Path) -> (Store, Vault) {
     (store, vault)
 }
 
+/// `open` retried for up to two seconds: sled lets go of its file lock from background threads
+/// a moment after a close.
+fn retry<T>(what: &str, mut open: impl FnMut() -> Option<T>) -> T {
+    (0..100)
+        .find_map(|_| {
+            open().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            })
+        })
+        .unwrap_or_else(|| panic!("{what}"))
+}
+
 fn add(store: &Store, vault: &mut Vault, n: u64) -> ContactId {
     let id = ContactId::from_u64(n);
     let patch = ContactPatch {
@@ -279,16 +292,12 @@ fn a_damaged_view_bucket_is_reported_as_view_damage() {
     store.close().unwrap();
     {
         // The raw value of the bucket that holds contact 3, with one bit flipped.
-        // sled lets go of its file lock from background threads a moment after a close.
-        let db = (0..100)
-            .find_map(|_| {
-                let db = sled::Config::new().path(dir.path().join("sled")).open();
-                db.ok().or_else(|| {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                    None
-                })
-            })
-            .expect("sled reopens");
+        let db = retry("sled reopens", || {
+            sled::Config::new()
+                .path(dir.path().join("sled"))
+                .open()
+                .ok()
+        });
         let key = b"view/cb/00".to_vec();
         let mut bytes = db
             .get(&key)
@@ -299,14 +308,7 @@ fn a_damaged_view_bucket_is_reported_as_view_damage() {
         db.insert(key, bytes).unwrap();
         db.flush().unwrap();
     }
-    let store = (0..100)
-        .find_map(|_| {
-            Store::open(dir.path()).ok().or_else(|| {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                None
-            })
-        })
-        .expect("the store reopens");
+    let store = retry("the store reopens", || Store::open(dir.path()).ok());
     let err = store.view().contacts().unwrap_err();
     assert!(
         matches!(err, rapport_store::StoreError::ViewDamaged { .. }),
@@ -361,15 +363,12 @@ fn a_change_chunk_that_passes_its_checksum_but_does_not_load_is_damage() {
         store.close().unwrap();
     }
     {
-        let db = (0..100)
-            .find_map(|_| {
-                let db = sled::Config::new().path(dir.path().join("sled")).open();
-                db.ok().or_else(|| {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                    None
-                })
-            })
-            .expect("sled reopens");
+        let db = retry("sled reopens", || {
+            sled::Config::new()
+                .path(dir.path().join("sled"))
+                .open()
+                .ok()
+        });
         // Chunk 1 replaced by bytes that are no Automerge change, sealed as the store seals
         // (payload, then blake3 of the key's length, the key and the payload).
         let mut key = b"doc/change/".to_vec();
@@ -388,14 +387,7 @@ fn a_change_chunk_that_passes_its_checksum_but_does_not_load_is_damage() {
         db.insert(key, sealed).unwrap();
         db.flush().unwrap();
     }
-    let store = (0..100)
-        .find_map(|_| {
-            Store::open(dir.path()).ok().or_else(|| {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                None
-            })
-        })
-        .expect("the store reopens");
+    let store = retry("the store reopens", || Store::open(dir.path()).ok());
     let err = store.load_vault(ME).unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
 }
