@@ -10,6 +10,7 @@
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
+//! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
@@ -25,4 +26,5 @@ mod formats;
 mod history;
 mod lan;
 mod pairing;
+mod relay;
 mod support;
