@@ -121,18 +121,23 @@ mod tests {
 
     #[test]
     fn a_damaged_cache_value_and_a_damaged_kept_value_are_told_apart() {
+        use crate::keys;
         let path = Path::new("/store");
-        let sealed = encode(b"view/g/1", &"group").unwrap();
+        let (one, two) = (
+            keys::view(keys::VIEW_GROUP, 1),
+            keys::view(keys::VIEW_GROUP, 2),
+        );
+        let sealed = encode(&one, &"group").unwrap();
         assert_eq!(
-            decode_cached::<String>(path, b"view/g/1", &sealed).unwrap(),
+            decode_cached::<String>(path, &one, &sealed).unwrap(),
             "group"
         );
         assert!(matches!(
-            decode_cached::<String>(path, b"view/g/2", &sealed),
+            decode_cached::<String>(path, &two, &sealed),
             Err(StoreError::ViewDamaged { .. })
         ));
         assert!(matches!(
-            decode_kept::<String>(path, b"local/q/2", &sealed),
+            decode_kept::<String>(path, &two, &sealed),
             Err(StoreError::Corrupt { .. })
         ));
         let chunk = crate::keys::change(7);
