@@ -25,8 +25,9 @@ pub(crate) const REBUILD_ABOVE: usize = 5_000;
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
 /// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
 /// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
-/// are zstd files outside sled.
-pub(crate) const VIEW_FORMAT: u32 = 5;
+/// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
+/// on `Group`, the tag cadences).
+pub(crate) const VIEW_FORMAT: u32 = 6;
 
 /// Read access to the materialised records.
 #[derive(Debug)]
