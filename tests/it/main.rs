@@ -10,6 +10,7 @@
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
+//! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
@@ -22,6 +23,7 @@ mod crash;
 mod daemon;
 mod disk_full;
 mod formats;
+mod golden;
 mod history;
 mod lan;
 mod pairing;
