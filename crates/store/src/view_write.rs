@@ -19,8 +19,9 @@ pub(crate) const REBUILD_ABOVE: usize = 5_000;
 /// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
 /// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
 /// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
-/// are zstd files outside sled.
-pub(crate) const VIEW_FORMAT: u32 = 5;
+/// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
+/// on `Group`, the tag cadences).
+pub(crate) const VIEW_FORMAT: u32 = 6;
 
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);

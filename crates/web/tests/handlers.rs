@@ -46,6 +46,9 @@ fn contact(name: &str) -> Contact {
         updated: 0,
         deleted: None,
         merged_into: None,
+        cadence: None,
+        snoozed_until: None,
+        follow_ups: Default::default(),
     }
 }
 
@@ -184,6 +187,7 @@ impl Book for Fake {
             description: None,
             created: 0,
             deleted: None,
+            cadence: None,
         });
         Ok(id)
     }
