@@ -20,6 +20,8 @@ pub(crate) const HIST_CONTACTS: &str = "hist/cb/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
 pub(crate) const VIEW_CONFLICT: &str = "view/x/";
+/// Schema 2's tag cadences (one small map).
+pub(crate) const VIEW_TAG_CADENCES: &[u8] = b"view/tc";
 
 pub(crate) fn change(seq: u64) -> Vec<u8> {
     let mut k = CHANGE_PREFIX.to_vec();

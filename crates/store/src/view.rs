@@ -14,7 +14,7 @@ use crate::chunk;
 use crate::error::StoreError;
 use crate::keys;
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, ContactId, Device, Group, Interaction, Touched, Vault};
+use rapport_model::{Contact, ContactId, Device, Group, Interaction, Period, Touched, Vault};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -136,6 +136,34 @@ impl ReadView<'_> {
 
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
         self.scan(keys::VIEW_DEVICE)
+    }
+
+    /// Tag -> cadence (schema 2); empty for a vault that has none.
+    pub fn tag_cadences(&self) -> Result<BTreeMap<String, Period>, StoreError> {
+        let key = keys::VIEW_TAG_CADENCES;
+        match self
+            .tree
+            .get(key)
+            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
+        {
+            Some(v) => decode(self.path, key, &v),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    /// Every interaction once (an interaction with several contacts is in each of their
+    /// timelines), in no particular order: what the relationship queries walk.
+    pub fn interactions(&self) -> Result<Vec<Interaction>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        self.for_each_timeline(|_, timeline| {
+            for i in timeline {
+                if seen.insert(i.id) {
+                    out.push(i);
+                }
+            }
+        })?;
+        Ok(out)
     }
 
     /// Opens every bucket of `family` in id order and hands `f` its entries.
@@ -267,6 +295,13 @@ pub(crate) fn update(
             None => batch.remove(key),
         }
     }
+    if touched.tag_cadences {
+        let tc = vault.tag_cadences().map_err(model)?;
+        batch.insert(
+            keys::VIEW_TAG_CADENCES,
+            encode(keys::VIEW_TAG_CADENCES, &tc)?,
+        );
+    }
     if touched.devices {
         for d in vault.devices().map_err(model)? {
             let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
@@ -331,6 +366,9 @@ pub(crate) fn rebuild(
         let value = encode(&key, &d)?;
         puts.push((key, value));
     }
+    let tc = vault.tag_cadences().map_err(model)?;
+    let key = keys::VIEW_TAG_CADENCES.to_vec();
+    puts.push((key.clone(), encode(&key, &tc)?));
     let mut by_contact: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
     for i in vault.interactions().map_err(model)? {
         let contacts: BTreeSet<ContactId> = i.contacts.iter().copied().collect();
