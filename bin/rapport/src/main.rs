@@ -16,6 +16,8 @@ mod replica;
 mod out;
 mod render;
 mod time;
+mod ui;
+mod web;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -71,7 +71,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             listen,
             no_discovery,
-        } => sync::serve(Home::open(&dir, None)?, listen, no_discovery),
+            ui,
+            no_ui,
+        } => sync::serve(
+            Home::open(&dir, None)?,
+            listen,
+            no_discovery,
+            (!no_ui).then_some(ui),
+        ),
+        Command::Ui { no_open } => crate::ui::open(&dir, no_open),
         Command::Pair {
             timeout,
             json,
@@ -129,6 +137,7 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         | Command::Clone { .. }
         | Command::Demo { .. }
         | Command::Serve { .. }
+        | Command::Ui { .. }
         | Command::Pair { .. }
         | Command::Join { .. }
         | Command::Sync { .. } => Err(anyhow::anyhow!(
