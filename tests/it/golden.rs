@@ -69,7 +69,55 @@ fn normalise(text: &str, literal: &[(String, String)]) -> String {
     }
     let text = replace_times(&text);
     let text = replace_ports(&text);
-    replace_hex(&text)
+    sort_id_lists(&replace_hex(&text))
+}
+
+/// Lists of record references are sorted by id, and ids are random: the items of a `log`
+/// line of fields (`      contact:<ada>, contact:<grace>`) and of a JSON `"fields"` or
+/// `"contacts"` array are put in a fixed order so that the rest of the output can be compared.
+fn sort_id_lists(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut block: Option<Vec<String>> = None;
+    for line in text.lines() {
+        if let Some(items) = block.as_mut() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with(']') {
+                let indent = &line[..line.len() - trimmed.len()];
+                let mut bare: Vec<String> = items
+                    .iter()
+                    .map(|i| i.trim().trim_end_matches(',').to_owned())
+                    .collect();
+                bare.sort();
+                let n = bare.len();
+                for (k, item) in bare.into_iter().enumerate() {
+                    let comma = if k + 1 < n { "," } else { "" };
+                    out.push(format!("{indent}  {item}{comma}"));
+                }
+                out.push(line.to_owned());
+                block = None;
+            } else {
+                items.push(line.to_owned());
+            }
+            continue;
+        }
+        let trimmed = line.trim_start();
+        if trimmed == "\"fields\": [" || trimmed == "\"contacts\": [" {
+            out.push(line.to_owned());
+            block = Some(Vec::new());
+        } else if line.starts_with("      ") && !trimmed.starts_with('"') && trimmed.contains(", ")
+        {
+            let mut items: Vec<&str> = trimmed.split(", ").collect();
+            items.sort();
+            out.push(format!("      {}", items.join(", ")));
+        } else {
+            out.push(line.to_owned());
+        }
+    }
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
 }
 
 /// Hex words: 64 characters (a change hash) or its 8-character prefix (as `log` prints it)
@@ -301,6 +349,7 @@ fn golden_output_of_read_commands_on_one_device() {
         (phone_id.clone(), "<phone-id>".to_owned()),
         (phone_id[..7].to_owned(), "<phone-short>".to_owned()),
     ];
+    let mut literal = literal;
     let ada = a.id(&[
         "add",
         "Ada Lovelace",
@@ -339,8 +388,8 @@ fn golden_output_of_read_commands_on_one_device() {
         "--introduced-by",
         "ada",
     ]);
-    a.id(&["add", "Alan Turing", "--trust", "met"]);
-    a.id(&[
+    let alan = a.id(&["add", "Alan Turing", "--trust", "met"]);
+    let call = a.id(&[
         "note",
         "ada",
         "talked about engines",
@@ -353,7 +402,7 @@ fn golden_output_of_read_commands_on_one_device() {
         "--with",
         &grace,
     ]);
-    a.id(&[
+    let meeting = a.id(&[
         "note",
         "grace",
         "a compiler",
@@ -362,13 +411,23 @@ fn golden_output_of_read_commands_on_one_device() {
         "--at",
         "2024-03-02 09:30",
     ]);
-    a.id(&[
+    let friends = a.id(&[
         "group",
         "create",
         "Friends",
         "--description",
         "people I like",
     ]);
+    for (id, name) in [
+        (&ada, "<ada>"),
+        (&grace, "<grace>"),
+        (&alan, "<alan>"),
+        (&call, "<call>"),
+        (&meeting, "<meeting>"),
+        (&friends, "<friends>"),
+    ] {
+        literal.push((id.clone(), name.to_owned()));
+    }
     a.ok(&["group", "add", "friends", &ada, "grace"]);
     a.ok(&["rm", "alan"]);
 
@@ -414,7 +473,7 @@ fn golden_output_of_read_commands_after_a_conflict() {
     let b = Home::empty();
     let (a_id, b_id) = (device_id(&a), device_id(&b));
     a.ok(&["devices", "add", &b_id, "--name", "phone"]);
-    a.id(&["add", "Ada Lovelace", "--org", "Analytical Engines"]);
+    let ada = a.id(&["add", "Ada Lovelace", "--org", "Analytical Engines"]);
     let d = Daemon::start(&a);
     let run = b.run(&["clone", &d.addr, "--id", &a_id, "--name", "phone"]);
     assert!(run.success(), "{}", run.describe());
@@ -455,6 +514,7 @@ fn golden_output_of_read_commands_after_a_conflict() {
             (lost_dev.clone(), "<lost-device-id>".to_owned()),
             (kept_dev[..7].to_owned(), "<kept-device-short>".to_owned()),
             (lost_dev[..7].to_owned(), "<lost-device-short>".to_owned()),
+            (ada.clone(), "<ada>".to_owned()),
             (format!("\"{kept_val}\""), "\"<kept-value>\"".to_owned()),
             (format!("\"{lost_val}\""), "\"<lost-value>\"".to_owned()),
             (

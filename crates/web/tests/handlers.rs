@@ -47,6 +47,9 @@ fn contact(name: &str) -> Contact {
         updated: 0,
         deleted: None,
         merged_into: None,
+        cadence: None,
+        snoozed_until: None,
+        follow_ups: Default::default(),
     }
 }
 
@@ -185,6 +188,7 @@ impl Book for Fake {
             description: None,
             created: 0,
             deleted: None,
+            cadence: None,
         });
         Ok(id)
     }

@@ -401,6 +401,9 @@ impl Vault {
                 ));
             }
         }
+        if let Some(c) = p.cadence {
+            v.set.push((ContactField::Cadence.key(), c.to_string()));
+        }
         if let Some(c) = p.introduced_by {
             self.contact_obj(c)?;
             v.set
