@@ -28,3 +28,4 @@ mod history;
 mod lan;
 mod pairing;
 mod support;
+mod web;
