@@ -11,6 +11,7 @@
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
 //! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
+//! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
@@ -23,8 +24,10 @@ mod crash;
 mod daemon;
 mod disk_full;
 mod formats;
+mod golden;
 mod history;
 mod lan;
 mod pairing;
 mod relay;
 mod support;
+mod web;

@@ -278,6 +278,7 @@ fn run(replica: &mut Replica, args: Vec<String>, cwd: Option<&Path>) -> Response
         match cli.command {
         Command::Init { .. }
         | Command::Serve { .. }
+        | Command::Ui { .. }
         | Command::Clone { .. }
         | Command::Join { .. }
         | Command::Repair

@@ -14,6 +14,8 @@ mod pairing;
 mod out;
 mod render;
 mod time;
+mod ui;
+mod web;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -19,11 +19,11 @@
 //! one file's text plus the candidates.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-mod apply;
 mod candidate;
 pub mod csv_out;
 pub mod dedupe;
 mod error;
+pub mod ics_out;
 mod input;
 pub mod linkedin;
 pub mod plan;

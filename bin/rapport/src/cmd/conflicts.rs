@@ -138,7 +138,7 @@ pub fn resolve(home: &Home, query: &str, field: &str, value: &str) -> Result<()>
 }
 
 /// The patch that sets `field` to what the user typed.
-fn patch_for(
+pub(crate) fn patch_for(
     field: ContactField,
     value: &str,
     contacts: &[rapport_model::Contact],
@@ -163,6 +163,13 @@ fn patch_for(
         }
         ContactField::IntroducedBy => {
             p.introduced_by = Some(find_contact(contacts, value, false)?.id)
+        }
+        ContactField::Cadence => {
+            p.cadence = Some(
+                value
+                    .parse::<rapport_model::Period>()
+                    .map_err(|e| BadInput(e.to_string()))?,
+            )
         }
     }
     Ok(p)

@@ -16,10 +16,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
     rapport_node::runtime().context("could not start the async runtime")
 }
 
-pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
+pub fn serve(
+    home: Home,
+    listen: SocketAddr,
+    no_discovery: bool,
+    ui: Option<SocketAddr>,
+) -> Result<()> {
+    if let Some(addr) = ui {
+        // Refused before anything starts: the app can edit and export the whole network.
+        rapport_web::check_loopback(addr)?;
+    }
     // Loading the vault blocks: done before the runtime exists.
     let replica = Replica::open(home)?;
     let (vault_id, device, home_dir) = (replica.vault_id, replica.device, replica.home.dir.clone());
+    let device_name = replica.home.device_name.clone();
     let replica: SharedReplica = Arc::new(Mutex::new(replica));
     let rt = runtime()?;
     rt.block_on(async {
@@ -32,10 +42,20 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         let socket = crate::daemon::bind(&home_dir)?;
         println!("serving vault {vault_id} as {device} on {addr}");
         std::io::stdout().flush()?;
+        let web = match ui {
+            Some(addr) => {
+                crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?
+            }
+            None => None,
+        };
         let socket = tokio::spawn(crate::daemon::listen(socket, node.clone(), no_discovery));
         node.run(shutdown_signal()).await?;
         socket.abort();
         let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
+        if let Some(web) = web {
+            web.abort();
+            let _ = std::fs::remove_file(crate::ui::address_path(&home_dir));
+        }
         // Every session has let go of the replica once the endpoint is closed.
         drop(replica.lock().await);
         eprintln!("rapport: stopped; every acknowledged change is on disk");
