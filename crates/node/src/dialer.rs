@@ -6,9 +6,9 @@
 //! LAN discovery or a `sync`), sleeping until the next peer is due. It never polls.
 
 use crate::backoff::Backoff;
+use crate::ctx::{Ctx, DialerCmd};
 use crate::events::Reached;
 use crate::host::Host;
-use crate::serve::Ctx;
 use rapport_model::DeviceId;
 use rapport_net::with_replica;
 use rapport_sync::Role;
@@ -17,17 +17,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-
-/// What the dialer is told.
-#[derive(Debug)]
-pub(crate) enum DialerCmd {
-    /// `peer` listens at `addr` (found on the LAN, or given to `sync`).
-    Learned { peer: DeviceId, addr: SocketAddr },
-    /// A session with `peer` ended (either direction).
-    Ended { peer: DeviceId },
-    /// An attempt to dial `peer` finished; `connected` if a session ran.
-    Dialled { peer: DeviceId, connected: bool },
-}
 
 #[derive(Debug)]
 struct Target {

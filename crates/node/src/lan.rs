@@ -7,10 +7,9 @@
 //!
 //! The pairing functions are blocking: call them from blocking code.
 
-use crate::dialer::DialerCmd;
+use crate::ctx::{Ctx, DialerCmd};
 use crate::events::{NodeEvent, Reached};
 use crate::host::{Host, HostError};
-use crate::serve::Ctx;
 use crate::NodeError;
 use rapport_discovery::{Addresses, Announcement, BeaconKey, Lan, Sighting, Window};
 use rapport_model::DeviceId;

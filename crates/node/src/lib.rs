@@ -13,11 +13,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod backoff;
+mod ctx;
 mod dialer;
 mod events;
 mod host;
 mod lan;
 mod oneshot;
+mod options;
 pub mod pairing;
 pub mod peers;
 mod replica;
@@ -29,8 +31,9 @@ pub use events::{NodeEvent, Reached};
 pub use host::{Host, HostError};
 pub use lan::{announce_pairing, find_pairing, LanAnnouncement, OFF_VAR};
 pub use oneshot::{clone_vault, receive_vault, sync_once, tell_peers, unspecified_like};
+pub use options::ServeOptions;
 pub use replica::{Roster, StoreReplica};
-pub use serve::{NodeStatus, ServeOptions, SyncNode};
+pub use serve::{NodeStatus, SyncNode};
 pub use sessions::SessionStatus;
 
 /// The replica the node and the commands of one process share.
