@@ -30,3 +30,4 @@ mod lan;
 mod pairing;
 mod relations;
 mod support;
+mod web;

@@ -17,7 +17,7 @@ mod relate_render;
 pub mod revoke;
 pub mod sync;
 // Issue 6: conflicts you can see, and the guard against mass deletion.
-mod conflicts;
+pub mod conflicts;
 mod provenance;
 mod quarantine;
 
