@@ -239,3 +239,22 @@ fn cadence_and_follow_ups_appear_in_log_show_at_and_undo() {
     let now = home.ok(&["show", &jeanne, "--at", "2100-01-01"]);
     assert!(now.contains("follow-up"), "{now}");
 }
+
+#[test]
+fn the_json_export_carries_cadences_and_follow_ups() {
+    let home = Home::init();
+    let jeanne = home.id(&["add", "Jeanne Yocum"]);
+    home.ok(&["cadence", &jeanne, "90d"]);
+    let note = home.id(&[
+        "note",
+        &jeanne,
+        "Send the deck",
+        "--follow-up",
+        "2026-12-20",
+    ]);
+    let out = home.ok(&["export", "json"]);
+    let exported: Value = serde_json::from_str(&out).expect("JSON");
+    let c = &exported[0];
+    assert_eq!(c["cadence"], "90d", "{exported:#}");
+    assert_eq!(c["follow_ups"][&note]["due"], "2026-12-20", "{exported:#}");
+}
