@@ -3,7 +3,7 @@
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
 use crate::cmd::{lookup_contact, BadInput, NotFound};
-use crate::net::StoreReplica;
+use crate::node_host::SharedReplica;
 use crate::time;
 use anyhow::Result;
 use rapport_model::validate::InvalidValue;
@@ -16,7 +16,6 @@ use rapport_web::book::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
 /// One contact as the list searches and sorts it.
 #[derive(Debug)]
@@ -38,14 +37,14 @@ struct Index {
 
 #[derive(Debug)]
 pub struct WebBook {
-    replica: Arc<Mutex<StoreReplica>>,
+    replica: SharedReplica,
     name: String,
     tag: String,
     index: std::sync::Mutex<Option<Arc<Index>>>,
 }
 
 impl WebBook {
-    pub fn new(replica: Arc<Mutex<StoreReplica>>, name: String, tag: String) -> WebBook {
+    pub fn new(replica: SharedReplica, name: String, tag: String) -> WebBook {
         WebBook {
             replica,
             name,
