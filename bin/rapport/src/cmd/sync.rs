@@ -37,7 +37,7 @@ pub fn serve(
         let replica = Arc::new(Mutex::new(replica));
         let web = match ui {
             Some(addr) => {
-                Some(crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?)
+                crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?
             }
             None => None,
         };
