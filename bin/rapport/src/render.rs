@@ -1,7 +1,7 @@
 //! Output: JSON objects for scripts, plain text for people.
 
 use crate::time;
-use rapport_model::{Contact, Group, GroupId, Interaction};
+use rapport_model::{Contact, FollowUp, Group, GroupId, Interaction, InteractionId};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +31,13 @@ pub struct ContactJson<'a> {
     pub updated: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
+    /// Schema 2, left out when unset so that older scripts see what they saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub follow_ups: &'a BTreeMap<InteractionId, FollowUp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interactions: Option<Vec<InteractionJson<'a>>>,
 }
@@ -80,8 +87,27 @@ pub fn contact_json<'a>(c: &'a Contact, groups: &BTreeMap<GroupId, &'a str>) -> 
         created: time::rfc3339(c.created),
         updated: time::rfc3339(c.updated),
         deleted: c.deleted.map(time::rfc3339),
+        cadence: c.cadence.map(|p| p.to_string()),
+        snoozed_until: c.snoozed_until.map(|d| d.to_string()),
+        follow_ups: &c.follow_ups,
         interactions: None,
     }
+}
+
+/// One line per follow-up for `show`: "2026-12-20 open [id]", oldest due first.
+pub fn follow_up_lines(c: &Contact) -> Vec<(InteractionId, String)> {
+    let mut all: Vec<(&InteractionId, &FollowUp)> = c.follow_ups.iter().collect();
+    all.sort_by_key(|(id, f)| (f.due, **id));
+    all.into_iter()
+        .map(|(id, f)| {
+            let state = match (f.done, f.snoozed_until) {
+                (Some(at), _) => format!("done {}", time::local(at)),
+                (None, Some(s)) if s > f.due => format!("snoozed to {s}"),
+                (None, _) => "open".to_owned(),
+            };
+            (*id, format!("due {} {state} [{id}]", f.due))
+        })
+        .collect()
 }
 
 pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {

@@ -85,15 +85,27 @@ pub fn edit(home: &Home, query: &str, args: EditArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn note(
-    home: &Home,
-    query: &str,
-    text: String,
-    kind: &str,
-    at: Option<&str>,
-    place: Option<String>,
-    with: &[String],
-) -> Result<()> {
+/// What `rapport note` was given, besides the contact.
+#[derive(Debug)]
+pub struct NoteArgs<'a> {
+    pub text: String,
+    pub kind: &'a str,
+    pub at: Option<&'a str>,
+    pub place: Option<String>,
+    pub with: &'a [String],
+    /// A follow-up due on this day, attached to the note (in the same commit).
+    pub follow_up: Option<chrono::NaiveDate>,
+}
+
+pub fn note(home: &Home, query: &str, args: NoteArgs<'_>) -> Result<()> {
+    let NoteArgs {
+        text,
+        kind,
+        at,
+        place,
+        with,
+        follow_up,
+    } = args;
     let kind: InteractionKind = kind
         .parse()
         .map_err(|e: rapport_model::ParseKindError| BadInput(e.to_string()))?;
@@ -115,7 +127,10 @@ pub fn note(
             text: text.clone(),
             place: place.clone(),
         };
-        vault.add_interaction(id, &new, now)?;
+        match follow_up {
+            Some(due) => vault.add_note_with_follow_up(id, &new, due, now)?,
+            None => vault.add_interaction(id, &new, now)?,
+        }
         Ok(id)
     })?;
     crate::out!("{id}");

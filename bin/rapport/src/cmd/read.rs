@@ -101,6 +101,7 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
             "context" => "met_context",
             "introduced by" => "introduced_by",
             "connected on" => "connected_on",
+            "snoozed until" => "snoozed_until",
             "tags" => "tag:",
             "groups" => "group:",
             "email" => "email:",
@@ -132,6 +133,11 @@ pub fn show(home: &Home, query: &str, json: bool) -> Result<()> {
     row("introduced by", c.introduced_by.map(name_of));
     row("connected on", c.connected_on.map(|d| d.to_string()));
     row("notes", c.notes.clone());
+    row("cadence", c.cadence.map(|p| p.every()));
+    row("snoozed until", c.snoozed_until.map(|d| d.to_string()));
+    for (id, line) in render::follow_up_lines(c) {
+        row_from("follow-up", Some(line), &[&format!("follow_up:{id}")]);
+    }
     row("updated", Some(time::local(c.updated)));
     if !view.timeline.is_empty() {
         crate::out!();
