@@ -13,6 +13,7 @@
 //! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
+//! - `relations`: cadences, follow-ups, due, intro, introduce and brief.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -28,6 +29,7 @@ mod golden;
 mod history;
 mod lan;
 mod pairing;
+mod relations;
 mod relay;
 mod support;
 mod web;

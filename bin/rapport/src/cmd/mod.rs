@@ -7,7 +7,7 @@ mod demo;
 pub mod device;
 mod export;
 mod group;
-mod history;
+pub mod history;
 mod import;
 mod maintenance;
 pub mod pair;
