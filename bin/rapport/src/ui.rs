@@ -6,6 +6,7 @@
 //! the link: the code is never in any process's argv or the shell's history, and it is spent
 //! the moment the browser uses it.
 
+use std::io::Write;
 use crate::node_host::SharedReplica;
 use anyhow::{bail, Context, Result};
 use rapport_model::DeviceId;
@@ -46,7 +47,12 @@ pub async fn start(
     let local = listener.local_addr()?;
     write_owner_only(&address_path(home), local.to_string().as_bytes())
         .with_context(|| format!("could not write {}", address_path(home).display()))?;
-    println!("web app on http://{local} (`rapport ui` opens it signed in)");
+    // A daemon whose stdout is closed (`serve | head -1`, a test that reads only the first
+    // line) keeps serving: `println!` would panic on the broken pipe and stop it.
+    let _ = writeln!(
+        std::io::stdout(),
+        "web app on http://{local} (`rapport ui` opens it signed in)"
+    );
     let book = Arc::new(crate::web::WebBook::new(
         replica,
         device_name,
