@@ -6,11 +6,11 @@
 //! the link: the code is never in any process's argv or the shell's history, and it is spent
 //! the moment the browser uses it.
 
-use std::io::Write;
 use crate::node_host::SharedReplica;
 use anyhow::{bail, Context, Result};
 use rapport_model::DeviceId;
 use rapport_web::auth::{new_once_code, write_owner_only};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
