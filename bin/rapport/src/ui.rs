@@ -47,8 +47,8 @@ pub async fn start(
     let local = listener.local_addr()?;
     write_owner_only(&address_path(home), local.to_string().as_bytes())
         .with_context(|| format!("could not write {}", address_path(home).display()))?;
-    // A daemon whose stdout is closed (`serve | head -1`, a test that reads only the first
-    // line) keeps serving: `println!` would panic on the broken pipe and stop it.
+    // Not `println!`: a caller that read only the first line (`serving vault ...`) may have
+    // closed our stdout, and a failed write must not take the daemon down with it.
     let _ = writeln!(
         std::io::stdout(),
         "web app on http://{local} (`rapport ui` opens it signed in)"
