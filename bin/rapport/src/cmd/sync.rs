@@ -37,7 +37,15 @@ pub fn serve(
         let replica = Arc::new(Mutex::new(replica));
         let web = match ui {
             Some(addr) => {
-                crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?
+                crate::ui::start(
+                    &home_dir,
+                    addr,
+                    replica.clone(),
+                    device_name,
+                    device,
+                    no_discovery,
+                )
+                .await?
             }
             None => None,
         };
