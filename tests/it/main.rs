@@ -10,8 +10,10 @@
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
+//! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
+//! - `relations`: cadences, follow-ups, due, intro, introduce and brief.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -27,5 +29,7 @@ mod golden;
 mod history;
 mod lan;
 mod pairing;
+mod relations;
+mod relay;
 mod support;
 mod web;

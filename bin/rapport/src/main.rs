@@ -7,11 +7,9 @@ mod cmd;
 mod daemon;
 mod guard;
 mod home;
-mod lan;
-mod net;
+mod logging;
+mod node_host;
 mod pairing;
-mod peers;
-mod replica;
 #[macro_use]
 mod out;
 mod render;
@@ -35,6 +33,7 @@ mod exit {
 fn main() -> ExitCode {
     alloc::use_one_arena();
     install_panic_hook();
+    logging::init();
     let cli = cli::Cli::parse();
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,7 +50,9 @@ fn main() -> ExitCode {
 
 pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     use rapport_store::{StoreError, StoreErrorKind};
-    if let Some(s) = e.downcast_ref::<StoreError>() {
+    // Anywhere in the chain: a full disk during a sync's persist arrives wrapped in the
+    // node's and the network's errors.
+    if let Some(s) = e.chain().find_map(|c| c.downcast_ref::<StoreError>()) {
         return match s.kind() {
             StoreErrorKind::Locked => exit::LOCKED,
             StoreErrorKind::Corrupt => exit::DAMAGED,
@@ -61,6 +62,8 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     }
     if e.downcast_ref::<rapport_model::ResolveError>().is_some()
         || e.downcast_ref::<cmd::NotFound>().is_some()
+        || e.downcast_ref::<rapport_node::NodeError>()
+            .is_some_and(rapport_node::NodeError::is_not_found)
     {
         return exit::NOT_FOUND;
     }
@@ -71,7 +74,10 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
             _ => exit::BAD_INPUT,
         };
     }
-    if e.downcast_ref::<cmd::BadInput>().is_some() {
+    if e.downcast_ref::<cmd::BadInput>().is_some()
+        || e.downcast_ref::<rapport_node::pairing::BadInvitation>()
+            .is_some()
+    {
         return exit::BAD_INPUT;
     }
     exit::ERROR

@@ -6,7 +6,7 @@
 //! the link: the code is never in any process's argv or the shell's history, and it is spent
 //! the moment the browser uses it.
 
-use crate::net::StoreReplica;
+use crate::node_host::SharedReplica;
 use anyhow::{bail, Context, Result};
 use rapport_model::DeviceId;
 use rapport_web::auth::{new_once_code, write_owner_only};
@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 
 /// How long `rapport ui` waits for a daemon it started to serve the app (a W30 vault takes a
 /// few seconds to load).
@@ -29,7 +28,7 @@ pub fn address_path(home: &Path) -> PathBuf {
 pub async fn start(
     home: &Path,
     addr: SocketAddr,
-    replica: Arc<Mutex<StoreReplica>>,
+    replica: SharedReplica,
     device_name: String,
     device: DeviceId,
     no_discovery: bool,

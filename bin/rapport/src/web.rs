@@ -3,7 +3,7 @@
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
 use crate::cmd::{lookup_contact, BadInput, NotFound};
-use crate::net::StoreReplica;
+use crate::node_host::SharedReplica;
 use crate::time;
 use anyhow::Result;
 use rapport_model::validate::InvalidValue;
@@ -17,7 +17,6 @@ use rapport_web::book::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
 /// One contact as the list searches and sorts it.
 #[derive(Debug)]
@@ -39,7 +38,7 @@ struct Index {
 
 #[derive(Debug)]
 pub struct WebBook {
-    replica: Arc<Mutex<StoreReplica>>,
+    replica: SharedReplica,
     name: String,
     tag: String,
     index: std::sync::Mutex<Option<Arc<Index>>>,
@@ -51,12 +50,7 @@ pub struct WebBook {
 
 impl WebBook {
     /// Must be called on the daemon's runtime (pairing windows run on it).
-    pub fn new(
-        replica: Arc<Mutex<StoreReplica>>,
-        name: String,
-        tag: String,
-        no_discovery: bool,
-    ) -> WebBook {
+    pub fn new(replica: SharedReplica, name: String, tag: String, no_discovery: bool) -> WebBook {
         WebBook {
             replica,
             name,
@@ -684,7 +678,7 @@ impl Book for WebBook {
     }
 
     fn start_pairing(&self) -> BookResult<()> {
-        let window = crate::pairing::Window {
+        let window = rapport_node::pairing::Window {
             // Any free port on every interface, as the new device may be on the LAN; the
             // code's link and the page carry the addresses.
             listen: std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
@@ -694,9 +688,10 @@ impl Book for WebBook {
         };
         let me = self.replica.blocking_lock().device;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let replica = self.replica.clone();
         let task = self
             .runtime
-            .spawn(crate::pairing::run(self.replica.clone(), window, tx));
+            .spawn(async move { rapport_node::pairing::run(&replica, window, tx).await });
         // The first line is the code, as JSON; it comes before the window waits.
         let first = rx.blocking_recv().ok_or_else(|| {
             BookError::Failed("the pairing window did not open: try again".into())
@@ -711,7 +706,7 @@ impl Book for WebBook {
         let link = first
             .code
             .parse::<rapport_sync::pairing::PairingCode>()
-            .map(|c| crate::pairing::uri(&c, &first.addresses, me))
+            .map(|c| rapport_node::pairing::uri(&c, &first.addresses, me))
             .unwrap_or_default();
         let slot = self.pairing.clone();
         if let Ok(mut s) = slot.lock() {
@@ -728,7 +723,7 @@ impl Book for WebBook {
             let (result, ()) = tokio::join!(task, drain);
             let state = match result {
                 Ok(Ok(said)) => PairingState::Done(said),
-                Ok(Err(e)) => PairingState::Failed(crate::render::error_chain(&e)),
+                Ok(Err(e)) => PairingState::Failed(e.to_string()),
                 Err(_) => PairingState::Failed("the pairing window stopped unexpectedly".into()),
             };
             if let Ok(mut s) = slot.lock() {

@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => match Home::open(&dir, None) {
             Ok(home) => pair::pair(
                 home,
-                crate::pairing::Window {
+                rapport_node::pairing::Window {
                     listen,
                     timeout,
                     json,

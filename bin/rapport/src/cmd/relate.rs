@@ -81,7 +81,7 @@ pub fn introduce(
 ) -> Result<()> {
     let now = time::now_ms();
     let at = at.map(time::parse_at).transpose()?.unwrap_or(now);
-    let (id, a, b) = home.write(|vault, view| {
+    let id = home.write(|vault, view| {
         let a = lookup_contact(view, a, false)?;
         let b = lookup_contact(view, b, false)?;
         if a.id == b.id {
@@ -93,12 +93,9 @@ pub fn introduce(
         }
         let id = InteractionId::random(&mut rand::thread_rng());
         vault.introduce(id, a.id, b.id, at, note.as_deref(), set_introduced_by, now)?;
-        Ok((id, a, b))
+        Ok(id)
     })?;
     crate::out!("{id}");
-    if set_introduced_by {
-        crate::note!("{} is now recorded as introduced by {}", b.name, a.name);
-    }
     Ok(())
 }
 
