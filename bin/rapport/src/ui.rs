@@ -32,6 +32,7 @@ pub async fn start(
     replica: SharedReplica,
     device_name: String,
     device: DeviceId,
+    no_discovery: bool,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {
     let secrets = rapport_web::Secrets::load_or_create(home)?;
     let listener = match rapport_web::bind(addr).await {
@@ -57,6 +58,7 @@ pub async fn start(
         replica,
         device_name,
         device.short(),
+        no_discovery,
     ));
     Ok(Some(tokio::spawn(async move {
         if let Err(e) = rapport_web::serve(listener, book, secrets, std::future::pending()).await {
