@@ -1,11 +1,13 @@
 //! The daemon's log: `tracing` events on stderr, filtered by `RUST_LOG` (default: what the
-//! daemon did, at info, and only warnings from the libraries). The `log` records of rustls and
+//! daemon did, at info, and nothing from the libraries: sled's and Automerge's own warnings
+//! about a damaged file would otherwise precede the one sentence a command prints for it;
+//! `RUST_LOG=warn` shows them). The `log` records of rustls and
 //! mdns-sd are forwarded into it; quinn emits tracing events itself. Messages meant for the
 //! user (errors, results) are not log lines and do not go through here.
 
 use tracing_subscriber::EnvFilter;
 
-const DEFAULT: &str = "warn,rapport=info,rapport_node=info,rapport_net=info";
+const DEFAULT: &str = "off,rapport=info,rapport_node=info,rapport_net=info";
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT));
