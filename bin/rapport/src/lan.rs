@@ -73,7 +73,7 @@ pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>
         .context("could not look for the pairing device on the local network: pass --addr ADDR")?;
     if found.is_empty() {
         // Exit code 3 (not found), like any other name that matches nothing.
-        return Err(crate::cmd::NotFound(format!(
+        return Err(rapport_app::AppError::NotFound(format!(
             "no device showing a code that starts with {nameplate} answered on this network within {} s: check the code, check that `rapport pair` is still waiting on the same network, or pass --addr HOST:PORT as it shows",
             timeout.as_secs()
         ))

@@ -167,8 +167,8 @@ pub struct Invitation {
     pub device: Option<DeviceId>,
 }
 
-pub fn parse_invitation(text: &str) -> Result<Invitation, crate::cmd::BadInput> {
-    let bad = |m: String| crate::cmd::BadInput(m);
+pub fn parse_invitation(text: &str) -> Result<Invitation, rapport_app::AppError> {
+    let bad = |m: String| rapport_app::AppError::BadInput(m);
     let text = text.trim();
     let Some(rest) = text.strip_prefix(URI_SCHEME) else {
         let code = text

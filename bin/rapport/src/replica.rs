@@ -183,25 +183,24 @@ impl rapport_net::pairing::Admit for StoreReplica {
         } else {
             name.trim().to_owned()
         };
-        self.home
-            .write(|vault, _| {
-                if vault.revoked()?.contains(&device) {
-                    anyhow::bail!(
-                        "device {} was revoked and cannot pair again: pair it with a fresh home",
-                        device.short()
-                    );
-                }
-                let now = crate::time::now_ms();
-                let entry = rapport_model::Device {
-                    id: device,
-                    name: name.clone(),
-                    added_at: now,
-                    added_by: Some(me),
-                };
-                vault.add_device(&entry, now)?;
-                Ok(())
-            })
-            .map_err(|e| e.to_string())?;
+        crate::cmd::write(&self.home, |vault, _| {
+            if vault.revoked()?.contains(&device) {
+                anyhow::bail!(
+                    "device {} was revoked and cannot pair again: pair it with a fresh home",
+                    device.short()
+                );
+            }
+            let now = crate::time::now_ms();
+            let entry = rapport_model::Device {
+                id: device,
+                name: name.clone(),
+                added_at: now,
+                added_by: Some(me),
+            };
+            vault.add_device(&entry, now)?;
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
         self.changed_locally().map_err(|e| e.to_string())
     }
 }

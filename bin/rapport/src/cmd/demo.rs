@@ -157,7 +157,13 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
         heads.push(h);
         check_nothing_lost(&vault, jeanne).with_context(|| format!("on the {name}"))?;
         if name == "laptop" {
-            super::read::show(&home, &jeanne.to_string(), false)?;
+            let card = rapport_app::handle(
+                &home,
+                &rapport_app::Request::Show {
+                    contact: jeanne.to_string(),
+                },
+            )?;
+            crate::render::response(&card, false)?;
             let titles = vault.field_values(jeanne, ContactField::Title)?;
             println!(
                 "\n   title was edited on two devices at once; kept: {}",
@@ -274,7 +280,7 @@ fn with_server(
 
 fn edit(dir: &Path, f: impl Fn(&mut Vault, i64) -> Result<()>) -> Result<()> {
     let home = Home::open(dir, None)?;
-    home.write(|v, _| f(v, time::now_ms()))?;
+    super::write(&home, |v, _| f(v, time::now_ms()))?;
     home.store.close()?;
     Ok(())
 }

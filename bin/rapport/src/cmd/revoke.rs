@@ -4,6 +4,7 @@ use crate::home::Home;
 use crate::net::{self, StoreReplica};
 use crate::time;
 use anyhow::Result;
+use rapport_app::AppError;
 use rapport_model::DeviceId;
 use rapport_net::{run_session, Node, NodeConfig, SessionOptions};
 use rapport_sync::Role;
@@ -15,13 +16,13 @@ use tokio::sync::Mutex;
 pub fn revoke(home: &Home, query: &str) -> Result<()> {
     let device = find_device(home, query)?;
     if device.id == home.device {
-        return Err(super::BadInput(
+        return Err(AppError::BadInput(
             "that is this device: use `rapport devices leave` to remove it from the vault".into(),
         )
         .into());
     }
     let now = time::now_ms();
-    home.write(|vault, _| {
+    super::write(home, |vault, _| {
         // One action: the revocation and a new LAN secret, so the revoked device can no longer
         // recognise the vault's beacons (it never receives the new secret).
         vault.batch(
@@ -45,7 +46,7 @@ pub fn revoke(home: &Home, query: &str) -> Result<()> {
 /// Records that this device leaves the vault (run inside a daemon, whose live sessions carry
 /// the news to the other devices).
 pub fn leave(home: &Home) -> Result<()> {
-    home.write(|vault, _| {
+    super::write(home, |vault, _| {
         vault.revoke_device(home.device, time::now_ms())?;
         Ok(())
     })?;
@@ -70,7 +71,7 @@ pub fn leave_and_tell(home: Home) -> Result<()> {
         .filter(|d| d.id != home.device)
         .filter_map(|d| crate::peers::get(&home.store, d.id).addr.map(|a| (d.id, a)))
         .collect();
-    home.write(|vault, _| {
+    super::write(&home, |vault, _| {
         vault.revoke_device(home.device, time::now_ms())?;
         Ok(())
     })?;
@@ -133,11 +134,11 @@ fn find_device(home: &Home, query: &str) -> Result<rapport_model::Device> {
         .collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(super::NotFound(format!(
+        [] => Err(AppError::NotFound(format!(
             "no device of this vault is called `{query}`: see `rapport devices`"
         ))
         .into()),
-        _ => Err(super::NotFound(format!(
+        _ => Err(AppError::NotFound(format!(
             "`{query}` matches several devices: use more of the id"
         ))
         .into()),
