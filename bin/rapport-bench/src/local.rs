@@ -91,7 +91,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let disk_after = disk::usage(&store_dir);
     progress("one more compaction, in-process");
     let compact = import::compact_again(&home, device)?;
-    let live = disk::live(&store_dir.join("sled"))?;
+    let live = disk::live(&store_dir)?;
     drop(tmp);
 
     Ok(report::table(&Figures {

@@ -147,6 +147,24 @@ pub enum Command {
         /// Do not announce or look for devices on the local network.
         #[arg(long)]
         no_discovery: bool,
+        /// Where the web app listens (this machine only: 127.0.0.1, localhost or [::1]).
+        #[arg(
+            long,
+            default_value = "127.0.0.1:7449",
+            value_name = "ADDR",
+            conflicts_with = "no_ui"
+        )]
+        ui: std::net::SocketAddr,
+        /// Do not serve the web app.
+        #[arg(long)]
+        no_ui: bool,
+    },
+    /// Open the web app in the browser, signed in, starting `rapport serve` first if it is not
+    /// running. The sign-in is a one-time link that expires in two minutes.
+    Ui {
+        /// Print the one-time sign-in address instead of opening a browser.
+        #[arg(long)]
+        no_open: bool,
     },
     /// Sync once with another device of this vault; exits 0 only when both hold the same
     /// changes.

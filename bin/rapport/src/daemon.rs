@@ -287,6 +287,7 @@ fn run(replica: &mut StoreReplica, args: Vec<String>, cwd: Option<&Path>) -> Res
         match cli.command {
         Command::Init { .. }
         | Command::Serve { .. }
+        | Command::Ui { .. }
         | Command::Clone { .. }
         | Command::Join { .. }
         | Command::Repair

@@ -15,6 +15,8 @@ mod replica;
 mod out;
 mod render;
 mod request;
+mod ui;
+mod web;
 
 use rapport_app::{home, time};
 

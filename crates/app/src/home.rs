@@ -106,6 +106,9 @@ impl Home {
             None => self.store.load_vault(self.device)?,
         };
         self.ensure_view(&mut vault)?;
+        // A vault of an older schema is brought up to date by the first write on this device
+        // (its own commit, before the action's); reads never write.
+        vault.migrate(crate::time::now_ms())?;
         let out = match f(&mut vault, &self.store.view()) {
             Ok(out) => out,
             Err(e) => {

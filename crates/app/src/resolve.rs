@@ -82,6 +82,7 @@ mod tests {
             description: None,
             created: 0,
             deleted: deleted.then_some(1),
+            cadence: None,
         }
     }
 

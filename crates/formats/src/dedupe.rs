@@ -214,6 +214,9 @@ mod tests {
             updated: id as i64,
             deleted: None,
             merged_into: None,
+            cadence: None,
+            snoozed_until: None,
+            follow_ups: Default::default(),
         }
     }
 

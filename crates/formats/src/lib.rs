@@ -19,7 +19,6 @@
 //! one file's text plus the candidates.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-mod apply;
 mod candidate;
 pub mod csv_out;
 pub mod dedupe;

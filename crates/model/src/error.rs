@@ -40,6 +40,10 @@ pub enum EditError {
     MergeSelf,
     #[error("contact {0} was already merged into {1}: merge into {1} instead")]
     AlreadyMerged(ContactId, ContactId),
+    #[error("no follow-up is attached to note {0}: see `rapport due` or `rapport brief CONTACT`")]
+    NoSuchFollowUp(InteractionId),
+    #[error("follow-up {0} is already done: a closed follow-up cannot be snoozed")]
+    FollowUpDone(InteractionId),
     #[error(transparent)]
     Read(#[from] ReadError),
     /// Boxed: Automerge's error is large and this one is returned on every write.

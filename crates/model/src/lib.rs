@@ -10,7 +10,9 @@ pub mod device;
 mod error;
 mod guard;
 mod ids;
+mod period;
 mod record;
+pub mod relate;
 mod resolve;
 pub mod schema;
 mod trust;
@@ -21,9 +23,10 @@ pub use device::DeviceId;
 pub use error::{EditError, OpenError, ReadError};
 pub use guard::{guarded, panic_is_expected};
 pub use ids::{ContactId, GroupId, InteractionId, ParseIdError, VaultId};
+pub use period::{ParsePeriodError, Period, MAX_PERIOD_DAYS};
 pub use record::{
-    Contact, ContactField, ContactPatch, Device, Group, Interaction, InteractionKind,
-    NewInteraction, ParseFieldError, ParseKindError,
+    Contact, ContactField, ContactPatch, Device, FollowUp, FollowUpState, Group, Interaction,
+    InteractionKind, NewInteraction, ParseFieldError, ParseKindError,
 };
 pub use resolve::{resolve_contact, ResolveError};
 pub use trust::{ParseTrustError, TrustLevel};

@@ -1,10 +1,10 @@
 //! Plain records read out of the vault, and the inputs that change it. These are what every
 //! other crate sees; only `vault` knows how they are laid out in the Automerge document.
 
-use crate::{ContactId, DeviceId, GroupId, InteractionId, TrustLevel, UnixMillis};
+use crate::{ContactId, DeviceId, GroupId, InteractionId, Period, TrustLevel, UnixMillis};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -34,11 +34,58 @@ pub struct Contact {
     /// Set when this contact was merged into another (`rapport merge`): it is then also in the
     /// trash, and its id resolves to the survivor.
     pub merged_into: Option<ContactId>,
+    /// How often to keep in touch with this person; wins over their groups' and tags'.
+    pub cadence: Option<Period>,
+    /// The keep-in-touch reminder is deferred until this day (`rapport snooze CONTACT`).
+    pub snoozed_until: Option<NaiveDate>,
+    /// Follow-ups, keyed by the note they are attached to.
+    pub follow_ups: BTreeMap<InteractionId, FollowUp>,
 }
 
 impl Contact {
     pub fn is_trashed(&self) -> bool {
         self.deleted.is_some()
+    }
+}
+
+/// Something to do about a contact by some day, attached to a note (whose text says what).
+/// Stored as three independent keys (see docs/SCHEMA.md), so a close and a concurrent snooze
+/// both survive a merge, and `done` then wins: closing wins by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub due: NaiveDate,
+    pub snoozed_until: Option<NaiveDate>,
+    /// When it was closed. Once present the follow-up is done, whatever else was written.
+    pub done: Option<UnixMillis>,
+}
+
+/// Where a follow-up stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FollowUpState {
+    Open,
+    Snoozed,
+    Done,
+}
+
+impl FollowUp {
+    /// The day it next needs attention: its due date, or the end of a later snooze.
+    pub fn effective_due(&self) -> NaiveDate {
+        match self.snoozed_until {
+            Some(s) if s > self.due => s,
+            _ => self.due,
+        }
+    }
+
+    /// Done beats everything; a snooze counts only until the day it ends.
+    pub fn state(&self, today: NaiveDate) -> FollowUpState {
+        if self.done.is_some() {
+            FollowUpState::Done
+        } else if self.snoozed_until.is_some_and(|s| s > today) {
+            FollowUpState::Snoozed
+        } else {
+            FollowUpState::Open
+        }
     }
 }
 
@@ -56,10 +103,11 @@ pub enum ContactField {
     MetContext,
     IntroducedBy,
     ConnectedOn,
+    Cadence,
 }
 
 impl ContactField {
-    pub const ALL: [ContactField; 10] = [
+    pub const ALL: [ContactField; 11] = [
         ContactField::Name,
         ContactField::Org,
         ContactField::Title,
@@ -70,6 +118,7 @@ impl ContactField {
         ContactField::MetContext,
         ContactField::IntroducedBy,
         ContactField::ConnectedOn,
+        ContactField::Cadence,
     ];
 
     /// The key of this field in the contact's Automerge map (see docs/SCHEMA.md).
@@ -85,6 +134,7 @@ impl ContactField {
             ContactField::MetContext => "met_context",
             ContactField::IntroducedBy => "introduced_by",
             ContactField::ConnectedOn => "connected_on",
+            ContactField::Cadence => "cadence",
         }
     }
 }
@@ -97,7 +147,7 @@ impl fmt::Display for ContactField {
 
 /// A field name the user typed that is not a clearable field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown field `{0}`: use one of org, title, notes, trust, met-on, met-at, met-context, introduced-by, connected-on")]
+#[error("unknown field `{0}`: use one of org, title, notes, trust, met-on, met-at, met-context, introduced-by, connected-on, cadence")]
 pub struct ParseFieldError(pub String);
 
 impl FromStr for ContactField {
@@ -126,6 +176,7 @@ pub struct ContactPatch {
     pub met_context: Option<String>,
     pub introduced_by: Option<ContactId>,
     pub connected_on: Option<String>,
+    pub cadence: Option<Period>,
     pub clear: Vec<ContactField>,
     pub add_emails: Vec<String>,
     pub remove_emails: Vec<String>,
@@ -240,6 +291,8 @@ pub struct Group {
     pub description: Option<String>,
     pub created: UnixMillis,
     pub deleted: Option<UnixMillis>,
+    /// How often to keep in touch with its members (a member's own cadence wins).
+    pub cadence: Option<Period>,
 }
 
 /// A device in the vault's replicated roster.

@@ -7,8 +7,9 @@
 //! commit, written only by the device that opens it; migrations must be idempotent under
 //! concurrent application on two devices (add keys, never rename them in place).
 
-/// The schema this code writes. Version 1 is the first.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The schema this code writes. Version 1 is the first; 2 added cadences and follow-ups
+/// (the root map `tag_cadences`, created by the migration from 1).
+pub const SCHEMA_VERSION: u64 = 2;
 
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 pub const VAULT_ID: &str = "vault_id";
@@ -19,6 +20,9 @@ pub const GROUPS: &str = "groups";
 pub const DEVICES: &str = "devices";
 /// Root map: device id -> revocation entry (JSON). Entries are never deleted; see `docs/SCHEMA.md`.
 pub const REVOKED: &str = "revoked";
+/// Root map (schema 2): tag -> cadence. Created by `init` or by the migration from schema 1;
+/// two devices migrating at once leave two copies, which readers union (see docs/SCHEMA.md).
+pub const TAG_CADENCES: &str = "tag_cadences";
 
 /// Keys inside one contact map besides the `ContactField` keys.
 pub mod contact {
@@ -31,6 +35,16 @@ pub mod contact {
     pub const BIRTHDAY: &str = "birthday";
     pub const ANNIVERSARY: &str = "anniversary";
     pub const VCARD_EXTRA: &str = "vcard_extra";
+    /// Schema 2: how often to keep in touch (`Period` text, e.g. `90d`).
+    pub const CADENCE: &str = "cadence";
+    /// Schema 2: the keep-in-touch reminder is deferred until this `YYYY-MM-DD`.
+    pub const SNOOZED_UNTIL: &str = "snoozed_until";
+    /// Schema 2: a follow-up attached to a note, as three independent keys per note id:
+    /// `follow_up:<note>` = due date, `follow_up_snooze:<note>` = snoozed until,
+    /// `follow_up_done:<note>` = when it was closed (present = closed, whatever else says).
+    pub const FOLLOW_UP: &str = "follow_up:";
+    pub const FOLLOW_UP_SNOOZE: &str = "follow_up_snooze:";
+    pub const FOLLOW_UP_DONE: &str = "follow_up_done:";
     /// Set members are keys `prefix + value` with the value `true`: an add-wins set with one
     /// operation per member, and no nested object that two devices could create twice.
     pub const EMAIL: &str = "email:";
@@ -46,6 +60,8 @@ pub mod group {
     pub const DESCRIPTION: &str = "description";
     pub const CREATED: &str = "created";
     pub const DELETED: &str = "deleted";
+    /// Schema 2: how often to keep in touch with the members.
+    pub const CADENCE: &str = "cadence";
 }
 
 /// Keys inside one device map of the roster.

@@ -1,27 +1,23 @@
 //! The `acknowledged` file: the heads of the last commit that was reported as saved, written
-//! outside sled (write a temporary file, fsync, rename, fsync the folder). On load every head in
-//! it must be in the document; this catches a sled log that lost its tail, which sled's own
-//! recovery would otherwise accept silently.
+//! outside sled, atomically (see `durable::write_atomically`). On load every head in it must be
+//! in the document; this catches a sled log that lost its tail, which sled's own recovery would
+//! otherwise accept silently.
 
 use crate::chunk;
+use crate::codec;
+use crate::durable::{self, DirSync};
 use crate::error::StoreError;
+use crate::keys::ACKNOWLEDGED;
 use rapport_model::automerge::ChangeHash;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::Path;
 
 const NAME: &str = "acknowledged";
-const KEY: &[u8] = b"acknowledged";
 
 pub(crate) fn write(dir: &Path, heads: &[ChangeHash]) -> Result<(), StoreError> {
-    let payload: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
-    let tmp = dir.join(format!("{NAME}.tmp"));
-    let io = |e| StoreError::from_io(dir, "write", e);
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(&chunk::seal(KEY, &payload)).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    fs::rename(&tmp, dir.join(NAME)).map_err(io)?;
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io)
+    let sealed = chunk::seal(ACKNOWLEDGED, &codec::encode_heads(heads));
+    durable::write_atomically(&dir.join(NAME), &sealed, DirSync::Now)
+        .map_err(|e| StoreError::from_io(dir, "write", e))
 }
 
 pub(crate) fn read(dir: &Path) -> Result<Vec<ChangeHash>, StoreError> {
@@ -32,12 +28,6 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<ChangeHash>, StoreError> {
         Err(e) => return Err(StoreError::from_io(dir, "read", e)),
     };
     let bad = || StoreError::corrupt(dir, "the `acknowledged` file failed its checksum");
-    let payload = chunk::open(KEY, &bytes).ok_or_else(bad)?;
-    if payload.len() % 32 != 0 {
-        return Err(bad());
-    }
-    payload
-        .chunks(32)
-        .map(|c| ChangeHash::try_from(c).map_err(|_| bad()))
-        .collect()
+    let payload = chunk::open(ACKNOWLEDGED, &bytes).ok_or_else(bad)?;
+    codec::decode_heads(payload).ok_or_else(bad)
 }

@@ -7,13 +7,13 @@
 //!   like the contacts themselves, see `bucket`).
 //!
 //! Both are refreshed for the touched records in the same batch as the change, like the rest
-//! of the view, and rebuilt with it.
+//! of the view, and rebuilt with it (by `view_write`); `ReadView` reads them.
 
 use crate::bucket::{self, Buckets};
+use crate::codec::{encode, plain};
 use crate::error::StoreError;
 use crate::keys;
-use crate::view::{decode, encode, plain, ReadView};
-use rapport_model::{Conflict, ContactId, Origin, RecordRef, Touched, Vault};
+use rapport_model::{Conflict, ContactId, RecordRef, Touched, Vault};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -86,23 +86,4 @@ pub(crate) fn rebuild(
         entries.insert(id, plain(&origins)?);
     }
     Ok((out, provenance))
-}
-
-impl ReadView<'_> {
-    /// Every conflict in the vault, contacts first (in id order), then groups.
-    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.tree.scan_prefix(keys::VIEW_CONFLICT.as_bytes()) {
-            let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
-            out.extend(decode::<Vec<Conflict>>(self.path, &k, &v)?);
-        }
-        Ok(out)
-    }
-
-    /// Who last set each key of a contact, and when (empty for an unknown contact).
-    pub fn provenance(&self, id: ContactId) -> Result<Vec<Origin>, StoreError> {
-        Ok(self
-            .in_bucket(keys::VIEW_PROVENANCE, id)?
-            .unwrap_or_default())
-    }
 }

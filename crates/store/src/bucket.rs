@@ -22,6 +22,8 @@
 //! `plain len: u32 LE || zstd frame`.
 
 use crate::chunk;
+use crate::codec::damaged;
+use crate::durable::DirSync;
 use crate::error::StoreError;
 use rapport_model::ContactId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -127,7 +129,9 @@ pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreErr
         hash: *blake3::hash(&bytes).as_bytes(),
         len: bytes.len() as u64,
     };
-    crate::durable::write_atomically(&store.join(DIR), &r.name(), &bytes).map_err(io)?;
+    let path = store.join(DIR).join(r.name());
+    // The folder is synced once for many files, by `sync_dir`.
+    crate::durable::write_atomically(&path, &bytes, DirSync::Later).map_err(io)?;
     Ok(r)
 }
 
@@ -470,13 +474,6 @@ impl<'a> Buckets<'a> {
             sync_dir(self.path)?;
         }
         Ok(replaced)
-    }
-}
-
-pub(crate) fn damaged(path: &Path, key: &[u8]) -> StoreError {
-    StoreError::ViewDamaged {
-        path: path.to_owned(),
-        key: String::from_utf8_lossy(key).into_owned(),
     }
 }
 

@@ -40,21 +40,53 @@ fn sync_one(path: &Path) -> io::Result<()> {
     File::open(path)?.sync_all()
 }
 
-/// Writes `bytes` as `dir/name` so that the name never holds a partial file: under a
-/// temporary name, fsynced, then renamed over. The caller fsyncs `dir` (once, for several
-/// files) before anything durable refers to the name.
-pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+/// When `write_atomically` fsyncs the folder that holds the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirSync {
+    /// Before returning: the file is durable under its name when the call returns.
+    Now,
+    /// Not at all: the caller fsyncs the folder itself (once, for several files) before
+    /// anything durable refers to the name.
+    Later,
+}
+
+/// Writes `bytes` as `path` so that the name never holds a partial file, even after a crash
+/// or a power cut: under a temporary name in the same folder, fsynced, then renamed over; then
+/// the folder is fsynced if `dir_sync` says so. The store's one way of writing a whole file
+/// (snapshots, buckets, `acknowledged`), also used by the binary for backups.
+pub fn write_atomically(path: &Path, bytes: &[u8], dir_sync: DirSync) -> io::Result<()> {
     use std::io::Write;
     use std::sync::atomic::{AtomicU64, Ordering};
     // Unique, so that two threads writing the same name never share a temporary file.
     static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a file name is needed"))?;
     std::fs::create_dir_all(dir)?;
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!("{name}.{}.{n}.tmp", std::process::id()));
-    let mut f = File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, dir.join(name))
+    // Hidden, so that one left by a crash in a user's folder (a backup) stays out of the way;
+    // the store's own folders delete files nothing refers to.
+    let tmp = dir.join(format!(
+        ".{}.{}.{n}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    match dir_sync {
+        DirSync::Now => File::open(dir)?.sync_all(),
+        DirSync::Later => Ok(()),
+    }
 }
 
 /// The bytes of the file at `path` if it is `len` bytes long, or `None` if it is not (checked
@@ -80,17 +112,11 @@ pub(crate) fn sync_dir_and_parent(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// Free bytes for an unprivileged writer on the filesystem that holds `path`.
-// `statvfs`'s field types differ between platforms (u32 on some), hence the conversions.
-#[allow(unsafe_code, clippy::useless_conversion)]
+/// Free bytes for an unprivileged writer on the filesystem that holds `path`, or `None` if
+/// the filesystem will not say.
 pub(crate) fn available_bytes(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: an all-zero `statvfs` is a valid value of this plain C struct.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a NUL-terminated path and `st` a valid out-pointer for the whole call.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    (rc == 0).then(|| u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)))
+    let st = rustix::fs::statvfs(path).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
 }
 
 #[cfg(test)]
@@ -98,6 +124,33 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+
+    #[test]
+    fn an_atomic_write_replaces_the_whole_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("file");
+        write_atomically(&path, b"first", DirSync::Now).unwrap();
+        write_atomically(&path, b"second", DirSync::Later).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("file")]);
+        // A folder in the way of the rename fails, and takes its temporary file with it.
+        std::fs::create_dir(dir.path().join("taken")).unwrap();
+        std::fs::write(dir.path().join("taken").join("x"), b"").unwrap();
+        assert!(write_atomically(&dir.path().join("taken"), b"x", DirSync::Now).is_err());
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, 2, "only `sub` and `taken` remain");
+    }
+
+    #[test]
+    fn free_space_is_reported_for_an_existing_folder_only() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(available_bytes(dir.path()).is_some());
+        assert_eq!(available_bytes(&dir.path().join("missing")), None);
+    }
 
     #[test]
     fn files_removed_during_the_walk_are_not_an_error() {

@@ -101,7 +101,8 @@ impl StoreError {
         action: &'static str,
         io: std::io::Error,
     ) -> StoreError {
-        if io.raw_os_error() == Some(libc_enospc()) || io.kind() == std::io::ErrorKind::StorageFull
+        if io.raw_os_error() == Some(rustix::io::Errno::NOSPC.raw_os_error())
+            || io.kind() == std::io::ErrorKind::StorageFull
         {
             StoreError::DiskFull {
                 path: path.to_owned(),
@@ -114,9 +115,4 @@ impl StoreError {
             }
         }
     }
-}
-
-/// ENOSPC on Linux and the BSDs; kept local to avoid a libc dependency for one constant.
-const fn libc_enospc() -> i32 {
-    28
 }

@@ -15,10 +15,11 @@
 //! catches it up from `hist/heads` once. The index lives outside `view/`, so a view rebuild
 //! keeps it: the history of a record never changes, it only grows.
 
-use crate::bucket::{self, Buckets, Replaced};
+use crate::bucket::{Buckets, Replaced};
 use crate::chunk;
+use crate::codec;
 use crate::error::StoreError;
-use crate::keys::HIST_CONTACTS;
+use crate::keys::{HIST_ALL, HIST_CONTACTS, HIST_GROUP, HIST_HEADS};
 use crate::view::ReadView;
 use rapport_model::automerge::{ChangeHash, ReadDoc};
 use rapport_model::{
@@ -27,12 +28,6 @@ use rapport_model::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-pub(crate) const HIST_HEADS: &[u8] = b"hist/heads";
-pub(crate) const HIST_PREFIX: &[u8] = b"hist/";
-const HIST_GROUP: &str = "hist/g/";
-/// Every change of the vault, for `rapport log` without a record.
-const HIST_ALL: &str = "hist/a/";
 
 /// A vault fetched whole is indexed at once if it is at most this large; a larger one is
 /// indexed by the first `log` (attributing a bulk import means decoding all of it).
@@ -96,9 +91,10 @@ impl ReadView<'_> {
             if limit.is_some_and(|l| out.len() >= l) {
                 break;
             }
+            // Damage to the index is damage to a cache of the document: the binary drops the
+            // index and rebuilds it.
             let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
-            let payload = chunk::open(&k, &v).ok_or_else(|| damaged(self.path, &k))?;
-            out.push(postcard::from_bytes(payload).map_err(|_| damaged(self.path, &k))?);
+            out.push(codec::decode_cached(self.path, &k, &v)?);
         }
         Ok(out)
     }
@@ -122,23 +118,10 @@ fn group_prefix(id: GroupId) -> String {
     format!("{HIST_GROUP}{id}/")
 }
 
-/// Damage to the index is damage to a cache of the document: the binary drops the index and
-/// rebuilds it.
-fn damaged(path: &Path, key: &[u8]) -> StoreError {
-    bucket::damaged(path, key)
-}
-
 /// The heads the index covers (sorted), or `None` if there is no index yet.
 pub(crate) fn indexed_heads(tree: &sled::Tree) -> Option<Vec<ChangeHash>> {
     let sealed = tree.get(HIST_HEADS).ok()??;
-    let payload = chunk::open(HIST_HEADS, &sealed)?;
-    if !payload.len().is_multiple_of(32) {
-        return None;
-    }
-    payload
-        .chunks(32)
-        .map(|c| ChangeHash::try_from(c).ok())
-        .collect()
+    codec::decode_heads(chunk::open(HIST_HEADS, &sealed)?)
 }
 
 /// One write of the index: a key and its sealed value.
@@ -200,11 +183,11 @@ pub(crate) fn writes(
     }
     for (id, mut filed) in contacts {
         filed.sort_by_key(Filed::order);
-        buckets.set(HIST_CONTACTS, id, Some(crate::view::plain(&filed)?))?;
+        buckets.set(HIST_CONTACTS, id, Some(codec::plain(&filed)?))?;
     }
     let mut heads = heads.to_vec();
     heads.sort();
-    let encoded: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
+    let encoded = codec::encode_heads(&heads);
     out.push((HIST_HEADS.to_vec(), chunk::seal(HIST_HEADS, &encoded)));
     Ok(out)
 }
@@ -221,8 +204,7 @@ fn entry(c: &AttributedChange, fields: Vec<String>) -> HistoryEntry {
 }
 
 fn sealed(key: Vec<u8>, entry: &HistoryEntry) -> Result<IndexWrite, StoreError> {
-    let payload = postcard::to_allocvec(entry).map_err(|e| StoreError::Encode(e.to_string()))?;
-    let sealed = chunk::seal(&key, &payload);
+    let sealed = codec::encode(&key, entry)?;
     Ok((key, sealed))
 }
 

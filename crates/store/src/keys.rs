@@ -1,13 +1,29 @@
-//! The key layout of the store's one sled tree. Everything lives in one tree so that a change
-//! chunk, the new heads and the read view are written by one atomic batch.
+//! The key layout of the store's one sled tree, and every key prefix the store uses. Everything
+//! lives in one tree so that a change chunk, the new heads and the read view are written by one
+//! atomic batch. The architecture test (`tests/it/architecture.rs`) fails if a key prefix is
+//! defined anywhere else in the crate: two modules that each invent a prefix can collide.
+//!
+//! Families, by first segment:
+//! - `meta/`: the store's own bookkeeping (format, heads, chunk counter, identity, sizes);
+//! - `doc/`: the document (the snapshot reference and the change chunks);
+//! - `view/`: the read view, a cache of the document (see `view`);
+//! - `hist/`: the per-record history index, a cache that survives view rebuilds (see `history`);
+//! - `local/`: device-local state that never syncs (see `quarantine`);
+//! - `peer/`, `peerinfo/`: per-peer sync state and what the binary remembers of a peer.
 
 pub(crate) const FORMAT: &[u8] = b"meta/format";
 pub(crate) const HEADS: &[u8] = b"meta/heads";
 pub(crate) const NEXT_CHUNK: &[u8] = b"meta/next_chunk";
 pub(crate) const IDENTITY: &[u8] = b"meta/identity";
+pub(crate) const CHUNK_STATS: &[u8] = b"meta/chunk_stats";
+pub(crate) const SNAPSHOT_LEN: &[u8] = b"meta/snapshot_len";
+
 pub(crate) const SNAPSHOT: &[u8] = b"doc/snapshot";
 pub(crate) const CHANGE_PREFIX: &[u8] = b"doc/change/";
+
 pub(crate) const PEER_PREFIX: &[u8] = b"peer/";
+pub(crate) const PEER_INFO_PREFIX: &str = "peerinfo/";
+
 pub(crate) const VIEW_PREFIX: &[u8] = b"view/";
 pub(crate) const VIEW_FORMAT: &[u8] = b"view/format";
 pub(crate) const VIEW_HEADS: &[u8] = b"view/heads";
@@ -15,11 +31,31 @@ pub(crate) const VIEW_HEADS: &[u8] = b"view/heads";
 pub(crate) const VIEW_CONTACTS: &str = "view/cb/";
 pub(crate) const VIEW_TIMELINES: &str = "view/tb/";
 pub(crate) const VIEW_PROVENANCE: &str = "view/pb/";
-/// Each contact's history entries, bucketed like the view (see `history`).
-pub(crate) const HIST_CONTACTS: &str = "hist/cb/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
 pub(crate) const VIEW_CONFLICT: &str = "view/x/";
+
+pub(crate) const HIST_PREFIX: &[u8] = b"hist/";
+/// The document heads the history index covers.
+pub(crate) const HIST_HEADS: &[u8] = b"hist/heads";
+/// Each contact's history entries, bucketed like the view (see `history`).
+pub(crate) const HIST_CONTACTS: &str = "hist/cb/";
+pub(crate) const HIST_GROUP: &str = "hist/g/";
+/// Every change of the vault, for `rapport log` without a record.
+pub(crate) const HIST_ALL: &str = "hist/a/";
+/// Format 1 kept each contact's history entries under this prefix in sled (see `upgrade`).
+#[cfg(test)]
+pub(crate) const FORMAT_1_HIST_CONTACT: &str = "hist/c/";
+
+/// A quarantined deletion, by record (see `quarantine`).
+pub(crate) const QUARANTINE_PREFIX: &str = "local/q/";
+/// The quarantine thresholds, when not the default.
+pub(crate) const QUARANTINE_POLICY: &[u8] = b"local/qpolicy";
+/// How many changes each device sent since the last `status`.
+pub(crate) const INCOMING_PREFIX: &str = "local/in/";
+
+/// Not a sled key: the name the `acknowledged` file's contents are sealed under (see `ack`).
+pub(crate) const ACKNOWLEDGED: &[u8] = b"acknowledged";
 
 pub(crate) fn change(seq: u64) -> Vec<u8> {
     let mut k = CHANGE_PREFIX.to_vec();
@@ -33,13 +69,14 @@ pub(crate) fn peer(device_hex: &str) -> Vec<u8> {
     k
 }
 
+pub(crate) fn peer_info(device_hex: &str) -> Vec<u8> {
+    format!("{PEER_INFO_PREFIX}{device_hex}").into_bytes()
+}
+
 pub(crate) fn view(prefix: &str, id: impl std::fmt::Display) -> Vec<u8> {
     format!("{prefix}{id}").into_bytes()
 }
 
-pub(crate) const CHUNK_STATS: &[u8] = b"meta/chunk_stats";
-pub(crate) const SNAPSHOT_LEN: &[u8] = b"meta/snapshot_len";
-
-pub(crate) fn peer_info(device_hex: &str) -> Vec<u8> {
-    format!("peerinfo/{device_hex}").into_bytes()
+pub(crate) fn incoming(device_hex: &str) -> Vec<u8> {
+    format!("{INCOMING_PREFIX}{device_hex}").into_bytes()
 }

@@ -7,18 +7,17 @@
 //!   writes need no hook.
 //! - `local/qpolicy`: the thresholds (`QuarantinePolicy`), when not the default.
 //! - `local/in/<device hex>`: how many changes each device sent since the last `status`.
+//!
+//! This module holds the records and the masks the read view applies; `Store`'s methods that
+//! write them are in `store/local.rs`.
 
-use crate::chunk;
+use crate::codec;
 use crate::error::StoreError;
-use crate::store::Store;
-use crate::view::ReadView;
-use rapport_model::{Contact, Deletion, DeviceId, Group, QuarantinePolicy, RecordRef, UnixMillis};
+use crate::keys;
+use rapport_model::{Contact, Deletion, Group, RecordRef, UnixMillis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-const QUARANTINE_PREFIX: &str = "local/q/";
-const POLICY: &[u8] = b"local/qpolicy";
-const INCOMING_PREFIX: &str = "local/in/";
+use std::path::Path;
 
 /// A deletion held back, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,170 +26,53 @@ pub struct Quarantined {
     pub received: UnixMillis,
 }
 
-fn key(record: RecordRef) -> Vec<u8> {
+/// The key of a record's quarantine entry.
+pub(crate) fn key(record: RecordRef) -> Vec<u8> {
     match record {
-        RecordRef::Contact(id) => format!("{QUARANTINE_PREFIX}c{id}").into_bytes(),
-        RecordRef::Group(id) => format!("{QUARANTINE_PREFIX}g{id}").into_bytes(),
+        RecordRef::Contact(id) => keys::view(keys::QUARANTINE_PREFIX, format!("c{id}")),
+        RecordRef::Group(id) => keys::view(keys::QUARANTINE_PREFIX, format!("g{id}")),
     }
 }
 
-fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
-    let payload = postcard::to_allocvec(value).map_err(|e| StoreError::Encode(e.to_string()))?;
-    Ok(chunk::seal(key, &payload))
-}
-
-fn scan<T: serde::de::DeserializeOwned>(
-    tree: &sled::Tree,
-    path: &std::path::Path,
-    prefix: &str,
-) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
-    let mut out = Vec::new();
-    for item in tree.scan_prefix(prefix.as_bytes()) {
-        let (k, v) = item.map_err(|e| StoreError::from_sled(path, "read", e))?;
-        let bad = || {
-            StoreError::corrupt(
-                path,
-                format!("`{}` failed its checksum", String::from_utf8_lossy(&k)),
-            )
-        };
-        let payload = chunk::open(&k, &v).ok_or_else(bad)?;
-        out.push((
-            k.to_vec(),
-            postcard::from_bytes(payload).map_err(|_| bad())?,
-        ));
-    }
-    Ok(out)
-}
-
-impl Store {
-    /// The deletions held back, oldest first by record.
-    pub fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
-        Ok(scan(self.db(), self.path(), QUARANTINE_PREFIX)?
+/// Every quarantined deletion, by key order.
+pub(crate) fn all(tree: &sled::Tree, path: &Path) -> Result<Vec<Quarantined>, StoreError> {
+    Ok(
+        codec::scan_kept::<Quarantined>(tree, path, keys::QUARANTINE_PREFIX.as_bytes())?
             .into_iter()
             .map(|(_, q)| q)
-            .collect())
-    }
-
-    /// Holds deletions back, durably (before the changes that carry them are committed, so a
-    /// crash in between can only leave an entry that matches nothing yet).
-    pub fn quarantine(&self, entries: &[Quarantined]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for q in entries {
-            let k = key(q.deletion.record);
-            batch.insert(k.clone(), encode(&k, q)?);
-        }
-        self.apply_local(batch)
-    }
-
-    /// Forgets quarantine entries (after the user accepted or rejected them).
-    pub fn release(&self, records: &[RecordRef]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for r in records {
-            batch.remove(key(*r));
-        }
-        self.apply_local(batch)
-    }
-
-    pub fn quarantine_policy(&self) -> Result<QuarantinePolicy, StoreError> {
-        Ok(
-            scan::<QuarantinePolicy>(self.db(), self.path(), "local/qpolicy")?
-                .into_iter()
-                .find(|(k, _)| k == POLICY)
-                .map(|(_, p)| p)
-                .unwrap_or_default(),
-        )
-    }
-
-    pub fn set_quarantine_policy(&self, policy: &QuarantinePolicy) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        batch.insert(POLICY, encode(POLICY, policy)?);
-        self.apply_local(batch)
-    }
-
-    /// Adds to the count of changes received from each device.
-    pub fn count_incoming(&self, counts: &BTreeMap<DeviceId, u64>) -> Result<(), StoreError> {
-        if counts.is_empty() {
-            return Ok(());
-        }
-        let before = self.incoming()?;
-        let mut batch = sled::Batch::default();
-        for (device, n) in counts {
-            let k = format!("{INCOMING_PREFIX}{}", device.to_hex()).into_bytes();
-            let total = before.get(device).copied().unwrap_or(0) + n;
-            batch.insert(k.clone(), encode(&k, &total)?);
-        }
-        // Not fsynced on its own: losing a count costs a less precise `status`, not data; the
-        // commit that follows syncs it anyway.
-        self.db()
-            .apply_batch(batch)
-            .map_err(|e| StoreError::from_sled(self.path(), "write", e))
-    }
-
-    /// Changes received from each device since the counts were last reset.
-    pub fn incoming(&self) -> Result<BTreeMap<DeviceId, u64>, StoreError> {
-        let mut out = BTreeMap::new();
-        for (k, n) in scan::<u64>(self.db(), self.path(), INCOMING_PREFIX)? {
-            let hex = String::from_utf8_lossy(&k[INCOMING_PREFIX.len()..]).into_owned();
-            if let Ok(d) = DeviceId::from_hex(&hex) {
-                out.insert(d, n);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Resets the counts of `incoming` (after `status` showed them).
-    pub fn reset_incoming(&self) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for k in self.db().scan_prefix(INCOMING_PREFIX.as_bytes()).keys() {
-            batch.remove(k.map_err(|e| StoreError::from_sled(self.path(), "read", e))?);
-        }
-        self.apply_local(batch)
-    }
-
-    fn apply_local(&self, batch: sled::Batch) -> Result<(), StoreError> {
-        self.db()
-            .apply_batch(batch)
-            .map_err(|e| StoreError::from_sled(self.path(), "write", e))?;
-        self.sync()
-    }
+            .collect(),
+    )
 }
 
-impl ReadView<'_> {
-    /// The quarantined deletions by record, for masking.
-    fn masks(&self) -> Result<BTreeMap<RecordRef, UnixMillis>, StoreError> {
-        Ok(
-            scan::<Quarantined>(self.tree, self.path, QUARANTINE_PREFIX)?
+/// The quarantined deletions by record: the `deleted` value each one holds back.
+#[derive(Debug, Default)]
+pub(crate) struct Masks(BTreeMap<RecordRef, UnixMillis>);
+
+impl Masks {
+    pub(crate) fn read(tree: &sled::Tree, path: &Path) -> Result<Masks, StoreError> {
+        Ok(Masks(
+            all(tree, path)?
                 .into_iter()
-                .map(|(_, q)| (q.deletion.record, q.deletion.deleted_at))
+                .map(|q| (q.deletion.record, q.deletion.deleted_at))
                 .collect(),
-        )
+        ))
     }
 
     /// Shows quarantined contacts as live.
-    pub(crate) fn unmask_contacts(&self, contacts: &mut [Contact]) -> Result<(), StoreError> {
-        let masks = self.masks()?;
-        if masks.is_empty() {
-            return Ok(());
-        }
+    pub(crate) fn unmask_contacts(&self, contacts: &mut [Contact]) {
         for c in contacts {
-            if c.deleted.is_some() && masks.get(&RecordRef::Contact(c.id)) == c.deleted.as_ref() {
+            if c.deleted.is_some() && self.0.get(&RecordRef::Contact(c.id)) == c.deleted.as_ref() {
                 c.deleted = None;
             }
         }
-        Ok(())
     }
 
     /// Shows quarantined groups as live.
-    pub(crate) fn unmask_groups(&self, groups: &mut [Group]) -> Result<(), StoreError> {
-        let masks = self.masks()?;
-        if masks.is_empty() {
-            return Ok(());
-        }
+    pub(crate) fn unmask_groups(&self, groups: &mut [Group]) {
         for g in groups {
-            if g.deleted.is_some() && masks.get(&RecordRef::Group(g.id)) == g.deleted.as_ref() {
+            if g.deleted.is_some() && self.0.get(&RecordRef::Group(g.id)) == g.deleted.as_ref() {
                 g.deleted = None;
             }
         }
-        Ok(())
     }
 }

@@ -26,11 +26,11 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
     crate::store::remove_unfinished_sled_snapshots(&dir.join("sled"));
     let config = sled::Config::new()
         .path(dir.join("sled"))
-        .cache_capacity(64 << 20);
+        .cache_capacity(crate::store::CACHE_BYTES);
     let mut skipped = Vec::new();
     let db = match guarded(|| config.open()) {
         Ok(Ok(db)) => Some(db),
-        Ok(Err(e)) if matches!(&e, sled::Error::Io(io) if io.to_string().contains("lock")) => {
+        Ok(Err(sled::Error::Io(io))) if crate::store::is_lock_error(&io) => {
             return Err(StoreError::Locked {
                 path: dir.to_owned(),
             })

@@ -16,6 +16,7 @@
 //! folder fsynced, before the sled batch that points at it. A crash in between leaves an
 //! unreferenced file, removed at the next compaction.
 
+use crate::durable::DirSync;
 use crate::error::StoreError;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError>
     let dir = store.join(DIR);
     if !(path.exists() && read(store, &r).is_ok()) {
         let name = format!("{}.{EXT}", blake3::Hash::from(r.hash).to_hex());
-        crate::durable::write_atomically(&dir, &name, bytes).map_err(io)?;
+        crate::durable::write_atomically(&dir.join(name), bytes, DirSync::Later).map_err(io)?;
     }
     // Also when the file was already there: an earlier write may have stopped before this.
     crate::durable::sync_dir_and_parent(&dir).map_err(io)?;

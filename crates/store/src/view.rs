@@ -9,24 +9,18 @@
 //! compressed file bucketing the contacts whose ids fall in it (see `bucket`); `view/g/<group>`; `view/d/<device>`;
 //! `view/x/` conflicts.
 
-use crate::bucket::{self, Buckets, Replaced};
-use crate::chunk;
+//!
+//! This module only reads; `view_write` brings the view up to date and rebuilds it.
+
+use crate::bucket;
+use crate::codec::{self, damaged};
 use crate::error::StoreError;
 use crate::keys;
-use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, ContactId, Device, Group, Interaction, Touched, Vault};
-use serde::{de::DeserializeOwned, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::quarantine::Masks;
+use rapport_model::{Conflict, Contact, ContactId, Device, Group, Interaction, Origin};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
 use std::path::Path;
-
-/// Past this many touched records the view is rebuilt, and the commit compacts directly.
-pub(crate) const REBUILD_ABOVE: usize = 5_000;
-
-/// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
-/// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
-/// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
-/// are zstd files outside sled.
-pub(crate) const VIEW_FORMAT: u32 = 5;
 
 /// Read access to the materialised records.
 #[derive(Debug)]
@@ -52,7 +46,7 @@ impl ReadView<'_> {
             }
             Ok(())
         })?;
-        self.unmask_contacts(&mut contacts)?;
+        self.masks()?.unmask_contacts(&mut contacts);
         Ok(contacts)
     }
 
@@ -76,7 +70,7 @@ impl ReadView<'_> {
             }
             Ok(())
         })?;
-        self.unmask_contacts(&mut contacts)?;
+        self.masks()?.unmask_contacts(&mut contacts);
         Ok(contacts)
     }
 
@@ -84,7 +78,8 @@ impl ReadView<'_> {
         let Some(mut contact) = self.in_bucket::<Contact>(keys::VIEW_CONTACTS, id)? else {
             return Ok(None);
         };
-        self.unmask_contacts(std::slice::from_mut(&mut contact))?;
+        self.masks()?
+            .unmask_contacts(std::slice::from_mut(&mut contact));
         let timeline = self.timeline(id)?;
         Ok(Some(ContactView { contact, timeline }))
     }
@@ -129,12 +124,34 @@ impl ReadView<'_> {
 
     pub fn groups(&self) -> Result<Vec<Group>, StoreError> {
         let mut groups = self.scan(keys::VIEW_GROUP)?;
-        self.unmask_groups(&mut groups)?;
+        self.masks()?.unmask_groups(&mut groups);
         Ok(groups)
     }
 
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
         self.scan(keys::VIEW_DEVICE)
+    }
+
+    /// Every conflict in the vault, contacts first (in id order), then groups (see
+    /// `annotations`).
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let mut out = Vec::new();
+        for per_record in self.scan::<Vec<Conflict>>(keys::VIEW_CONFLICT)? {
+            out.extend(per_record);
+        }
+        Ok(out)
+    }
+
+    /// Who last set each key of a contact, and when (empty for an unknown contact).
+    pub fn provenance(&self, id: ContactId) -> Result<Vec<Origin>, StoreError> {
+        Ok(self
+            .in_bucket(keys::VIEW_PROVENANCE, id)?
+            .unwrap_or_default())
+    }
+
+    /// The quarantined deletions, which the view shows as live (see `quarantine`).
+    fn masks(&self) -> Result<Masks, StoreError> {
+        Masks::read(self.tree, self.path)
     }
 
     /// Opens every bucket of `family` in id order and hands `f` its entries.
@@ -165,7 +182,7 @@ impl ReadView<'_> {
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(prefix.as_bytes()) {
             let (k, v) = item.map_err(|e| StoreError::from_sled(self.path, "read", e))?;
-            out.push(decode(self.path, &k, &v)?);
+            out.push(codec::decode_cached(self.path, &k, &v)?);
         }
         Ok(out)
     }
@@ -201,179 +218,4 @@ impl Matcher {
         self.lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
         finder.find(&self.lower).is_some()
     }
-}
-
-pub(crate) fn decode<T: DeserializeOwned>(
-    path: &Path,
-    key: &[u8],
-    sealed: &[u8],
-) -> Result<T, StoreError> {
-    let payload = chunk::open(key, sealed).ok_or_else(|| damaged(path, key))?;
-    postcard::from_bytes(payload).map_err(|_| damaged(path, key))
-}
-
-fn damaged(path: &Path, key: &[u8]) -> StoreError {
-    bucket::damaged(path, key)
-}
-
-pub(crate) fn encode<T: Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
-    Ok(chunk::seal(key, &plain(value)?))
-}
-
-/// The postcard bytes of a value (a bucket entry).
-pub(crate) fn plain<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    postcard::to_allocvec(value).map_err(|e| StoreError::Encode(e.to_string()))
-}
-
-/// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
-pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
-
-/// Adds to `batch` the view updates for the records in `touched`, reading current records from
-/// `vault` and, for interactions, where the view had filed them from the vault as it was at
-/// `saved` (the heads the view reflects); the bucket files the batch replaces go to
-/// `replaced`. When so much changed that the whole view is rebuilt instead, returns the
-/// rebuild's writes for the caller to apply in bounded chunks (one sled batch of 100k+
-/// entries took ~600 MB).
-pub(crate) fn update(
-    tree: &sled::Tree,
-    path: &Path,
-    batch: &mut sled::Batch,
-    vault: &mut Vault,
-    touched: &Touched,
-    saved: &[ChangeHash],
-    replaced: &mut Replaced,
-) -> Result<Option<Vec<ViewOp>>, StoreError> {
-    // Past a few thousand records one pass over the document beats a lookup per record (an
-    // import touches every record).
-    let many = touched.contacts.len() + touched.interactions.len() > REBUILD_ABOVE;
-    if touched.other || many {
-        return rebuild(tree, path, vault).map(Some);
-    }
-    let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
-    let mut buckets = Buckets::new(tree, path);
-    for id in &touched.contacts {
-        let value = vault
-            .contact(*id)
-            .map_err(model)?
-            .map(|c| plain(&c))
-            .transpose()?;
-        buckets.set(keys::VIEW_CONTACTS, *id, value)?;
-    }
-    for id in &touched.groups {
-        let key = keys::view(keys::VIEW_GROUP, id);
-        match vault.group(*id).map_err(model)? {
-            Some(g) => batch.insert(key.clone(), encode(&key, &g)?),
-            None => batch.remove(key),
-        }
-    }
-    if touched.devices {
-        for d in vault.devices().map_err(model)? {
-            let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
-            batch.insert(key.clone(), encode(&key, &d)?);
-        }
-    }
-    crate::annotations::update(path, batch, &mut buckets, vault, touched)?;
-    // Re-file each touched interaction: take it out of the timelines that held it (those of
-    // its contacts at `saved`), and put its current version into those of its contacts now.
-    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
-    for id in &touched.interactions {
-        let then = vault.interaction_at(*id, saved).map_err(model)?;
-        let before: Vec<ContactId> = then.map(|i| i.contacts).unwrap_or_default();
-        let now = vault.interaction(*id).map_err(model)?;
-        let after: Vec<ContactId> = now.as_ref().map(|i| i.contacts.clone()).unwrap_or_default();
-        for c in before.iter().chain(after.iter()) {
-            if !timelines.contains_key(c) {
-                timelines.insert(*c, buckets.get_decoded(keys::VIEW_TIMELINES, *c)?);
-            }
-            if let Some(t) = timelines.get_mut(c) {
-                t.retain(|i| i.id != *id);
-                if let Some(i) = now.as_ref().filter(|_| after.contains(c)) {
-                    t.push(i.clone());
-                }
-            }
-        }
-    }
-    for (c, mut t) in timelines {
-        t.sort_by_key(|i| (i.at, i.id));
-        let value = (!t.is_empty()).then(|| plain(&t)).transpose()?;
-        buckets.set(keys::VIEW_TIMELINES, c, value)?;
-    }
-    replaced.extend(buckets.write(batch)?);
-    Ok(None)
-}
-
-/// The writes that replace whatever view there was with a complete view of `vault` (without
-/// the view's heads, which the caller writes last). The bucket files they reference are
-/// written, durably, before this returns; the files they replace are left for
-/// `bucket::remove_unreferenced` once the writes are on disk.
-pub(crate) fn rebuild(
-    tree: &sled::Tree,
-    path: &Path,
-    vault: &mut Vault,
-) -> Result<Vec<ViewOp>, StoreError> {
-    let mut puts: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
-    // Bucket entries by family, then bucket, then contact.
-    type Family = BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>;
-    let mut contacts: Family = BTreeMap::new();
-    for c in vault.contacts().map_err(model)? {
-        let b = bucket::bucket_of(c.id);
-        contacts.entry(b).or_default().insert(c.id, plain(&c)?);
-    }
-    for g in vault.groups().map_err(model)? {
-        let key = keys::view(keys::VIEW_GROUP, g.id);
-        let value = encode(&key, &g)?;
-        puts.push((key, value));
-    }
-    for d in vault.devices().map_err(model)? {
-        let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
-        let value = encode(&key, &d)?;
-        puts.push((key, value));
-    }
-    let mut by_contact: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
-    for i in vault.interactions().map_err(model)? {
-        let contacts: BTreeSet<ContactId> = i.contacts.iter().copied().collect();
-        for c in contacts {
-            by_contact.entry(c).or_default().push(i.clone());
-        }
-    }
-    let mut timelines: Family = BTreeMap::new();
-    for (c, mut t) in by_contact {
-        t.sort_by_key(|i| (i.at, i.id));
-        let b = bucket::bucket_of(c);
-        timelines.entry(b).or_default().insert(c, plain(&t)?);
-    }
-    let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
-    puts.extend(annotations);
-    let mut plains = Vec::new();
-    for (family, buckets) in [
-        (keys::VIEW_CONTACTS, contacts),
-        (keys::VIEW_TIMELINES, timelines),
-        (keys::VIEW_PROVENANCE, provenance),
-    ] {
-        for (b, entries) in buckets {
-            let plain = bucket::plain(entries.iter().map(|(id, v)| (*id, v.as_slice())));
-            plains.push((bucket::key(family, b), plain));
-        }
-    }
-    for ((key, _), file) in plains.iter().zip(bucket::write_files(path, &plains)?) {
-        puts.push((key.clone(), file.seal(key)));
-    }
-    bucket::sync_dir(path)?;
-    puts.push((
-        keys::VIEW_FORMAT.to_vec(),
-        chunk::seal(keys::VIEW_FORMAT, &VIEW_FORMAT.to_le_bytes()),
-    ));
-    // Every other view key goes (an older format's keys included), except the heads, which
-    // the caller rewrites last.
-    let kept: BTreeSet<&[u8]> = puts.iter().map(|(k, _)| k.as_slice()).collect();
-    let mut ops: Vec<ViewOp> = Vec::new();
-    for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
-        let k = k.map_err(|e| StoreError::from_sled(path, "read", e))?;
-        if k != keys::VIEW_HEADS && !kept.contains(&k[..]) {
-            ops.push((k.to_vec(), None));
-        }
-    }
-    ops.extend(puts.into_iter().map(|(k, v)| (k, Some(v))));
-    Ok(ops)
 }

@@ -77,30 +77,11 @@ fn walk(root: &Path, dir: &Path, u: &mut Usage) {
     }
 }
 
-/// Live bytes in the store's sled database, by key family: what the files would hold with no
-/// write amplification. Opens the database itself, so the store must be closed; call it last.
-pub fn live(sled_dir: &Path) -> anyhow::Result<Vec<(String, u64, u64)>> {
-    let db = sled::Config::new()
-        .path(sled_dir)
-        .cache_capacity(64 << 20)
-        .flush_every_ms(None)
-        .open()?;
-    let mut families: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
-    for item in db.iter() {
-        let (k, v) = item?;
-        let key = String::from_utf8_lossy(&k);
-        let family = match key.split('/').collect::<Vec<_>>().as_slice() {
-            ["doc", b, ..] => format!("doc/{b}"),
-            ["view", b, _, ..] => format!("view/{b}"),
-            [a, ..] => (*a).to_owned(),
-            [] => String::new(),
-        };
-        let e = families.entry(family).or_default();
-        e.0 += 1;
-        e.1 += (k.len() + v.len()) as u64;
-    }
-    let mut out: Vec<(String, u64, u64)> =
-        families.into_iter().map(|(f, (n, b))| (f, n, b)).collect();
-    out.sort_by_key(|f| std::cmp::Reverse(f.2));
-    Ok(out)
+/// Live bytes in the store's database, by key family: what the files would hold with no
+/// write amplification. Opens the store itself, so it must be closed; call it last.
+pub fn live(store_dir: &Path) -> anyhow::Result<Vec<(String, u64, u64)>> {
+    let store = rapport_store::Store::open(store_dir)?;
+    let live = store.live_bytes_by_family()?;
+    store.close()?;
+    Ok(live)
 }

@@ -5,7 +5,6 @@ use crate::home::Home;
 use anyhow::{Context, Result};
 use rapport_app::AppError;
 use rapport_model::automerge::AutoCommit;
-use std::io::Write;
 use std::path::Path;
 
 /// A backup larger than this is refused before it is read: W1 (10k contacts, 100k
@@ -68,28 +67,12 @@ pub fn restore(home: &Home, path: &Path) -> Result<()> {
 }
 
 /// Writes `bytes` to `path` so that it holds either the old content or all of the new, even
-/// after a crash or power cut: a temporary file in the same folder, fsync, rename, fsync of
-/// the folder.
+/// after a crash or power cut (the store's one atomic write).
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let fail = || {
+    rapport_store::write_atomically(path, bytes, rapport_store::DirSync::Now).with_context(|| {
         format!(
             "could not write {}: check the folder exists and is writable",
             path.display()
         )
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rapport-")
-        .tempfile_in(dir)
-        .with_context(fail)?;
-    tmp.write_all(bytes).with_context(fail)?;
-    tmp.as_file().sync_all().with_context(fail)?;
-    tmp.persist(path).map_err(|e| e.error).with_context(fail)?;
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(fail)?;
-    Ok(())
+    })
 }

@@ -151,6 +151,13 @@ fn patch_for(
         ContactField::IntroducedBy => {
             p.introduced_by = Some(find_contact(contacts, value, false)?.id)
         }
+        ContactField::Cadence => {
+            p.cadence = Some(
+                value
+                    .parse::<rapport_model::Period>()
+                    .map_err(|e| AppError::BadInput(e.to_string()))?,
+            )
+        }
     }
     Ok(p)
 }

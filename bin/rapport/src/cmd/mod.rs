@@ -45,7 +45,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             listen,
             no_discovery,
-        } => sync::serve(open_home(&dir, None)?, listen, no_discovery),
+            ui,
+            no_ui,
+        } => sync::serve(
+            open_home(&dir, None)?,
+            listen,
+            no_discovery,
+            (!no_ui).then_some(ui),
+        ),
+        Command::Ui { no_open } => crate::ui::open(&dir, no_open),
         Command::Pair {
             timeout,
             json,
@@ -122,6 +130,7 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         | Command::Clone { .. }
         | Command::Demo { .. }
         | Command::Serve { .. }
+        | Command::Ui { .. }
         | Command::Pair { .. }
         | Command::Join { .. }
         | Command::Sync { .. }

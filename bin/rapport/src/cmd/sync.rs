@@ -11,10 +11,20 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
+pub fn serve(
+    home: Home,
+    listen: SocketAddr,
+    no_discovery: bool,
+    ui: Option<SocketAddr>,
+) -> Result<()> {
+    if let Some(addr) = ui {
+        // Refused before anything starts: the app can edit and export the whole network.
+        rapport_web::check_loopback(addr)?;
+    }
     let rt = net::runtime()?;
     rt.block_on(async {
         let (replica, identity) = StoreReplica::open(home)?;
+        let (device_name, device) = (replica.home.device_name.clone(), replica.device);
         let node = Arc::new(net::bind(&replica, identity, listen)?);
         let addr = node.local_addr()?;
         let home_dir = replica.home.dir.clone();
@@ -25,6 +35,12 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         );
         std::io::stdout().flush()?;
         let replica = Arc::new(Mutex::new(replica));
+        let web = match ui {
+            Some(addr) => {
+                Some(crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?)
+            }
+            None => None,
+        };
         let socket = tokio::spawn(crate::daemon::listen(
             socket,
             replica.clone(),
@@ -45,6 +61,10 @@ pub fn serve(home: Home, listen: SocketAddr, no_discovery: bool) -> Result<()> {
         }
         socket.abort();
         let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
+        if let Some(web) = web {
+            web.abort();
+            let _ = std::fs::remove_file(crate::ui::address_path(&home_dir));
+        }
         let replica = replica.lock().await;
         eprintln!("rapport: stopped; every acknowledged change is on disk");
         drop(replica);

@@ -53,7 +53,7 @@ fn contact_scalar(key: &str) -> bool {
 }
 
 fn group_scalar(key: &str) -> bool {
-    key == gk::NAME || key == gk::DESCRIPTION
+    key == gk::NAME || key == gk::DESCRIPTION || key == gk::CADENCE
 }
 
 impl Vault {

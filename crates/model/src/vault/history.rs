@@ -244,6 +244,7 @@ impl Vault {
             description: str_at(gk::DESCRIPTION),
             created: int_at(gk::CREATED).unwrap_or(0),
             deleted: int_at(gk::DELETED),
+            cadence: str_at(gk::CADENCE).and_then(|t| t.parse().ok()),
         }))
     }
 

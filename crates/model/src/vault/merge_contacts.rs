@@ -56,6 +56,7 @@ impl Vault {
                 v.contact_extras(merged)?.unwrap_or_default(),
             );
             v.set_contact_extras(survivor, &extras, now)?;
+            v.carry_follow_ups(survivor, &keep, &gone, now)?;
             let mut report = MergeReport::default();
             for i in v.interactions()? {
                 if !i.contacts.contains(&merged) {
@@ -100,6 +101,49 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Gives the survivor the merged contact's follow-ups it lacks (with their snooze and
+    /// done keys) and its keep-in-touch snooze if it has none.
+    fn carry_follow_ups(
+        &mut self,
+        survivor: ContactId,
+        keep: &Contact,
+        gone: &Contact,
+        now: UnixMillis,
+    ) -> Result<(), EditError> {
+        let carried: Vec<_> = gone
+            .follow_ups
+            .iter()
+            .filter(|(n, _)| !keep.follow_ups.contains_key(n))
+            .collect();
+        let snooze = gone.snoozed_until.filter(|_| keep.snoozed_until.is_none());
+        if carried.is_empty() && snooze.is_none() {
+            return Ok(());
+        }
+        let obj = self.contact_obj(survivor)?;
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        self.finish_contact_edit(survivor, &obj.clone(), now, |v| {
+            for (note, f) in &carried {
+                v.doc
+                    .put(&obj, format!("{}{note}", ck::FOLLOW_UP), day(f.due))?;
+                if let Some(s) = f.snoozed_until {
+                    v.doc
+                        .put(&obj, format!("{}{note}", ck::FOLLOW_UP_SNOOZE), day(s))?;
+                }
+                if let Some(d) = f.done {
+                    v.doc
+                        .put(&obj, format!("{}{note}", ck::FOLLOW_UP_DONE), d)?;
+                }
+            }
+            if let Some(s) = snooze {
+                v.doc.put(&obj, ck::SNOOZED_UNTIL, day(s))?;
+            }
+            Ok(true)
+        })?;
+        Ok(())
+    }
+}
+
 /// The edit that gives `keep` everything `gone` has that it lacks.
 fn union_patch(keep: &Contact, gone: &Contact) -> ContactPatch {
     let missing = |a: &std::collections::BTreeSet<String>,
@@ -136,6 +180,10 @@ fn union_patch(keep: &Contact, gone: &Contact) -> ContactPatch {
         // The higher trust level: what one device knew about the person is still true.
         trust: match (keep.trust, gone.trust) {
             (k, Some(g)) if k.is_none_or(|k| g > k) => Some(g),
+            _ => None,
+        },
+        cadence: match (keep.cadence, gone.cadence) {
+            (None, Some(c)) => Some(c),
             _ => None,
         },
         introduced_by: match (keep.introduced_by, gone.introduced_by) {

@@ -11,6 +11,7 @@ mod history;
 mod lan;
 mod merge_contacts;
 mod read;
+mod relations;
 mod revert;
 mod revoke;
 mod touched;
@@ -82,6 +83,7 @@ impl Vault {
             schema::GROUPS,
             schema::DEVICES,
             schema::REVOKED,
+            schema::TAG_CADENCES,
         ] {
             doc.put_object(ROOT, key, ObjType::Map)?;
         }

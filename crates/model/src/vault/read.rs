@@ -7,8 +7,8 @@ use super::Vault;
 use crate::error::ReadError;
 use crate::schema::{contact as ck, device as dk, group as gk};
 use crate::{
-    Contact, ContactField, ContactId, Device, DeviceId, Group, GroupId, Interaction, InteractionId,
-    UnixMillis,
+    Contact, ContactField, ContactId, Device, DeviceId, FollowUp, Group, GroupId, Interaction,
+    InteractionId, UnixMillis,
 };
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef};
 use serde::Serialize;
@@ -71,7 +71,14 @@ impl Vault {
             updated: 0,
             deleted: None,
             merged_into: None,
+            cadence: None,
+            snoozed_until: None,
+            follow_ups: Default::default(),
         };
+        // Follow-up parts arrive in key order (`follow_up:` before `follow_up_done:`), so
+        // they are gathered first and joined at the end.
+        let mut done: Vec<(InteractionId, UnixMillis)> = Vec::new();
+        let mut snoozed: Vec<(InteractionId, chrono::NaiveDate)> = Vec::new();
         let bad = |key: &str| malformed(&id.to_string(), key);
         let items = match heads {
             Some(heads) => self.doc.map_range_at(obj, .., heads),
@@ -91,6 +98,28 @@ impl Vault {
                 _ => Err(bad(key)),
             };
             if let Some((prefix, member)) = split_member(key) {
+                let note = || member.parse::<InteractionId>().map_err(|_| bad(key));
+                let day = || crate::validate::date(&text()?).map_err(|_| bad(key));
+                match prefix {
+                    ck::FOLLOW_UP => {
+                        let f = FollowUp {
+                            due: day()?,
+                            snoozed_until: None,
+                            done: None,
+                        };
+                        c.follow_ups.insert(note()?, f);
+                        continue;
+                    }
+                    ck::FOLLOW_UP_DONE => {
+                        done.push((note()?, int()?));
+                        continue;
+                    }
+                    ck::FOLLOW_UP_SNOOZE => {
+                        snoozed.push((note()?, day()?));
+                        continue;
+                    }
+                    _ => {}
+                }
                 let member = member.to_owned();
                 match prefix {
                     ck::EMAIL => c.emails.insert(member),
@@ -120,8 +149,23 @@ impl Vault {
                 ck::UPDATED => c.updated = int()?,
                 ck::DELETED => c.deleted = Some(int()?),
                 ck::MERGED_INTO => c.merged_into = Some(text()?.parse().map_err(|_| bad(key))?),
+                ck::CADENCE => c.cadence = Some(text()?.parse().map_err(|_| bad(key))?),
+                ck::SNOOZED_UNTIL => {
+                    c.snoozed_until = Some(crate::validate::date(&text()?).map_err(|_| bad(key))?)
+                }
                 // Unknown keys are kept in the document and ignored here (forward compatible).
                 _ => {}
+            }
+        }
+        // A done or snooze key without its due date (written by another program) is ignored.
+        for (note, at) in done {
+            if let Some(f) = c.follow_ups.get_mut(&note) {
+                f.done = Some(at);
+            }
+        }
+        for (note, until) in snoozed {
+            if let Some(f) = c.follow_ups.get_mut(&note) {
+                f.snoozed_until = Some(until);
             }
         }
         if c.updated == 0 {
@@ -220,6 +264,10 @@ impl Vault {
             description: self.str_at(obj, gk::DESCRIPTION),
             created: self.int_at(obj, gk::CREATED)?.unwrap_or(0),
             deleted: self.int_at(obj, gk::DELETED)?,
+            cadence: match self.str_at(obj, gk::CADENCE) {
+                Some(t) => Some(t.parse().map_err(|_| bad(gk::CADENCE))?),
+                None => None,
+            },
         })
     }
 

@@ -15,6 +15,8 @@ pub struct Touched {
     pub groups: BTreeSet<GroupId>,
     /// The device roster changed.
     pub devices: bool,
+    /// The per-tag cadences changed (schema 2).
+    pub tag_cadences: bool,
     /// Something outside the known collections changed (a root key, or a record under a key
     /// that is not a valid id): a view should be rebuilt from scratch.
     pub other: bool,
@@ -31,6 +33,7 @@ impl Touched {
         self.interactions.extend(other.interactions);
         self.groups.extend(other.groups);
         self.devices |= other.devices;
+        self.tag_cadences |= other.tag_cadences;
         self.other |= other.other;
     }
 
@@ -41,6 +44,10 @@ impl Touched {
             schema::GROUPS => key.parse().map(|id| self.groups.insert(id)).is_ok(),
             schema::DEVICES | schema::REVOKED => {
                 self.devices = true;
+                true
+            }
+            schema::TAG_CADENCES => {
+                self.tag_cadences = true;
                 true
             }
             _ => false,

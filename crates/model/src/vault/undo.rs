@@ -205,6 +205,19 @@ impl Vault {
                 }
             }
         }
+        let in_tag_cadences = self
+            .doc
+            .parents(obj)
+            .ok()
+            .and_then(|mut p| p.next())
+            .is_some_and(|p| {
+                p.obj == automerge::ROOT
+                    && p.prop == automerge::Prop::Map(schema::TAG_CADENCES.into())
+            });
+        if place.is_none() && in_tag_cadences {
+            self.touched.tag_cadences = true;
+            return;
+        }
         match place {
             Some((schema::CONTACTS, k)) => match k.parse() {
                 Ok(id) => drop(self.touched.contacts.insert(id)),

@@ -238,6 +238,36 @@ impl Vault {
         self.set_group_deleted(id, None, now)
     }
 
+    /// Renames a live group (the web app's "rename"). Names stay unique among live groups.
+    pub fn rename_group(
+        &mut self,
+        id: GroupId,
+        name: &str,
+        now: UnixMillis,
+    ) -> Result<(), EditError> {
+        let name = validate::text("group name", name, MAX_SHORT_TEXT)?;
+        let obj = self.group_obj(id)?;
+        let old = self.group(id)?.map(|g| g.name).unwrap_or_default();
+        if old == name {
+            return Err(EditError::NothingToDo);
+        }
+        if self
+            .groups()?
+            .iter()
+            .any(|g| g.id != id && g.deleted.is_none() && g.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(EditError::GroupExists(name));
+        }
+        let result = self.doc.put(&obj, gk::NAME, name.as_str());
+        self.finish_or_abort(
+            result.map(|()| true),
+            || format!("rename group {old} to {name}"),
+            now,
+        )?;
+        self.touched.groups.insert(id);
+        Ok(())
+    }
+
     fn set_group_deleted(
         &mut self,
         id: GroupId,
@@ -370,6 +400,9 @@ impl Vault {
                     validate::date(d)?.format("%Y-%m-%d").to_string(),
                 ));
             }
+        }
+        if let Some(c) = p.cadence {
+            v.set.push((ContactField::Cadence.key(), c.to_string()));
         }
         if let Some(c) = p.introduced_by {
             self.contact_obj(c)?;

@@ -1,6 +1,6 @@
 //! Matching parsed records to the vault, and writing the result as one commit.
 //!
-//! `plan` is read-only (it is what `--dry-run` prints); `apply` (in `crate::apply`) writes a
+//! `plan` is read-only (it is what `--dry-run` prints); `apply` (in `plan/apply.rs`) writes a
 //! plan as one `Vault::batch` whose commit message starts with `import ` — the whole import is
 //! one Automerge change, which is how `rapport import undo` finds and reverts it.
 
@@ -9,7 +9,8 @@ use crate::{Candidate, ImportError, Parsed, Skipped};
 use rapport_model::{ContactExtras, ContactId, ContactPatch, Vault};
 use std::collections::HashMap;
 
-pub use crate::apply::{apply, commit_message, COMMIT_PREFIX};
+mod apply;
+pub use apply::{apply, commit_message, COMMIT_PREFIX};
 
 /// What an import will do with one record.
 #[derive(Debug, Clone, PartialEq, Eq)]

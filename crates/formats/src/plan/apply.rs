@@ -2,7 +2,7 @@
 //! message starts with `import ` (`import linkedin Connections.csv: 120 created, 3 updated`).
 //! That is how `rapport import undo` recognises it.
 
-use crate::plan::{Action, Plan};
+use super::{Action, Plan};
 use crate::{Candidate, ImportError};
 use rapport_model::{
     ContactPatch, InteractionId, InteractionKind, NewInteraction, UnixMillis, Vault,

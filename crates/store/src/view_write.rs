@@ -1,0 +1,177 @@
+//! Keeping the read view (see `view`) up to date: `update` adds a commit's changes to the view
+//! in the commit's own batch; `rebuild` writes a whole view from the document when the old
+//! one is stale, damaged, of an older format, or when so much changed that one pass over the
+//! document is cheaper.
+
+use crate::bucket::{self, Buckets, Replaced};
+use crate::chunk;
+use crate::codec::{encode, plain};
+use crate::error::StoreError;
+use crate::keys;
+use rapport_model::automerge::ChangeHash;
+use rapport_model::{ContactId, Interaction, Touched, Vault};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Past this many touched records the view is rebuilt, and the commit compacts directly.
+pub(crate) const REBUILD_ABOVE: usize = 5_000;
+
+/// Bumped whenever the encoding of view values changes; an old view is then rebuilt.
+/// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
+/// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
+/// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
+/// on `Group`, the tag cadences).
+pub(crate) const VIEW_FORMAT: u32 = 6;
+
+/// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
+pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
+
+/// Adds to `batch` the view updates for the records in `touched`, reading current records from
+/// `vault` and, for interactions, where the view had filed them from the vault as it was at
+/// `saved` (the heads the view reflects); the bucket files the batch replaces go to
+/// `replaced`. When so much changed that the whole view is rebuilt instead, returns the
+/// rebuild's writes for the caller to apply in bounded chunks (one sled batch of 100k+
+/// entries took ~600 MB).
+pub(crate) fn update(
+    tree: &sled::Tree,
+    path: &Path,
+    batch: &mut sled::Batch,
+    vault: &mut Vault,
+    touched: &Touched,
+    saved: &[ChangeHash],
+    replaced: &mut Replaced,
+) -> Result<Option<Vec<ViewOp>>, StoreError> {
+    // Past a few thousand records one pass over the document beats a lookup per record (an
+    // import touches every record).
+    let many = touched.contacts.len() + touched.interactions.len() > REBUILD_ABOVE;
+    if touched.other || many {
+        return rebuild(tree, path, vault).map(Some);
+    }
+    let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
+    let mut buckets = Buckets::new(tree, path);
+    for id in &touched.contacts {
+        let value = vault
+            .contact(*id)
+            .map_err(model)?
+            .map(|c| plain(&c))
+            .transpose()?;
+        buckets.set(keys::VIEW_CONTACTS, *id, value)?;
+    }
+    for id in &touched.groups {
+        let key = keys::view(keys::VIEW_GROUP, id);
+        match vault.group(*id).map_err(model)? {
+            Some(g) => batch.insert(key.clone(), encode(&key, &g)?),
+            None => batch.remove(key),
+        }
+    }
+    if touched.devices {
+        for d in vault.devices().map_err(model)? {
+            let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
+            batch.insert(key.clone(), encode(&key, &d)?);
+        }
+    }
+    crate::annotations::update(path, batch, &mut buckets, vault, touched)?;
+    // Re-file each touched interaction: take it out of the timelines that held it (those of
+    // its contacts at `saved`), and put its current version into those of its contacts now.
+    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
+    for id in &touched.interactions {
+        let then = vault.interaction_at(*id, saved).map_err(model)?;
+        let before: Vec<ContactId> = then.map(|i| i.contacts).unwrap_or_default();
+        let now = vault.interaction(*id).map_err(model)?;
+        let after: Vec<ContactId> = now.as_ref().map(|i| i.contacts.clone()).unwrap_or_default();
+        for c in before.iter().chain(after.iter()) {
+            if !timelines.contains_key(c) {
+                timelines.insert(*c, buckets.get_decoded(keys::VIEW_TIMELINES, *c)?);
+            }
+            if let Some(t) = timelines.get_mut(c) {
+                t.retain(|i| i.id != *id);
+                if let Some(i) = now.as_ref().filter(|_| after.contains(c)) {
+                    t.push(i.clone());
+                }
+            }
+        }
+    }
+    for (c, mut t) in timelines {
+        t.sort_by_key(|i| (i.at, i.id));
+        let value = (!t.is_empty()).then(|| plain(&t)).transpose()?;
+        buckets.set(keys::VIEW_TIMELINES, c, value)?;
+    }
+    replaced.extend(buckets.write(batch)?);
+    Ok(None)
+}
+
+/// The writes that replace whatever view there was with a complete view of `vault` (without
+/// the view's heads, which the caller writes last). The bucket files they reference are
+/// written, durably, before this returns; the files they replace are left for
+/// `bucket::remove_unreferenced` once the writes are on disk.
+pub(crate) fn rebuild(
+    tree: &sled::Tree,
+    path: &Path,
+    vault: &mut Vault,
+) -> Result<Vec<ViewOp>, StoreError> {
+    let mut puts: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
+    // Bucket entries by family, then bucket, then contact.
+    type Family = BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>;
+    let mut contacts: Family = BTreeMap::new();
+    for c in vault.contacts().map_err(model)? {
+        let b = bucket::bucket_of(c.id);
+        contacts.entry(b).or_default().insert(c.id, plain(&c)?);
+    }
+    for g in vault.groups().map_err(model)? {
+        let key = keys::view(keys::VIEW_GROUP, g.id);
+        let value = encode(&key, &g)?;
+        puts.push((key, value));
+    }
+    for d in vault.devices().map_err(model)? {
+        let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
+        let value = encode(&key, &d)?;
+        puts.push((key, value));
+    }
+    let mut by_contact: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
+    for i in vault.interactions().map_err(model)? {
+        let contacts: BTreeSet<ContactId> = i.contacts.iter().copied().collect();
+        for c in contacts {
+            by_contact.entry(c).or_default().push(i.clone());
+        }
+    }
+    let mut timelines: Family = BTreeMap::new();
+    for (c, mut t) in by_contact {
+        t.sort_by_key(|i| (i.at, i.id));
+        let b = bucket::bucket_of(c);
+        timelines.entry(b).or_default().insert(c, plain(&t)?);
+    }
+    let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
+    puts.extend(annotations);
+    let mut plains = Vec::new();
+    for (family, buckets) in [
+        (keys::VIEW_CONTACTS, contacts),
+        (keys::VIEW_TIMELINES, timelines),
+        (keys::VIEW_PROVENANCE, provenance),
+    ] {
+        for (b, entries) in buckets {
+            let plain = bucket::plain(entries.iter().map(|(id, v)| (*id, v.as_slice())));
+            plains.push((bucket::key(family, b), plain));
+        }
+    }
+    for ((key, _), file) in plains.iter().zip(bucket::write_files(path, &plains)?) {
+        puts.push((key.clone(), file.seal(key)));
+    }
+    bucket::sync_dir(path)?;
+    puts.push((
+        keys::VIEW_FORMAT.to_vec(),
+        chunk::seal(keys::VIEW_FORMAT, &VIEW_FORMAT.to_le_bytes()),
+    ));
+    // Every other view key goes (an older format's keys included), except the heads, which
+    // the caller rewrites last.
+    let kept: BTreeSet<&[u8]> = puts.iter().map(|(k, _)| k.as_slice()).collect();
+    let mut ops: Vec<ViewOp> = Vec::new();
+    for k in tree.scan_prefix(keys::VIEW_PREFIX).keys() {
+        let k = k.map_err(|e| StoreError::from_sled(path, "read", e))?;
+        if k != keys::VIEW_HEADS && !kept.contains(&k[..]) {
+            ops.push((k.to_vec(), None));
+        }
+    }
+    ops.extend(puts.into_iter().map(|(k, v)| (k, Some(v))));
+    Ok(ops)
+}

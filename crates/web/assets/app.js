@@ -1,0 +1,80 @@
+// Rapport's web app script: small on purpose. Every page works without it; it adds search as
+// you type, confirmations, and live updates when a sync brings changes.
+"use strict";
+(function () {
+  // Ask before destructive actions (trash, delete a group).
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  });
+
+  // Search as you type: fetch only the results and keep the address current.
+  var filters = document.getElementById("filters");
+  var results = document.getElementById("results");
+  var pending = null, seq = 0;
+  function refreshResults() {
+    var params = new URLSearchParams(new FormData(filters));
+    var url = "/contacts?" + params.toString();
+    var mine = ++seq;
+    params.set("partial", "1");
+    fetch("/contacts?" + params.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        if (mine !== seq) return; // a newer keystroke already asked
+        results.innerHTML = html;
+        history.replaceState(null, "", url);
+      })
+      .catch(function () { /* the full form submit still works */ });
+  }
+  if (filters && results) {
+    filters.addEventListener("input", function () {
+      clearTimeout(pending);
+      pending = setTimeout(refreshResults, 120);
+    });
+    filters.addEventListener("submit", function (e) {
+      e.preventDefault();
+      refreshResults();
+    });
+  }
+
+  // Live updates. A change (from a sync, the CLI or another tab) refreshes the page's main
+  // part, unless the person is typing in a form: then it waits, so nothing typed is lost.
+  var dirty = false;
+  document.addEventListener("input", function (e) {
+    if (!filters || !filters.contains(e.target)) dirty = true;
+  });
+  var live = document.getElementById("live");
+  var waiting = false;
+  function busy() {
+    var a = document.activeElement;
+    var typing = a && (a.tagName === "INPUT" || a.tagName === "TEXTAREA" || a.tagName === "SELECT") &&
+      !(filters && filters.contains(a));
+    return dirty || typing;
+  }
+  function refreshPage() {
+    if (busy()) {
+      waiting = true;
+      if (live) live.textContent = "New changes arrived; they will show when you finish editing.";
+      return;
+    }
+    waiting = false;
+    fetch(location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        if (busy()) { waiting = true; return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("main");
+        var main = document.getElementById("main");
+        if (fresh && main) main.innerHTML = fresh.innerHTML;
+        if (live) live.textContent = "Updated with the latest changes.";
+      })
+      .catch(function () {});
+  }
+  document.addEventListener("focusout", function () {
+    setTimeout(function () { if (waiting && !busy()) refreshPage(); }, 50);
+  });
+  if (window.EventSource && document.getElementById("main")) {
+    var es = new EventSource("/events");
+    es.addEventListener("change", refreshPage);
+  }
+})();

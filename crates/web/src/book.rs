@@ -1,0 +1,205 @@
+//! What the pages ask of the contact book: the port between the web app and the application
+//! layer. Every method is one user action or one read, run on a blocking thread (the
+//! implementation takes the daemon's store lock and may fsync). A write through it is the same
+//! action the CLI runs: durable before it returns, synced live, undoable.
+//!
+//! Why a trait here rather than calling the application crate directly: the typed `Request`
+//! API (issue 17) is being built alongside this crate. The binary implements `Book` over its
+//! home today; once `rapport-app` lands, that implementation becomes a thin adapter over
+//! `App::handle`, and the pages do not change.
+
+use rapport_model::{
+    Contact, ContactId, Group, GroupId, Interaction, InteractionKind, TrustLevel, UnixMillis,
+};
+
+/// How the contacts list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Name,
+    /// Longest since the last interaction first (never contacted before anyone).
+    LastContacted,
+    /// Most recently changed first.
+    Updated,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Name, Sort::LastContacted, Sort::Updated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::LastContacted => "last-contacted",
+            Sort::Updated => "updated",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Name => "Name",
+            Sort::LastContacted => "Longest since contact",
+            Sort::Updated => "Recently changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Sort {
+        Sort::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
+/// One page of the contacts list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Words to look for in names, organisations, emails, tags and interaction text.
+    pub text: String,
+    pub tag: Option<String>,
+    pub group: Option<GroupId>,
+    pub trust_at_least: Option<TrustLevel>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactRow {
+    pub id: ContactId,
+    pub name: String,
+    pub org: Option<String>,
+    pub tags: Vec<String>,
+    pub trust: Option<TrustLevel>,
+    pub last_contacted: Option<UnixMillis>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactPage {
+    pub rows: Vec<ContactRow>,
+    /// How many contacts match, over all pages.
+    pub total: usize,
+    /// Every tag in use, for the filter.
+    pub tags: Vec<String>,
+    /// Live groups, for the filter and for adding the selected contacts to one.
+    pub groups: Vec<Group>,
+}
+
+/// Who last set one field of a card, and when.
+#[derive(Debug, Clone)]
+pub struct FieldOrigin {
+    pub key: String,
+    /// The device's name where known, else its short id.
+    pub device: Option<String>,
+    pub at: Option<UnixMillis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub contact: Contact,
+    /// Oldest first.
+    pub timeline: Vec<Interaction>,
+    pub provenance: Vec<FieldOrigin>,
+    /// Every group, deleted ones included, for names and the "add to group" control.
+    pub groups: Vec<Group>,
+    pub introducer: Option<(ContactId, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub group: Group,
+    pub members: Vec<(ContactId, String)>,
+}
+
+/// A new contact from the "add" form. Values are as the person typed them; the book
+/// validates them exactly as `rapport add` does.
+#[derive(Debug, Clone, Default)]
+pub struct NewContact {
+    pub name: String,
+    pub org: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// An edit from a card: `Some` sets a field, `Some("")` clears it, `None` leaves it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactEdit {
+    pub name: Option<String>,
+    pub org: Option<String>,
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    pub trust: Option<Option<TrustLevel>>,
+    pub met_on: Option<String>,
+    pub met_at: Option<String>,
+    pub met_context: Option<String>,
+    pub add_email: Option<String>,
+    pub add_phone: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewNote {
+    pub kind: InteractionKind,
+    /// `None` means now.
+    pub at: Option<String>,
+    pub text: String,
+    pub place: Option<String>,
+}
+
+/// Why the book refused or failed. The message is the CLI's sentence for the same mistake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BookError {
+    /// The person typed something the book will not store; `field` names the form field the
+    /// message belongs next to, when there is one.
+    #[error("{message}")]
+    BadInput {
+        field: Option<&'static str>,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    /// The store or the disk failed; nothing was written.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl BookError {
+    pub fn bad(field: &'static str, message: impl Into<String>) -> BookError {
+        BookError::BadInput {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+}
+
+pub type BookResult<T> = Result<T, BookError>;
+
+/// The contact book as the pages see it. Implementations block (store locks, fsync): the web
+/// app calls them from `spawn_blocking`.
+pub trait Book: Send + Sync + 'static {
+    /// A name for this device, for the cookie (so two devices' apps on one browser keep
+    /// separate sign-ins) and the page header.
+    fn device_name(&self) -> String;
+    fn device_tag(&self) -> String;
+    /// A value that changes whenever the vault does (its heads), for live updates.
+    fn revision(&self) -> BookResult<String>;
+
+    fn contacts(&self, query: &ListQuery) -> BookResult<ContactPage>;
+    fn card(&self, id: ContactId) -> BookResult<Card>;
+    fn add_contact(&self, new: &NewContact) -> BookResult<ContactId>;
+    fn edit_contact(&self, id: ContactId, edit: &ContactEdit) -> BookResult<()>;
+    fn tag(&self, id: ContactId, add: &[String], remove: &[String]) -> BookResult<()>;
+    fn log_interaction(&self, id: ContactId, note: &NewNote) -> BookResult<()>;
+    fn trash(&self, id: ContactId) -> BookResult<()>;
+    fn restore(&self, id: ContactId) -> BookResult<()>;
+
+    /// Every group, deleted ones included, with live members.
+    fn groups(&self) -> BookResult<Vec<GroupRow>>;
+    fn create_group(&self, name: &str) -> BookResult<GroupId>;
+    fn rename_group(&self, id: GroupId, name: &str) -> BookResult<()>;
+    fn delete_group(&self, id: GroupId) -> BookResult<()>;
+    /// Restores a deleted group with the members it had.
+    fn restore_group(&self, id: GroupId) -> BookResult<()>;
+    /// Adds (or removes) several contacts at once: one action, one undo.
+    fn set_members(&self, group: GroupId, contacts: &[ContactId], add: bool) -> BookResult<()>;
+}

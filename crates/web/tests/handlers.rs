@@ -1,0 +1,600 @@
+//! Handler tests: the security checks and the pages, driven with `oneshot` against an
+//! in-memory book (the real one is exercised end to end by tests/it/web.rs).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use rapport_model::{Contact, ContactId, Group, GroupId, TrustLevel};
+use rapport_web::book::*;
+use rapport_web::{router, Secrets};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+const PORT: u16 = 7449;
+const HOST: &str = "127.0.0.1:7449";
+
+#[derive(Default)]
+struct Fake {
+    contacts: Mutex<Vec<Contact>>,
+    groups: Mutex<Vec<Group>>,
+    notes: Mutex<Vec<(ContactId, String)>>,
+}
+
+fn contact(name: &str) -> Contact {
+    Contact {
+        id: ContactId::random(&mut rand::thread_rng()),
+        name: name.to_owned(),
+        emails: BTreeSet::new(),
+        phones: BTreeSet::new(),
+        links: BTreeSet::new(),
+        org: None,
+        title: None,
+        tags: BTreeSet::new(),
+        groups: BTreeSet::new(),
+        met_on: None,
+        met_at: None,
+        met_context: None,
+        introduced_by: None,
+        trust: None,
+        connected_on: None,
+        notes: None,
+        created: 0,
+        updated: 0,
+        deleted: None,
+        merged_into: None,
+        cadence: None,
+        snoozed_until: None,
+        follow_ups: Default::default(),
+    }
+}
+
+impl Fake {
+    fn find(&self, id: ContactId) -> BookResult<Contact> {
+        self.contacts
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .ok_or_else(|| BookError::NotFound("no such contact".into()))
+    }
+    fn change(&self, id: ContactId, f: impl FnOnce(&mut Contact)) -> BookResult<()> {
+        let mut all = self.contacts.lock().unwrap();
+        let c = all
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or_else(|| BookError::NotFound("no such contact".into()))?;
+        f(c);
+        Ok(())
+    }
+}
+
+impl Book for Fake {
+    fn device_name(&self) -> String {
+        "test laptop".into()
+    }
+    fn device_tag(&self) -> String {
+        "ABCD-EFG".into()
+    }
+    fn revision(&self) -> BookResult<String> {
+        Ok(self.contacts.lock().unwrap().len().to_string())
+    }
+    fn contacts(&self, q: &ListQuery) -> BookResult<ContactPage> {
+        let all = self.contacts.lock().unwrap();
+        let hits: Vec<_> = all
+            .iter()
+            .filter(|c| !c.is_trashed())
+            .filter(|c| c.name.to_lowercase().contains(&q.text.to_lowercase()))
+            .filter(|c| q.tag.as_ref().is_none_or(|t| c.tags.contains(t)))
+            .collect();
+        Ok(ContactPage {
+            total: hits.len(),
+            rows: hits
+                .iter()
+                .skip(q.offset)
+                .take(q.limit)
+                .map(|c| ContactRow {
+                    id: c.id,
+                    name: c.name.clone(),
+                    org: c.org.clone(),
+                    tags: c.tags.iter().cloned().collect(),
+                    trust: c.trust,
+                    last_contacted: None,
+                })
+                .collect(),
+            tags: vec![],
+            groups: self.groups.lock().unwrap().clone(),
+        })
+    }
+    fn card(&self, id: ContactId) -> BookResult<Card> {
+        Ok(Card {
+            contact: self.find(id)?,
+            timeline: vec![],
+            provenance: vec![FieldOrigin {
+                key: "name".into(),
+                device: Some("<b>phone</b>".into()),
+                at: Some(0),
+            }],
+            groups: self.groups.lock().unwrap().clone(),
+            introducer: None,
+        })
+    }
+    fn add_contact(&self, new: &NewContact) -> BookResult<ContactId> {
+        if new.name.is_empty() {
+            return Err(BookError::bad("name", "a contact needs a name"));
+        }
+        let mut c = contact(&new.name);
+        c.org = new.org.clone();
+        c.tags = new.tags.iter().cloned().collect();
+        let id = c.id;
+        self.contacts.lock().unwrap().push(c);
+        Ok(id)
+    }
+    fn edit_contact(&self, id: ContactId, edit: &ContactEdit) -> BookResult<()> {
+        if let Some(Some(t)) = edit.trust {
+            self.change(id, |c| c.trust = Some(t))?;
+        }
+        Ok(())
+    }
+    fn tag(&self, id: ContactId, add: &[String], remove: &[String]) -> BookResult<()> {
+        self.change(id, |c| {
+            c.tags.extend(add.iter().cloned());
+            for r in remove {
+                c.tags.remove(r);
+            }
+        })
+    }
+    fn log_interaction(&self, id: ContactId, note: &NewNote) -> BookResult<()> {
+        if note.at.as_deref() == Some("yesterday-ish") {
+            return Err(BookError::bad("at", "`yesterday-ish` is not a valid time"));
+        }
+        self.find(id)?;
+        self.notes.lock().unwrap().push((id, note.text.clone()));
+        Ok(())
+    }
+    fn trash(&self, id: ContactId) -> BookResult<()> {
+        self.change(id, |c| c.deleted = Some(1))
+    }
+    fn restore(&self, id: ContactId) -> BookResult<()> {
+        self.change(id, |c| c.deleted = None)
+    }
+    fn groups(&self) -> BookResult<Vec<GroupRow>> {
+        let contacts = self.contacts.lock().unwrap();
+        Ok(self
+            .groups
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|g| GroupRow {
+                group: g.clone(),
+                members: contacts
+                    .iter()
+                    .filter(|c| c.groups.contains(&g.id))
+                    .map(|c| (c.id, c.name.clone()))
+                    .collect(),
+            })
+            .collect())
+    }
+    fn create_group(&self, name: &str) -> BookResult<GroupId> {
+        let id = GroupId::random(&mut rand::thread_rng());
+        self.groups.lock().unwrap().push(Group {
+            id,
+            name: name.into(),
+            description: None,
+            created: 0,
+            deleted: None,
+            cadence: None,
+        });
+        Ok(id)
+    }
+    fn rename_group(&self, _: GroupId, _: &str) -> BookResult<()> {
+        Ok(())
+    }
+    fn delete_group(&self, id: GroupId) -> BookResult<()> {
+        for g in self
+            .groups
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter(|g| g.id == id)
+        {
+            g.deleted = Some(1);
+        }
+        Ok(())
+    }
+    fn restore_group(&self, id: GroupId) -> BookResult<()> {
+        for g in self
+            .groups
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter(|g| g.id == id)
+        {
+            g.deleted = None;
+        }
+        Ok(())
+    }
+    fn set_members(&self, group: GroupId, ids: &[ContactId], add: bool) -> BookResult<()> {
+        for id in ids {
+            self.change(*id, |c| {
+                if add {
+                    c.groups.insert(group);
+                } else {
+                    c.groups.remove(&group);
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct App {
+    router: Router,
+    secrets: Secrets,
+    book: Arc<Fake>,
+    _dir: tempfile::TempDir,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::load_or_create(dir.path()).unwrap();
+    let book = Arc::new(Fake::default());
+    App {
+        router: router(book.clone(), secrets.clone(), PORT),
+        secrets,
+        book,
+        _dir: dir,
+    }
+}
+
+impl App {
+    fn cookie(&self) -> String {
+        format!("rapport_ABCDEFG={}", self.secrets.cookie_value())
+    }
+    fn get(&self, path: &str) -> Request<Body> {
+        Request::get(path)
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, self.cookie())
+            .body(Body::empty())
+            .unwrap()
+    }
+    fn post(&self, path: &str, form: &str) -> Request<Body> {
+        Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, self.cookie())
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}&{form}", self.secrets.csrf())))
+            .unwrap()
+    }
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+#[tokio::test]
+async fn foreign_host_is_forbidden() {
+    let app = app();
+    for host in [
+        "evil.example:7449",
+        "127.0.0.1:8080",
+        "localhost",
+        "127.0.0.1.nip.io:7449",
+    ] {
+        let mut req = app.get("/contacts");
+        req.headers_mut()
+            .insert(header::HOST, host.parse().unwrap());
+        let (status, headers, _) = app.send(req).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "host {host}");
+        assert!(headers.contains_key("content-security-policy"));
+    }
+    for host in ["127.0.0.1:7449", "localhost:7449", "[::1]:7449"] {
+        let mut req = app.get("/contacts");
+        req.headers_mut()
+            .insert(header::HOST, host.parse().unwrap());
+        assert_eq!(app.send(req).await.0, StatusCode::OK, "host {host}");
+    }
+}
+
+#[tokio::test]
+async fn cross_site_post_is_forbidden_and_writes_nothing() {
+    let app = app();
+    let mut req = app.post("/contacts", "name=Mallory");
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(app.send(req).await.0, StatusCode::FORBIDDEN);
+    let mut req = app.post("/contacts", "name=Mallory");
+    req.headers_mut().remove("sec-fetch-site");
+    req.headers_mut()
+        .insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    assert_eq!(app.send(req).await.0, StatusCode::FORBIDDEN);
+    assert!(app.book.contacts.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn post_without_csrf_token_is_forbidden() {
+    let app = app();
+    let req = Request::post("/contacts")
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, app.cookie())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=Mallory&csrf=0000"))
+        .unwrap();
+    assert_eq!(app.send(req).await.0, StatusCode::FORBIDDEN);
+    assert!(app.book.contacts.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn no_cookie_redirects_pages_and_refuses_actions() {
+    let app = app();
+    let req = Request::get("/contacts")
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = app.send(req).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/signin");
+    let mut req = app.post("/contacts", "name=X");
+    req.headers_mut().remove(header::COOKIE);
+    assert_eq!(app.send(req).await.0, StatusCode::UNAUTHORIZED);
+    let mut req = app.get("/contacts");
+    req.headers_mut().insert(
+        header::COOKIE,
+        "rapport_ABCDEFG=0123456789abcdef".parse().unwrap(),
+    );
+    assert_eq!(app.send(req).await.0, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_leaves_the_token_behind() {
+    let app = app();
+    let req = Request::get(format!("/signin?token={}", app.secrets.token_text()))
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = app.send(req).await;
+    assert_eq!(status, StatusCode::OK);
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("rapport_ABCDEFG="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    assert!(!cookie.contains(&app.secrets.token_text()));
+    assert!(
+        body.contains("url=/contacts"),
+        "moves on to a URL without the token"
+    );
+    // A wrong token gets no cookie.
+    let req = Request::get(format!("/signin?token={}", "ab".repeat(32)))
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = app.send(req).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!headers.contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn one_time_code_signs_in_once() {
+    let app = app();
+    let code = rapport_web::auth::new_once_code(app._dir.path()).unwrap();
+    let req = |c: &str| {
+        Request::get(format!("/signin?once={c}"))
+            .header(header::HOST, HOST)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, _) = app.send(req(&code)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key(header::SET_COOKIE));
+    let (status, headers, _) = app.send(req(&code)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!headers.contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn pages_send_security_headers_and_no_store() {
+    let app = app();
+    let (status, h, _) = app.send(app.get("/contacts")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn markup_in_a_name_shows_as_text() {
+    let app = app();
+    let evil = "<img src=x onerror=alert(1)>";
+    let (status, headers, _) = app
+        .send(app.post(
+            "/contacts",
+            "name=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&tags=%3Cb%3E",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let card = headers[header::LOCATION].to_str().unwrap().to_owned();
+    for path in ["/contacts", card.as_str(), "/contacts?q=img&partial=1"] {
+        let (_, _, body) = app.send(app.get(path)).await;
+        assert!(!body.contains(evil), "{path} has raw markup");
+        assert!(!body.contains("<b>"), "{path} has a raw tag");
+        assert!(
+            body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{path}"
+        );
+    }
+    let (_, _, card_body) = app.send(app.get(&card)).await;
+    assert!(
+        card_body.contains("&lt;b&gt;phone&lt;/b&gt;"),
+        "provenance escaped"
+    );
+}
+
+#[tokio::test]
+async fn add_contact_then_card_shows_it() {
+    let app = app();
+    let (status, headers, _) = app
+        .send(app.post(
+            "/contacts",
+            "name=Ada+Lovelace&org=Analytical&tags=math+history",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let card = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (status, _, body) = app.send(app.get(&card)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Ada Lovelace") && body.contains("Analytical"));
+    assert!(body.contains("#math") && body.contains("set by"));
+    let (_, _, list) = app.send(app.get("/contacts?q=ada")).await;
+    assert!(list.contains("Ada Lovelace") && list.contains("1 contact"));
+    let (_, _, none) = app.send(app.get("/contacts?q=zzz")).await;
+    assert!(none.contains("No contact matches"));
+}
+
+#[tokio::test]
+async fn a_refused_value_is_shown_next_to_its_field_with_what_was_typed() {
+    let app = app();
+    let (status, _, body) = app.send(app.post("/contacts", "name=&org=Kept+Org")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("a contact needs a name"));
+    assert!(body.contains("aria-invalid=\"true\""));
+    assert!(body.contains("value=\"Kept Org\""));
+    assert!(app.book.contacts.lock().unwrap().is_empty());
+
+    let id = app
+        .book
+        .add_contact(&NewContact {
+            name: "Bo".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let (status, _, body) = app
+        .send(app.post(
+            &format!("/contacts/{id}/note"),
+            "kind=call&at=yesterday-ish&text=kept+text",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("is not a valid time") && body.contains("kept text"));
+    assert!(app.book.notes.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn note_tag_and_trust_go_to_the_book() {
+    let app = app();
+    let id = app
+        .book
+        .add_contact(&NewContact {
+            name: "Cy".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let card = format!("/contacts/{id}");
+    assert_eq!(
+        app.send(app.post(&format!("{card}/note"), "kind=call&text=talked"))
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.book.notes.lock().unwrap()[0].1, "talked");
+    assert_eq!(
+        app.send(app.post(&format!("{card}/tags"), "add=vip+%23friend"))
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.send(app.post(&format!("{card}/edit"), "name=Cy&trust=trusted"))
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let c = app.book.find(id).unwrap();
+    assert!(c.tags.contains("vip") && c.tags.contains("friend"));
+    assert_eq!(c.trust, Some(TrustLevel::Trusted));
+    assert_eq!(
+        app.send(app.post(&format!("{card}/tags"), "remove=vip"))
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert!(!app.book.find(id).unwrap().tags.contains("vip"));
+}
+
+#[tokio::test]
+async fn groups_create_bulk_add_delete_and_restore() {
+    let app = app();
+    let a = app
+        .book
+        .add_contact(&NewContact {
+            name: "Ann".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let b = app
+        .book
+        .add_contact(&NewContact {
+            name: "Ben".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        app.send(app.post("/groups", "name=Climbing")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let g = app.book.groups.lock().unwrap()[0].id;
+    let (status, h, _) = app
+        .send(app.post(
+            "/groups/members",
+            &format!("group={g}&ids={a}&ids={b}&action=add&back=/contacts"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/contacts");
+    let (_, _, page) = app.send(app.get("/groups")).await;
+    assert!(page.contains("Climbing") && page.contains("(2 members)"));
+    app.send(app.post(&format!("/groups/{g}/delete"), "")).await;
+    let (_, _, page) = app.send(app.get("/groups")).await;
+    assert!(page.contains("Climbing (deleted)"));
+    app.send(app.post(&format!("/groups/{g}/restore"), ""))
+        .await;
+    let (_, _, page) = app.send(app.get("/groups")).await;
+    assert!(!page.contains("(deleted)") && page.contains("(2 members)"));
+}
+
+#[tokio::test]
+async fn unknown_contact_is_404_and_assets_are_served() {
+    let app = app();
+    let (status, _, _) = app
+        .send(app.get(&format!(
+            "/contacts/{}",
+            ContactId::random(&mut rand::thread_rng())
+        )))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, h, body) = app.send(app.get("/assets/app.js")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(h["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(body.len() < 50 * 1024);
+}
+
+#[test]
+fn a_non_loopback_address_is_refused_with_a_sentence() {
+    let err = rapport_web::check_loopback("0.0.0.0:7449".parse().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("this machine only"));
+    assert!(rapport_web::check_loopback("192.168.1.2:7449".parse().unwrap()).is_err());
+    assert!(rapport_web::check_loopback("127.0.0.1:7449".parse().unwrap()).is_ok());
+    assert!(rapport_web::check_loopback("[::1]:7449".parse().unwrap()).is_ok());
+}
