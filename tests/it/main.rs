@@ -12,6 +12,7 @@
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
+//! - `relations`: cadences, follow-ups, due, intro, introduce and brief.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -27,4 +28,6 @@ mod golden;
 mod history;
 mod lan;
 mod pairing;
+mod relations;
 mod support;
+mod web;

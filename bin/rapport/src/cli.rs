@@ -70,6 +70,9 @@ pub enum Command {
         /// Another contact who was part of it (repeatable).
         #[arg(long = "with", value_name = "CONTACT")]
         with: Vec<String>,
+        /// Attach a follow-up due on this day (YYYY-MM-DD); `rapport done ID` closes it.
+        #[arg(long, value_name = "DATE")]
+        follow_up: Option<chrono::NaiveDate>,
     },
     /// Add and remove tags: `rapport tag jeanne +vip -old`.
     Tag {
@@ -322,6 +325,86 @@ pub enum Command {
         a: String,
         /// The contact merged into A.
         b: String,
+    },
+    /// Who can introduce me to TARGET: paths through introductions and shared interactions,
+    /// ranked by the trust of the person I would ask first, then how recent the evidence
+    /// is, then length. With --graph, who introduced whom, as nodes and edges.
+    Intro {
+        /// The person to reach: an id, name, email or unambiguous part of a name.
+        #[arg(required_unless_present = "graph")]
+        target: Option<String>,
+        /// The longest chain to consider, in hops between people (1 to 6).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=6))]
+        max_hops: u8,
+        /// Print the introductions graph (introduced-by links and intro interactions).
+        #[arg(long, conflicts_with = "target")]
+        graph: bool,
+        /// With --graph: only the edges that touch this group's members.
+        #[arg(long, requires = "graph", value_name = "GROUP")]
+        group: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that I introduced A and B: one `intro` interaction with both.
+    Introduce {
+        a: String,
+        b: String,
+        /// What was said; default "Introduced A and B".
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// When: YYYY-MM-DD, "YYYY-MM-DD HH:MM" (local time) or RFC 3339 [default: now].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Also record B as introduced by A (B's introduced-by field).
+        #[arg(long)]
+        set_introduced_by: bool,
+    },
+    /// How often to keep in touch: `cadence jeanne 90d`, `cadence --group Investors 30d`,
+    /// `cadence --tag climbing 6mo`; --clear removes one. A contact's own cadence wins over
+    /// its groups' and tags', and among those the shortest wins.
+    Cadence {
+        /// CONTACT PERIOD, or PERIOD with --group or --tag (PERIOD: 14d, 2w, 6mo, 1y).
+        #[arg(num_args = 0..=2, value_name = "CONTACT PERIOD")]
+        args: Vec<String>,
+        #[arg(long, value_name = "GROUP", conflicts_with = "tag")]
+        group: Option<String>,
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
+        /// Remove the cadence instead of setting one.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Close a follow-up (its id is the id of the note it is attached to).
+    Done {
+        #[arg(value_name = "FOLLOWUP-ID")]
+        follow_up: rapport_model::InteractionId,
+    },
+    /// Defer a follow-up, or everything due about a contact, by a period (14d, 2w, 1mo).
+    Snooze {
+        /// A follow-up id, or a contact (its keep-in-touch reminder and open follow-ups).
+        #[arg(value_name = "CONTACT|FOLLOWUP")]
+        target: String,
+        period: rapport_model::Period,
+    },
+    /// What is due, most urgent first: follow-ups due or overdue, and contacts whose last
+    /// interaction is older than their cadence. Each line says why.
+    Due {
+        /// Also list what falls due within this period (7d, 2w...).
+        #[arg(long, value_name = "PERIOD")]
+        within: Option<rapport_model::Period>,
+        #[arg(long, conflicts_with = "ics")]
+        json: bool,
+        /// Print an iCalendar file instead (`rapport due --ics > due.ics`).
+        #[arg(long)]
+        ics: bool,
+    },
+    /// One screen about a contact before you meet: who, how you met, trust, the last
+    /// interactions, open follow-ups, groups and tags, whom you both know, and when each of
+    /// your devices last changed the card.
+    Brief {
+        contact: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

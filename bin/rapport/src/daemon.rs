@@ -251,13 +251,8 @@ async fn sync_response(
 ) -> Response {
     match crate::net::sync_once(replica, node, addr).await {
         Ok(report) => Response {
-            stdout: format!(
-                "in sync with {} at {addr}: {} bytes sent, {} received, {} ms\n",
-                report.peer.map(|p| p.short()).unwrap_or_default(),
-                report.bytes_sent,
-                report.bytes_received,
-                report.elapsed.as_millis()
-            ),
+            // The same sentence as a sync run without a daemon.
+            stdout: format!("{}\n", crate::cmd::sync::summary(&report, addr)),
             stderr: String::new(),
             code: 0,
             partial: false,

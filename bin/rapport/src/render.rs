@@ -3,8 +3,24 @@
 use crate::time;
 use rapport_app::json::device_label;
 use rapport_app::{Card, Response};
-use rapport_model::{Contact, Origin};
+use rapport_model::{Contact, FollowUp, InteractionId, Origin};
 use serde::Serialize;
+
+/// One line per follow-up for `show`: "2026-12-20 open [id]", oldest due first.
+pub fn follow_up_lines(c: &Contact) -> Vec<(InteractionId, String)> {
+    let mut all: Vec<(&InteractionId, &FollowUp)> = c.follow_ups.iter().collect();
+    all.sort_by_key(|(id, f)| (f.due, **id));
+    all.into_iter()
+        .map(|(id, f)| {
+            let state = match (f.done, f.snoozed_until) {
+                (Some(at), _) => format!("done {}", time::local(at)),
+                (None, Some(s)) if s > f.due => format!("snoozed to {s}"),
+                (None, _) => "open".to_owned(),
+            };
+            (*id, format!("due {} {state} [{id}]", f.due))
+        })
+        .collect()
+}
 
 /// Prints a value as JSON on stdout, streamed (see `out::json`).
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
@@ -194,6 +210,12 @@ fn show(card: &Card) {
             c.id
         );
     }
+    // Each row ends with the device that last set it and when (its keys' provenance).
+    let row_from = |label: &str, value: Option<String>, keys: &[&str]| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            crate::out!("  {label:<14}{v}{}", provenance_suffix(card, keys));
+        }
+    };
     let row = |label: &str, value: Option<String>| {
         let key = match label {
             "met on" => "met_on",
@@ -201,6 +223,7 @@ fn show(card: &Card) {
             "context" => "met_context",
             "introduced by" => "introduced_by",
             "connected on" => "connected_on",
+            "snoozed until" => "snoozed_until",
             "tags" => "tag:",
             "groups" => "group:",
             "email" => "email:",
@@ -208,9 +231,7 @@ fn show(card: &Card) {
             "link" => "link:",
             other => other,
         };
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            crate::out!("  {label:<14}{v}{}", provenance_suffix(card, &[key]));
-        }
+        row_from(label, value, &[key]);
     };
     crate::out!("  {:<14}{}", "id", c.id);
     row("title", c.title.clone());
@@ -230,6 +251,11 @@ fn show(card: &Card) {
     row("introduced by", c.introduced_by.map(name_of));
     row("connected on", c.connected_on.map(|d| d.to_string()));
     row("notes", c.notes.clone());
+    row("cadence", c.cadence.map(|p| p.every()));
+    row("snoozed until", c.snoozed_until.map(|d| d.to_string()));
+    for (id, line) in follow_up_lines(c) {
+        row_from("follow-up", Some(line), &[&format!("follow_up:{id}")]);
+    }
     row("updated", Some(time::local(c.updated)));
     if !card.timeline.is_empty() {
         crate::out!();

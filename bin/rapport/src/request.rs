@@ -29,6 +29,7 @@ pub fn from_command(command: Command) -> Result<(Request, bool), Box<Command>> {
             at,
             place,
             with,
+            follow_up,
         } => (
             Request::Note(NewNote {
                 contact,
@@ -37,6 +38,7 @@ pub fn from_command(command: Command) -> Result<(Request, bool), Box<Command>> {
                 at,
                 place,
                 with,
+                follow_up,
             }),
             false,
         ),

@@ -24,16 +24,26 @@ pub fn address_path(home: &Path) -> PathBuf {
     home.join("ui-address")
 }
 
-/// Starts the web app on `addr` inside the daemon; it runs until the task is aborted.
+/// Starts the web app on `addr` inside the daemon; it runs until the task is aborted. `None`
+/// when the address is taken (the daemon then serves without the app).
 pub async fn start(
     home: &Path,
     addr: SocketAddr,
     replica: Arc<Mutex<StoreReplica>>,
     device_name: String,
     device: DeviceId,
-) -> Result<tokio::task::JoinHandle<()>> {
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
     let secrets = rapport_web::Secrets::load_or_create(home)?;
-    let listener = rapport_web::bind(addr).await?;
+    let listener = match rapport_web::bind(addr).await {
+        Ok(l) => l,
+        // Another daemon (another home) may hold the default port: sync matters more than
+        // the app, so serve on without it and say how to get it.
+        Err(e @ rapport_web::ServeError::Bind { .. }) => {
+            eprintln!("rapport: {e}; serving without the web app");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let local = listener.local_addr()?;
     write_owner_only(&address_path(home), local.to_string().as_bytes())
         .with_context(|| format!("could not write {}", address_path(home).display()))?;
@@ -43,11 +53,11 @@ pub async fn start(
         device_name,
         device.short(),
     ));
-    Ok(tokio::spawn(async move {
+    Ok(Some(tokio::spawn(async move {
         if let Err(e) = rapport_web::serve(listener, book, secrets, std::future::pending()).await {
             eprintln!("rapport: {e}");
         }
-    }))
+    })))
 }
 
 /// `rapport ui [--no-open]`.

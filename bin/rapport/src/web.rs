@@ -12,8 +12,8 @@ use rapport_model::{
     Contact, ContactId, ContactPatch, EditError, GroupId, InteractionId, NewInteraction,
 };
 use rapport_web::book::{
-    Book, BookError, BookResult, Card, ContactEdit, ContactPage, ContactRow, FieldOrigin, GroupRow,
-    ListQuery, NewContact, NewNote, Sort,
+    Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
+    FieldConflict, FieldOrigin, GroupRow, ListQuery, NewContact, NewNote, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -524,6 +524,53 @@ impl Book for WebBook {
                 }
                 anyhow::Ok(())
             })?;
+            Ok(())
+        })
+    }
+
+    fn conflicts(&self) -> BookResult<Vec<FieldConflict>> {
+        let me = self.replica.blocking_lock().device;
+        let (conflicts, devices) = self.read(|v| Ok((v.conflicts()?, v.devices()?)))?;
+        let label = |d| rapport_app::json::device_label(&devices, me, d);
+        Ok(conflicts
+            .into_iter()
+            .map(|c| {
+                let mut values = vec![CompetingValue {
+                    value: c.winner.value.clone(),
+                    device: label(c.winner.device),
+                    at: c.winner.at,
+                    shown: true,
+                }];
+                values.extend(c.others.iter().map(|o| CompetingValue {
+                    value: o.value.clone(),
+                    device: label(o.device),
+                    at: o.at,
+                    shown: false,
+                }));
+                FieldConflict {
+                    contact: match c.record {
+                        rapport_model::RecordRef::Contact(id) => Some(id),
+                        rapport_model::RecordRef::Group(_) => None,
+                    },
+                    name: c.name,
+                    field: c.field,
+                    values,
+                }
+            })
+            .collect())
+    }
+
+    fn resolve(&self, contact: ContactId, field: &str, value: &str) -> BookResult<()> {
+        let field: rapport_model::ContactField =
+            field
+                .parse()
+                .map_err(|e: rapport_model::ParseFieldError| BookError::BadInput {
+                    field: None,
+                    message: e.to_string(),
+                })?;
+        self.write(&no_field, |vault, view| {
+            let patch = crate::cmd::conflicts::patch_for(field, value, &view.contacts()?)?;
+            vault.resolve_conflict(contact, field, &patch, time::now_ms())?;
             Ok(())
         })
     }

@@ -83,7 +83,10 @@ pub fn note(home: &Home, note: &NewNote) -> Result<Response, AppError> {
             text: note.text.clone(),
             place: note.place.clone(),
         };
-        vault.add_interaction(id, &new, now)?;
+        match note.follow_up {
+            Some(due) => vault.add_note_with_follow_up(id, &new, due, now)?,
+            None => vault.add_interaction(id, &new, now)?,
+        }
         Ok(id)
     })?;
     Ok(Response::Created { id: id.to_string() })

@@ -3,7 +3,9 @@
 
 use crate::response::{Card, ContactList, GroupSummary, Response, SearchHits};
 use crate::time;
-use rapport_model::{Contact, Device, DeviceId, Group, GroupId, Interaction};
+use rapport_model::{
+    Contact, Device, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,6 +71,13 @@ pub struct ContactJson<'a> {
     pub updated: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
+    /// Schema 2, left out when unset so that older scripts see what they saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub follow_ups: &'a BTreeMap<InteractionId, FollowUp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interactions: Option<Vec<InteractionJson<'a>>>,
 }
@@ -118,6 +127,9 @@ pub fn contact_json<'a>(c: &'a Contact, groups: &BTreeMap<GroupId, &'a str>) -> 
         created: time::rfc3339(c.created),
         updated: time::rfc3339(c.updated),
         deleted: c.deleted.map(time::rfc3339),
+        cadence: c.cadence.map(|p| p.to_string()),
+        snoozed_until: c.snoozed_until.map(|d| d.to_string()),
+        follow_ups: &c.follow_ups,
         interactions: None,
     }
 }

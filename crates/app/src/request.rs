@@ -85,6 +85,8 @@ pub struct NewNote {
     pub place: Option<String>,
     /// Other contacts who were part of it.
     pub with: Vec<String>,
+    /// A follow-up due on this day, attached to the note (in the same commit).
+    pub follow_up: Option<chrono::NaiveDate>,
 }
 
 /// `+tag` or `-tag`.

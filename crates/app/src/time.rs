@@ -51,3 +51,8 @@ pub fn local(ms: i64) -> String {
         .map(|d| d.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
+
+/// Today in local time: what `due` and `snooze` count from.
+pub fn today() -> NaiveDate {
+    Local::now().date_naive()
+}

@@ -77,6 +77,8 @@ pub struct Candidate {
     pub trust: Option<TrustLevel>,
     pub met_on: Option<NaiveDate>,
     pub connected_on: Option<NaiveDate>,
+    /// How often to keep in touch (vCard `X-RAPPORT-CADENCE`).
+    pub cadence: Option<rapport_model::Period>,
     /// `Some` when the format carries extras (vCard): the contact's extras become exactly
     /// these. `None` leaves a contact's extras alone.
     pub extras: Option<ContactExtras>,

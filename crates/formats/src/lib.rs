@@ -23,6 +23,7 @@ mod candidate;
 pub mod csv_out;
 pub mod dedupe;
 mod error;
+pub mod ics_out;
 mod input;
 pub mod linkedin;
 pub mod plan;

@@ -291,6 +291,13 @@ fn map_card(card: &VCard, record: String) -> Result<(crate::Candidate, Vec<Strin
             _ if is_x(e, "X-RAPPORT-CONNECTED-ON") => {
                 b.c.connected_on = b.date("connected-on date", &text())
             }
+            _ if is_x(e, "X-RAPPORT-CADENCE") => match text().parse() {
+                Ok(p) => b.c.cadence = Some(p),
+                Err(e) => {
+                    let w = format!("{}: {e}; cadence not imported", b.c.record);
+                    b.warnings.push(w)
+                }
+            },
             _ => keep(&mut kept),
         }
     }

@@ -73,6 +73,9 @@ pub fn write_contact(out: &mut String, c: &Contact, extras: &ContactExtras) -> s
     if let Some(d) = c.connected_on {
         entries.push(x("X-RAPPORT-CONNECTED-ON", d.to_string()));
     }
+    if let Some(p) = c.cadence {
+        entries.push(x("X-RAPPORT-CADENCE", p.to_string()));
+    }
     let card = VCard { entries };
     let mut text = String::new();
     card.write_to(&mut text, VCardVersion::V4_0)?;

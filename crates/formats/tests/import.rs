@@ -520,3 +520,30 @@ fn reimport_after_trash_and_merge_creates_nothing() {
         "not renamed"
     );
 }
+
+#[test]
+fn a_cadence_round_trips_through_vcard_as_x_rapport_cadence() {
+    let mut first = vault();
+    let patch = rapport_model::ContactPatch {
+        name: Some("Jeanne Yocum".into()),
+        cadence: Some(rapport_model::Period::Months(6)),
+        ..Default::default()
+    };
+    first
+        .add_contact(ContactId::from_u64(1), &patch, 1_780_000_000_000)
+        .unwrap();
+    let exported = export(&first);
+    assert!(exported.contains("X-RAPPORT-CADENCE:6mo"), "{exported}");
+    let mut second = vault();
+    let parsed = vcard_in::parse_str(&exported, "", Limits::default()).unwrap();
+    import(&mut second, parsed, "vcard test");
+    assert_eq!(
+        find(&second, "Jeanne Yocum").cadence,
+        Some(rapport_model::Period::Months(6))
+    );
+    // A cadence rapport cannot read is reported, not imported, and the card still is.
+    let bad = exported.replace("X-RAPPORT-CADENCE:6mo", "X-RAPPORT-CADENCE:often");
+    let parsed = vcard_in::parse_str(&bad, "", Limits::default()).unwrap();
+    assert_eq!(parsed.candidates.len(), 1);
+    assert!(parsed.warnings.iter().any(|w| w.contains("cadence")));
+}

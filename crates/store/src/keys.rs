@@ -34,6 +34,8 @@ pub(crate) const VIEW_PROVENANCE: &str = "view/pb/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
 pub(crate) const VIEW_CONFLICT: &str = "view/x/";
+/// Schema 2's tag cadences (one small map).
+pub(crate) const VIEW_TAG_CADENCES: &[u8] = b"view/tc";
 
 pub(crate) const HIST_PREFIX: &[u8] = b"hist/";
 /// The document heads the history index covers.

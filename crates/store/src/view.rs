@@ -17,9 +17,9 @@ use crate::codec::{self, damaged};
 use crate::error::StoreError;
 use crate::keys;
 use crate::quarantine::Masks;
-use rapport_model::{Conflict, Contact, ContactId, Device, Group, Interaction, Origin};
+use rapport_model::{Conflict, Contact, ContactId, Device, Group, Interaction, Origin, Period};
 use serde::de::DeserializeOwned;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Read access to the materialised records.
@@ -130,6 +130,34 @@ impl ReadView<'_> {
 
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
         self.scan(keys::VIEW_DEVICE)
+    }
+
+    /// Tag -> cadence (schema 2); empty for a vault that has none.
+    pub fn tag_cadences(&self) -> Result<BTreeMap<String, Period>, StoreError> {
+        let key = keys::VIEW_TAG_CADENCES;
+        match self
+            .tree
+            .get(key)
+            .map_err(|e| StoreError::from_sled(self.path, "read", e))?
+        {
+            Some(v) => codec::decode_cached(self.path, key, &v),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    /// Every interaction once (an interaction with several contacts is in each of their
+    /// timelines), in no particular order: what the relationship queries walk.
+    pub fn interactions(&self) -> Result<Vec<Interaction>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        self.for_each_timeline(|_, timeline| {
+            for i in timeline {
+                if seen.insert(i.id) {
+                    out.push(i);
+                }
+            }
+        })?;
+        Ok(out)
     }
 
     /// Every conflict in the vault, contacts first (in id order), then groups (see

@@ -64,6 +64,13 @@ pub(crate) fn update(
             None => batch.remove(key),
         }
     }
+    if touched.tag_cadences {
+        let tc = vault.tag_cadences().map_err(model)?;
+        batch.insert(
+            keys::VIEW_TAG_CADENCES,
+            encode(keys::VIEW_TAG_CADENCES, &tc)?,
+        );
+    }
     if touched.devices {
         for d in vault.devices().map_err(model)? {
             let key = keys::view(keys::VIEW_DEVICE, d.id.to_hex());
@@ -128,6 +135,9 @@ pub(crate) fn rebuild(
         let value = encode(&key, &d)?;
         puts.push((key, value));
     }
+    let tc = vault.tag_cadences().map_err(model)?;
+    let key = keys::VIEW_TAG_CADENCES.to_vec();
+    puts.push((key.clone(), encode(&key, &tc)?));
     let mut by_contact: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
     for i in vault.interactions().map_err(model)? {
         let contacts: BTreeSet<ContactId> = i.contacts.iter().copied().collect();

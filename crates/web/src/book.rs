@@ -110,6 +110,28 @@ pub struct GroupRow {
     pub members: Vec<(ContactId, String)>,
 }
 
+/// One value of a field that two devices edited at once.
+#[derive(Debug, Clone)]
+pub struct CompetingValue {
+    pub value: String,
+    /// The device's name, "this device", or "another program".
+    pub device: String,
+    pub at: Option<UnixMillis>,
+    /// The value every device shows now (until someone picks).
+    pub shown: bool,
+}
+
+/// A field with competing values. Only contacts' fields can be resolved from the page.
+#[derive(Debug, Clone)]
+pub struct FieldConflict {
+    pub contact: Option<ContactId>,
+    /// The record's name as it reads now.
+    pub name: String,
+    /// The field's key (`org`, `met_on`...).
+    pub field: String,
+    pub values: Vec<CompetingValue>,
+}
+
 /// A new contact from the "add" form. Values are as the person typed them; the book
 /// validates them exactly as `rapport add` does.
 #[derive(Debug, Clone, Default)]
@@ -202,4 +224,9 @@ pub trait Book: Send + Sync + 'static {
     fn restore_group(&self, id: GroupId) -> BookResult<()>;
     /// Adds (or removes) several contacts at once: one action, one undo.
     fn set_members(&self, group: GroupId, contacts: &[ContactId], add: bool) -> BookResult<()>;
+
+    /// Fields edited on two devices at once.
+    fn conflicts(&self) -> BookResult<Vec<FieldConflict>>;
+    /// Settles a contact's field on `value` on every device (as `rapport resolve`).
+    fn resolve(&self, contact: ContactId, field: &str, value: &str) -> BookResult<()>;
 }

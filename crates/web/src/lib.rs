@@ -127,6 +127,8 @@ fn router_with_state(state: Arc<State>) -> Router {
         .route("/groups/{id}/rename", post(pages::groups::rename))
         .route("/groups/{id}/delete", post(pages::groups::delete))
         .route("/groups/{id}/restore", post(pages::groups::restore))
+        .route("/conflicts", get(pages::conflicts::page))
+        .route("/conflicts/resolve", post(pages::conflicts::resolve))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -22,6 +22,7 @@ struct Fake {
     contacts: Mutex<Vec<Contact>>,
     groups: Mutex<Vec<Group>>,
     notes: Mutex<Vec<(ContactId, String)>>,
+    conflicts: Mutex<Vec<FieldConflict>>,
 }
 
 fn contact(name: &str) -> Contact {
@@ -229,6 +230,20 @@ impl Book for Fake {
             })?;
         }
         Ok(())
+    }
+    fn conflicts(&self) -> BookResult<Vec<FieldConflict>> {
+        Ok(self.conflicts.lock().unwrap().clone())
+    }
+    fn resolve(&self, contact: ContactId, field: &str, value: &str) -> BookResult<()> {
+        let mut all = self.conflicts.lock().unwrap();
+        let before = all.len();
+        all.retain(|c| !(c.contact == Some(contact) && c.field == field));
+        if all.len() == before {
+            return Err(BookError::NotFound("no such conflict".into()));
+        }
+        drop(all);
+        let value = value.to_owned();
+        self.change(contact, |c| c.org = Some(value))
     }
 }
 
@@ -597,4 +612,47 @@ fn a_non_loopback_address_is_refused_with_a_sentence() {
     assert!(rapport_web::check_loopback("192.168.1.2:7449".parse().unwrap()).is_err());
     assert!(rapport_web::check_loopback("127.0.0.1:7449".parse().unwrap()).is_ok());
     assert!(rapport_web::check_loopback("[::1]:7449".parse().unwrap()).is_ok());
+}
+
+#[tokio::test]
+async fn conflicts_page_lists_values_and_resolving_picks_one() {
+    let app = app();
+    let id = app
+        .book
+        .add_contact(&NewContact {
+            name: "Dee".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let value = |v: &str, device: &str, shown| CompetingValue {
+        value: v.into(),
+        device: device.into(),
+        at: Some(0),
+        shown,
+    };
+    app.book.conflicts.lock().unwrap().push(FieldConflict {
+        contact: Some(id),
+        name: "Dee".into(),
+        field: "org".into(),
+        values: vec![
+            value("Acme <Labs>", "laptop", true),
+            value("Initech", "phone", false),
+        ],
+    });
+    let (status, _, page) = app.send(app.get("/conflicts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Acme &lt;Labs&gt;") && page.contains("Initech") && page.contains("by phone")
+    );
+    assert!(page.contains("(shown now)"));
+    let (status, _, _) = app
+        .send(app.post(
+            "/conflicts/resolve",
+            &format!("contact={id}&field=org&value=Initech"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.book.find(id).unwrap().org.as_deref(), Some("Initech"));
+    let (_, _, page) = app.send(app.get("/conflicts")).await;
+    assert!(page.contains("No conflicts"));
 }

@@ -20,14 +20,32 @@ pub const HEADER: &str = "First Name,Last Name,URL,Email Address,Company,Positio
 /// Lines end with `\n`. Fields a contact lacks (no link, no e-mail, ...) are empty. A middle
 /// initial goes with the first name, a suffix with the last name.
 pub fn linkedin_csv(w: &Workload) -> String {
-    let mut out = String::with_capacity(64 + w.contacts.len() * 160);
+    let mut out = Vec::with_capacity(64 + w.contacts.len() * 160);
+    // The preamble is LinkedIn's text as it writes it (its quoting is not a CSV writer's).
     for line in PREAMBLE {
-        out.push_str(line);
-        out.push('\n');
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
     }
-    out.push('\n');
-    out.push_str(HEADER);
-    out.push('\n');
+    out.push(b'\n');
+    out.extend_from_slice(HEADER.as_bytes());
+    out.push(b'\n');
+    let written = write_rows(w, &mut out);
+    // Writing into memory cannot fail, and every row has the header's seven fields.
+    assert!(
+        written.is_ok(),
+        "the export could not be written: {written:?}"
+    );
+    // Every field is a `&str`, so the bytes are UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// One row per contact, quoted where RFC 4180 requires (a comma, a quote or a line break in
+/// the field), lines ending in `\n`.
+fn write_rows(w: &Workload, out: &mut Vec<u8>) -> csv::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
     for c in &w.contacts {
         let (first, last) = split_name(&c.name);
         let connected = c
@@ -44,15 +62,10 @@ pub fn linkedin_csv(w: &Workload) -> String {
             c.title.as_deref().unwrap_or(""),
             connected.as_str(),
         ];
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_field(&mut out, f);
-        }
-        out.push('\n');
+        writer.write_record(fields)?;
     }
-    out
+    writer.flush()?;
+    Ok(())
 }
 
 /// Splits "First M. Last Jr." into ("First M.", "Last Jr."): first names contain no spaces,
@@ -70,16 +83,4 @@ pub(crate) fn split_name(name: &str) -> (&str, &str) {
         }
     }
     (first, rest)
-}
-
-/// Appends a field, quoted (with inner quotes doubled) if it contains a comma, a quote or a
-/// line break, as RFC 4180 requires.
-fn push_field(out: &mut String, f: &str) {
-    if f.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&f.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(f);
-    }
 }

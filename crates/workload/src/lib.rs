@@ -277,7 +277,7 @@ fn history(
                 "intro" | "note" => rng.gen_bool(0.1).then(|| meeting_place(rng)),
                 _ => None,
             };
-            let year = date::civil_from_days(at_ms.div_euclid(DAY_MS)).0;
+            let year = date::year_of(at_ms.div_euclid(DAY_MS));
             let grammar = Grammar {
                 year: u32::try_from(year).unwrap_or(2025),
                 ..*grammar

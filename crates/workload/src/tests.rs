@@ -480,3 +480,25 @@ fn approx_text_bytes_counts_every_string() {
     assert!(total > texts + names, "{total} <= {texts} + {names}");
     assert_eq!(approx_text_bytes(&generate(5, 0, 0)), 0);
 }
+
+/// FNV-1a, 64 bits: a digest that is the same on every platform and Rust version (std's
+/// hasher promises neither).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The benchmarks compare runs across commits on W1 and its CSV: a change to the generator that
+/// alters a single byte must be deliberate (then update these digests and say so).
+#[test]
+fn w1_and_its_csv_are_byte_identical_to_the_recorded_ones() {
+    let w = w1_fixture();
+    let csv = linkedin_csv(w);
+    let digests = (fnv1a(format!("{w:?}").as_bytes()), fnv1a(csv.as_bytes()));
+    assert_eq!(
+        digests,
+        (0x69a9_c765_d0df_bf9f, 0x0b93_33db_84a5_bcc4),
+        "W1(42) changed: {digests:#x?}"
+    );
+}

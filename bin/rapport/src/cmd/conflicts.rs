@@ -125,7 +125,7 @@ pub fn resolve(home: &Home, query: &str, field: &str, value: &str) -> Result<()>
 }
 
 /// The patch that sets `field` to what the user typed.
-fn patch_for(
+pub(crate) fn patch_for(
     field: ContactField,
     value: &str,
     contacts: &[rapport_model::Contact],

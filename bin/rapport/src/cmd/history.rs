@@ -271,6 +271,14 @@ pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
     );
     row("connected on", contact.connected_on.map(|d| d.to_string()));
     row("notes", contact.notes.clone());
+    row("cadence", contact.cadence.map(|p| p.every()));
+    row(
+        "snoozed until",
+        contact.snoozed_until.map(|d| d.to_string()),
+    );
+    for (_, line) in render::follow_up_lines(&contact) {
+        row("follow-up", Some(line));
+    }
     row("updated", Some(time::local(contact.updated)));
     if !timeline.is_empty() {
         crate::out!();

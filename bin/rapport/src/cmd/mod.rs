@@ -9,10 +9,12 @@ mod history;
 mod import;
 mod maintenance;
 pub mod pair;
+mod relate;
+mod relate_render;
 pub mod revoke;
 pub mod sync;
 // Issue 6: conflicts you can see, and the guard against mass deletion.
-mod conflicts;
+pub mod conflicts;
 mod quarantine;
 
 use crate::cli::{Cli, Command};
@@ -194,6 +196,36 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         Command::RestoreBackup { path } => backup::restore(home, &path),
         Command::Dedupe { apply, json } => dedupe::dedupe(home, apply, json),
         Command::Merge { a, b } => dedupe::merge(home, &a, &b),
+        Command::Intro {
+            target,
+            max_hops,
+            graph: false,
+            json,
+            ..
+        } => relate::intro(home, target.as_deref().unwrap_or(""), max_hops.into(), json),
+        Command::Intro {
+            graph: true,
+            group,
+            json,
+            ..
+        } => relate::graph(home, group.as_deref(), json),
+        Command::Introduce {
+            a,
+            b,
+            note,
+            at,
+            set_introduced_by,
+        } => relate::introduce(home, &a, &b, note, at.as_deref(), set_introduced_by),
+        Command::Cadence {
+            args,
+            group,
+            tag,
+            clear,
+        } => relate::cadence(home, &args, group.as_deref(), tag.as_deref(), clear),
+        Command::Done { follow_up } => relate::done(home, follow_up),
+        Command::Snooze { target, period } => relate::snooze(home, &target, period),
+        Command::Due { within, json, ics } => relate::due(home, within, json, ics),
+        Command::Brief { contact, json } => relate::brief(home, &contact, json),
     }
 }
 

@@ -37,7 +37,7 @@ pub fn serve(
         let replica = Arc::new(Mutex::new(replica));
         let web = match ui {
             Some(addr) => {
-                Some(crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?)
+                crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?
             }
             None => None,
         };
@@ -110,18 +110,23 @@ pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
         }
         let report = net::sync_once(replica.clone(), &node, addr).await?;
         node.shutdown().await;
-        let changed = report.touched.contacts.len()
-            + report.touched.interactions.len()
-            + report.touched.groups.len();
-        println!(
-            "in sync with {} at {addr}: {changed} records updated here, {} bytes sent, {} received, {} ms",
-            report.peer.map(|p| p.short()).unwrap_or_default(),
-            report.bytes_sent,
-            report.bytes_received,
-            report.elapsed.as_millis()
-        );
+        println!("{}", summary(&report, addr));
         Ok(())
     })
+}
+
+/// What a finished `rapport sync` prints, whether it ran here or in the daemon.
+pub fn summary(report: &rapport_net::SessionReport, addr: SocketAddr) -> String {
+    let changed = report.touched.contacts.len()
+        + report.touched.interactions.len()
+        + report.touched.groups.len();
+    format!(
+        "in sync with {} at {addr}: {changed} records updated here, {} bytes sent, {} received, {} ms",
+        report.peer.map(|p| p.short()).unwrap_or_default(),
+        report.bytes_sent,
+        report.bytes_received,
+        report.elapsed.as_millis()
+    )
 }
 
 pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Result<()> {

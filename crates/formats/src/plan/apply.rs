@@ -23,6 +23,7 @@ fn create_patch(c: &Candidate) -> ContactPatch {
         trust: c.trust,
         met_on: c.met_on.map(|d| d.format("%Y-%m-%d").to_string()),
         connected_on: c.connected_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        cadence: c.cadence,
         add_emails: c.emails.clone(),
         add_phones: c.phones.clone(),
         add_links: c.links.clone(),

@@ -290,6 +290,7 @@ fn update_of(
         trust: cand.trust.filter(|t| Some(*t) != c.trust),
         met_on: date(cand.met_on, c.met_on),
         connected_on: date(cand.connected_on, c.connected_on),
+        cadence: cand.cadence.filter(|p| Some(*p) != c.cadence),
         add_emails: missing(&cand.emails, &c.emails),
         add_phones: missing(&cand.phones, &c.phones),
         add_links: missing(&cand.links, &c.links),

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod card;
+pub mod conflicts;
 pub mod contacts;
 pub mod groups;
 pub mod signin;
@@ -157,6 +158,7 @@ pub fn csrf(state: &State) -> Markup {
 pub enum Nav {
     Contacts,
     Groups,
+    Conflicts,
     None,
 }
 
@@ -181,6 +183,7 @@ pub fn layout(state: &State, title: &str, active: Nav, body: Markup) -> Markup {
                         ul {
                             li { a href="/contacts" aria-current=[current(Nav::Contacts)] { "Contacts" } }
                             li { a href="/groups" aria-current=[current(Nav::Groups)] { "Groups" } }
+                            li { a href="/conflicts" aria-current=[current(Nav::Conflicts)] { "Conflicts" } }
                         }
                     }
                     span.device { "This device: " (state.book.device_name()) }

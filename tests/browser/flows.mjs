@@ -1,0 +1,190 @@
+// End-to-end flows of the web app in Debian's headless Chromium, driven by playwright-core.
+// Run by tests/it/web.rs, which starts `rapport serve` on loopback for device A, prepares a
+// second device B (a clone of A, no daemon), and passes everything in RAPPORT_E2E (JSON):
+//   { signin, bin, homeB, addrA, artefacts, only? }
+// Each flow runs in order on one page; a failing flow saves a screenshot and the page's HTML
+// under `artefacts` and the script exits 1 after printing which flows failed.
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const cfg = JSON.parse(process.env.RAPPORT_E2E);
+mkdirSync(cfg.artefacts, { recursive: true });
+const base = new URL(cfg.signin).origin;
+
+// B's commands run as the test would run them (same environment as this script).
+function onB(...args) {
+  return execFileSync(cfg.bin, ["--home", cfg.homeB, ...args], { encoding: "utf8", timeout: 30000 });
+}
+
+function assert(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+// A fresh profile each run (playwright passes it as --user-data-dir).
+const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "rapport-chromium-")), {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+  ],
+});
+const page = context.pages()[0] ?? await context.newPage();
+page.setDefaultTimeout(10000);
+// Markup in a name must never run: any alert is a failure. Confirmations are accepted.
+const alerts = [];
+page.on("dialog", async (d) => {
+  if (d.type() === "confirm") return d.accept();
+  alerts.push(d.message());
+  return d.dismiss();
+});
+
+const state = {};
+const flows = [
+  ["sign in", async () => {
+    await page.goto(cfg.signin);
+    await page.waitForURL(`${base}/contacts`);
+    assert(!page.url().includes("once="), "the sign-in code stays out of the address");
+    await page.getByRole("heading", { name: "Contacts" }).waitFor();
+  }],
+  ["add a contact", async () => {
+    await page.getByText("Add a contact").click();
+    await page.getByLabel("Name", { exact: true }).fill("Grace Hopper");
+    await page.getByLabel("Organisation").fill("US Navy");
+    await page.getByLabel("Tags (separated by spaces or commas)").fill("pioneer");
+    await page.getByRole("button", { name: "Add contact" }).click();
+    await page.waitForURL(/\/contacts\/[0-9a-f]{16}$/);
+    state.grace = page.url();
+    await page.getByRole("heading", { name: "Grace Hopper" }).waitFor();
+  }],
+  ["a refused value is shown next to its field", async () => {
+    await page.getByText("Edit details").click();
+    await page.getByLabel("Met on (YYYY-MM-DD)").fill("next tuesday");
+    await page.getByLabel("Title").fill("Rear admiral");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    // The CLI's sentence, next to the field, with what was typed kept, and nothing written.
+    await page.getByText("`next tuesday` is not a valid date").waitFor();
+    const invalid = await page.getByLabel("Met on (YYYY-MM-DD)").getAttribute("aria-invalid");
+    assert(invalid === "true", "the field is marked invalid");
+    assert(await page.getByLabel("Title").inputValue() === "Rear admiral", "what was typed is kept");
+    await page.goto(state.grace);
+    assert(await page.getByText("Rear admiral").count() === 0, "nothing was half-written");
+  }],
+  ["log an interaction", async () => {
+    await page.getByLabel("Kind").selectOption("call");
+    await page.getByLabel("Place").fill("Arlington");
+    await page.getByLabel("What happened").fill("Talked about compilers and nanoseconds");
+    await page.getByRole("button", { name: "Log interaction" }).click();
+    await page.waitForURL(state.grace);
+    await page.locator("ol.timeline").getByText("Talked about compilers").waitFor();
+  }],
+  ["tag", async () => {
+    await page.getByLabel("Add tags (separated by spaces)").fill("mentor");
+    await page.getByRole("button", { name: "Add tag" }).click();
+    await page.locator("ul.tags").getByText("#mentor").waitFor();
+  }],
+  ["create a group and add from the list", async () => {
+    await page.goto(`${base}/groups`);
+    await page.getByLabel("New group's name").fill("Navy friends");
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("heading", { name: /Navy friends/ }).waitFor();
+    await page.goto(`${base}/contacts`);
+    await page.getByLabel("Select Grace Hopper").check();
+    await page.getByLabel("Group for the ticked contacts").selectOption({ label: "Navy friends" });
+    await page.getByRole("button", { name: "Add ticked to group" }).click();
+    await page.goto(`${base}/groups`);
+    await page.getByRole("heading", { name: "Navy friends (1 members)" }).waitFor();
+  }],
+  ["search as you type", async () => {
+    onB("sync", "--addr", cfg.addrA); // harmless here; B also gets Grace for the live flow
+    await page.goto(`${base}/contacts`);
+    await page.getByLabel("Search").pressSequentially("nanosec", { delay: 30 });
+    await page.locator("#results").getByText("1 contact").waitFor();
+    await page.locator("#results").getByRole("link", { name: "Grace Hopper" }).waitFor();
+    await page.getByLabel("Search").fill("zzzz-nobody");
+    await page.locator("#results").getByText("No contact matches.").waitFor();
+    assert(page.url().includes("q=zzzz-nobody"), "the address follows the search");
+  }],
+  ["markup in a name shows as text", async () => {
+    const evil = "<img src=x onerror=alert(1)>";
+    await page.goto(`${base}/contacts`);
+    await page.getByText("Add a contact").click();
+    await page.getByLabel("Name", { exact: true }).fill(evil);
+    await page.getByRole("button", { name: "Add contact" }).click();
+    await page.waitForURL(/\/contacts\/[0-9a-f]{16}$/);
+    const h1 = await page.locator("h1").textContent();
+    assert(h1.includes(evil), `the heading shows the name as text (${h1})`);
+    await page.goto(`${base}/contacts`);
+    assert((await page.locator("#results img").count()) === 0, "no img element in the list");
+    assert(alerts.length === 0, `no script ran (${alerts})`);
+  }],
+  ["delete a group and restore it", async () => {
+    await page.goto(`${base}/groups`);
+    await page.getByRole("button", { name: "Delete group Navy friends" }).click();
+    await page.getByText("Navy friends (deleted)").waitFor();
+    await page.getByRole("button", { name: "Restore group Navy friends" }).click();
+    await page.getByRole("heading", { name: "Navy friends (1 members)" }).waitFor();
+  }],
+  ["a sync from a second device appears live", async () => {
+    await page.goto(state.grace);
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const id = state.grace.split("/").pop();
+    onB("sync", "--addr", cfg.addrA);
+    onB("note", id, "Met again at the Computer History Museum", "--kind", "meeting");
+    onB("sync", "--addr", cfg.addrA);
+    await page.locator("ol.timeline").getByText("Computer History Museum").waitFor({ timeout: 15000 });
+    assert(await page.evaluate(() => window.__sameDocument === true), "updated without a reload");
+  }],
+  ["a conflict made on two devices, resolved in the page", async () => {
+    const id = state.grace.split("/").pop();
+    onB("sync", "--addr", cfg.addrA);
+    // Both devices change the organisation while apart: B from its CLI, A in the page.
+    onB("edit", id, "--org", "Naval Reserve");
+    await page.goto(state.grace);
+    await page.getByText("Edit details").click();
+    await page.getByLabel("Organisation").fill("Yale");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(state.grace);
+    onB("sync", "--addr", cfg.addrA);
+    await page.goto(`${base}/conflicts`);
+    await page.getByRole("heading", { name: "Grace Hopper – org" }).waitFor();
+    await page.getByText("by phone").waitFor();
+    await page.getByRole("button", { name: "Keep “Naval Reserve” for org of Grace Hopper" }).click();
+    await page.getByText("No conflicts").waitFor();
+    await page.goto(state.grace);
+    await page.locator("dl.fields").getByText("Naval Reserve").waitFor();
+    onB("sync", "--addr", cfg.addrA);
+    assert(!onB("conflicts").includes("Naval Reserve"), "B sees it settled too");
+  }],
+];
+
+const failed = [];
+for (const [name, run] of flows) {
+  if (cfg.only && !name.includes(cfg.only)) continue;
+  const started = Date.now();
+  try {
+    await run();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed.push(name);
+    const slug = name.replace(/[^a-z0-9]+/gi, "-");
+    console.log(`FAIL ${name}: ${e.message.split("\n")[0]}`);
+    try {
+      await page.screenshot({ path: join(cfg.artefacts, `${slug}.png`), fullPage: true });
+      writeFileSync(join(cfg.artefacts, `${slug}.html`), await page.content());
+    } catch (_) { /* the page may be gone */ }
+  }
+}
+if (cfg.screenshot) {
+  await page.setViewportSize({ width: 1100, height: 700 });
+  await page.goto(`${base}/contacts`);
+  await page.screenshot({ path: cfg.screenshot });
+}
+await context.close();
+if (failed.length) {
+  console.log(`failed flows: ${failed.join(", ")} (screenshots in ${cfg.artefacts})`);
+  process.exit(1);
+}
