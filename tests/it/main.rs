@@ -10,6 +10,7 @@
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
+//! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
 //! - `relations`: cadences, follow-ups, due, intro, introduce and brief.
@@ -29,5 +30,6 @@ mod history;
 mod lan;
 mod pairing;
 mod relations;
+mod relay;
 mod support;
 mod web;

@@ -185,3 +185,20 @@ fn every_crate_and_binary_is_checked_for_cycles_or_listed_as_pending() {
         }
     }
 }
+
+#[test]
+fn the_tokio_allow_list_is_the_one_architecture_md_names() {
+    let doc = std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).unwrap();
+    // ARCHITECTURE.md describes the architecture test in its cross-cutting concerns.
+    let start = doc.find("- **The architecture test**").unwrap();
+    let section = &doc[start..];
+    let section = &section[..section[2..].find("\n- **").map_or(section.len(), |e| e + 2)];
+    let tokio = CONFINED.iter().find(|c| c.package == "tokio").unwrap();
+    for package in tokio.allowed {
+        let name = package.strip_prefix("crates/").unwrap_or(package);
+        assert!(
+            section.contains(name),
+            "ARCHITECTURE.md's architecture test does not list {package} among tokio's crates"
+        );
+    }
+}

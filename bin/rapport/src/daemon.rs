@@ -4,14 +4,14 @@
 //! and sends back what it printed and its exit code. The daemon then tells its live sessions.
 
 use crate::cli::{Cli, Command};
-use crate::net::StoreReplica;
+use crate::home::Home;
 use anyhow::{Context, Result};
+use rapport_app::node_host::Replica;
+use rapport_node::SyncNode;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Mutex;
 
 /// A request is at most this long; a response at most `MAX_RESPONSE`.
 const MAX_REQUEST: u64 = 1 << 20;
@@ -56,14 +56,14 @@ pub fn forward(home: &Path) -> Result<Option<Response>> {
     let path = socket_path(home);
     // A daemon that is starting holds the store a moment before its socket answers.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    let mut stream = loop {
-        match std::os::unix::net::UnixStream::connect(&path) {
-            Ok(stream) => break stream,
-            Err(_) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(_) => return Ok(None),
-        }
+    let retry = rapport_node::Backoff::new(
+        std::time::Duration::from_millis(5),
+        std::time::Duration::from_millis(50),
+    );
+    let Ok(mut stream) =
+        { retry }.retry_until(deadline, || std::os::unix::net::UnixStream::connect(&path))
+    else {
+        return Ok(None);
     };
     let request = Request {
         args: std::env::args().skip(1).collect(),
@@ -108,15 +108,14 @@ pub fn bind(home: &Path) -> Result<tokio::net::UnixListener> {
 /// Serves CLI requests on the bound socket until the task is dropped.
 pub async fn listen(
     listener: tokio::net::UnixListener,
-    replica: Arc<Mutex<StoreReplica>>,
-    node: Arc<rapport_net::Node>,
+    node: SyncNode<Home>,
     no_discovery: bool,
 ) -> Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        let (replica, node) = (replica.clone(), node.clone());
+        let node = node.clone();
         tokio::spawn(async move {
-            let _ = answer(stream, replica, node, no_discovery).await;
+            let _ = answer(stream, node, no_discovery).await;
         });
     }
 }
@@ -130,10 +129,10 @@ fn set_owner_only(path: &Path) -> Result<()> {
 
 async fn answer(
     stream: tokio::net::UnixStream,
-    replica: Arc<Mutex<StoreReplica>>,
-    node: Arc<rapport_net::Node>,
+    node: SyncNode<Home>,
     daemon_no_discovery: bool,
 ) -> Result<()> {
+    let replica = node.replica().clone();
     let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST));
     let mut line = String::new();
@@ -155,7 +154,7 @@ async fn answer(
                 },
             ..
         }) => {
-            let window = crate::pairing::Window {
+            let window = rapport_node::pairing::Window {
                 listen,
                 timeout,
                 json,
@@ -164,7 +163,8 @@ async fn answer(
                 no_discovery: no_discovery || daemon_no_discovery,
             };
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let task = tokio::spawn(crate::pairing::run(replica, window, tx));
+            let task =
+                tokio::spawn(async move { rapport_node::pairing::run(&replica, window, tx).await });
             let mut gone = [0u8; 1];
             loop {
                 let line = tokio::select! {
@@ -201,7 +201,7 @@ async fn answer(
                     code: 0,
                     partial: false,
                 },
-                Ok(Err(e)) => error_response(&e),
+                Ok(Err(e)) => error_response(&e.into()),
                 Err(_) => error_response(&anyhow::anyhow!(
                     "the pairing window stopped unexpectedly: run `rapport pair` again"
                 )),
@@ -211,13 +211,14 @@ async fn answer(
             command: Command::Sync { addr, device },
             ..
         }) => {
-            let target = {
-                let r = replica.lock().await;
+            let target = rapport_net::with_replica(&replica, move |r| {
                 crate::cmd::sync::target(&r.home, addr, device.as_deref())
-            };
+            })
+            .await;
             match target {
-                Ok(addr) => sync_response(replica, &node, addr).await,
-                Err(e) => error_response(&e),
+                Ok(Ok(addr)) => sync_response(&node, addr).await,
+                Ok(Err(e)) => error_response(&e),
+                Err(e) => error_response(&e.into()),
             }
         }
         _ => {
@@ -244,25 +245,20 @@ fn error_response(e: &anyhow::Error) -> Response {
     }
 }
 
-async fn sync_response(
-    replica: Arc<Mutex<StoreReplica>>,
-    node: &rapport_net::Node,
-    addr: std::net::SocketAddr,
-) -> Response {
-    match crate::net::sync_once(replica, node, addr).await {
+async fn sync_response(node: &SyncNode<Home>, addr: std::net::SocketAddr) -> Response {
+    match node.sync_with(addr).await {
         Ok(report) => Response {
-            // The same sentence as a sync run without a daemon.
-            stdout: format!("{}\n", crate::cmd::sync::summary(&report, addr)),
+            stdout: format!("{}\n", crate::cmd::sync::synced_line(&report, addr)),
             stderr: String::new(),
             code: 0,
             partial: false,
         },
-        Err(e) => error_response(&e),
+        Err(e) => error_response(&e.into()),
     }
 }
 
 /// Runs one forwarded command against the daemon's home.
-fn run(replica: &mut StoreReplica, args: Vec<String>, cwd: Option<&Path>) -> Response {
+fn run(replica: &mut Replica, args: Vec<String>, cwd: Option<&Path>) -> Response {
     let mut cli = match Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(args)) {
         Ok(cli) => cli,
         Err(e) => {

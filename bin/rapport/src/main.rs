@@ -5,12 +5,8 @@ mod alloc;
 mod cli;
 mod cmd;
 mod daemon;
-mod guard;
-mod lan;
-mod net;
+mod logging;
 mod pairing;
-mod peers;
-mod replica;
 #[macro_use]
 mod out;
 mod render;
@@ -36,6 +32,7 @@ mod exit {
 fn main() -> ExitCode {
     alloc::use_one_arena();
     install_panic_hook();
+    logging::init();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -55,7 +52,9 @@ fn main() -> ExitCode {
 
 pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     use rapport_store::{StoreError, StoreErrorKind};
-    if let Some(s) = e.downcast_ref::<StoreError>() {
+    // Anywhere in the chain: a full disk during a sync's persist arrives wrapped in the
+    // node's and the network's errors.
+    if let Some(s) = e.chain().find_map(|c| c.downcast_ref::<StoreError>()) {
         return match s.kind() {
             StoreErrorKind::Locked => exit::LOCKED,
             StoreErrorKind::Corrupt => exit::DAMAGED,
@@ -63,7 +62,10 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
             _ => exit::ERROR,
         };
     }
-    if e.downcast_ref::<rapport_model::ResolveError>().is_some() {
+    if e.downcast_ref::<rapport_model::ResolveError>().is_some()
+        || e.downcast_ref::<rapport_node::NodeError>()
+            .is_some_and(rapport_node::NodeError::is_not_found)
+    {
         return exit::NOT_FOUND;
     }
     if let Some(edit) = e.downcast_ref::<rapport_model::EditError>() {
@@ -75,6 +77,11 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     }
     if let Some(app) = e.downcast_ref::<rapport_app::AppError>() {
         return app.exit_code();
+    }
+    if e.downcast_ref::<rapport_node::pairing::BadInvitation>()
+        .is_some()
+    {
+        return exit::BAD_INPUT;
     }
     exit::ERROR
 }

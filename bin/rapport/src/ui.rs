@@ -6,15 +6,14 @@
 //! the link: the code is never in any process's argv or the shell's history, and it is spent
 //! the moment the browser uses it.
 
-use crate::net::StoreReplica;
 use anyhow::{bail, Context, Result};
+use rapport_app::node_host::SharedReplica;
 use rapport_model::DeviceId;
 use rapport_web::auth::{new_once_code, write_owner_only};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 
 /// How long `rapport ui` waits for a daemon it started to serve the app (a W30 vault takes a
 /// few seconds to load).
@@ -29,7 +28,7 @@ pub fn address_path(home: &Path) -> PathBuf {
 pub async fn start(
     home: &Path,
     addr: SocketAddr,
-    replica: Arc<Mutex<StoreReplica>>,
+    replica: SharedReplica,
     device_name: String,
     device: DeviceId,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {

@@ -2,9 +2,9 @@
 //! the CLI makes (one commit, durable before the page is answered, then pushed to live
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
-use crate::net::StoreReplica;
 use crate::time;
 use anyhow::Result;
+use rapport_app::node_host::SharedReplica;
 use rapport_app::resolve::lookup_contact;
 use rapport_app::{AppError, ErrorKind};
 use rapport_model::validate::InvalidValue;
@@ -13,11 +13,11 @@ use rapport_model::{
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
-    FieldConflict, FieldOrigin, GroupRow, ListQuery, NewContact, NewNote, Sort,
+    FieldConflict, FieldOrigin, GroupRow, ImportKind, ImportSummary, ListQuery, NewContact,
+    NewNote, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
 /// One contact as the list searches and sorts it.
 #[derive(Debug)]
@@ -39,14 +39,14 @@ struct Index {
 
 #[derive(Debug)]
 pub struct WebBook {
-    replica: Arc<Mutex<StoreReplica>>,
+    replica: SharedReplica,
     name: String,
     tag: String,
     index: std::sync::Mutex<Option<Arc<Index>>>,
 }
 
 impl WebBook {
-    pub fn new(replica: Arc<Mutex<StoreReplica>>, name: String, tag: String) -> WebBook {
+    pub fn new(replica: SharedReplica, name: String, tag: String) -> WebBook {
         WebBook {
             replica,
             name,
@@ -573,5 +573,92 @@ impl Book for WebBook {
             vault.resolve_conflict(contact, field, &patch, time::now_ms())?;
             Ok(())
         })
+    }
+
+    fn import(
+        &self,
+        kind: ImportKind,
+        name: &str,
+        bytes: &[u8],
+        apply: bool,
+    ) -> BookResult<ImportSummary> {
+        use rapport_formats::{linkedin, plan, table, vcard_in, Limits};
+        let limits = Limits::default();
+        let refuse = |e: rapport_formats::ImportError| BookError::BadInput {
+            field: None,
+            message: format!("cannot import {name}: {e}"),
+        };
+        if bytes.len() as u64 > limits.max_bytes {
+            return Err(BookError::BadInput {
+                field: None,
+                message: format!(
+                    "cannot import {name}: it is {} bytes, over the import limit of {} bytes: split it into smaller files",
+                    bytes.len(),
+                    limits.max_bytes
+                ),
+            });
+        }
+        let parsed = match kind {
+            ImportKind::Linkedin => linkedin::parse(bytes, limits),
+            ImportKind::Vcard => vcard_in::parse(bytes, "", limits),
+            ImportKind::Csv => table::parse(bytes, &[], limits),
+        }
+        .and_then(|p| p.require_some())
+        .map_err(refuse)?;
+        let source = format!("{} {name}", kind.as_str());
+        let new_contact = || ContactId::random(&mut rand::thread_rng());
+        let summary = |p: &plan::Plan| ImportSummary {
+            created: p.created(),
+            updated: p.updated(),
+            unchanged: p.unchanged(),
+            skipped: p
+                .skipped
+                .iter()
+                .map(|s| (s.record.clone(), s.reason.clone()))
+                .collect(),
+            warnings: p.warnings.clone(),
+        };
+        if !apply {
+            let replica = self.replica.blocking_lock();
+            return replica
+                .home
+                .with_vault(|vault| -> anyhow::Result<_> {
+                    Ok(plan::plan(vault, parsed.clone(), new_contact)?)
+                })
+                .map(|p| summary(&p))
+                .map_err(
+                    |e: anyhow::Error| match e.downcast::<rapport_formats::ImportError>() {
+                        Ok(e) => refuse(e),
+                        Err(e) => to_book(&e, &no_field),
+                    },
+                );
+        }
+        let now = time::now_ms();
+        self.write(&no_field, |vault, _| {
+            let p = plan::plan(vault, parsed.clone(), new_contact)
+                .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))?;
+            plan::apply(
+                vault,
+                &p,
+                &source,
+                now,
+                || InteractionId::random(&mut rand::thread_rng()),
+                &mut |_| {},
+            )
+            .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))?;
+            Ok(summary(&p))
+        })
+    }
+
+    fn undo_import(&self) -> BookResult<String> {
+        let mut replica = self.replica.blocking_lock();
+        // The CLI's command, its sentence captured for the page.
+        let (result, said, _) =
+            crate::out::capture(|| crate::cmd::history::import_undo(&replica.home));
+        result.map_err(|e| to_book(&e, &no_field))?;
+        if let Err(e) = replica.changed_locally() {
+            crate::note!("warning: {e}");
+        }
+        Ok(said.trim().to_owned())
     }
 }

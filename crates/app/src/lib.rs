@@ -10,8 +10,10 @@
 mod contacts;
 mod error;
 mod groups;
+mod guard;
 pub mod home;
 pub mod json;
+pub mod node_host;
 mod read;
 pub mod request;
 pub mod resolve;

@@ -1,12 +1,13 @@
 //! `Node`: one QUIC endpoint that both accepts trusted peers and dials them.
 
+use crate::conn::{transport as opaque, IncomingPeer, PeerConnection};
+use crate::error::{self, TransportError};
 use crate::tls::{self, TrustCheck};
-use crate::NetError;
+use crate::{CloseCode, NetError, Refusal};
 use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
-use quinn::{Connection, Endpoint, TransportConfig, VarInt};
+use quinn::{Endpoint, TransportConfig, VarInt};
 use rapport_identity::{DeviceIdentity, TLS_SERVER_NAME};
 use rapport_model::DeviceId;
-use rustls::pki_types::CertificateDer;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,12 +53,9 @@ pub(crate) fn transport(config: &NodeConfig) -> Result<TransportConfig, NetError
         .receive_window(VarInt::from_u32(config.stream_window.saturating_mul(2)))
         .send_window(u64::from(config.stream_window) * 2)
         .keep_alive_interval(Some(config.keep_alive))
-        .max_idle_timeout(Some(
-            config
-                .idle_timeout
-                .try_into()
-                .map_err(|_| NetError::Tls("idle timeout out of range".into()))?,
-        ));
+        .max_idle_timeout(Some(config.idle_timeout.try_into().map_err(|_| {
+            NetError::Tls(TransportError::msg("idle timeout out of range"))
+        })?));
     Ok(t)
 }
 
@@ -71,7 +69,7 @@ impl Node {
     ) -> Result<Node, NetError> {
         let transport = Arc::new(transport(config)?);
         let tls = tls::server_config(&identity, trust)?;
-        let crypto = QuicServerConfig::try_from(tls).map_err(|e| NetError::Tls(e.to_string()))?;
+        let crypto = QuicServerConfig::try_from(tls).map_err(|e| NetError::Tls(opaque(e)))?;
         let mut server = quinn::ServerConfig::with_crypto(Arc::new(crypto));
         server
             .transport_config(transport.clone())
@@ -88,7 +86,7 @@ impl Node {
     pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
         self.endpoint
             .local_addr()
-            .map_err(|e| NetError::Connection(e.to_string()))
+            .map_err(|e| NetError::Connection(opaque(e)))
     }
 
     pub fn device(&self) -> DeviceId {
@@ -100,22 +98,20 @@ impl Node {
         &self,
         addr: SocketAddr,
         expected: DeviceId,
-    ) -> Result<Connection, NetError> {
-        let (conn, _) = self
-            .connect_trusting(addr, Arc::new(move |id| *id == expected))
-            .await?;
-        Ok(conn)
+    ) -> Result<PeerConnection, NetError> {
+        self.connect_trusting(addr, Arc::new(move |id| *id == expected))
+            .await
     }
 
-    /// Dials `addr`, which must present a certificate that `trust` accepts; returns the device
-    /// it turned out to be.
+    /// Dials `addr`, which must present a certificate that `trust` accepts; the connection
+    /// knows which device it turned out to be.
     pub async fn connect_trusting(
         &self,
         addr: SocketAddr,
         trust: TrustCheck,
-    ) -> Result<(Connection, DeviceId), NetError> {
+    ) -> Result<PeerConnection, NetError> {
         let tls = tls::client_config(&self.identity, trust.clone())?;
-        let crypto = QuicClientConfig::try_from(tls).map_err(|e| NetError::Tls(e.to_string()))?;
+        let crypto = QuicClientConfig::try_from(tls).map_err(|e| NetError::Tls(opaque(e)))?;
         let mut client = quinn::ClientConfig::new(Arc::new(crypto));
         client.transport_config(self.transport.clone());
         let connecting = self
@@ -123,65 +119,37 @@ impl Node {
             .connect_with(client, addr, TLS_SERVER_NAME)
             .map_err(|e| NetError::Connect {
                 addr,
-                reason: e.to_string(),
+                source: opaque(e),
             })?;
         let conn = connecting.await.map_err(|e| classify(addr, e))?;
-        match device_of_connection(&conn) {
-            Some(id) if trust(&id) => Ok((conn, id)),
-            _ => Err(NetError::Refused(
-                "the peer presented a certificate this device does not trust".into(),
-            )),
+        match PeerConnection::new(conn) {
+            Some(peer) if trust(&peer.peer()) => Ok(peer),
+            _ => Err(NetError::Refused {
+                why: Refusal::Untrusted,
+                source: None,
+            }),
         }
     }
 
     /// The next incoming connection attempt, not yet authenticated; `None` once the node is
-    /// closed. Hand it to [`authenticate`] on a task of its own, so that one slow or abandoned
-    /// handshake never holds up the next peer.
-    pub async fn accept(&self) -> Option<quinn::Incoming> {
-        self.endpoint.accept().await
+    /// closed.
+    pub async fn accept(&self) -> Option<IncomingPeer> {
+        self.endpoint.accept().await.map(IncomingPeer)
     }
 
     /// Stops accepting, closes every connection, and waits until they are gone.
     pub async fn shutdown(&self) {
-        self.endpoint.close(VarInt::from_u32(0), b"shutting down");
+        let code = CloseCode::ShuttingDown;
+        self.endpoint.close(code.varint(), code.reason().as_bytes());
         self.endpoint.wait_idle().await;
     }
 }
 
-/// Completes an incoming handshake (bounded by `HANDSHAKE_TIMEOUT`) and returns the connection
-/// with the device id it authenticated as; `None` if the peer is not trusted or gave up.
-pub async fn authenticate(incoming: quinn::Incoming) -> Option<(Connection, DeviceId)> {
-    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, incoming)
-        .await
-        .ok()?
-        .ok()?;
-    match device_of_connection(&conn) {
-        Some(id) => Some((conn, id)),
-        None => {
-            conn.close(VarInt::from_u32(1), b"no device certificate");
-            None
-        }
-    }
-}
-
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The device id the peer authenticated as, from its TLS certificate.
-pub fn device_of_connection(conn: &Connection) -> Option<DeviceId> {
-    let any = conn.peer_identity()?;
-    let certs = any.downcast::<Vec<CertificateDer<'static>>>().ok()?;
-    certs.first().and_then(tls::device_id_of_cert)
-}
-
+/// A failed handshake: a TLS alert is a refusal, an application close its code; anything
+/// else means the address did not answer as a Rapport device.
 fn classify(addr: SocketAddr, e: quinn::ConnectionError) -> NetError {
-    match e {
-        quinn::ConnectionError::TransportError(t) if t.code.to_string().contains("crypto") => {
-            NetError::Refused(t.to_string())
-        }
-        quinn::ConnectionError::ConnectionClosed(c) => NetError::Refused(c.to_string()),
-        other => NetError::Connect {
-            addr,
-            reason: other.to_string(),
-        },
+    match error::from_connection(e) {
+        NetError::Connection(source) => NetError::Connect { addr, source },
+        other => other,
     }
 }

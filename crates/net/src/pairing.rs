@@ -9,11 +9,13 @@
 //! over the same connection, with an ordinary sync session on a second stream: that connection
 //! is by then as authenticated as a pinned one, and it saves a second handshake.
 
-use crate::driver::{run_session, Replica, SessionOptions, SessionReport};
-use crate::endpoint::{device_of_connection, transport, NodeConfig};
-use crate::{tls, NetError};
+use crate::conn::{transport as opaque, PeerConnection, PeerStream};
+use crate::driver::{run_session, with_replica, Replica, SessionOptions, SessionReport, Shared};
+use crate::endpoint::{transport, NodeConfig};
+use crate::error::{self, TransportError};
+use crate::{tls, CloseCode, NetError, Refusal};
 use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
-use quinn::{Connection, Endpoint, RecvStream, SendStream, VarInt};
+use quinn::{Endpoint, VarInt};
 use rand::rngs::OsRng;
 use rapport_identity::{DeviceIdentity, TLS_SERVER_NAME};
 use rapport_model::{DeviceId, VaultId};
@@ -22,7 +24,7 @@ use rapport_sync::Role;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::mpsc;
 
 /// ALPN of the pairing exchange.
 pub const PAIR_ALPN: &[u8] = b"rapport-pair/1";
@@ -35,7 +37,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// A replica that can admit a newly paired device to its roster (durably, before `Welcome`).
 pub trait Admit: Replica {
-    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), String>;
+    /// Fails if the device may not join (it was revoked) or the roster cannot be saved.
+    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), Self::Error>;
 }
 
 /// A device that paired.
@@ -44,7 +47,7 @@ pub struct Paired {
     pub device: DeviceId,
     pub name: String,
     /// The vault fetch that followed, over the same connection.
-    pub clone: Result<SessionReport, String>,
+    pub clone: Result<SessionReport, NetError>,
     pub handshake: Duration,
 }
 
@@ -59,7 +62,7 @@ impl PairingEndpoint {
     pub fn bind(addr: SocketAddr, identity: &DeviceIdentity) -> Result<PairingEndpoint, NetError> {
         let mut tls = tls::server_config(identity, Arc::new(|_| true))?;
         tls.alpn_protocols = vec![PAIR_ALPN.to_vec()];
-        let crypto = QuicServerConfig::try_from(tls).map_err(|e| NetError::Tls(e.to_string()))?;
+        let crypto = QuicServerConfig::try_from(tls).map_err(|e| NetError::Tls(opaque(e)))?;
         let mut server = quinn::ServerConfig::with_crypto(Arc::new(crypto));
         server
             .transport_config(Arc::new(transport(&NodeConfig::default())?))
@@ -72,7 +75,7 @@ impl PairingEndpoint {
     pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
         self.endpoint
             .local_addr()
-            .map_err(|e| NetError::Connection(e.to_string()))
+            .map_err(|e| NetError::Connection(opaque(e)))
     }
 
     /// Runs the window until one device pairs (and has fetched the vault), the code is burned,
@@ -80,7 +83,7 @@ impl PairingEndpoint {
     pub async fn host<R: Admit>(
         &self,
         host: Host,
-        replica: Arc<Mutex<R>>,
+        replica: Shared<R>,
         deadline: Instant,
         now_ms: fn() -> u64,
     ) -> Result<Paired, NetError> {
@@ -92,7 +95,7 @@ impl PairingEndpoint {
             tokio::select! {
                 incoming = self.endpoint.accept() => {
                     let Some(incoming) = incoming else {
-                        return Err(NetError::Connection("the pairing endpoint closed".into()));
+                        return Err(NetError::Connection(TransportError::msg("the pairing endpoint closed")));
                     };
                     let (host, replica, tx) = (host.clone(), replica.clone(), tx.clone());
                     tokio::spawn(async move {
@@ -140,32 +143,35 @@ impl PairingEndpoint {
 async fn answer<R: Admit>(
     incoming: quinn::Incoming,
     host: Arc<std::sync::Mutex<Host>>,
-    replica: Arc<Mutex<R>>,
+    replica: Shared<R>,
     now_ms: fn() -> u64,
 ) -> Result<Paired, NetError> {
     let started = Instant::now();
     let conn = tokio::time::timeout(STEP_TIMEOUT, incoming)
         .await
-        .map_err(|_| NetError::Connection("the pairing handshake timed out".into()))?
-        .map_err(|e| NetError::Connection(e.to_string()))?;
-    let joiner = device_of_connection(&conn)
-        .ok_or_else(|| NetError::Refused("the peer has no device certificate".into()))?;
-    let (mut send, mut recv) = step(conn.accept_bi()).await?;
+        .map_err(|_| NetError::Timeout("the pairing handshake timed out"))?
+        .map_err(error::from_connection)?;
+    let conn = PeerConnection::new(conn).ok_or(NetError::Refused {
+        why: Refusal::NoCertificate,
+        source: None,
+    })?;
+    let joiner = conn.peer();
+    let mut stream = step(conn.accept_stream()).await?;
     let mut reader = MessageReader::default();
-    let start = read_message(&mut recv, &mut reader).await?;
+    let start = read_message(&mut stream, &mut reader).await?;
     let reply = {
         let mut h = lock(&host)?;
         h.handle_start(joiner, &start, now_ms(), &mut OsRng)
     };
     let reply = match reply {
         Ok(reply) => reply,
-        Err(e) => return Err(refuse(&conn, send, e).await),
+        Err(e) => return Err(refuse(&conn, stream, e).await),
     };
     // From here until the confirmation is checked, any failure burns the code: the peer may
     // already hold our key-dependent reply.
     let exchange = async {
-        write_message(&mut send, &reply).await?;
-        read_message(&mut recv, &mut reader).await
+        write_message(&mut stream, &reply).await?;
+        read_message(&mut stream, &mut reader).await
     };
     let confirm = match exchange.await {
         Ok(m) => m,
@@ -177,20 +183,27 @@ async fn answer<R: Admit>(
     let result = lock(&host)?.handle_confirm(joiner, &confirm);
     let name = match result {
         Ok(name) => name,
-        Err(e) => return Err(refuse(&conn, send, e).await),
+        Err(e) => return Err(refuse(&conn, stream, e).await),
     };
-    if let Err(e) = replica.lock().await.admit(joiner, &name) {
-        let _ = refuse(&conn, send, PairError::Internal).await;
-        return Err(NetError::Persist(e));
-    }
-    write_message(&mut send, &Message::Welcome).await?;
-    let _ = send.finish();
-    let handshake = started.elapsed();
-    let clone = run_session(&conn, Role::Responder, replica, SessionOptions::default())
+    let admitted = {
+        let name = name.clone();
+        with_replica(&replica, move |r| {
+            r.admit(joiner, &name)
+                .map_err(|e| NetError::Persist(Box::new(e)))
+        })
         .await
-        .map_err(|e| e.to_string());
+        .and_then(|r| r)
+    };
+    if let Err(e) = admitted {
+        let _ = refuse(&conn, stream, PairError::Internal).await;
+        return Err(e);
+    }
+    write_message(&mut stream, &Message::Welcome).await?;
+    stream.finish();
+    let handshake = started.elapsed();
+    let clone = run_session(&conn, Role::Responder, replica, SessionOptions::default()).await;
     // The joiner closes once it holds the vault; wait for that (bounded) so nothing is cut.
-    let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+    conn.closed_within(Duration::from_secs(5)).await;
     Ok(Paired {
         device: joiner,
         name,
@@ -204,28 +217,25 @@ fn lock(host: &std::sync::Mutex<Host>) -> Result<std::sync::MutexGuard<'_, Host>
 }
 
 /// Tells the joiner why, lets that reach it, and returns the error for our side.
-async fn refuse(conn: &Connection, mut send: SendStream, e: PairError) -> NetError {
-    let _ = write_message(&mut send, &Message::Refused(e.refusal())).await;
-    let _ = send.finish();
-    let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+async fn refuse(conn: &PeerConnection, mut stream: PeerStream, e: PairError) -> NetError {
+    let _ = write_message(&mut stream, &Message::Refused(e.refusal())).await;
+    stream.finish();
+    conn.closed_within(Duration::from_secs(2)).await;
     NetError::Pair(e)
 }
 
-async fn step<T, E: std::fmt::Display>(
-    f: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<T, NetError> {
+async fn step<T>(f: impl std::future::Future<Output = Result<T, NetError>>) -> Result<T, NetError> {
     tokio::time::timeout(STEP_TIMEOUT, f)
         .await
-        .map_err(|_| NetError::Connection("the other device stopped answering".into()))?
-        .map_err(|e| crate::driver::connection_error(&e.to_string()))
+        .map_err(|_| NetError::Timeout("the other device stopped answering"))?
 }
 
-async fn write_message(send: &mut SendStream, m: &Message) -> Result<(), NetError> {
-    step(send.write_all(&m.encode())).await
+async fn write_message(stream: &mut PeerStream, m: &Message) -> Result<(), NetError> {
+    step(stream.write_all(&m.encode())).await
 }
 
 async fn read_message(
-    recv: &mut RecvStream,
+    stream: &mut PeerStream,
     reader: &mut MessageReader,
 ) -> Result<Message, NetError> {
     let mut buf = [0u8; 1024];
@@ -233,7 +243,7 @@ async fn read_message(
         if let Some(m) = reader.next_message()? {
             return Ok(m);
         }
-        match step(recv.read(&mut buf)).await? {
+        match step(stream.read(&mut buf)).await? {
             Some(n) => reader.push(&buf[..n])?,
             None => return Err(NetError::PeerClosed),
         }
@@ -245,7 +255,7 @@ async fn read_message(
 #[derive(Debug)]
 pub struct Joined {
     endpoint: Endpoint,
-    pub conn: Connection,
+    pub conn: PeerConnection,
     pub host: DeviceId,
     pub vault: VaultId,
     pub handshake: Duration,
@@ -253,7 +263,7 @@ pub struct Joined {
 
 impl Joined {
     pub async fn close(self) {
-        self.conn.close(VarInt::from_u32(0), b"done");
+        self.conn.close(CloseCode::Done);
         let _ = tokio::time::timeout(Duration::from_secs(2), self.endpoint.wait_idle()).await;
     }
 }
@@ -274,7 +284,7 @@ pub async fn join(
     };
     let mut tls = tls::client_config(identity, trust)?;
     tls.alpn_protocols = vec![PAIR_ALPN.to_vec()];
-    let crypto = QuicClientConfig::try_from(tls).map_err(|e| NetError::Tls(e.to_string()))?;
+    let crypto = QuicClientConfig::try_from(tls).map_err(|e| NetError::Tls(opaque(e)))?;
     let mut client = quinn::ClientConfig::new(Arc::new(crypto));
     client.transport_config(Arc::new(transport(&NodeConfig::default())?));
     let local = if addr.ip().is_loopback() {
@@ -292,40 +302,43 @@ pub async fn join(
         .connect_with(client, addr, TLS_SERVER_NAME)
         .map_err(|e| NetError::Connect {
             addr,
-            reason: e.to_string(),
+            source: opaque(e),
         })?;
     let conn = tokio::time::timeout(CONNECT_TIMEOUT, conn)
         .await
-        .map_err(|_| NetError::Connect {
+        .map_err(|_| NetError::NoAnswer {
             addr,
-            reason: "no pairing window answered there".into(),
+            seconds: CONNECT_TIMEOUT.as_secs(),
         })?
         .map_err(|e| NetError::Connect {
             addr,
-            reason: e.to_string(),
+            source: opaque(e),
         })?;
-    let host = device_of_connection(&conn)
-        .ok_or_else(|| NetError::Refused("the pairing device has no device certificate".into()))?;
+    let conn = PeerConnection::new(conn).ok_or(NetError::Refused {
+        why: Refusal::NoCertificate,
+        source: None,
+    })?;
+    let host = conn.peer();
     let me = identity.device_id();
     let (joiner, start) = Joiner::start(code, me, name, &mut OsRng);
-    let (mut send, mut recv) = step(conn.open_bi()).await?;
-    write_message(&mut send, &start).await?;
+    let mut stream = step(conn.open_stream()).await?;
+    write_message(&mut stream, &start).await?;
     let mut reader = MessageReader::default();
-    let reply = read_message(&mut recv, &mut reader).await?;
+    let reply = read_message(&mut stream, &mut reader).await?;
     let (confirm, vault) = match joiner.handle_reply(host, &reply) {
         Ok(ok) => ok,
         Err(e) => {
             if e == PairError::WrongCode {
-                let _ = write_message(&mut send, &Message::Failed).await;
-                let _ = send.finish();
-                let _ = tokio::time::timeout(Duration::from_secs(2), send.stopped()).await;
+                let _ = write_message(&mut stream, &Message::Failed).await;
+                stream.finish();
+                stream.stopped_within(Duration::from_secs(2)).await;
             }
-            conn.close(VarInt::from_u32(1), b"pairing failed");
+            conn.close(CloseCode::PairingFailed);
             return Err(e.into());
         }
     };
-    write_message(&mut send, &confirm).await?;
-    match read_message(&mut recv, &mut reader).await? {
+    write_message(&mut stream, &confirm).await?;
+    match read_message(&mut stream, &mut reader).await? {
         Message::Welcome => Ok(Joined {
             endpoint,
             conn,
@@ -334,7 +347,7 @@ pub async fn join(
             handshake: started.elapsed(),
         }),
         Message::Refused(r) => {
-            conn.close(VarInt::from_u32(1), b"pairing refused");
+            conn.close(CloseCode::PairingRefused);
             Err(PairError::from(r).into())
         }
         _ => Err(PairError::Malformed.into()),

@@ -188,10 +188,10 @@ pub(crate) fn server_config(
     let (certs, key) = cert_and_key(identity);
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| NetError::Tls(e.to_string()))?
+        .map_err(|e| NetError::Tls(crate::error::TransportError::new(e)))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(certs, key.into())
-        .map_err(|e| NetError::Tls(e.to_string()))?;
+        .map_err(|e| NetError::Tls(crate::error::TransportError::new(e)))?;
     config.alpn_protocols = vec![ALPN.to_vec()];
     Ok(config)
 }
@@ -209,11 +209,11 @@ pub(crate) fn client_config(
     let (certs, key) = cert_and_key(identity);
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| NetError::Tls(e.to_string()))?
+        .map_err(|e| NetError::Tls(crate::error::TransportError::new(e)))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_client_auth_cert(certs, key.into())
-        .map_err(|e| NetError::Tls(e.to_string()))?;
+        .map_err(|e| NetError::Tls(crate::error::TransportError::new(e)))?;
     config.alpn_protocols = vec![ALPN.to_vec()];
     Ok(config)
 }

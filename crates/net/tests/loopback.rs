@@ -13,7 +13,7 @@ use rapport_model::{
     NewInteraction, Touched, Vault, VaultId,
 };
 use rapport_net::{
-    authenticate, run_session, Connection, NetError, Node, NodeConfig, Replica, SessionOptions,
+    run_session, CloseCode, NetError, Node, NodeConfig, PeerConnection, Replica, SessionOptions,
     SessionReport, TrustCheck,
 };
 use rapport_sync::{Frame, FrameDecoder, FrameError, Hello, Role, SessionError, PROTOCOL_VERSION};
@@ -63,7 +63,8 @@ impl MemReplica {
 }
 
 impl Replica for MemReplica {
-    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
+    type Error = std::convert::Infallible;
+    fn doc(&mut self) -> Result<&mut AutoCommit, Self::Error> {
         Ok(self.vault.doc_mut())
     }
     fn vault_id(&self) -> VaultId {
@@ -75,12 +76,12 @@ impl Replica for MemReplica {
     fn sync_state(&self, peer: DeviceId) -> Option<Vec<u8>> {
         self.sync_states.get(&peer).cloned()
     }
-    fn persist(&mut self, touched: &Touched) -> Result<(), String> {
+    fn persist(&mut self, _peer: DeviceId, touched: &Touched) -> Result<(), Self::Error> {
         self.persisted.push(touched.clone());
         self.last_persist = Some(Instant::now());
         Ok(())
     }
-    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), String> {
+    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), Self::Error> {
         self.sync_states.insert(peer, state.to_vec());
         self.states_saved += 1;
         Ok(())
@@ -248,9 +249,10 @@ fn serve(identity: DeviceIdentity, replica: Shared, trusted: &[DeviceId]) -> Ser
             while let Some(incoming) = node.accept().await {
                 let (replica, tx) = (replica.clone(), tx.clone());
                 tokio::spawn(async move {
-                    let Some((conn, peer)) = authenticate(incoming).await else {
+                    let Ok(conn) = incoming.authenticate().await else {
                         return;
                     };
+                    let peer = conn.peer();
                     let task = tokio::spawn(async move {
                         let options = SessionOptions {
                             live: true,
@@ -307,7 +309,7 @@ async fn dial(
     identity: &DeviceIdentity,
     addr: SocketAddr,
     expected: DeviceId,
-) -> Result<(Node, Connection), NetError> {
+) -> Result<(Node, PeerConnection), NetError> {
     let nobody: TrustCheck = Arc::new(|_| false);
     let node = Node::bind(
         localhost(),
@@ -333,7 +335,7 @@ async fn sync_once(
         SessionOptions::default(),
     )
     .await;
-    conn.close(0u32.into(), b"done");
+    conn.close(CloseCode::Done);
     drop(node);
     result
 }
@@ -517,7 +519,7 @@ async fn a_stranger_is_refused_before_any_vault_bytes() {
         assert!(
             matches!(
                 err,
-                NetError::Refused(_) | NetError::Connection(_) | NetError::Connect { .. }
+                NetError::Refused { .. } | NetError::Connection(_) | NetError::Connect { .. }
             ),
             "refused by the transport, not by the session: {err:?}"
         );
@@ -563,7 +565,7 @@ async fn a_device_with_a_trusted_id_but_another_key_is_refused() {
             .expect_err("the laptop must not connect to a device with another key");
         println!("dialing the impostor failed with: {err}");
         assert!(
-            matches!(err, NetError::Refused(_) | NetError::Connect { .. }),
+            matches!(err, NetError::Refused { .. } | NetError::Connect { .. }),
             "{err:?}"
         );
 
@@ -585,16 +587,16 @@ struct Answer {
 
 /// Opens a stream on a trusted connection, writes `bytes` raw, finishes, and reads whatever
 /// the server answers until it closes.
-async fn send_raw(conn: &Connection, bytes: &[u8]) -> Answer {
-    let (mut send, mut recv) = conn.open_bi().await.expect("a stream");
+async fn send_raw(conn: &PeerConnection, bytes: &[u8]) -> Answer {
+    let mut stream = conn.open_stream().await.expect("a stream");
     // The server may stop reading as soon as it sees garbage; a failed write is fine.
-    let _ = send.write_all(bytes).await;
-    let _ = send.finish();
+    let _ = stream.write_all(bytes).await;
+    stream.finish();
     let mut decoder = FrameDecoder::new(1 << 20);
     let mut frames = Vec::new();
     let mut buf = vec![0u8; 4096];
     let ended = loop {
-        match recv.read(&mut buf).await {
+        match stream.read(&mut buf).await {
             Ok(Some(n)) => {
                 decoder
                     .push(&buf[..n])
@@ -710,7 +712,7 @@ async fn garbage_and_oversized_frames_are_rejected_without_a_panic() {
             if let Some(Frame::Error { code, .. }) = answer.frames.last() {
                 assert_ne!(*code, 0, "an error frame carries a code");
             }
-            conn.close(0u32.into(), b"done");
+            conn.close(CloseCode::Done);
             drop(node);
         }
         assert_eq!(
@@ -842,7 +844,7 @@ async fn live_session_propagates_a_local_change() {
         let (tx, rx) = watch::channel(0u64);
         let options = SessionOptions {
             live: true,
-            local_changes: Some(rx),
+            vault_changed: Some(rx),
             ..SessionOptions::default()
         };
         let client = tokio::spawn({
@@ -916,7 +918,7 @@ async fn live_session_propagates_a_local_change() {
 
         // Hang up. A live session has no clean end: both sides see the connection go.
         drop(tx);
-        conn.close(0u32.into(), b"bye");
+        conn.close(CloseCode::Done);
         let client_end = bounded("the client's live session ending", client)
             .await
             .expect("the client's session task must not panic");
@@ -978,6 +980,85 @@ async fn a_stalled_handshake_does_not_hold_up_a_trusted_device() {
         // Not `stop()`: a graceful close would wait out the abandoned handshake's draining
         // period (~3 s). The runtime ends with the test.
         server.accept.abort();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anti_entropy_finds_a_change_nobody_announced_and_costs_little_when_idle() {
+    bounded("the test", async {
+        let (hub, laptop) = (identity(), identity());
+        let mut hub_vault = genesis(hub.device_id());
+        let laptop_vault = hub_vault.fork_as(laptop.device_id());
+        let hub_replica = MemReplica::shared(hub_vault);
+        let laptop_replica = MemReplica::shared(laptop_vault);
+        let mut server = serve(hub.clone(), hub_replica.clone(), &[laptop.device_id()]);
+        let (_node, conn) = dial(&laptop, server.addr, server.id).await.expect("a dial");
+        let every = Duration::from_millis(100);
+        let options = SessionOptions {
+            live: true,
+            resync_every: Some(every),
+            ..SessionOptions::default()
+        };
+        let client = tokio::spawn({
+            let (conn, replica) = (conn.clone(), laptop_replica.clone());
+            async move { run_session(&conn, Role::Initiator, replica, options).await }
+        });
+        let same = || async {
+            snapshot(&hub_replica).await.heads == snapshot(&laptop_replica).await.heads
+        };
+        eventually(Duration::from_secs(5), same)
+            .await
+            .expect("the first exchange converges");
+        tokio::time::sleep(every * 3).await;
+
+        // Idle: what the rounds cost on the wire (QUIC overhead and keep-alives included).
+        let before = conn.stats();
+        let window = Duration::from_secs(1);
+        tokio::time::sleep(window).await;
+        let after = conn.stats();
+        let bytes =
+            (after.udp_tx_bytes + after.udp_rx_bytes) - (before.udp_tx_bytes + before.udp_rx_bytes);
+        let rounds = (window.as_millis() / every.as_millis()) as u64;
+        println!(
+            "anti-entropy when idle: {bytes} UDP bytes over {rounds} rounds, {} B a round",
+            bytes / rounds
+        );
+        assert!(
+            bytes / rounds < 600,
+            "an idle round cost {} B",
+            bytes / rounds
+        );
+
+        // A change the session was never told of still arrives, by the next round.
+        let fresh = ContactId::from_u64(0xfe11);
+        add_contact(
+            &mut laptop_replica.lock().await.vault,
+            fresh,
+            "Never announced",
+            NOW + 5,
+        );
+        eventually(Duration::from_secs(2), || async {
+            hub_replica
+                .lock()
+                .await
+                .vault
+                .contact(fresh)
+                .unwrap()
+                .is_some()
+        })
+        .await
+        .expect("the anti-entropy round carried the unannounced change");
+
+        conn.close(CloseCode::Done);
+        let report = bounded("the client ending", client)
+            .await
+            .expect("no panic");
+        let _ = server.next_session().await;
+        if let Ok(report) = report {
+            assert!(report.resyncs >= 5, "{} rounds", report.resyncs);
+        }
+        server.stop().await;
     })
     .await;
 }

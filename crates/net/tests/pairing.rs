@@ -21,7 +21,8 @@ struct Hub {
 }
 
 impl Replica for Hub {
-    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
+    type Error = std::convert::Infallible;
+    fn doc(&mut self) -> Result<&mut AutoCommit, Self::Error> {
         Ok(self.vault.doc_mut())
     }
     fn vault_id(&self) -> VaultId {
@@ -33,16 +34,16 @@ impl Replica for Hub {
     fn sync_state(&self, _: DeviceId) -> Option<Vec<u8>> {
         None
     }
-    fn persist(&mut self, _: &Touched) -> Result<(), String> {
+    fn persist(&mut self, _: DeviceId, _: &Touched) -> Result<(), Self::Error> {
         Ok(())
     }
-    fn save_sync_state(&mut self, _: DeviceId, _: &[u8]) -> Result<(), String> {
+    fn save_sync_state(&mut self, _: DeviceId, _: &[u8]) -> Result<(), Self::Error> {
         Ok(())
     }
 }
 
 impl Admit for Hub {
-    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), String> {
+    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), Self::Error> {
         self.admitted.push((device, name.to_owned()));
         Ok(())
     }

@@ -20,6 +20,12 @@ pub(crate) fn write(dir: &Path, heads: &[ChangeHash]) -> Result<(), StoreError> 
         .map_err(|e| StoreError::from_io(dir, "write", e))
 }
 
+/// Removes a temporary `acknowledged` left by a process killed mid-write (the store's lock is
+/// held, so no other process is writing one).
+pub(crate) fn remove_unfinished(dir: &Path) {
+    durable::remove_temporaries_of(&dir.join(NAME));
+}
+
 pub(crate) fn read(dir: &Path) -> Result<Vec<ChangeHash>, StoreError> {
     let bytes = match fs::read(dir.join(NAME)) {
         Ok(b) => b,

@@ -89,6 +89,25 @@ pub fn write_atomically(path: &Path, bytes: &[u8], dir_sync: DirSync) -> io::Res
     }
 }
 
+/// Removes the temporary files that `write_atomically(path, ..)` leaves when the process dies
+/// before its rename. Only for a path no other process writes (the caller holds a lock).
+pub(crate) fn remove_temporaries_of(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// The bytes of the file at `path` if it is `len` bytes long, or `None` if it is not (checked
 /// before reading, so that a foreign or damaged file is never read whole).
 pub(crate) fn read_expecting(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
@@ -143,6 +162,22 @@ mod tests {
         assert!(write_atomically(&dir.path().join("taken"), b"x", DirSync::Now).is_err());
         let left = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(left, 2, "only `sub` and `taken` remain");
+    }
+
+    #[test]
+    fn temporaries_left_by_a_crash_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("acknowledged");
+        for name in [".acknowledged.12.0.tmp", "acknowledged", ".other.12.0.tmp"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        remove_temporaries_of(&path);
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".other.12.0.tmp", "acknowledged"]);
     }
 
     #[test]

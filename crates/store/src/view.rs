@@ -8,7 +8,6 @@
 //! interactions, oldest first) and `view/pb/<bucket>` provenance, each a reference to a
 //! compressed file bucketing the contacts whose ids fall in it (see `bucket`); `view/g/<group>`; `view/d/<device>`;
 //! `view/x/` conflicts.
-
 //!
 //! This module only reads; `view_write` brings the view up to date and rebuilds it.
 

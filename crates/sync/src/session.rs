@@ -289,6 +289,22 @@ impl Session {
         }
     }
 
+    /// Anti-entropy for a long-lived live session: announces this side's heads again (with
+    /// what it has since the shared heads) even though its sync state says the peer is up to
+    /// date, so that a divergence the state cannot know of (a peer restored from a backup, a
+    /// wake-up that was lost) is found and repaired. When nothing differs it costs one small
+    /// `Sync` and the peer's `Idle`. A no-op unless the session is live and idle.
+    pub fn resync(&mut self, doc: &mut AutoCommit, now_ms: u64) {
+        if !self.live || self.phase != Phase::Running || self.awaiting_reply_since.is_some() {
+            return;
+        }
+        self.sync.have_responded = false;
+        self.sync.in_flight = false;
+        if let Some(msg) = bundle::generate(doc, &mut self.sync) {
+            self.send_message(msg, now_ms);
+        }
+    }
+
     /// Handles one decoded frame (the simulator feeds frames directly).
     pub fn handle_frame(
         &mut self,

@@ -132,6 +132,47 @@ pub struct FieldConflict {
     pub values: Vec<CompetingValue>,
 }
 
+/// The formats the import page takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// LinkedIn's `Connections.csv`.
+    Linkedin,
+    Vcard,
+    /// A CSV file with a header line (`rapport export csv` writes one).
+    Csv,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 3] = [ImportKind::Linkedin, ImportKind::Vcard, ImportKind::Csv];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Linkedin => "linkedin",
+            ImportKind::Vcard => "vcard",
+            ImportKind::Csv => "csv",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Linkedin => "LinkedIn export (Connections.csv)",
+            ImportKind::Vcard => "vCard (.vcf)",
+            ImportKind::Csv => "CSV with a header line",
+        }
+    }
+}
+
+/// What an import does (dry run) or did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Where each skipped record is, and why.
+    pub skipped: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
 /// A new contact from the "add" form. Values are as the person typed them; the book
 /// validates them exactly as `rapport add` does.
 #[derive(Debug, Clone, Default)]
@@ -224,6 +265,19 @@ pub trait Book: Send + Sync + 'static {
     fn restore_group(&self, id: GroupId) -> BookResult<()>;
     /// Adds (or removes) several contacts at once: one action, one undo.
     fn set_members(&self, group: GroupId, contacts: &[ContactId], add: bool) -> BookResult<()>;
+
+    /// Reads an uploaded file as `kind` and plans it against the vault; writes it (one
+    /// commit, undone by `undo_import`) only if `apply`. Same limits and refusals as
+    /// `rapport import`.
+    fn import(
+        &self,
+        kind: ImportKind,
+        name: &str,
+        bytes: &[u8],
+        apply: bool,
+    ) -> BookResult<ImportSummary>;
+    /// Undoes the last import; returns the CLI's sentence saying what was undone.
+    fn undo_import(&self) -> BookResult<String>;
 
     /// Fields edited on two devices at once.
     fn conflicts(&self) -> BookResult<Vec<FieldConflict>>;

@@ -31,6 +31,9 @@ pub struct State {
     pub(crate) hosts: [String; 3],
     pub(crate) cookie_name: String,
     pub(crate) revision: tokio::sync::watch::Sender<String>,
+    /// The file shown in an import preview, kept until it is applied or replaced (one at a
+    /// time: this is one person's app).
+    pub(crate) upload: std::sync::Mutex<Option<pages::import::Upload>>,
 }
 
 impl std::fmt::Debug for State {
@@ -95,6 +98,7 @@ fn state(book: Arc<dyn Book>, secrets: Secrets, port: u16) -> Arc<State> {
         ],
         cookie_name,
         revision: tokio::sync::watch::channel(String::new()).0,
+        upload: std::sync::Mutex::new(None),
     })
 }
 
@@ -127,6 +131,15 @@ fn router_with_state(state: Arc<State>) -> Router {
         .route("/groups/{id}/rename", post(pages::groups::rename))
         .route("/groups/{id}/delete", post(pages::groups::delete))
         .route("/groups/{id}/restore", post(pages::groups::restore))
+        .route("/import", get(pages::import::page))
+        .route(
+            "/import/preview",
+            post(pages::import::preview).layer(axum::extract::DefaultBodyLimit::max(
+                pages::import::MAX_UPLOAD,
+            )),
+        )
+        .route("/import/apply", post(pages::import::apply))
+        .route("/import/undo", post(pages::import::undo))
         .route("/conflicts", get(pages::conflicts::page))
         .route("/conflicts/resolve", post(pages::conflicts::resolve))
         .fallback(pages::not_found)

@@ -245,6 +245,35 @@ impl Book for Fake {
         let value = value.to_owned();
         self.change(contact, |c| c.org = Some(value))
     }
+    fn import(
+        &self,
+        _: ImportKind,
+        name: &str,
+        bytes: &[u8],
+        apply: bool,
+    ) -> BookResult<ImportSummary> {
+        if bytes.is_empty() {
+            return Err(BookError::BadInput {
+                field: None,
+                message: format!("cannot import {name}: it is empty"),
+            });
+        }
+        if apply {
+            self.add_contact(&NewContact {
+                name: String::from_utf8_lossy(bytes).trim().to_owned(),
+                ..Default::default()
+            })?;
+        }
+        Ok(ImportSummary {
+            created: 1,
+            skipped: vec![("line 3".into(), "no name".into())],
+            ..Default::default()
+        })
+    }
+    fn undo_import(&self) -> BookResult<String> {
+        self.contacts.lock().unwrap().clear();
+        Ok("undid import".into())
+    }
 }
 
 struct App {
@@ -655,4 +684,56 @@ async fn conflicts_page_lists_values_and_resolving_picks_one() {
     assert_eq!(app.book.find(id).unwrap().org.as_deref(), Some("Initech"));
     let (_, _, page) = app.send(app.get("/conflicts")).await;
     assert!(page.contains("No conflicts"));
+}
+
+#[tokio::test]
+async fn import_previews_then_applies_the_same_upload() {
+    let app = app();
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlinkedin\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"Connections.csv\"\r\nContent-Type: text/csv\r\n\r\nEve <Imported>\r\n--{boundary}--\r\n"
+    );
+    let req = |csrf: &str| {
+        Request::post(format!("/import/preview?csrf={csrf}"))
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, app.cookie())
+            .header("sec-fetch-site", "same-origin")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body.clone()))
+            .unwrap()
+    };
+    // Without the CSRF token, an upload is refused like any post.
+    assert_eq!(app.send(req("nope")).await.0, StatusCode::FORBIDDEN);
+    let (status, _, page) = app.send(req(&app.secrets.csrf())).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("1 to create") && page.contains("line 3: no name"));
+    assert!(page.contains("Preview of Connections.csv"));
+    assert!(
+        app.book.contacts.lock().unwrap().is_empty(),
+        "a preview writes nothing"
+    );
+    let upload = page
+        .split("name=\"upload\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _, page) = app
+        .send(app.post("/import/apply", &format!("upload={upload}")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Imported Connections.csv"));
+    assert_eq!(app.book.contacts.lock().unwrap()[0].name, "Eve <Imported>");
+    // The same preview cannot be applied twice.
+    let (status, _, _) = app
+        .send(app.post("/import/apply", &format!("upload={upload}")))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, page) = app.send(app.post("/import/undo", "")).await;
+    assert!(page.contains("undid import"));
 }

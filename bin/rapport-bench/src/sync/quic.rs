@@ -6,7 +6,10 @@ use super::replica::Shared;
 use anyhow::{anyhow, Context, Result};
 use rapport_identity::DeviceIdentity;
 use rapport_model::DeviceId;
-use rapport_net::{run_session, Connection, Node, NodeConfig, SessionOptions, SessionReport};
+use rapport_net::{
+    run_session, CloseCode, Node, NodeConfig, PeerConnection as Connection, SessionOptions,
+    SessionReport,
+};
 use rapport_sync::Role;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -64,7 +67,7 @@ pub fn bind(identities: &[DeviceIdentity]) -> Result<Vec<Peer>> {
 async fn accept(node: &Node) -> Result<Connection> {
     loop {
         let incoming = node.accept().await.context("the node stopped accepting")?;
-        if let Some((conn, _)) = rapport_net::authenticate(incoming).await {
+        if let Ok(conn) = incoming.authenticate().await {
             return Ok(conn);
         }
     }
@@ -120,13 +123,13 @@ pub async fn one_shot(
         .await?;
         let elapsed = start.elapsed();
         let stats = conn.stats();
-        conn.close(0u32.into(), b"done");
+        conn.close(CloseCode::Done);
         anyhow::Ok(OneShot {
             report,
             elapsed,
             connect,
-            udp_bytes: stats.udp_tx.bytes + stats.udp_rx.bytes,
-            udp_datagrams: stats.udp_tx.datagrams + stats.udp_rx.datagrams,
+            udp_bytes: stats.udp_tx_bytes + stats.udp_rx_bytes,
+            udp_datagrams: stats.udp_tx_datagrams + stats.udp_rx_datagrams,
         })
     });
     let shot = dialing.await.context("the initiator's task")??;
@@ -162,7 +165,7 @@ pub async fn live(a: &Peer, a_replica: Shared, b: &Peer, b_replica: Shared) -> R
         let _ = b_conn_tx.send(conn.clone());
         let options = SessionOptions {
             live: true,
-            local_changes: Some(b_rx),
+            vault_changed: Some(b_rx),
             ..SessionOptions::default()
         };
         // A live session ends only when the connection goes: the bench closes it.
@@ -174,7 +177,7 @@ pub async fn live(a: &Peer, a_replica: Shared, b: &Peer, b_replica: Shared) -> R
     let a_task = tokio::spawn(async move {
         let options = SessionOptions {
             live: true,
-            local_changes: Some(a_rx),
+            vault_changed: Some(a_rx),
             ..SessionOptions::default()
         };
         let _ = run_session(&conn, Role::Initiator, a_replica, options).await;
@@ -191,12 +194,12 @@ pub async fn live(a: &Peer, a_replica: Shared, b: &Peer, b_replica: Shared) -> R
 impl Live {
     /// UDP payload bytes both devices have sent so far.
     pub fn udp_bytes(&self) -> u64 {
-        self.a_conn.stats().udp_tx.bytes + self.b_conn.stats().udp_tx.bytes
+        self.a_conn.stats().udp_tx_bytes + self.b_conn.stats().udp_tx_bytes
     }
 
     pub async fn close(self) {
-        self.a_conn.close(0u32.into(), b"bench done");
-        self.b_conn.close(0u32.into(), b"bench done");
+        self.a_conn.close(CloseCode::Done);
+        self.b_conn.close(CloseCode::Done);
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }

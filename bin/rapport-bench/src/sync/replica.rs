@@ -129,7 +129,8 @@ impl BenchReplica {
 }
 
 impl Replica for BenchReplica {
-    fn doc(&mut self) -> Result<&mut AutoCommit, String> {
+    type Error = rapport_store::StoreError;
+    fn doc(&mut self) -> Result<&mut AutoCommit, Self::Error> {
         Ok(self.automerge())
     }
     fn vault_id(&self) -> VaultId {
@@ -141,9 +142,9 @@ impl Replica for BenchReplica {
     fn sync_state(&self, peer: DeviceId) -> Option<Vec<u8>> {
         self.states.get(&peer).cloned()
     }
-    fn persist(&mut self, touched: &Touched) -> Result<(), String> {
+    fn persist(&mut self, _peer: DeviceId, touched: &Touched) -> Result<(), Self::Error> {
         if let (Some(store), Doc::Vault(vault)) = (&self.store, &mut self.doc) {
-            store.commit(vault, touched).map_err(|e| e.to_string())?;
+            store.commit(vault, touched)?;
         }
         self.tell(Happened::Persisted {
             at: Instant::now(),
@@ -151,7 +152,7 @@ impl Replica for BenchReplica {
         });
         Ok(())
     }
-    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), String> {
+    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), Self::Error> {
         self.states.insert(peer, state.to_vec());
         self.tell(Happened::StateSaved { peer });
         Ok(())

@@ -3,9 +3,9 @@
 //! synced over QUIC, and the merged result is printed and checked: nothing may be lost.
 
 use crate::home::Home;
-use crate::net::{self, StoreReplica};
 use crate::time;
 use anyhow::{bail, ensure, Context, Result};
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_model::{
     ContactField, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction,
     TrustLevel, Vault, VaultId,
@@ -22,7 +22,7 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
     let root = keep.clone().unwrap_or_else(|| tmp.path().to_owned());
     std::fs::create_dir_all(&root)?;
     let dir = |name: &str| root.join(name);
-    let rt = net::runtime()?;
+    let rt = super::sync::runtime()?;
     // quinn binds its sockets through the runtime, also outside `block_on`.
     let _runtime = rt.enter();
 
@@ -129,11 +129,8 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
     with_server(&rt, &dir("laptop"), |addr, _| {
         for name in ["phone", "desktop", "phone"] {
             let home = Home::open(&dir(name), None)?;
-            let (replica, identity) = StoreReplica::open(home)?;
-            let node = net::bind(&replica, identity, SocketAddr::from(([127, 0, 0, 1], 0)))?;
-            let replica = Arc::new(Mutex::new(replica));
-            let report = rt.block_on(net::sync_once(replica.clone(), &node, addr))?;
-            rt.block_on(node.shutdown());
+            let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(home)?));
+            let report = rt.block_on(rapport_node::sync_once(&replica, addr))?;
             println!(
                 "   {name} <-> laptop: {} B sent, {} B received, {} ms",
                 report.bytes_sent,
@@ -198,17 +195,22 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
 /// Pairs each new device with the laptop the way a user does: `rapport pair` on the laptop,
 /// `rapport join CODE` on the new device (in process, on loopback, without LAN discovery).
 fn pair_devices(rt: &tokio::runtime::Runtime, dir: &dyn Fn(&str) -> PathBuf) -> Result<()> {
-    let (replica, _) = StoreReplica::open(Home::open(&dir("laptop"), None)?)?;
-    let replica = Arc::new(Mutex::new(replica));
+    let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(Home::open(
+        &dir("laptop"),
+        None,
+    )?)?));
     for name in &DEVICES[1..] {
         let (lines, mut shown) = tokio::sync::mpsc::unbounded_channel();
-        let window = crate::pairing::Window {
+        let window = rapport_node::pairing::Window {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             timeout: std::time::Duration::from_secs(60),
             json: true,
             no_discovery: true,
         };
-        let host = rt.spawn(crate::pairing::run(replica.clone(), window, lines));
+        let host = {
+            let replica = replica.clone();
+            rt.spawn(async move { rapport_node::pairing::run(&replica, window, lines).await })
+        };
         let first = rt
             .block_on(shown.recv())
             .ok_or_else(|| anyhow::anyhow!("the laptop's pairing window did not open"))?;
@@ -221,7 +223,7 @@ fn pair_devices(rt: &tokio::runtime::Runtime, dir: &dyn Fn(&str) -> PathBuf) -> 
         };
         println!("   laptop: pairing code {code}");
         let home = Home::open(&dir(name), Some(name))?;
-        let invitation = crate::pairing::parse_invitation(code)?;
+        let invitation = rapport_node::pairing::parse_invitation(code)?;
         let joined = rt.block_on(super::pair::join_at(&home, &invitation, vec![addr]))?;
         rt.block_on(host)??;
         println!(
@@ -253,17 +255,26 @@ fn with_server(
     f: impl FnOnce(SocketAddr, rapport_model::DeviceId) -> Result<()>,
 ) -> Result<()> {
     let home = Home::open(dir, None)?;
-    let (replica, identity) = StoreReplica::open(home)?;
+    let replica = Replica::open(home)?;
     let device = replica.device;
-    let node = Arc::new(rt.block_on(async {
-        net::bind(&replica, identity, SocketAddr::from(([127, 0, 0, 1], 0)))
-    })?);
+    let replica: SharedReplica = Arc::new(Mutex::new(replica));
+    let options = rapport_node::ServeOptions {
+        discovery: false,
+        ..Default::default()
+    };
+    let node = rt.block_on(rapport_node::SyncNode::start(
+        replica.clone(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        options,
+    ))?;
     let addr = node.local_addr()?;
-    let replica = Arc::new(Mutex::new(replica));
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = rt.spawn(net::serve(replica.clone(), node, async {
-        let _ = stopped.await;
-    }));
+    let server = rt.spawn(async move {
+        node.run(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
     let result = f(addr, device);
     let _ = stop.send(());
     rt.block_on(server)??;

@@ -5,7 +5,7 @@ mod dedupe;
 mod demo;
 pub mod device;
 mod export;
-mod history;
+pub mod history;
 mod import;
 mod maintenance;
 pub mod pair;
@@ -64,7 +64,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => match open_home(&dir, None) {
             Ok(home) => pair::pair(
                 home,
-                crate::pairing::Window {
+                rapport_node::pairing::Window {
                     listen,
                     timeout,
                     json,

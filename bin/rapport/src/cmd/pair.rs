@@ -1,9 +1,9 @@
 //! `pair` and `join`: add a device to the vault with a one-time code.
 
 use crate::home::Home;
-use crate::net::{self, StoreReplica};
-use crate::pairing::{self, Window};
 use anyhow::{bail, Result};
+use rapport_app::node_host::{Replica, SharedReplica};
+use rapport_node::pairing::{self, Window};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -16,10 +16,9 @@ const FIND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `rapport pair` without a daemon: this process holds the store for the window.
 pub fn pair(home: Home, window: Window) -> Result<()> {
-    let rt = net::runtime()?;
+    let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(home)?));
+    let rt = super::sync::runtime()?;
     rt.block_on(async {
-        let (replica, _) = StoreReplica::open(home)?;
-        let replica = Arc::new(Mutex::new(replica));
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
         let printer = tokio::spawn(async move {
             while let Some(line) = rx.recv().await {
@@ -27,7 +26,7 @@ pub fn pair(home: Home, window: Window) -> Result<()> {
                 let _ = std::io::stdout().flush();
             }
         });
-        let result = pairing::run(replica, window, tx).await;
+        let result = pairing::run(&replica, window, tx).await;
         let _ = printer.await;
         println!("{}", result?);
         Ok(())
@@ -54,9 +53,9 @@ pub fn join(
     let addrs = match addr {
         Some(a) => vec![a],
         None if !invitation.addresses.is_empty() => invitation.addresses.clone(),
-        None => crate::lan::find_pairing(invitation.code.nameplate(), FIND_TIMEOUT)?,
+        None => rapport_node::find_pairing(invitation.code.nameplate(), FIND_TIMEOUT)?,
     };
-    let rt = net::runtime()?;
+    let rt = super::sync::runtime()?;
     let j = rt.block_on(join_at(&home, &invitation, addrs))?;
     println!(
         "joined vault {} via {} at {}: {} contacts, {} bytes; paired in {} ms, holding the vault after {} ms",
@@ -108,7 +107,9 @@ pub async fn join_at(
             {
                 Ok(joined) => joined,
                 Err(rapport_net::NetError::Pair(e)) => return Err(e.into()),
-                Err(rapport_net::NetError::Connect { .. }) => {
+                Err(
+                    rapport_net::NetError::Connect { .. } | rapport_net::NetError::NoAnswer { .. },
+                ) => {
                     unreachable.push(addr.to_string());
                     continue;
                 }
@@ -116,9 +117,14 @@ pub async fn join_at(
             };
             let handshake = joined.handshake;
             let expected_vault = joined.vault;
-            let received =
-                net::receive_vault(home, &joined.conn, None, joined.host, Some(expected_vault))
-                    .await;
+            let received = rapport_node::receive_vault(
+                &home.store,
+                home.device,
+                &joined.conn,
+                None,
+                Some(expected_vault),
+            )
+            .await;
             let host = joined.host;
             joined.close().await;
             let (vault, report) = received?;

@@ -1,13 +1,11 @@
 //! `devices revoke` and `devices leave`, and what `devices`/`status` say about revocations.
 
 use crate::home::Home;
-use crate::net::{self, StoreReplica};
 use crate::time;
 use anyhow::Result;
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_app::AppError;
 use rapport_model::DeviceId;
-use rapport_net::{run_session, Node, NodeConfig, SessionOptions};
-use rapport_sync::Role;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -69,50 +67,20 @@ pub fn leave_and_tell(home: Home) -> Result<()> {
         .read(|v| v.devices())?
         .into_iter()
         .filter(|d| d.id != home.device)
-        .filter_map(|d| crate::peers::get(&home.store, d.id).addr.map(|a| (d.id, a)))
+        .filter_map(|d| {
+            rapport_node::peers::get(&home.store, d.id)
+                .addr
+                .map(|a| (d.id, a))
+        })
         .collect();
     super::write(&home, |vault, _| {
         vault.revoke_device(home.device, time::now_ms())?;
         Ok(())
     })?;
     let message = left_message(&home);
-    let rt = net::runtime()?;
-    let told = rt.block_on(async {
-        let (replica, identity) = StoreReplica::open(home)?;
-        let replica = Arc::new(Mutex::new(replica));
-        let mut told = 0;
-        for (peer, addr) in &peers {
-            let peer = *peer;
-            let Ok(node) = Node::bind(
-                net::unspecified_like(*addr),
-                identity.clone(),
-                Arc::new(move |id| *id == peer),
-                &NodeConfig::default(),
-            ) else {
-                continue;
-            };
-            let attempt = async {
-                let conn = node.connect(*addr, peer).await?;
-                let r = run_session(
-                    &conn,
-                    Role::Initiator,
-                    replica.clone(),
-                    SessionOptions::default(),
-                )
-                .await;
-                conn.close(0u32.into(), b"done");
-                r
-            };
-            match tokio::time::timeout(std::time::Duration::from_secs(5), attempt).await {
-                Ok(Ok(_)) => told += 1,
-                // The peer closing on us because it just learnt we left is the news arriving.
-                Ok(Err(e)) if e.to_string().contains("revoked") => told += 1,
-                _ => {}
-            }
-            node.shutdown().await;
-        }
-        anyhow::Ok(told)
-    })?;
+    let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(home)?));
+    let rt = super::sync::runtime()?;
+    let told = rt.block_on(rapport_node::tell_peers(&replica, &peers))?;
     println!("{message}");
     println!(
         "told {told} of {} known devices directly; the rest hear it from them",

@@ -1,15 +1,20 @@
-//! `serve`, `sync` and `clone`: the commands that talk to other devices.
+//! `serve`, `sync` and `clone`: the commands that talk to other devices. The network work is
+//! `rapport_node`'s; this is where it meets the command line.
 
 use crate::home::Home;
-use crate::net::{self, StoreReplica};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_model::DeviceId;
-use rapport_net::Node;
+use rapport_node::{ServeOptions, SyncNode};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::Mutex;
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    rapport_node::runtime().context("could not start the async runtime")
+}
 
 pub fn serve(
     home: Home,
@@ -21,53 +26,39 @@ pub fn serve(
         // Refused before anything starts: the app can edit and export the whole network.
         rapport_web::check_loopback(addr)?;
     }
-    let rt = net::runtime()?;
+    // Loading the vault blocks: done before the runtime exists.
+    let replica = Replica::open(home)?;
+    let (vault_id, device, home_dir) = (replica.vault_id, replica.device, replica.home.dir.clone());
+    let device_name = replica.home.device_name.clone();
+    let replica: SharedReplica = Arc::new(Mutex::new(replica));
+    let rt = runtime()?;
     rt.block_on(async {
-        let (replica, identity) = StoreReplica::open(home)?;
-        let (device_name, device) = (replica.home.device_name.clone(), replica.device);
-        let node = Arc::new(net::bind(&replica, identity, listen)?);
+        let options = ServeOptions {
+            discovery: !no_discovery,
+            ..ServeOptions::default()
+        };
+        let node = SyncNode::start(replica.clone(), listen, options).await?;
         let addr = node.local_addr()?;
-        let home_dir = replica.home.dir.clone();
         let socket = crate::daemon::bind(&home_dir)?;
-        println!(
-            "serving vault {} as {} on {addr}",
-            replica.vault_id, replica.device
-        );
+        println!("serving vault {vault_id} as {device} on {addr}");
         std::io::stdout().flush()?;
-        let replica = Arc::new(Mutex::new(replica));
         let web = match ui {
             Some(addr) => {
                 crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?
             }
             None => None,
         };
-        let socket = tokio::spawn(crate::daemon::listen(
-            socket,
-            replica.clone(),
-            node.clone(),
-            no_discovery,
-        ));
-        let discovery = match no_discovery {
-            true => None,
-            false => crate::lan::vault_discovery(replica.clone(), node.clone())
-                .await?
-                .map(tokio::spawn),
-        };
-        net::serve(replica.clone(), node, shutdown_signal()).await?;
-        if let Some(discovery) = discovery {
-            // Dropping the discovery sends mDNS goodbyes, so peers forget this beacon now.
-            discovery.abort();
-            let _ = discovery.await;
-        }
+        let socket = tokio::spawn(crate::daemon::listen(socket, node.clone(), no_discovery));
+        node.run(shutdown_signal()).await?;
         socket.abort();
         let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
         if let Some(web) = web {
             web.abort();
             let _ = std::fs::remove_file(crate::ui::address_path(&home_dir));
         }
-        let replica = replica.lock().await;
+        // Every session has let go of the replica once the endpoint is closed.
+        drop(replica.lock().await);
         eprintln!("rapport: stopped; every acknowledged change is on disk");
-        drop(replica);
         Ok(())
     })
 }
@@ -95,28 +86,20 @@ async fn shutdown_signal() {
 }
 
 pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
-    let rt = net::runtime()?;
+    let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(home)?));
+    let rt = runtime()?;
     rt.block_on(async {
-        let (replica, identity) = StoreReplica::open(home)?;
-        let node = Node::bind(
-            net::unspecified_like(addr),
-            identity,
-            replica.roster.check(),
-            &rapport_net::NodeConfig::default(),
-        )?;
-        let replica = Arc::new(Mutex::new(replica));
         if crate::out::is_terminal() {
             crate::note!("syncing with {addr}…");
         }
-        let report = net::sync_once(replica.clone(), &node, addr).await?;
-        node.shutdown().await;
-        println!("{}", summary(&report, addr));
+        let report = rapport_node::sync_once(&replica, addr).await?;
+        println!("{}", synced_line(&report, addr));
         Ok(())
     })
 }
 
-/// What a finished `rapport sync` prints, whether it ran here or in the daemon.
-pub fn summary(report: &rapport_net::SessionReport, addr: SocketAddr) -> String {
+/// What `sync` prints, run directly or by the daemon.
+pub fn synced_line(report: &rapport_net::SessionReport, addr: SocketAddr) -> String {
     let changed = report.touched.contacts.len()
         + report.touched.interactions.len()
         + report.touched.groups.len();
@@ -143,8 +126,13 @@ pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Re
             dir.display()
         );
     }
-    let rt = net::runtime()?;
-    let (vault, report) = rt.block_on(net::clone_vault(&home, addr, peer))?;
+    let rt = runtime()?;
+    let (vault, report) = rt.block_on(rapport_node::clone_vault(
+        &home.identity,
+        &home.store,
+        addr,
+        peer,
+    ))?;
     println!(
         "cloned vault {} from {} at {addr}: {} contacts, {} bytes in {} ms",
         vault.vault_id()?,
@@ -186,7 +174,7 @@ pub fn status(home: &Home, json: bool) -> Result<()> {
     let held = home.store.quarantined()?;
     let mut rows = Vec::new();
     for d in devices.into_iter().filter(|d| d.id != home.device) {
-        let info = crate::peers::get(&home.store, d.id);
+        let info = rapport_node::peers::get(&home.store, d.id);
         let shared = home
             .store
             .peer_state(d.id)?
@@ -278,7 +266,7 @@ pub fn target(home: &Home, addr: Option<SocketAddr>, device: Option<&str>) -> Re
             .into())
         }
     };
-    crate::peers::get(&home.store, device.id).addr.ok_or_else(|| {
+    rapport_node::peers::get(&home.store, device.id).addr.ok_or_else(|| {
         anyhow::anyhow!(
             "this device has never reached {} and does not know its address: use `rapport sync --addr HOST:PORT` once",
             device.name

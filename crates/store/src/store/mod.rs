@@ -74,6 +74,7 @@ impl Store {
         // never race another process that has the store open.
         let lock = lock_store(dir)?;
         remove_unfinished_sled_snapshots(&sled_dir);
+        crate::ack::remove_unfinished(dir);
         let config = sled::Config::new()
             .path(&sled_dir)
             .cache_capacity(CACHE_BYTES)

@@ -7,6 +7,7 @@ pub mod card;
 pub mod conflicts;
 pub mod contacts;
 pub mod groups;
+pub mod import;
 pub mod signin;
 
 use crate::book::{Book, BookError, BookResult};
@@ -159,6 +160,7 @@ pub enum Nav {
     Contacts,
     Groups,
     Conflicts,
+    Import,
     None,
 }
 
@@ -184,6 +186,7 @@ pub fn layout(state: &State, title: &str, active: Nav, body: Markup) -> Markup {
                             li { a href="/contacts" aria-current=[current(Nav::Contacts)] { "Contacts" } }
                             li { a href="/groups" aria-current=[current(Nav::Groups)] { "Groups" } }
                             li { a href="/conflicts" aria-current=[current(Nav::Conflicts)] { "Conflicts" } }
+                            li { a href="/import" aria-current=[current(Nav::Import)] { "Import" } }
                         }
                     }
                     span.device { "This device: " (state.book.device_name()) }

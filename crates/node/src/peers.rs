@@ -1,7 +1,7 @@
 //! What this device remembers about each peer: where it was last reached and when it last
-//! synced. Kept in the store per peer (a hint, not vault data: it does not sync).
+//! synced. Kept in the store per peer (a hint, not vault data: it does not sync). Every
+//! function here reads or writes sled: call them from blocking code.
 
-use crate::time;
 use rapport_model::DeviceId;
 use rapport_store::Store;
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,7 @@ pub fn record(
     synced: bool,
 ) {
     let mut info = get(store, peer);
-    let now = time::now_ms();
+    let now = now_ms();
     if let Some(addr) = addr {
         if dialable || !info.dialable {
             if info.addr != Some(addr) {
@@ -69,8 +69,16 @@ pub fn record_discovered(store: &Store, peer: DeviceId, addr: SocketAddr) {
     info.addr = Some(addr);
     info.dialable = true;
     info.source = Some("lan".to_owned());
-    info.last_seen_ms = Some(time::now_ms());
+    info.last_seen_ms = Some(now_ms());
     if let Ok(bytes) = serde_json::to_vec(&info) {
         let _ = store.set_peer_info(peer, &bytes);
     }
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }

@@ -5,20 +5,20 @@
 //! alone (never the code words). A recognised beacon only says "try this address": whoever
 //! answers is still authenticated by TLS against the roster (or by SPAKE2 for pairing).
 //!
-//! The pairing functions are blocking: call them from async code through
-//! `tokio::task::spawn_blocking`.
+//! The pairing functions are blocking: call them from blocking code.
 
-use crate::net::StoreReplica;
-use anyhow::{Context, Result};
+use crate::ctx::{Ctx, DialerCmd};
+use crate::events::{NodeEvent, Reached};
+use crate::host::{Host, HostError};
+use crate::NodeError;
 use rapport_discovery::{Addresses, Announcement, BeaconKey, Lan, Sighting, Window};
 use rapport_model::DeviceId;
-use rapport_net::Node;
+use rapport_net::{with_replica, CloseCode};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 
 /// A LAN announcement that lasts until dropped (unregisters on drop).
 #[derive(Debug)]
@@ -60,24 +60,20 @@ pub fn announce_pairing(
 }
 
 /// Browses the LAN for a pairing window with this nameplate for up to `timeout`; returns the
-/// addresses of the first one found, or a one-sentence error that says what to do.
-pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>> {
+/// addresses of the first one found.
+pub fn find_pairing(nameplate: u16, timeout: Duration) -> Result<Vec<SocketAddr>, NodeError> {
     if turned_off() {
-        anyhow::bail!("local network discovery is turned off ({OFF_VAR} is set): pass --addr ADDR");
+        return Err(NodeError::DiscoveryOff);
     }
-    let lan = Lan::start().map_err(|e| {
-        anyhow::anyhow!("{e}: pass --addr ADDR with the pairing device's address instead")
-    })?;
+    let lan = Lan::start().map_err(NodeError::Discovery)?;
     let found = lan
         .find(&[BeaconKey::Pairing(nameplate)], timeout)
-        .context("could not look for the pairing device on the local network: pass --addr ADDR")?;
+        .map_err(NodeError::Discovery)?;
     if found.is_empty() {
-        // Exit code 3 (not found), like any other name that matches nothing.
-        return Err(rapport_app::AppError::NotFound(format!(
-            "no device showing a code that starts with {nameplate} answered on this network within {} s: check the code, check that `rapport pair` is still waiting on the same network, or pass --addr HOST:PORT as it shows",
-            timeout.as_secs()
-        ))
-        .into());
+        return Err(NodeError::NoPairingWindow {
+            nameplate,
+            seconds: timeout.as_secs(),
+        });
     }
     Ok(found)
 }
@@ -102,29 +98,26 @@ const IDENTIFY_TIMEOUT: Duration = Duration::from_secs(3);
 /// `serve`'s discovery: announces this vault's beacon on every interface and looks for the
 /// vault's other devices. Each recognised address is dialled once to learn (from its TLS
 /// certificate, checked against the roster) which device it is; that address is then
-/// remembered for that device (source `lan`) and the daemon's dialler keeps a live session
-/// with it. Returns `None` (after saying why) when discovery cannot run here; otherwise a
-/// future that runs until dropped (dropping it sends goodbyes).
-pub async fn vault_discovery(
-    replica: Arc<Mutex<StoreReplica>>,
-    node: Arc<Node>,
-) -> Result<Option<impl std::future::Future<Output = ()>>> {
-    let local = node.local_addr()?;
+/// remembered for that device (source `lan`) and handed to the dialer. Returns `None` (after
+/// saying why) when discovery cannot run here; otherwise a future that runs until dropped
+/// (dropping it sends goodbyes).
+pub(crate) async fn vault_discovery<H: Host>(
+    ctx: Arc<Ctx<H>>,
+) -> Result<Option<impl std::future::Future<Output = ()>>, NodeError> {
+    let local = ctx.node.local_addr()?;
     if turned_off() {
-        note(&format!(
-            "local network discovery is off ({OFF_VAR} is set)"
-        ));
+        tracing::info!("local network discovery is off ({OFF_VAR} is set)");
         return Ok(None);
     }
     if local.ip().is_loopback() {
-        note("not announcing on the local network: serve listens on loopback only");
+        tracing::info!("not announcing on the local network: serve listens on loopback only");
         return Ok(None);
     }
-    let secrets = lan_secrets(&replica, true).await?;
+    let secrets = lan_secrets(&ctx, true).await?;
     let lan = match Lan::start() {
         Ok(lan) => lan,
         Err(e) => {
-            note(&format!("{e}; serving without it"));
+            tracing::warn!("{e}; serving without local network discovery");
             return Ok(None);
         }
     };
@@ -148,7 +141,7 @@ pub async fn vault_discovery(
     let (mut announced, browser) = match started {
         Ok(started) => started,
         Err(e) => {
-            note(&format!("{e}; serving without it"));
+            tracing::warn!("{e}; serving without local network discovery");
             return Ok(None);
         }
     };
@@ -172,7 +165,7 @@ pub async fn vault_discovery(
                     }
                 }
             })
-            .context("could not start local network discovery")?
+            .map_err(NodeError::Thread)?
     };
     Ok(Some(async move {
         let _keep = (stop, browsing);
@@ -183,13 +176,13 @@ pub async fn vault_discovery(
             tokio::select! {
                 seen = rx.recv() => {
                     let Some(seen) = seen else { return };
-                    let window = Window::at(crate::time::now_ms().max(0) as u64 / 1000);
+                    let window = Window::at(crate::peers::now_ms().max(0) as u64 / 1000);
                     if seen.beacon.and_then(|b| b.recognise(&keys, window)).is_some() {
-                        identify(&replica, &node, local, &seen, &mut tried).await;
+                        identify(&ctx, local, &seen, &mut tried).await;
                     }
                 }
                 _ = refresh.tick() => {
-                    let Ok(secrets) = lan_secrets(&replica, false).await else { continue };
+                    let Ok(secrets) = lan_secrets(&ctx, false).await else { continue };
                     keys = secrets.iter().copied().map(BeaconKey::Vault).collect();
                     // Concurrent creation resolved to another winner: announce that one.
                     if let Some(winner) = secrets.first().copied() {
@@ -206,27 +199,32 @@ pub async fn vault_discovery(
 
 /// The vault's LAN secrets, the winner first; with `create`, gives the vault one if it has
 /// none (a vault made before discovery existed), which then syncs to the other devices.
-async fn lan_secrets(replica: &Arc<Mutex<StoreReplica>>, create: bool) -> Result<Vec<[u8; 32]>> {
-    let mut r = replica.lock().await;
-    if create {
-        let wrote = r.home.write(|vault, _| {
-            Ok(vault.ensure_lan_secret(rand::random(), crate::time::now_ms())?)
-        })?;
-        if wrote {
-            r.changed_locally()?;
+async fn lan_secrets<H: Host>(ctx: &Ctx<H>, create: bool) -> Result<Vec<[u8; 32]>, NodeError> {
+    let secrets = with_replica(&ctx.replica, move |r| {
+        if create {
+            let wrote = std::cell::Cell::new(false);
+            r.home.write(&|vault| {
+                let now = crate::peers::now_ms();
+                wrote.set(vault.ensure_lan_secret(rand::random(), now)?);
+                Ok(())
+            })?;
+            if wrote.get() {
+                r.changed_locally()?;
+            }
         }
-    }
-    let vault = r.home.vault_mut()?;
-    let winner = vault.lan_secret()?;
-    let mut all = vault.lan_secrets()?;
-    all.sort_by_key(|s| Some(*s) != winner);
-    Ok(all)
+        let vault = r.home.vault()?;
+        let winner = vault.lan_secret()?;
+        let mut all = vault.lan_secrets()?;
+        all.sort_by_key(|s| Some(*s) != winner);
+        Ok::<_, HostError>(all)
+    })
+    .await??;
+    Ok(secrets)
 }
 
 /// Learns which roster device listens at a recognised address, and remembers it there.
-async fn identify(
-    replica: &Arc<Mutex<StoreReplica>>,
-    node: &Node,
+async fn identify<H: Host>(
+    ctx: &Arc<Ctx<H>>,
     local: SocketAddr,
     seen: &Sighting,
     tried: &mut HashMap<SocketAddr, Instant>,
@@ -243,32 +241,36 @@ async fn identify(
             continue;
         }
         tried.insert(addr, Instant::now());
-        let (trust, known) = {
-            let r = replica.lock().await;
-            let roster: Vec<DeviceId> = r
-                .roster
-                .0
-                .read()
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default();
-            let known = roster.iter().any(|d| {
-                let info = crate::peers::get(&r.home.store, *d);
+        let roster: Vec<DeviceId> = ctx.roster.ids().into_iter().collect();
+        let known = with_replica(&ctx.replica, move |r| {
+            roster.iter().any(|d| {
+                let info = crate::peers::get(r.home.store(), *d);
                 info.dialable && info.addr == Some(addr)
-            });
-            (r.roster.check(), known)
-        };
+            })
+        })
+        .await
+        .unwrap_or(false);
         if known {
             return;
         }
-        let attempt = tokio::time::timeout(IDENTIFY_TIMEOUT, node.connect_trusting(addr, trust));
-        if let Ok(Ok((conn, peer))) = attempt.await {
-            conn.close(0u32.into(), b"found on the local network");
-            let r = replica.lock().await;
-            crate::peers::record_discovered(&r.home.store, peer, addr);
-            note(&format!(
-                "found {} at {addr} on the local network",
-                peer.short()
-            ));
+        let attempt = tokio::time::timeout(
+            IDENTIFY_TIMEOUT,
+            ctx.node.connect_trusting(addr, ctx.roster.check()),
+        );
+        if let Ok(Ok(conn)) = attempt.await {
+            let peer = conn.peer();
+            conn.close(CloseCode::Identified);
+            let _ = with_replica(&ctx.replica, move |r| {
+                crate::peers::record_discovered(r.home.store(), peer, addr)
+            })
+            .await;
+            tracing::info!(peer = %peer.short(), %addr, "found on the local network");
+            ctx.emit(NodeEvent::PeerReached {
+                peer,
+                addr,
+                how: Reached::Lan,
+            });
+            let _ = ctx.dialer.send(DialerCmd::Learned { peer, addr });
             return;
         }
     }
@@ -281,8 +283,4 @@ impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::Relaxed);
     }
-}
-
-fn note(msg: &str) {
-    eprintln!("rapport: {msg}");
 }

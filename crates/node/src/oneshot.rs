@@ -1,0 +1,220 @@
+//! Sessions that end: `sync` (until both hold the same changes), `clone` and the vault fetch
+//! that follows `join`, and telling peers that this device left.
+
+use crate::host::{Host, HostError};
+use crate::replica::{CloneReplica, StoreReplica};
+use crate::NodeError;
+use rapport_identity::DeviceIdentity;
+use rapport_model::automerge::AutoCommit;
+use rapport_model::{DeviceId, Vault, VaultId};
+use rapport_net::{
+    run_session, with_replica, CloseCode, NetError, Node, NodeConfig, PeerConnection,
+    SessionOptions, SessionReport, Shared,
+};
+use rapport_store::Store;
+use rapport_sync::Role;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Syncs once with the device at `addr` (any device in the roster) from its own endpoint,
+/// until both hold the same changes (`rapport sync` without a daemon).
+pub async fn sync_once<H: Host>(
+    replica: &Shared<StoreReplica<H>>,
+    addr: SocketAddr,
+) -> Result<SessionReport, NodeError> {
+    let (identity, trust) =
+        with_replica(replica, |r| (r.home.identity().clone(), r.roster.check())).await?;
+    let node = Node::bind(
+        unspecified_like(addr),
+        identity,
+        trust,
+        &NodeConfig::default(),
+    )?;
+    let result = sync_on(&node, replica, addr).await;
+    node.shutdown().await;
+    result
+}
+
+/// Syncs once with the device at `addr` over `node`.
+pub(crate) async fn sync_on<H: Host>(
+    node: &Node,
+    replica: &Shared<StoreReplica<H>>,
+    addr: SocketAddr,
+) -> Result<SessionReport, NodeError> {
+    let trust = with_replica(replica, |r| r.roster.check()).await?;
+    let conn = node.connect_trusting(addr, trust).await?;
+    let peer = conn.peer();
+    let report = run_session(
+        &conn,
+        Role::Initiator,
+        replica.clone(),
+        SessionOptions::default(),
+    )
+    .await?;
+    conn.close(CloseCode::Done);
+    let equal = report.equal;
+    with_replica(replica, move |r| {
+        crate::peers::record(r.home.store(), peer, Some(addr), true, equal)
+    })
+    .await?;
+    if !equal {
+        return Err(NodeError::NotEqual { addr });
+    }
+    Ok(report)
+}
+
+/// Fetches the vault from `peer` at `addr` into an empty store.
+pub async fn clone_vault(
+    identity: &DeviceIdentity,
+    store: &Store,
+    addr: SocketAddr,
+    peer: DeviceId,
+) -> Result<(Vault, SessionReport), NodeError> {
+    let me = identity.device_id();
+    let node = Node::bind(
+        unspecified_like(addr),
+        identity.clone(),
+        Arc::new(move |id| *id == peer),
+        &NodeConfig::default(),
+    )?;
+    let conn = match node.connect(addr, peer).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            node.shutdown().await;
+            // Whatever failed, the likeliest cause is that the device was not added there.
+            return Err(NodeError::NotAdded {
+                device: me,
+                source: e,
+            });
+        }
+    };
+    let result = receive_vault(store, me, &conn, Some(addr), None).await;
+    conn.close(CloseCode::Done);
+    node.shutdown().await;
+    result
+}
+
+/// A refusal while fetching a vault most often means the other device has not added this one.
+fn not_added(e: NetError, me: DeviceId) -> NodeError {
+    if e.is_refusal() {
+        NodeError::NotAdded {
+            device: me,
+            source: e,
+        }
+    } else {
+        e.into()
+    }
+}
+
+/// Fetches the vault from the peer of `conn` into an empty store (used by `clone`, and by
+/// `join`, which fetches over its pairing connection). `addr` is remembered as where the peer
+/// syncs; `join` passes `None`, since a pairing window's address closes with it.
+pub async fn receive_vault(
+    store: &Store,
+    me: DeviceId,
+    conn: &PeerConnection,
+    addr: Option<SocketAddr>,
+    paired_for: Option<VaultId>,
+) -> Result<(Vault, SessionReport), NodeError> {
+    let peer = conn.peer();
+    let replica = Arc::new(tokio::sync::Mutex::new(CloneReplica {
+        doc: AutoCommit::new().with_actor(rapport_model::vault_actor(me)),
+        device: me,
+        peer_state: None,
+    }));
+    let report = run_session(
+        conn,
+        Role::Initiator,
+        replica.clone(),
+        SessionOptions::default(),
+    )
+    .await
+    .map_err(|e| not_added(e, me))?;
+    if !report.equal {
+        return Err(NodeError::CloneIncomplete);
+    }
+    let (doc, peer_state) = with_replica(&replica, |r| {
+        (std::mem::take(&mut r.doc), r.peer_state.take())
+    })
+    .await?;
+    // Loading and storing a whole vault blocks (Automerge, fsyncs): off the async workers.
+    tokio::task::block_in_place(|| {
+        let mut vault = Vault::open(doc, me).map_err(NodeError::NotAVault)?;
+        // After pairing, check before anything is stored, so a refused vault leaves the home
+        // empty and `join` can simply be run again.
+        if let Some(expected) = paired_for {
+            if vault.vault_id().map_err(HostError::from)? != expected {
+                return Err(NodeError::WrongVault);
+            }
+            if !vault
+                .devices()
+                .map_err(HostError::from)?
+                .iter()
+                .any(|d| d.id == me)
+            {
+                return Err(NodeError::NotInRoster);
+            }
+        }
+        store.create_vault(&mut vault).map_err(HostError::from)?;
+        if let Some((peer, state)) = &peer_state {
+            store
+                .set_peer_state(*peer, state)
+                .map_err(HostError::from)?;
+        }
+        crate::peers::record(store, peer, addr, true, true);
+        Ok((vault, report))
+    })
+}
+
+/// Tells every device in `peers` (best effort, a few seconds each) what this replica holds:
+/// used by `devices leave`, so the news does not wait for this device to sync again (it never
+/// will: it trusts nobody now). Returns how many heard it.
+pub async fn tell_peers<H: Host>(
+    replica: &Shared<StoreReplica<H>>,
+    peers: &[(DeviceId, SocketAddr)],
+) -> Result<usize, NodeError> {
+    let identity = with_replica(replica, |r| r.home.identity().clone()).await?;
+    let mut told = 0;
+    for &(peer, addr) in peers {
+        let Ok(node) = Node::bind(
+            unspecified_like(addr),
+            identity.clone(),
+            Arc::new(move |id| *id == peer),
+            &NodeConfig::default(),
+        ) else {
+            continue;
+        };
+        let attempt = async {
+            let conn = node.connect(addr, peer).await?;
+            let r = run_session(
+                &conn,
+                Role::Initiator,
+                replica.clone(),
+                SessionOptions::default(),
+            )
+            .await;
+            conn.close(CloseCode::Done);
+            r
+        };
+        match tokio::time::timeout(Duration::from_secs(5), attempt).await {
+            Ok(Ok(_)) => told += 1,
+            // The peer closing on us because it just learnt we left is the news arriving.
+            Ok(Err(e)) if e.is_refusal() => told += 1,
+            _ => {}
+        }
+        node.shutdown().await;
+    }
+    Ok(told)
+}
+
+/// A local address of the same family as `addr`, on any port: where to dial from.
+pub fn unspecified_like(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_loopback() {
+        SocketAddr::new(addr.ip(), 0)
+    } else if addr.is_ipv4() {
+        SocketAddr::from(([0, 0, 0, 0], 0))
+    } else {
+        SocketAddr::from(([0u16; 8], 0))
+    }
+}

@@ -1,0 +1,28 @@
+//! How a sync node serves.
+
+use std::time::Duration;
+
+/// How the node serves.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Announce and browse on the local network.
+    pub discovery: bool,
+    /// Sessions open at once, in all (handshakes included); more are turned away.
+    pub max_sessions: usize,
+    /// Sessions open at once with one device; a new one replaces its oldest.
+    pub max_sessions_per_peer: usize,
+    /// How often an idle live session re-announces its heads (anti-entropy): a backstop for a
+    /// change whose wake-up was lost, or a peer that went back in time (a restored backup).
+    pub resync_every: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            discovery: true,
+            max_sessions: 64,
+            max_sessions_per_peer: 3,
+            resync_every: Duration::from_secs(300),
+        }
+    }
+}

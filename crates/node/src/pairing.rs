@@ -1,0 +1,241 @@
+//! A pairing window on this device: makes a one-time code, shows it (text, QR, or JSON for
+//! scripts), announces it on the LAN, and runs the exchange (`rapport_net::pairing`) against the
+//! shared replica, so a running daemon keeps serving sync during the window. Also the pairing
+//! link a QR code carries, and its parser for `join`.
+
+use crate::host::Host;
+use crate::replica::StoreReplica;
+use crate::NodeError;
+use rapport_model::DeviceId;
+use rapport_net::pairing::{Paired, PairingEndpoint};
+use rapport_net::{with_replica, Shared};
+use rapport_sync::pairing::{Host as PairingHost, PairingCode};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// URI scheme of what the QR code carries.
+pub const URI_SCHEME: &str = "rapport:";
+
+/// The first line of `pair --json`.
+#[derive(Debug, serde::Serialize)]
+struct PairJson<'a> {
+    code: String,
+    addresses: &'a [String],
+    device_id: String,
+    expires_in_s: u64,
+}
+
+/// Options of a pairing window.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub listen: SocketAddr,
+    pub timeout: Duration,
+    pub json: bool,
+    pub no_discovery: bool,
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(crate::peers::now_ms()).unwrap_or(0)
+}
+
+/// Runs one window. Lines for the user go to `lines` as soon as they are known (the code
+/// first); the result is the closing sentence.
+pub async fn run<H: Host>(
+    replica: &Shared<StoreReplica<H>>,
+    window: Window,
+    lines: mpsc::UnboundedSender<String>,
+) -> Result<String, NodeError> {
+    let (identity, me, vault_id) = with_replica(replica, |r| {
+        (r.home.identity().clone(), r.device, r.vault_id)
+    })
+    .await?;
+    let code = PairingCode::generate(&mut rand::rngs::OsRng);
+    let endpoint = PairingEndpoint::bind(window.listen, &identity)?;
+    let bound = endpoint.local_addr()?;
+    let addresses: Vec<String> = advertised(bound).iter().map(|a| a.to_string()).collect();
+    let uri = uri(&code, &addresses, me);
+    let first = if window.json {
+        serde_json::to_string(&PairJson {
+            code: code.to_string(),
+            addresses: &addresses,
+            device_id: me.to_string(),
+            expires_in_s: window.timeout.as_secs(),
+        })
+        .map_err(|e| NodeError::Thread(std::io::Error::other(e)))?
+    } else {
+        format!("pairing code: {code}")
+    };
+    let _ = lines.send(first);
+    let _ = lines.send(qr(&uri));
+    let _ = lines.send(format!(
+        "On the new device run `rapport join {code}` (add `--addr {}` if it is not on this network). Waiting {} s for it…",
+        addresses.first().map(String::as_str).unwrap_or("HOST:PORT"),
+        window.timeout.as_secs()
+    ));
+    let nameplate = code.nameplate();
+    let no_discovery = window.no_discovery;
+    // Unregistered when dropped, at the end of the window.
+    let announced = tokio::task::spawn_blocking(move || {
+        crate::lan::announce_pairing(nameplate, bound, no_discovery)
+    })
+    .await
+    .map_err(|_| NodeError::PairingStopped)?;
+    let _announcement = match announced {
+        Ok(a) => Some(a),
+        Err(why) => {
+            let _ = lines.send(why);
+            None
+        }
+    };
+    let deadline = Instant::now() + window.timeout;
+    let host = PairingHost::new(
+        code,
+        me,
+        vault_id,
+        now_ms().saturating_add(window.timeout.as_millis() as u64),
+    );
+    let result = endpoint.host(host, replica.clone(), deadline, now_ms).await;
+    endpoint.close().await;
+    Ok(describe(&result?))
+}
+
+fn describe(p: &Paired) -> String {
+    match &p.clone {
+        Ok(report) => format!(
+            "paired {} ({}) in {} ms; it received the vault ({} bytes)",
+            p.name,
+            p.device,
+            p.handshake.as_millis(),
+            report.bytes_sent
+        ),
+        Err(e) => format!(
+            "paired {} ({}), which is now trusted, but sending it the vault failed ({e}): on it, run `rapport sync --addr` with this device's address",
+            p.name, p.device
+        ),
+    }
+}
+
+/// The addresses to show: the bound one, or for an unspecified address every interface's.
+fn advertised(bound: SocketAddr) -> Vec<SocketAddr> {
+    if !bound.ip().is_unspecified() {
+        return vec![bound];
+    }
+    let mut out: Vec<SocketAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !i.is_loopback())
+        .map(|i| i.ip())
+        .filter(|ip| ip.is_ipv4() == bound.is_ipv4())
+        .map(|ip| SocketAddr::new(ip, bound.port()))
+        .collect();
+    if out.is_empty() {
+        out.push(SocketAddr::new(
+            if bound.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            },
+            bound.port(),
+        ));
+    }
+    out
+}
+
+/// `rapport:pair?code=7-harbor-velvet&addr=192.0.2.4:7448&id=XXXXXXX-...`
+pub fn uri(code: &PairingCode, addresses: &[String], device: DeviceId) -> String {
+    let mut s = format!("{URI_SCHEME}pair?code={code}");
+    for a in addresses {
+        s.push_str(&format!("&addr={a}"));
+    }
+    s.push_str(&format!("&id={device}"));
+    s
+}
+
+/// What `join` was given: a code, or a scanned URI with addresses and the device id.
+#[derive(Debug)]
+pub struct Invitation {
+    pub code: PairingCode,
+    pub addresses: Vec<SocketAddr>,
+    pub device: Option<DeviceId>,
+}
+
+/// A pairing code or link that does not parse; the sentence says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInvitation(pub String);
+
+pub fn parse_invitation(text: &str) -> Result<Invitation, BadInvitation> {
+    let bad = BadInvitation;
+    let text = text.trim();
+    let Some(rest) = text.strip_prefix(URI_SCHEME) else {
+        let code = text
+            .parse()
+            .map_err(|e: rapport_sync::pairing::ParseCodeError| bad(e.to_string()))?;
+        return Ok(Invitation {
+            code,
+            addresses: Vec::new(),
+            device: None,
+        });
+    };
+    let query = rest.strip_prefix("pair?").ok_or_else(|| {
+        bad(format!(
+            "`{text}` is not a rapport pairing link: scan the QR code `rapport pair` shows"
+        ))
+    })?;
+    let (mut code, mut addresses, mut device) = (None, Vec::new(), None);
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "code" => {
+                code = Some(
+                    v.parse()
+                        .map_err(|e: rapport_sync::pairing::ParseCodeError| bad(e.to_string()))?,
+                )
+            }
+            "addr" => addresses.extend(v.parse::<SocketAddr>().ok()),
+            "id" => device = v.parse().ok(),
+            _ => {}
+        }
+    }
+    Ok(Invitation {
+        code: code.ok_or_else(|| {
+            bad(format!(
+                "the pairing link `{text}` has no code: scan it again"
+            ))
+        })?,
+        addresses,
+        device,
+    })
+}
+
+/// The QR code as text (two rows of modules per line, so it stays square in a terminal).
+fn qr(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitations_round_trip_through_the_uri() {
+        let code: PairingCode = "7-abandon-zoo".parse().expect("code");
+        let id = DeviceId::from_bytes([9; 32]);
+        let link = uri(&code, &["127.0.0.1:7448".into()], id);
+        let inv = parse_invitation(&link).expect("parses");
+        assert_eq!(inv.code, code);
+        assert_eq!(
+            inv.addresses,
+            vec!["127.0.0.1:7448".parse::<SocketAddr>().expect("addr")]
+        );
+        assert_eq!(inv.device, Some(id));
+        assert!(!qr(&link).is_empty());
+    }
+}
