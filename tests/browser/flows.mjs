@@ -179,6 +179,20 @@ const flows = [
     await page.goto(`${base}/contacts?q=yocum`);
     await page.getByText("No contact matches.").waitFor();
   }],
+  ["pairing shown with its QR code, then paired", async () => {
+    await page.goto(`${base}/devices`);
+    await page.getByRole("button", { name: "Pair a new device" }).click();
+    await page.getByRole("img", { name: "QR code of the pairing link" }).waitFor();
+    const code = (await page.locator(".pair-code").textContent()).trim();
+    assert(/^\d+-[a-z]+-[a-z]+$/.test(code), `a pairing code is shown (${code})`);
+    const port = (await page.locator(".pair-addr").first().textContent()).trim().split(":").pop();
+    await page.getByText("Waiting for the new device").waitFor();
+    // A third device joins with the code; the open page turns to "Paired" by itself.
+    execFileSync(cfg.bin, ["--home", cfg.homeC, "join", code, "--addr", `127.0.0.1:${port}`, "--name", "tablet"],
+      { encoding: "utf8", timeout: 60000 });
+    await page.getByText("Paired.").waitFor({ timeout: 15000 });
+    await page.getByRole("cell", { name: "tablet" }).waitFor();
+  }],
 ];
 
 const failed = [];

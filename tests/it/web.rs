@@ -139,6 +139,7 @@ fn the_web_app_works_in_a_real_browser() {
     };
     let a = Home::init();
     let b = Home::empty();
+    let c = Home::empty();
     a.ok(&["devices", "add", &device_id(&b), "--name", "phone"]);
     let served = serve_with_ui(&a);
     let run = b.run(&[
@@ -155,6 +156,7 @@ fn the_web_app_works_in_a_real_browser() {
         "signin": signin,
         "bin": rapport_bin(),
         "homeB": b.path(),
+        "homeC": c.path(),
         "addrA": served.quic,
         "artefacts": artefacts(),
         "only": std::env::var("RAPPORT_E2E_ONLY").ok(),

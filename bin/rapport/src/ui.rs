@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use rapport_app::node_host::SharedReplica;
 use rapport_model::DeviceId;
 use rapport_web::auth::{new_once_code, write_owner_only};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub async fn start(
     replica: SharedReplica,
     device_name: String,
     device: DeviceId,
+    no_discovery: bool,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {
     let secrets = rapport_web::Secrets::load_or_create(home)?;
     let listener = match rapport_web::bind(addr).await {
@@ -46,11 +48,17 @@ pub async fn start(
     let local = listener.local_addr()?;
     write_owner_only(&address_path(home), local.to_string().as_bytes())
         .with_context(|| format!("could not write {}", address_path(home).display()))?;
-    println!("web app on http://{local} (`rapport ui` opens it signed in)");
+    // Not `println!`: a caller that read only the first line (`serving vault ...`) may have
+    // closed our stdout, and a failed write must not take the daemon down with it.
+    let _ = writeln!(
+        std::io::stdout(),
+        "web app on http://{local} (`rapport ui` opens it signed in)"
+    );
     let book = Arc::new(crate::web::WebBook::new(
         replica,
         device_name,
         device.short(),
+        no_discovery,
     ));
     Ok(Some(tokio::spawn(async move {
         if let Err(e) = rapport_web::serve(listener, book, secrets, std::future::pending()).await {

@@ -13,8 +13,8 @@ use rapport_model::{
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
-    FieldConflict, FieldOrigin, GroupRow, ImportKind, ImportSummary, ListQuery, NewContact,
-    NewNote, Sort,
+    DeviceRow, FieldConflict, FieldOrigin, GroupRow, ImportKind, ImportSummary, ListQuery,
+    NewContact, NewNote, PairingState, PairingView, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -43,15 +43,23 @@ pub struct WebBook {
     name: String,
     tag: String,
     index: std::sync::Mutex<Option<Arc<Index>>>,
+    /// The pairing window opened from the page, shared with the task that runs it.
+    pairing: Arc<std::sync::Mutex<Option<PairingView>>>,
+    runtime: tokio::runtime::Handle,
+    no_discovery: bool,
 }
 
 impl WebBook {
-    pub fn new(replica: SharedReplica, name: String, tag: String) -> WebBook {
+    /// Must be called on the daemon's runtime (pairing windows run on it).
+    pub fn new(replica: SharedReplica, name: String, tag: String, no_discovery: bool) -> WebBook {
         WebBook {
             replica,
             name,
             tag,
             index: std::sync::Mutex::new(None),
+            pairing: Arc::default(),
+            runtime: tokio::runtime::Handle::current(),
+            no_discovery,
         }
     }
 
@@ -660,5 +668,88 @@ impl Book for WebBook {
             crate::note!("warning: {e}");
         }
         Ok(said.trim().to_owned())
+    }
+
+    fn devices(&self) -> BookResult<Vec<DeviceRow>> {
+        let replica = self.replica.blocking_lock();
+        let me = replica.device;
+        let devices = replica
+            .home
+            .read(|v| v.devices())
+            .map_err(|e| to_book(&e, &no_field))?;
+        let revoked =
+            crate::cmd::revoke::info(&replica.home).map_err(|e| to_book(&e, &no_field))?;
+        Ok(devices
+            .into_iter()
+            .map(|d| DeviceRow {
+                name: d.name,
+                id: d.id.to_string(),
+                this_device: d.id == me,
+                revoked: revoked.revoked.contains_key(&d.id),
+                added_at: d.added_at,
+            })
+            .collect())
+    }
+
+    fn start_pairing(&self) -> BookResult<()> {
+        let window = rapport_node::pairing::Window {
+            // Any free port on every interface, as the new device may be on the LAN; the
+            // code's link and the page carry the addresses.
+            listen: std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+            timeout: std::time::Duration::from_secs(300),
+            json: true,
+            no_discovery: self.no_discovery,
+        };
+        let me = self.replica.blocking_lock().device;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let replica = self.replica.clone();
+        let task = self
+            .runtime
+            .spawn(async move { rapport_node::pairing::run(&replica, window, tx).await });
+        // The first line is the code, as JSON; it comes before the window waits.
+        let first = rx.blocking_recv().ok_or_else(|| {
+            BookError::Failed("the pairing window did not open: try again".into())
+        })?;
+        #[derive(serde::Deserialize)]
+        struct First {
+            code: String,
+            addresses: Vec<String>,
+        }
+        let first: First = serde_json::from_str(&first)
+            .map_err(|_| BookError::Failed("the pairing window did not open: try again".into()))?;
+        let link = first
+            .code
+            .parse::<rapport_sync::pairing::PairingCode>()
+            .map(|c| rapport_node::pairing::uri(&c, &first.addresses, me))
+            .unwrap_or_default();
+        let slot = self.pairing.clone();
+        if let Ok(mut s) = slot.lock() {
+            *s = Some(PairingView {
+                code: first.code,
+                addresses: first.addresses,
+                link,
+                state: PairingState::Waiting,
+            });
+        }
+        self.runtime.spawn(async move {
+            // Later lines (the QR text, hints) are for the terminal; the page has its own.
+            let drain = async { while rx.recv().await.is_some() {} };
+            let (result, ()) = tokio::join!(task, drain);
+            let state = match result {
+                Ok(Ok(said)) => PairingState::Done(said),
+                Ok(Err(e)) => PairingState::Failed(e.to_string()),
+                Err(_) => PairingState::Failed("the pairing window stopped unexpectedly".into()),
+            };
+            if let Ok(mut s) = slot.lock() {
+                if let Some(p) = s.as_mut() {
+                    p.state = state;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    fn pairing(&self) -> Option<PairingView> {
+        self.pairing.lock().ok().and_then(|p| p.clone())
     }
 }

@@ -173,6 +173,36 @@ pub struct ImportSummary {
     pub warnings: Vec<String>,
 }
 
+/// A device of this vault.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub name: String,
+    pub id: String,
+    pub this_device: bool,
+    pub revoked: bool,
+    pub added_at: UnixMillis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairingState {
+    Waiting,
+    /// The sentence `rapport pair` ends with.
+    Done(String),
+    Failed(String),
+}
+
+/// The pairing window the page opened, if any.
+#[derive(Debug, Clone)]
+pub struct PairingView {
+    /// `7-harbor-velvet`.
+    pub code: String,
+    /// Where the new device can reach this one.
+    pub addresses: Vec<String>,
+    /// The `rapport:` link the QR code carries (code, addresses, device).
+    pub link: String,
+    pub state: PairingState,
+}
+
 /// A new contact from the "add" form. Values are as the person typed them; the book
 /// validates them exactly as `rapport add` does.
 #[derive(Debug, Clone, Default)]
@@ -278,6 +308,11 @@ pub trait Book: Send + Sync + 'static {
     ) -> BookResult<ImportSummary>;
     /// Undoes the last import; returns the CLI's sentence saying what was undone.
     fn undo_import(&self) -> BookResult<String>;
+
+    fn devices(&self) -> BookResult<Vec<DeviceRow>>;
+    /// Opens a pairing window (as `rapport pair`); `pairing` then shows its code and state.
+    fn start_pairing(&self) -> BookResult<()>;
+    fn pairing(&self) -> Option<PairingView>;
 
     /// Fields edited on two devices at once.
     fn conflicts(&self) -> BookResult<Vec<FieldConflict>>;

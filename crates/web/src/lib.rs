@@ -140,6 +140,8 @@ fn router_with_state(state: Arc<State>) -> Router {
         )
         .route("/import/apply", post(pages::import::apply))
         .route("/import/undo", post(pages::import::undo))
+        .route("/devices", get(pages::devices::page))
+        .route("/devices/pair", post(pages::devices::pair))
         .route("/conflicts", get(pages::conflicts::page))
         .route("/conflicts/resolve", post(pages::conflicts::resolve))
         .fallback(pages::not_found)

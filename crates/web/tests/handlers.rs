@@ -23,6 +23,7 @@ struct Fake {
     groups: Mutex<Vec<Group>>,
     notes: Mutex<Vec<(ContactId, String)>>,
     conflicts: Mutex<Vec<FieldConflict>>,
+    pairing: Mutex<Option<PairingView>>,
 }
 
 fn contact(name: &str) -> Contact {
@@ -273,6 +274,27 @@ impl Book for Fake {
     fn undo_import(&self) -> BookResult<String> {
         self.contacts.lock().unwrap().clear();
         Ok("undid import".into())
+    }
+    fn devices(&self) -> BookResult<Vec<DeviceRow>> {
+        Ok(vec![DeviceRow {
+            name: "<i>laptop</i>".into(),
+            id: "AAAA-BBBB".into(),
+            this_device: true,
+            revoked: false,
+            added_at: 0,
+        }])
+    }
+    fn start_pairing(&self) -> BookResult<()> {
+        *self.pairing.lock().unwrap() = Some(PairingView {
+            code: "7-harbor-velvet".into(),
+            addresses: vec!["127.0.0.1:7448".into()],
+            link: "rapport:pair?code=7-harbor-velvet".into(),
+            state: PairingState::Waiting,
+        });
+        Ok(())
+    }
+    fn pairing(&self) -> Option<PairingView> {
+        self.pairing.lock().unwrap().clone()
     }
 }
 
@@ -736,4 +758,24 @@ async fn import_previews_then_applies_the_same_upload() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (_, _, page) = app.send(app.post("/import/undo", "")).await;
     assert!(page.contains("undid import"));
+}
+
+#[tokio::test]
+async fn devices_page_lists_devices_and_shows_a_pairing_code_with_its_qr_code() {
+    let app = app();
+    let (status, _, page) = app.send(app.get("/devices")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("&lt;i&gt;laptop&lt;/i&gt; (this device)"));
+    assert!(!page.contains("<svg"));
+    assert_eq!(
+        app.send(app.post("/devices/pair", "")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, page) = app.send(app.get("/devices")).await;
+    assert!(page.contains("7-harbor-velvet") && page.contains("Waiting for the new device"));
+    assert!(page.contains("<svg") && page.contains("aria-label=\"QR code of the pairing link\""));
+    assert!(
+        !page.contains("action=\"/devices/pair\""),
+        "one window at a time"
+    );
 }

@@ -44,7 +44,15 @@ pub fn serve(
         std::io::stdout().flush()?;
         let web = match ui {
             Some(addr) => {
-                crate::ui::start(&home_dir, addr, replica.clone(), device_name, device).await?
+                crate::ui::start(
+                    &home_dir,
+                    addr,
+                    replica.clone(),
+                    device_name,
+                    device,
+                    no_discovery,
+                )
+                .await?
             }
             None => None,
         };

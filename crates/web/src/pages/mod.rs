@@ -6,6 +6,7 @@ pub mod assets;
 pub mod card;
 pub mod conflicts;
 pub mod contacts;
+pub mod devices;
 pub mod groups;
 pub mod import;
 pub mod signin;
@@ -161,6 +162,7 @@ pub enum Nav {
     Groups,
     Conflicts,
     Import,
+    Devices,
     None,
 }
 
@@ -187,6 +189,7 @@ pub fn layout(state: &State, title: &str, active: Nav, body: Markup) -> Markup {
                             li { a href="/groups" aria-current=[current(Nav::Groups)] { "Groups" } }
                             li { a href="/conflicts" aria-current=[current(Nav::Conflicts)] { "Conflicts" } }
                             li { a href="/import" aria-current=[current(Nav::Import)] { "Import" } }
+                            li { a href="/devices" aria-current=[current(Nav::Devices)] { "Devices" } }
                         }
                     }
                     span.device { "This device: " (state.book.device_name()) }
