@@ -676,7 +676,7 @@ impl Book for WebBook {
         let devices = replica
             .home
             .read(|v| v.devices())
-            .map_err(|e| to_book(&e, &no_field))?;
+            .map_err(|e| to_book(&e.into(), &no_field))?;
         let revoked =
             crate::cmd::revoke::info(&replica.home).map_err(|e| to_book(&e, &no_field))?;
         Ok(devices
