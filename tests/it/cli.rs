@@ -791,3 +791,24 @@ fn assert_no_panic_and_quiet_stdout(run: &support::Run) {
     assert!(run.stdout.is_empty(), "{}", run.describe());
     assert!(run.stderr.starts_with("error: "), "{}", run.describe());
 }
+
+/// The README describes what the binary does: nothing it ships is still "planned" (pairing
+/// with a code was, long after `rapport pair` existed).
+#[test]
+fn readme_calls_no_shipped_command_planned() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("reading README.md");
+    let help = Home::empty().ok(&["--help"]);
+    for paragraph in readme.split("\n\n").filter(|p| p.contains("planned")) {
+        let lower = paragraph.to_lowercase();
+        let shipped: Vec<&str> = help
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|cmd| cmd.len() > 2 && lower.contains(cmd))
+            .collect();
+        assert!(
+            shipped.is_empty() && !lower.contains("pairing"),
+            "README calls something planned that `rapport` already does ({shipped:?}): {paragraph}"
+        );
+    }
+}

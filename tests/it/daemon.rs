@@ -17,7 +17,14 @@ pub(crate) struct Daemon {
 impl Daemon {
     pub(crate) fn start(home: &Home) -> Daemon {
         let mut child = home
-            .command(&["serve", "--listen", "127.0.0.1:0", "--no-discovery"])
+            // No web app: its fixed port would collide with other tests' daemons.
+            .command(&[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--no-discovery",
+                "--no-ui",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -236,6 +243,83 @@ fn commands_work_the_same_while_the_daemon_runs() {
     assert_eq!(a.json(&["list"]), list, "a refused edit changed nothing");
     let status = a.run(&["status"]);
     assert!(status.success(), "{}", status.describe());
+}
+
+/// What a command printed with every number (counts, times, ports, code words' digits)
+/// replaced: what must not differ between a run here and one forwarded to the daemon.
+fn shape(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The keys of the JSON object on the first line of `text`.
+fn first_line_keys(text: &str) -> Vec<String> {
+    let first: Value = serde_json::from_str(text.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    first
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn sync_status_and_pair_print_the_same_with_and_without_a_daemon() {
+    let (a, others) = family(1);
+    let b = &others[0];
+    let a_id = device_id(&a);
+    let da = Daemon::start(&a);
+    clone_from(&da, &a_id, b);
+    let pair = [
+        "pair",
+        "--json",
+        "--timeout",
+        "1s",
+        "--listen",
+        "127.0.0.1:0",
+        "--no-discovery",
+    ];
+    a.id(&["add", "Ada Lovelace"]);
+    let direct_sync = b.ok(&["sync", "--addr", &da.addr]);
+    let direct_status = b.ok(&["status"]);
+    let direct_pair = b.run(&pair);
+
+    let db = Daemon::start(b);
+    a.id(&["add", "Grace Hopper"]);
+    let forwarded_sync = b.ok(&["sync", "--addr", &da.addr]);
+    let forwarded_status = b.ok(&["status"]);
+    let forwarded_pair = b.run(&pair);
+    drop(db);
+
+    assert!(
+        direct_sync.contains("1 records updated here"),
+        "{direct_sync}"
+    );
+    assert_eq!(shape(&forwarded_sync), shape(&direct_sync));
+    assert_eq!(shape(&forwarded_status), shape(&direct_status));
+    assert_eq!(
+        forwarded_pair.code(),
+        direct_pair.code(),
+        "{}\n{}",
+        direct_pair.describe(),
+        forwarded_pair.describe()
+    );
+    assert_eq!(
+        first_line_keys(&forwarded_pair.stdout),
+        first_line_keys(&direct_pair.stdout)
+    );
+    assert_eq!(shape(&forwarded_pair.stderr), shape(&direct_pair.stderr));
 }
 
 #[test]

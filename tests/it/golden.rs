@@ -23,7 +23,14 @@ struct Daemon {
 impl Daemon {
     fn start(home: &Home) -> Daemon {
         let mut child = home
-            .command(&["serve", "--listen", "127.0.0.1:0", "--no-discovery"])
+            // No web app: its fixed port would collide with other tests' daemons.
+            .command(&[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--no-discovery",
+                "--no-ui",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

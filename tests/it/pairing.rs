@@ -108,7 +108,14 @@ impl Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("stderr");
         let mut child = home
-            .command(&["serve", "--listen", "127.0.0.1:0", "--no-discovery"])
+            // No web app: its fixed port would collide with other tests' daemons.
+            .command(&[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--no-discovery",
+                "--no-ui",
+            ])
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()

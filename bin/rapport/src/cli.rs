@@ -2,7 +2,14 @@
 //! written for people, not for programmers.
 
 use clap::{Args, Parser, Subcommand};
+use rapport_app::{Millis, TagChange};
+use rapport_model::{ContactField, InteractionKind, TrustLevel};
 use std::path::PathBuf;
+
+/// `--at`: a time as `rapport_app::time::parse_at` reads it.
+fn parse_at(s: &str) -> Result<Millis, rapport_app::AppError> {
+    rapport_app::time::parse_at(s)
+}
 
 /// Rapport: a local-first contact book that remembers how you know people.
 ///
@@ -53,10 +60,10 @@ pub enum Command {
         text: String,
         /// met, call, message, email, meeting, event, intro or note.
         #[arg(long, default_value = "note")]
-        kind: String,
+        kind: InteractionKind,
         /// When: YYYY-MM-DD, "YYYY-MM-DD HH:MM" (local time) or RFC 3339 [default: now].
-        #[arg(long, value_name = "DATE")]
-        at: Option<String>,
+        #[arg(long, value_name = "DATE", value_parser = parse_at)]
+        at: Option<Millis>,
         /// Where it happened.
         #[arg(long)]
         place: Option<String>,
@@ -72,7 +79,7 @@ pub enum Command {
         contact: String,
         /// +tag adds, -tag removes; a bare tag adds.
         #[arg(required = true, allow_hyphen_values = true, num_args = 1..)]
-        changes: Vec<String>,
+        changes: Vec<TagChange>,
     },
     /// Manage groups.
     Group {
@@ -90,7 +97,7 @@ pub enum Command {
         /// Only contacts trusted at least this much: stranger, acquainted, met, worked-with,
         /// trusted.
         #[arg(long, value_name = "LEVEL")]
-        trust_at_least: Option<String>,
+        trust_at_least: Option<TrustLevel>,
         #[arg(long)]
         json: bool,
     },
@@ -534,7 +541,7 @@ pub struct EditArgs {
     /// Clear a field: org, title, notes, trust, met-on, met-at, met-context, introduced-by,
     /// connected-on (repeatable).
     #[arg(long, value_name = "FIELD")]
-    pub clear: Vec<String>,
+    pub clear: Vec<ContactField>,
 }
 
 /// Fields shared by `add` and `edit`.
@@ -560,7 +567,7 @@ pub struct ContactArgs {
     pub tag: Vec<String>,
     /// stranger, acquainted, met, worked-with or trusted.
     #[arg(long, value_name = "LEVEL")]
-    pub trust: Option<String>,
+    pub trust: Option<TrustLevel>,
     /// When you met: YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     pub met_on: Option<String>,

@@ -5,8 +5,8 @@
 
 use crate::cli::{Cli, Command};
 use crate::home::Home;
-use crate::node_host::Replica;
 use anyhow::{Context, Result};
+use rapport_app::node_host::Replica;
 use rapport_node::SyncNode;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};

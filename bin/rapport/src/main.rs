@@ -5,17 +5,16 @@ mod alloc;
 mod cli;
 mod cmd;
 mod daemon;
-mod guard;
-mod home;
 mod logging;
-mod node_host;
 mod pairing;
 #[macro_use]
 mod out;
 mod render;
-mod time;
+mod request;
 mod ui;
 mod web;
+
+use rapport_app::{home, time};
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -34,7 +33,10 @@ fn main() -> ExitCode {
     alloc::use_one_arena();
     install_panic_hook();
     logging::init();
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -61,7 +63,6 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
         };
     }
     if e.downcast_ref::<rapport_model::ResolveError>().is_some()
-        || e.downcast_ref::<cmd::NotFound>().is_some()
         || e.downcast_ref::<rapport_node::NodeError>()
             .is_some_and(rapport_node::NodeError::is_not_found)
     {
@@ -74,13 +75,29 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
             _ => exit::BAD_INPUT,
         };
     }
-    if e.downcast_ref::<cmd::BadInput>().is_some()
-        || e.downcast_ref::<rapport_node::pairing::BadInvitation>()
-            .is_some()
+    if let Some(app) = e.downcast_ref::<rapport_app::AppError>() {
+        return app.exit_code();
+    }
+    if e.downcast_ref::<rapport_node::pairing::BadInvitation>()
+        .is_some()
     {
         return exit::BAD_INPUT;
     }
     exit::ERROR
+}
+
+/// A value clap's parsers refused (a kind, a level, a time) is one sentence on stderr and exit
+/// 2, as it was when commands parsed their values themselves; other usage errors (and
+/// `--help`, `--version`) are clap's own.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if e.kind() == ErrorKind::ValueValidation {
+        if let Some(source) = std::error::Error::source(&e) {
+            eprintln!("error: {source}");
+            return ExitCode::from(exit::BAD_INPUT);
+        }
+    }
+    e.exit()
 }
 
 /// A panic is a bug in rapport. Say so in one line instead of a backtrace, unless the store is

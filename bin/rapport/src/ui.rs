@@ -6,8 +6,8 @@
 //! the link: the code is never in any process's argv or the shell's history, and it is spent
 //! the moment the browser uses it.
 
-use crate::node_host::SharedReplica;
 use anyhow::{bail, Context, Result};
+use rapport_app::node_host::SharedReplica;
 use rapport_model::DeviceId;
 use rapport_web::auth::{new_once_code, write_owner_only};
 use std::io::Write;

@@ -2,10 +2,11 @@
 //! the CLI makes (one commit, durable before the page is answered, then pushed to live
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
-use crate::cmd::{lookup_contact, BadInput, NotFound};
-use crate::node_host::SharedReplica;
 use crate::time;
 use anyhow::Result;
+use rapport_app::node_host::SharedReplica;
+use rapport_app::resolve::lookup_contact;
+use rapport_app::{AppError, ErrorKind};
 use rapport_model::validate::InvalidValue;
 use rapport_model::{
     Contact, ContactId, ContactPatch, EditError, GroupId, InteractionId, NewInteraction,
@@ -69,7 +70,7 @@ impl WebBook {
         f: impl Fn(&mut rapport_model::Vault, &rapport_store::ReadView<'_>) -> Result<T>,
     ) -> BookResult<T> {
         let mut replica = self.replica.blocking_lock();
-        let out = replica.home.write(f).map_err(|e| to_book(&e, field))?;
+        let out = crate::cmd::write(&replica.home, f).map_err(|e| to_book(&e, field))?;
         if let Err(e) = replica.changed_locally() {
             crate::note!("warning: {e}");
         }
@@ -81,7 +82,10 @@ impl WebBook {
         f: impl Fn(&rapport_store::ReadView<'_>) -> Result<T, rapport_store::StoreError>,
     ) -> BookResult<T> {
         let replica = self.replica.blocking_lock();
-        replica.home.read(f).map_err(|e| to_book(&e, &|_| None))
+        replica
+            .home
+            .read(f)
+            .map_err(|e| to_book(&e.into(), &|_| None))
     }
 
     fn heads(&self) -> BookResult<String> {
@@ -151,7 +155,12 @@ impl WebBook {
 /// The CLI's sentence for `e`, typed for the page.
 fn to_book(e: &anyhow::Error, field: &dyn Fn(&InvalidValue) -> Option<&'static str>) -> BookError {
     let message = crate::render::error_chain(e);
-    if let Some(edit) = e.downcast_ref::<EditError>() {
+    let app = e.downcast_ref::<AppError>();
+    let edit = e.downcast_ref::<EditError>().or(match app {
+        Some(AppError::Edit(edit)) => Some(edit),
+        _ => None,
+    });
+    if let Some(edit) = edit {
         return match edit {
             EditError::NoSuchContact(_)
             | EditError::NoSuchGroup(_)
@@ -169,12 +178,13 @@ fn to_book(e: &anyhow::Error, field: &dyn Fn(&InvalidValue) -> Option<&'static s
             _ => BookError::Failed(message),
         };
     }
-    if e.downcast_ref::<NotFound>().is_some()
+    let kind = app.map(AppError::kind);
+    if matches!(kind, Some(ErrorKind::NotFound | ErrorKind::Ambiguous))
         || e.downcast_ref::<rapport_model::ResolveError>().is_some()
     {
         return BookError::NotFound(message);
     }
-    if e.downcast_ref::<BadInput>().is_some() {
+    if kind == Some(ErrorKind::BadInput) {
         return BookError::BadInput {
             field: None,
             message,
@@ -417,7 +427,7 @@ impl Book for WebBook {
     fn log_interaction(&self, id: ContactId, note: &NewNote) -> BookResult<()> {
         let now = time::now_ms();
         let at = match note.at.as_deref() {
-            Some(s) => time::parse_at(s).map_err(|e| BookError::bad("at", e.0))?,
+            Some(s) => time::parse_at(s).map_err(|e| BookError::bad("at", e.to_string()))?,
             None => now,
         };
         let new = NewInteraction {
@@ -494,7 +504,7 @@ impl Book for WebBook {
                 .restore_group_as_before(id, time::now_ms())
                 .map_err(|e| match e {
                     rapport_model::HistoryError::Edit(e) => anyhow::Error::new(e),
-                    other => BadInput(other.to_string()).into(),
+                    other => AppError::BadInput(other.to_string()).into(),
                 })?;
             Ok(())
         })
@@ -507,7 +517,7 @@ impl Book for WebBook {
                 .into_iter()
                 .find(|g| g.id == group && g.deleted.is_none())
                 .ok_or_else(|| {
-                    NotFound(format!("no group has id {group}: it may have been deleted"))
+                    AppError::NotFound(format!("no group has id {group}: it may have been deleted"))
                 })?;
             let verb = if add { "add to" } else { "remove from" };
             let now = time::now_ms();
@@ -529,7 +539,7 @@ impl Book for WebBook {
     fn conflicts(&self) -> BookResult<Vec<FieldConflict>> {
         let me = self.replica.blocking_lock().device;
         let (conflicts, devices) = self.read(|v| Ok((v.conflicts()?, v.devices()?)))?;
-        let label = |d| crate::cmd::conflicts::device_label(&devices, me, d);
+        let label = |d| rapport_app::json::device_label(&devices, me, d);
         Ok(conflicts
             .into_iter()
             .map(|c| {
@@ -620,17 +630,21 @@ impl Book for WebBook {
             let replica = self.replica.blocking_lock();
             return replica
                 .home
-                .with_vault(|vault| Ok(plan::plan(vault, parsed.clone(), new_contact)?))
+                .with_vault(|vault| -> anyhow::Result<_> {
+                    Ok(plan::plan(vault, parsed.clone(), new_contact)?)
+                })
                 .map(|p| summary(&p))
-                .map_err(|e| match e.downcast::<rapport_formats::ImportError>() {
-                    Ok(e) => refuse(e),
-                    Err(e) => to_book(&e, &no_field),
-                });
+                .map_err(
+                    |e: anyhow::Error| match e.downcast::<rapport_formats::ImportError>() {
+                        Ok(e) => refuse(e),
+                        Err(e) => to_book(&e, &no_field),
+                    },
+                );
         }
         let now = time::now_ms();
         self.write(&no_field, |vault, _| {
             let p = plan::plan(vault, parsed.clone(), new_contact)
-                .map_err(|e| BadInput(format!("cannot import {name}: {e}")))?;
+                .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))?;
             plan::apply(
                 vault,
                 &p,
@@ -639,7 +653,7 @@ impl Book for WebBook {
                 || InteractionId::random(&mut rand::thread_rng()),
                 &mut |_| {},
             )
-            .map_err(|e| BadInput(format!("cannot import {name}: {e}")))?;
+            .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))?;
             Ok(summary(&p))
         })
     }
@@ -662,7 +676,7 @@ impl Book for WebBook {
         let devices = replica
             .home
             .read(|v| v.devices())
-            .map_err(|e| to_book(&e, &no_field))?;
+            .map_err(|e| to_book(&e.into(), &no_field))?;
         let revoked =
             crate::cmd::revoke::info(&replica.home).map_err(|e| to_book(&e, &no_field))?;
         Ok(devices

@@ -8,7 +8,7 @@
 //! Syncthing's: base32 with a check character after every 13 characters, in dash-separated groups
 //! of 7. A single mistyped character is always caught before it can pin the wrong key.
 
-use data_encoding::{BASE32_NOPAD, HEXLOWER};
+use data_encoding::{BASE32_NOPAD, HEXLOWER, HEXLOWER_PERMISSIVE};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -72,11 +72,15 @@ impl DeviceId {
                 position: position + 1,
             });
         }
-        // All 64 characters are ASCII hex digits, so each pair is one byte.
+        // All 64 characters are ASCII hex digits (checked above, to name a bad one in the
+        // error by its character position), so this decodes; an error would still be typed.
         let mut bytes = [0u8; 32];
-        for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
-            *byte = (hex_value(pair[0]) << 4) | hex_value(pair[1]);
-        }
+        HEXLOWER_PERMISSIVE
+            .decode_mut(hex.as_bytes(), &mut bytes)
+            .map_err(|e| ParseDeviceIdError::BadHexCharacter {
+                found: hex.chars().nth(e.error.position).unwrap_or_default(),
+                position: e.error.position + 1,
+            })?;
         Ok(DeviceId(bytes))
     }
 
@@ -177,16 +181,6 @@ fn base32_value(c: u8) -> Option<u8> {
         b'A'..=b'Z' => Some(c - b'A'),
         b'2'..=b'7' => Some(c - b'2' + 26),
         _ => None,
-    }
-}
-
-/// The value of an ASCII hex digit (the caller has checked it is one).
-fn hex_value(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        b'A'..=b'F' => c - b'A' + 10,
-        _ => 0,
     }
 }
 

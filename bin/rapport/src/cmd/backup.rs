@@ -1,9 +1,9 @@
 //! `backup` and `restore-backup`: the vault as a standard Automerge document (the bytes of
 //! `save()`, schema in docs/SCHEMA.md), written atomically, and merged back — never replaced.
 
-use super::BadInput;
 use crate::home::Home;
 use anyhow::{Context, Result};
+use rapport_app::AppError;
 use rapport_model::automerge::AutoCommit;
 use std::path::Path;
 
@@ -29,7 +29,7 @@ pub fn restore(home: &Home, path: &Path) -> Result<()> {
         .with_context(|| format!("could not read {}: check the path", path.display()))?
         .len();
     if size > MAX_BACKUP_BYTES {
-        return Err(BadInput(format!(
+        return Err(AppError::BadInput(format!(
             "{} is {size} bytes, over the {MAX_BACKUP_BYTES}-byte limit for a backup: check that it is a file written by `rapport backup`",
             path.display()
         ))
@@ -38,7 +38,7 @@ pub fn restore(home: &Home, path: &Path) -> Result<()> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("could not read {}: check the path", path.display()))?;
     let not_a_backup = || {
-        BadInput(format!(
+        AppError::BadInput(format!(
             "{} is not an Automerge document: give a file written by `rapport backup`",
             path.display()
         ))
@@ -47,9 +47,9 @@ pub fn restore(home: &Home, path: &Path) -> Result<()> {
         return Err(not_a_backup().into());
     }
     let doc = AutoCommit::load(&bytes).map_err(|_| not_a_backup())?;
-    let touched = home.write(|vault, _| {
+    let touched = super::write(home, |vault, _| {
         vault.merge_backup(doc.clone()).map_err(|e| {
-            BadInput(format!("{} cannot be restored here: {e}", path.display())).into()
+            AppError::BadInput(format!("{} cannot be restored here: {e}", path.display())).into()
         })
     })?;
     if touched.is_empty() {

@@ -1,27 +1,14 @@
 //! `conflicts` and `resolve`: fields where devices made concurrent edits that Automerge settled
 //! on its own, and the explicit settlement. Listing reads the view's conflict index only.
 
-use super::{find_contact, BadInput, NotFound};
 use crate::home::Home;
 use crate::time;
 use anyhow::Result;
-use rapport_model::{
-    Conflict, ContactField, ContactPatch, Device, DeviceId, RecordRef, TrustLevel, Written,
-};
+use rapport_app::json::device_label;
+use rapport_app::resolve::find_contact;
+use rapport_app::AppError;
+use rapport_model::{Conflict, ContactField, ContactPatch, RecordRef, TrustLevel, Written};
 use serde::Serialize;
-
-/// A device as people know it: its roster name, "this device", or the short id.
-pub fn device_label(devices: &[Device], me: DeviceId, id: Option<DeviceId>) -> String {
-    match id {
-        None => "another program".to_owned(),
-        Some(id) if id == me => "this device".to_owned(),
-        Some(id) => devices
-            .iter()
-            .find(|d| d.id == id)
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| id.short()),
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct WrittenJson {
@@ -105,11 +92,11 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
 
 pub fn resolve(home: &Home, query: &str, field: &str, value: &str) -> Result<()> {
     let field: ContactField = field.parse().map_err(|_| {
-        BadInput(format!(
+        AppError::BadInput(format!(
             "`{field}` is not a contact field: use name, org, title, notes, trust, met-on, met-at, met-context, introduced-by or connected-on"
         ))
     })?;
-    let contact = home.write(|vault, view| {
+    let contact = super::write(home, |vault, view| {
         let contacts = view.contacts()?;
         let contact = find_contact(&contacts, query, false)
             .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?;
@@ -118,7 +105,7 @@ pub fn resolve(home: &Home, query: &str, field: &str, value: &str) -> Result<()>
             .iter()
             .any(|c| c.field == field.key());
         if !has_conflict {
-            return Err(NotFound(format!(
+            return Err(AppError::NotFound(format!(
                 "{} has no conflict on {field}: `rapport conflicts` lists them, `rapport edit` changes a field",
                 contact.name
             ))
@@ -158,7 +145,7 @@ pub(crate) fn patch_for(
             p.trust = Some(
                 value
                     .parse::<TrustLevel>()
-                    .map_err(|e| BadInput(e.to_string()))?,
+                    .map_err(|e| AppError::BadInput(e.to_string()))?,
             )
         }
         ContactField::IntroducedBy => {
@@ -168,7 +155,7 @@ pub(crate) fn patch_for(
             p.cadence = Some(
                 value
                     .parse::<rapport_model::Period>()
-                    .map_err(|e| BadInput(e.to_string()))?,
+                    .map_err(|e| AppError::BadInput(e.to_string()))?,
             )
         }
     }

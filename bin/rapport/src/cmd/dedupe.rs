@@ -1,9 +1,9 @@
 //! `rapport dedupe` and `rapport merge`.
 
-use super::find_contact;
 use crate::home::Home;
 use crate::time;
 use anyhow::Result;
+use rapport_app::resolve::find_contact;
 use rapport_formats::dedupe::{self, Duplicate};
 use rapport_model::{Contact, ContactId};
 use serde::Serialize;
@@ -87,7 +87,7 @@ fn apply_certain(
         return Ok(());
     }
     let now = time::now_ms();
-    let merged = home.write(|vault, _| {
+    let merged = super::write(home, |vault, _| {
         let message = format!("dedupe: merge {} duplicate contacts", certain.len());
         vault.batch(&message, now, |v| -> Result<Vec<(ContactId, ContactId)>> {
             // A contact can be a duplicate of several: follow earlier merges of this run.
@@ -124,7 +124,7 @@ fn apply_certain(
 
 pub fn merge(home: &Home, a: &str, b: &str) -> Result<()> {
     let now = time::now_ms();
-    let (keep, gone, report) = home.write(|vault, view| {
+    let (keep, gone, report) = super::write(home, |vault, view| {
         let contacts = view.contacts()?;
         let keep: Contact = find_contact(&contacts, a, false)?;
         let gone: Contact = find_contact(&contacts, b, false)?;

@@ -3,9 +3,9 @@
 //! synced over QUIC, and the merged result is printed and checked: nothing may be lost.
 
 use crate::home::Home;
-use crate::node_host::{Replica, SharedReplica};
 use crate::time;
 use anyhow::{bail, ensure, Context, Result};
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_model::{
     ContactField, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction,
     TrustLevel, Vault, VaultId,
@@ -154,7 +154,13 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
         heads.push(h);
         check_nothing_lost(&vault, jeanne).with_context(|| format!("on the {name}"))?;
         if name == "laptop" {
-            super::read::show(&home, &jeanne.to_string(), false)?;
+            let card = rapport_app::handle(
+                &home,
+                &rapport_app::Request::Show {
+                    contact: jeanne.to_string(),
+                },
+            )?;
+            crate::render::response(&card, false)?;
             let titles = vault.field_values(jeanne, ContactField::Title)?;
             println!(
                 "\n   title was edited on two devices at once; kept: {}",
@@ -285,7 +291,7 @@ fn with_server(
 
 fn edit(dir: &Path, f: impl Fn(&mut Vault, i64) -> Result<()>) -> Result<()> {
     let home = Home::open(dir, None)?;
-    home.write(|v, _| f(v, time::now_ms()))?;
+    super::write(&home, |v, _| f(v, time::now_ms()))?;
     home.store.close()?;
     Ok(())
 }

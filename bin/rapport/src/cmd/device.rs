@@ -4,6 +4,7 @@ use crate::home::Home;
 use crate::render;
 use crate::time;
 use anyhow::{bail, Result};
+use rapport_app::AppError;
 use rapport_model::{Vault, VaultId};
 use serde::Serialize;
 use std::path::Path;
@@ -112,17 +113,19 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
 }
 
 pub fn add(home: &Home, id: &str, name: Option<String>) -> Result<()> {
-    let id: rapport_model::DeviceId = id
-        .parse()
-        .map_err(|e: rapport_model::device::ParseDeviceIdError| super::BadInput(e.to_string()))?;
+    let id: rapport_model::DeviceId =
+        id.parse()
+            .map_err(|e: rapport_model::device::ParseDeviceIdError| {
+                AppError::BadInput(e.to_string())
+            })?;
     if id == home.device {
-        return Err(super::BadInput(
+        return Err(AppError::BadInput(
             "that is this device's own id: give the id of the other device".into(),
         )
         .into());
     }
     let name = name.unwrap_or_else(|| format!("device {}", id.short()));
-    home.write(|vault, _| {
+    super::write(home, |vault, _| {
         let device = rapport_model::Device {
             id,
             name: name.clone(),

@@ -3,8 +3,8 @@
 use super::backup::write_atomically;
 use crate::cli::ExportFormat;
 use crate::home::Home;
-use crate::render::{contact_json, group_names, interaction_json};
 use anyhow::Result;
+use rapport_app::json::{contact_json, group_names, interaction_json};
 use rapport_model::Contact;
 use std::path::Path;
 

@@ -3,11 +3,13 @@
 //! `log CONTACT|--group G` reads the store's per-record history index (no document load);
 //! the others need the document, which they read through the loaded vault.
 
-use super::{find_group, lookup_contact, BadInput, NotFound};
 use crate::home::Home;
-use crate::render::{self, contact_json, group_names, interaction_json};
+use crate::render;
 use crate::time;
 use anyhow::Result;
+use rapport_app::json::{contact_json, group_names, interaction_json};
+use rapport_app::resolve::{find_group, lookup_contact};
+use rapport_app::AppError;
 use rapport_model::automerge::ChangeHash;
 use rapport_model::{
     ChangeInfo, Contact, ContactId, DeviceId, HistoryError, InteractionId, RecordRef, Vault,
@@ -112,7 +114,7 @@ fn whole_vault(
 /// once, from the loaded vault.
 fn ensure_history_index(home: &Home) -> Result<()> {
     if !home.store.history_is_current()? {
-        home.with_vault(|vault| Ok(home.store.index_history(vault)?))?;
+        super::with_vault(home, |vault| Ok(home.store.index_history(vault)?))?;
     }
     Ok(())
 }
@@ -131,7 +133,8 @@ fn resolve_any(home: &Home, query: &str) -> Result<Contact> {
 }
 
 fn resolve_in(view: &ReadView<'_>, query: &str) -> Result<Contact> {
-    lookup_contact(view, query, false).or_else(|e| lookup_contact(view, query, true).map_err(|_| e))
+    Ok(lookup_contact(view, query, false)
+        .or_else(|e| lookup_contact(view, query, true).map_err(|_| e))?)
 }
 
 /// A point in the past: a time the CLI accepts, or a change id (prefix); with a label.
@@ -141,7 +144,7 @@ fn point(vault: &mut Vault, input: &str) -> Result<(Vec<ChangeHash>, String)> {
     }
     let hex = input.trim();
     if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(BadInput(format!(
+        return Err(AppError::BadInput(format!(
             "`{input}` is neither a time nor a change id: write YYYY-MM-DD, \"YYYY-MM-DD HH:MM\", an RFC 3339 time, or a change id from `rapport log`"
         ))
         .into());
@@ -166,8 +169,8 @@ fn history_error(e: HistoryError) -> anyhow::Error {
     match e {
         HistoryError::NoSuchChange(_)
         | HistoryError::AmbiguousChange(_)
-        | HistoryError::NotYetThere => NotFound(e.to_string()).into(),
-        HistoryError::ChangeTooShort(_) => BadInput(e.to_string()).into(),
+        | HistoryError::NotYetThere => AppError::NotFound(e.to_string()).into(),
+        HistoryError::ChangeTooShort(_) => AppError::BadInput(e.to_string()).into(),
         HistoryError::Edit(e) => e.into(),
         other => anyhow::Error::new(other),
     }
@@ -199,7 +202,7 @@ pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
     let groups = home.read(|v| v.groups())?;
     ensure_history_index(home)?;
     let candidates = home.read(|v| interaction_candidates(v, found.id))?;
-    let (contact, timeline, label) = home.with_vault(|vault| {
+    let (contact, timeline, label) = super::with_vault(home, |vault| {
         let (heads, label) = point(vault, at)?;
         let contact = vault
             .contact_at(found.id, &heads)?
@@ -215,7 +218,7 @@ pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
         struct At<'a> {
             at: &'a str,
             #[serde(flatten)]
-            contact: render::ContactJson<'a>,
+            contact: rapport_app::json::ContactJson<'a>,
         }
         return render::print_json(&At {
             at: &label,
@@ -288,7 +291,7 @@ pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
 }
 
 pub fn revert(home: &Home, query: &str, to: &str) -> Result<()> {
-    let (contact, label, report) = home.write(|vault, view| {
+    let (contact, label, report) = super::write(home, |vault, view| {
         let contact = resolve_in(view, query)?;
         let (heads, label) = point(vault, to)?;
         if !home.store.history_is_current()? {
@@ -336,7 +339,7 @@ pub fn import_undo(home: &Home) -> Result<()> {
                 .starts_with(rapport_formats::plan::COMMIT_PREFIX)
         },
         || {
-            NotFound(
+            AppError::NotFound(
                 "no import on this device is left to undo; `rapport log` lists the changes".into(),
             )
             .into()
@@ -350,7 +353,7 @@ fn undo_where(
     wanted: impl Fn(&ChangeInfo) -> bool,
     nothing: impl Fn() -> anyhow::Error,
 ) -> Result<()> {
-    let (summary, hash, report) = home.write(|vault, _| {
+    let (summary, hash, report) = super::write(home, |vault, _| {
         let target = match change {
             Some(prefix) => {
                 let hash = vault.find_change(prefix).map_err(history_error)?;

@@ -3,11 +3,11 @@
 //! `import ` (e.g. `import linkedin Connections.csv: 120 created, 3 updated`), which is what
 //! `rapport import undo` looks for.
 
-use super::BadInput;
 use crate::cli::ImportCommand;
 use crate::home::Home;
 use crate::time;
 use anyhow::{Context, Result};
+use rapport_app::AppError;
 use rapport_formats::plan::{self, Plan};
 use rapport_formats::{linkedin, table, vcard_in, ImportError, Limits, Parsed};
 use rapport_model::{ContactId, InteractionId};
@@ -25,11 +25,11 @@ pub fn run(home: &Home, command: ImportCommand) -> Result<()> {
         ImportCommand::Csv { file, dry_run, .. } => ("csv", file, *dry_run),
     };
     let bad = |e: ImportError| -> anyhow::Error {
-        BadInput(format!("cannot import {}: {e}", path.display())).into()
+        AppError::BadInput(format!("cannot import {}: {e}", path.display())).into()
     };
     let parsed = match &command {
         ImportCommand::Csv { file, map, .. } => {
-            let maps = table::parse_maps(map).map_err(|e| BadInput(e.to_string()))?;
+            let maps = table::parse_maps(map).map_err(|e| AppError::BadInput(e.to_string()))?;
             table::parse(open(file, limits)?, &maps, limits).map_err(bad)?
         }
         ImportCommand::Vcard { path, .. } => parse_vcards(path, limits).map_err(bad)?,
@@ -52,7 +52,7 @@ pub fn run(home: &Home, command: ImportCommand) -> Result<()> {
         return Ok(());
     }
     let now = time::now_ms();
-    let plan = home.write(|vault, _| {
+    let plan = super::write(home, |vault, _| {
         let plan = plan::plan(vault, parsed.clone(), new_contact).map_err(bad)?;
         let bar = progress_bar(plan.items.len());
         let mut tick = |n: usize| {
@@ -84,7 +84,7 @@ fn open(path: &Path, limits: Limits) -> Result<std::fs::File> {
         .with_context(|| format!("could not open {}: check the path", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limits.max_bytes {
-        return Err(BadInput(format!(
+        return Err(AppError::BadInput(format!(
             "cannot import {}: it is {size} bytes, over the import limit of {} bytes: split it into smaller files",
             path.display(),
             limits.max_bytes

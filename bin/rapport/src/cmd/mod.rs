@@ -1,61 +1,35 @@
 //! One function per command. Each reads what it needs from the home and prints its result.
 
 mod backup;
-mod contact;
 mod dedupe;
 mod demo;
 pub mod device;
 mod export;
-mod group;
 pub mod history;
 mod import;
 mod maintenance;
 pub mod pair;
-mod read;
 mod relate;
 mod relate_render;
 pub mod revoke;
 pub mod sync;
 // Issue 6: conflicts you can see, and the guard against mass deletion.
 pub mod conflicts;
-mod provenance;
 mod quarantine;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
 use anyhow::Result;
-use rapport_model::{resolve_contact, Contact, Group, GroupId, ResolveError};
-use std::fmt;
-
-/// An error that is one sentence for the user, told apart by its type for the exit code.
-macro_rules! user_error {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $name(pub String);
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl std::error::Error for $name {}
-    };
-}
-
-user_error!(
-    /// A value on the command line that rapport will not use; the message says what to write.
-    BadInput
-);
-user_error!(
-    /// A reference that matched nothing, or more than one thing (the message lists them).
-    NotFound
-);
+use rapport_app::AppError;
+use rapport_model::Vault;
+use rapport_store::{ReadView, StoreError};
+use std::cell::RefCell;
 
 pub fn run(cli: Cli) -> Result<()> {
     let dir = home::resolve_dir(cli.home)?;
     match cli.command {
         Command::Init { name } => device::init(&dir, name),
-        Command::Device { name, json } => match Home::open(
+        Command::Device { name, json } => match open_home(
             &dir,
             Some(&name.clone().unwrap_or_else(device::default_device_name)),
         ) {
@@ -76,7 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ui,
             no_ui,
         } => sync::serve(
-            Home::open(&dir, None)?,
+            open_home(&dir, None)?,
             listen,
             no_discovery,
             (!no_ui).then_some(ui),
@@ -87,7 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
             listen,
             no_discovery,
-        } => match Home::open(&dir, None) {
+        } => match open_home(&dir, None) {
             Ok(home) => pair::pair(
                 home,
                 rapport_node::pairing::Window {
@@ -104,12 +78,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Devices {
             command: Some(crate::cli::DevicesCommand::Leave),
             ..
-        } => match Home::open(&dir, None) {
+        } => match open_home(&dir, None) {
             Ok(home) => revoke::leave_and_tell(home),
             Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
             Err(e) => Err(e),
         },
-        Command::Sync { addr, device } => match Home::open(&dir, None) {
+        Command::Sync { addr, device } => match open_home(&dir, None) {
             Ok(home) => {
                 let addr = sync::target(&home, addr, device.as_deref())?;
                 sync::sync(home, addr)
@@ -118,7 +92,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Err(e) => Err(e),
         },
         command => {
-            let home = match Home::open(&dir, None) {
+            let home = match open_home(&dir, None) {
                 Ok(home) => home,
                 Err(e) if is_locked(&e) => return forward_to_daemon(&dir, e),
                 Err(e) => return Err(e),
@@ -132,6 +106,25 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 pub fn dispatch(home: &Home, command: Command) -> Result<()> {
+    let command = match crate::request::from_command(command) {
+        Ok((request, json)) => {
+            let result = rapport_app::handle(home, &request);
+            for note in home.take_notes() {
+                crate::note!("{note}");
+            }
+            return crate::render::response(&result?, json);
+        }
+        Err(command) => *command,
+    };
+    let result = dispatch_unmoved(home, command);
+    for note in home.take_notes() {
+        crate::note!("{note}");
+    }
+    result
+}
+
+/// The commands whose logic is still in this crate (see `request::from_command`).
+fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
     match command {
         Command::Init { .. }
         | Command::Device { .. }
@@ -142,55 +135,28 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
         | Command::Ui { .. }
         | Command::Pair { .. }
         | Command::Join { .. }
-        | Command::Sync { .. } => Err(anyhow::anyhow!(
+        | Command::Sync { .. }
+        // Moved into rapport-app: `dispatch` sends them there.
+        | Command::Add { .. }
+        | Command::Edit { .. }
+        | Command::Note { .. }
+        | Command::Tag { .. }
+        | Command::Rm { .. }
+        | Command::Restore { .. }
+        | Command::Group { .. }
+        | Command::List { .. }
+        | Command::Show { at: None, .. }
+        | Command::Search { .. }
+        | Command::Trash { .. } => Err(anyhow::anyhow!(
             // `run` and the daemon handle these before a store is open; reaching here is a bug,
             // reported as an error rather than a panic.
             "rapport cannot run this command here (an internal routing bug): please report it"
         )),
-        Command::Add { name, fields } => contact::add(home, name, fields),
-        Command::Edit { contact, edit } => contact::edit(home, &contact, edit),
-        Command::Note {
-            contact,
-            text,
-            kind,
-            at,
-            place,
-            with,
-            follow_up,
-        } => contact::note(
-            home,
-            &contact,
-            contact::NoteArgs {
-                text,
-                kind: &kind,
-                at: at.as_deref(),
-                place,
-                with: &with,
-                follow_up,
-            },
-        ),
-        Command::Tag { contact, changes } => contact::tag(home, &contact, &changes),
-        Command::Rm { contact } => contact::trash(home, &contact),
-        Command::Restore { contact } => contact::restore(home, &contact),
-        Command::Group { command } => group::run(home, command),
-        Command::List {
-            tag,
-            group,
-            trust_at_least,
-            json,
-        } => read::list(home, tag, group, trust_at_least, json),
-        Command::Show {
-            contact,
-            json,
-            at: None,
-        } => read::show(home, &contact, json),
         Command::Show {
             contact,
             json,
             at: Some(at),
         } => history::show_at(home, &contact, &at, json),
-        Command::Search { query, json } => read::search(home, &query, json),
-        Command::Trash { json } => read::trash(home, json),
         Command::Devices {
             command: None,
             json,
@@ -263,9 +229,19 @@ pub fn dispatch(home: &Home, command: Command) -> Result<()> {
     }
 }
 
+/// `Home::open`, with the error as `anyhow` (its type still picks the exit code).
+fn open_home(dir: &std::path::Path, create_identity: Option<&str>) -> Result<Home> {
+    Ok(Home::open(dir, create_identity)?)
+}
+
 fn is_locked(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<rapport_store::StoreError>()
-        .is_some_and(|s| s.kind() == rapport_store::StoreErrorKind::Locked)
+    let store = e
+        .downcast_ref::<StoreError>()
+        .or(match e.downcast_ref::<AppError>() {
+            Some(AppError::Store(s)) => Some(s),
+            _ => None,
+        });
+    store.is_some_and(|s| s.kind() == rapport_store::StoreErrorKind::Locked)
 }
 
 /// The store is held by another process; if it is this home's daemon, let it run the command.
@@ -284,81 +260,35 @@ fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error) -> Result<()>
     }
 }
 
-/// Resolves a contact reference among live contacts (or trashed ones, for `restore`).
-pub fn find_contact(contacts: &[Contact], query: &str, trashed: bool) -> Result<Contact> {
-    // A merged contact is in the trash, but its id still resolves (to the survivor).
-    let pool: Vec<Contact> = contacts
-        .iter()
-        .filter(|c| c.is_trashed() == trashed || (!trashed && c.merged_into.is_some()))
-        .cloned()
-        .collect();
-    match resolve_contact(query, &pool) {
-        Ok(c) => Ok(c.clone()),
-        Err(e @ ResolveError::Ambiguous { .. }) => {
-            let mut msg = e.to_string();
-            if let ResolveError::Ambiguous { candidates, .. } = &e {
-                for (id, name) in candidates.iter().take(20) {
-                    msg.push_str(&format!("\n  {id}  {name}"));
-                }
-            }
-            Err(NotFound(msg).into())
-        }
-        Err(e) => {
-            let hint = if trashed { " in the trash" } else { "" };
-            Err(NotFound(format!("{e}{hint}")).into())
-        }
-    }
+/// `Home::with_vault` with an `anyhow` closure.
+pub fn with_vault<T>(home: &Home, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+    home.with_vault(f)
 }
 
-/// Resolves a contact reference, reading only one record when it is an exact id (the common
-/// case for scripts), and every contact otherwise.
-pub fn lookup_contact(
-    view: &rapport_store::ReadView<'_>,
-    query: &str,
-    trashed: bool,
-) -> Result<Contact> {
-    if let Ok(id) = query.trim().parse::<rapport_model::ContactId>() {
-        if let Some(found) = view.contact(id)? {
-            if found.contact.is_trashed() == trashed && found.contact.merged_into.is_none() {
-                return Ok(found.contact);
+/// `Home::write` for the commands not yet moved into rapport-app, whose closures return
+/// `anyhow` errors: the error comes out exactly as the closure made it (so its type still picks
+/// the exit code), and a damaged read cache is still repaired and the action retried.
+pub fn write<T>(home: &Home, f: impl Fn(&mut Vault, &ReadView<'_>) -> Result<T>) -> Result<T> {
+    let failed: RefCell<Option<anyhow::Error>> = RefCell::new(None);
+    let result = home.write(|vault, view| {
+        f(vault, view).map_err(|e| match e.downcast_ref::<StoreError>() {
+            Some(StoreError::ViewDamaged { path, key }) => {
+                AppError::Store(StoreError::ViewDamaged {
+                    path: path.clone(),
+                    key: key.clone(),
+                })
             }
-        }
-    }
-    find_contact(&view.contacts()?, query, trashed)
-}
-
-/// Resolves a group by id or case-insensitive name, among live (or deleted) groups.
-pub fn find_group(groups: &[Group], query: &str, deleted: bool) -> Result<Group> {
-    let q = query.trim();
-    let pool: Vec<&Group> = groups
-        .iter()
-        .filter(|g| g.deleted.is_some() == deleted)
-        .collect();
-    if let Ok(id) = q.parse::<GroupId>() {
-        if let Some(g) = pool.iter().find(|g| g.id == id) {
-            return Ok((*g).clone());
-        }
-    }
-    let matches: Vec<&&Group> = pool
-        .iter()
-        .filter(|g| g.name.eq_ignore_ascii_case(q))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok((**one).clone()),
-        [] => {
-            let state = if deleted { "deleted group" } else { "group" };
-            Err(NotFound(format!(
-                "no {state} is named `{q}`: see `rapport group list{}`",
-                if deleted { " --deleted" } else { "" }
-            ))
-            .into())
-        }
-        many => {
-            let mut msg = format!("`{q}` names {} deleted groups: use the id", many.len());
-            for g in many {
-                msg.push_str(&format!("\n  {}  {}", g.id, g.name));
+            _ => {
+                *failed.borrow_mut() = Some(e);
+                AppError::Failed(String::new())
             }
-            Err(NotFound(msg).into())
-        }
+        })
+    });
+    match result {
+        Ok(out) => Ok(out),
+        Err(e) => match failed.into_inner() {
+            Some(original) => Err(original),
+            None => Err(e.into()),
+        },
     }
 }

@@ -1,8 +1,8 @@
 //! `pair` and `join`: add a device to the vault with a one-time code.
 
 use crate::home::Home;
-use crate::node_host::{Replica, SharedReplica};
 use anyhow::{bail, Result};
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_node::pairing::{self, Window};
 use std::io::Write;
 use std::net::SocketAddr;

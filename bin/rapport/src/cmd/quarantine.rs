@@ -3,12 +3,12 @@
 //! records back, until `accept` (let the deletion show here) or `reject` (write one change
 //! that restores them, which reaches every device at the next sync).
 
-use super::conflicts::device_label;
-use super::BadInput;
 use crate::cli::QuarantineCommand;
 use crate::home::Home;
 use crate::time;
 use anyhow::Result;
+use rapport_app::json::device_label;
+use rapport_app::AppError;
 use rapport_model::{Deletion, QuarantinePolicy, RecordRef};
 use serde::Serialize;
 
@@ -109,7 +109,9 @@ fn reject(home: &Home) -> Result<()> {
         return Ok(());
     }
     let deletions: Vec<Deletion> = held.iter().map(|q| q.deletion.clone()).collect();
-    let restored = home.write(|vault, _| Ok(vault.undo_deletions(&deletions, time::now_ms())?))?;
+    let restored = super::write(home, |vault, _| {
+        Ok(vault.undo_deletions(&deletions, time::now_ms())?)
+    })?;
     home.store.release(&records(&held))?;
     crate::out!(
         "rejected: restored {restored} records in one change; it reaches your other devices at the next sync"
@@ -126,7 +128,7 @@ fn threshold(
     let mut policy = home.store.quarantine_policy()?;
     if max.is_some() || percent.is_some() || floor.is_some() {
         if percent.is_some_and(|p| p > 100) {
-            return Err(BadInput("--percent must be between 0 and 100".into()).into());
+            return Err(AppError::BadInput("--percent must be between 0 and 100".into()).into());
         }
         policy = QuarantinePolicy {
             max_count: max.unwrap_or(policy.max_count),

@@ -3,10 +3,11 @@
 //! are `rapport_model::relate`; text rendering is in `relate_render`.
 
 use super::relate_render as show;
-use super::{find_group, lookup_contact, BadInput, NotFound};
 use crate::home::Home;
 use crate::{render, time};
 use anyhow::Result;
+use rapport_app::resolve::{find_contact, find_group, lookup_contact};
+use rapport_app::AppError;
 use rapport_model::relate::{self, Book, DeviceTouch};
 use rapport_model::{
     Contact, ContactField, ContactId, ContactPatch, Group, Interaction, InteractionId, Period,
@@ -45,7 +46,7 @@ impl Loaded {
 
 pub fn intro(home: &Home, target: &str, max_hops: usize, json: bool) -> Result<()> {
     let data = home.read(Loaded::read)?;
-    let target = super::find_contact(&data.contacts, target, false)?;
+    let target = find_contact(&data.contacts, target, false)?;
     let paths = relate::intro_paths(&data.book(), target.id, max_hops);
     if json {
         return render::print_json(&serde_json::json!({
@@ -81,11 +82,11 @@ pub fn introduce(
 ) -> Result<()> {
     let now = time::now_ms();
     let at = at.map(time::parse_at).transpose()?.unwrap_or(now);
-    let id = home.write(|vault, view| {
+    let id = super::write(home, |vault, view| {
         let a = lookup_contact(view, a, false)?;
         let b = lookup_contact(view, b, false)?;
         if a.id == b.id {
-            return Err(BadInput(format!(
+            return Err(AppError::BadInput(format!(
                 "`{}` and `{}` are the same contact: name two people",
                 a.name, b.name
             ))
@@ -107,7 +108,7 @@ pub fn cadence(
     clear: bool,
 ) -> Result<()> {
     let usage = || {
-        BadInput(
+        AppError::BadInput(
             "write `rapport cadence CONTACT PERIOD`, `rapport cadence --group GROUP PERIOD` or \
              `rapport cadence --tag TAG PERIOD` (PERIOD: 14d, 2w, 6mo, 1y), or --clear instead \
              of PERIOD"
@@ -125,11 +126,11 @@ pub fn cadence(
     let period: Option<Period> = period
         .map(|p| {
             p.parse()
-                .map_err(|e: rapport_model::ParsePeriodError| BadInput(e.to_string()))
+                .map_err(|e: rapport_model::ParsePeriodError| AppError::BadInput(e.to_string()))
         })
         .transpose()?;
     let now = time::now_ms();
-    let (what, changed) = home.write(|vault, view| {
+    let (what, changed) = super::write(home, |vault, view| {
         if let Some(g) = group {
             let g = find_group(&view.groups()?, g, false)?;
             let changed = vault.set_group_cadence(g.id, period, now)?;
@@ -171,7 +172,7 @@ fn owner_of(view: &ReadView<'_>, id: InteractionId) -> Result<Option<Contact>, S
 
 pub fn done(home: &Home, id: InteractionId) -> Result<()> {
     let now = time::now_ms();
-    let (name, changed) = home.write(|vault, view| {
+    let (name, changed) = super::write(home, |vault, view| {
         let owner = owner_of(view, id)?.ok_or_else(|| no_follow_up(id))?;
         Ok((owner.name, vault.close_follow_up(owner.id, id, now)?))
     })?;
@@ -186,7 +187,7 @@ pub fn done(home: &Home, id: InteractionId) -> Result<()> {
 pub fn snooze(home: &Home, target: &str, period: Period) -> Result<()> {
     let now = time::now_ms();
     let until = period.after(time::today());
-    let said = home.write(|vault, view| {
+    let said = super::write(home, |vault, view| {
         if let Ok(id) = target.trim().parse::<InteractionId>() {
             if let Some(owner) = owner_of(view, id)? {
                 vault.snooze_follow_up(owner.id, id, until, now)?;
@@ -210,7 +211,7 @@ pub fn snooze(home: &Home, target: &str, period: Period) -> Result<()> {
 }
 
 fn no_follow_up(id: InteractionId) -> anyhow::Error {
-    NotFound(format!(
+    AppError::NotFound(format!(
         "no follow-up has id {id}: `rapport due --within 1y` lists them with their ids"
     ))
     .into()
@@ -240,10 +241,10 @@ pub fn due(home: &Home, within: Option<Period>, json: bool, ics: bool) -> Result
 pub fn brief(home: &Home, query: &str, json: bool) -> Result<()> {
     let history = home.store.history_is_current()?;
     let (data, devices) = home.read(|view| Ok((Loaded::read(view)?, view.devices()?)))?;
-    let target = super::find_contact(&data.contacts, query, false)?;
+    let target = find_contact(&data.contacts, query, false)?;
     let touches = home.read(|view| device_touches(view, target.id, history, &devices))?;
     let b = relate::brief(&data.book(), target.id, touches)
-        .ok_or_else(|| NotFound(format!("contact {} is in the trash", target.id)))?;
+        .ok_or_else(|| AppError::NotFound(format!("contact {} is in the trash", target.id)))?;
     if json {
         return render::print_json(&b);
     }

@@ -1,9 +1,10 @@
 //! `devices revoke` and `devices leave`, and what `devices`/`status` say about revocations.
 
 use crate::home::Home;
-use crate::node_host::{Replica, SharedReplica};
 use crate::time;
 use anyhow::Result;
+use rapport_app::node_host::{Replica, SharedReplica};
+use rapport_app::AppError;
 use rapport_model::DeviceId;
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -13,13 +14,13 @@ use tokio::sync::Mutex;
 pub fn revoke(home: &Home, query: &str) -> Result<()> {
     let device = find_device(home, query)?;
     if device.id == home.device {
-        return Err(super::BadInput(
+        return Err(AppError::BadInput(
             "that is this device: use `rapport devices leave` to remove it from the vault".into(),
         )
         .into());
     }
     let now = time::now_ms();
-    home.write(|vault, _| {
+    super::write(home, |vault, _| {
         // One action: the revocation and a new LAN secret, so the revoked device can no longer
         // recognise the vault's beacons (it never receives the new secret).
         vault.batch(
@@ -43,7 +44,7 @@ pub fn revoke(home: &Home, query: &str) -> Result<()> {
 /// Records that this device leaves the vault (run inside a daemon, whose live sessions carry
 /// the news to the other devices).
 pub fn leave(home: &Home) -> Result<()> {
-    home.write(|vault, _| {
+    super::write(home, |vault, _| {
         vault.revoke_device(home.device, time::now_ms())?;
         Ok(())
     })?;
@@ -72,7 +73,7 @@ pub fn leave_and_tell(home: Home) -> Result<()> {
                 .map(|a| (d.id, a))
         })
         .collect();
-    home.write(|vault, _| {
+    super::write(&home, |vault, _| {
         vault.revoke_device(home.device, time::now_ms())?;
         Ok(())
     })?;
@@ -101,11 +102,11 @@ fn find_device(home: &Home, query: &str) -> Result<rapport_model::Device> {
         .collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(super::NotFound(format!(
+        [] => Err(AppError::NotFound(format!(
             "no device of this vault is called `{query}`: see `rapport devices`"
         ))
         .into()),
-        _ => Err(super::NotFound(format!(
+        _ => Err(AppError::NotFound(format!(
             "`{query}` matches several devices: use more of the id"
         ))
         .into()),

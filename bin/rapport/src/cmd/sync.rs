@@ -2,8 +2,8 @@
 //! `rapport_node`'s; this is where it meets the command line.
 
 use crate::home::Home;
-use crate::node_host::{Replica, SharedReplica};
 use anyhow::{bail, Context, Result};
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_model::DeviceId;
 use rapport_node::{ServeOptions, SyncNode};
 use std::io::Write;
@@ -123,7 +123,9 @@ pub fn synced_line(report: &rapport_net::SessionReport, addr: SocketAddr) -> Str
 pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Result<()> {
     let peer: DeviceId = id
         .parse()
-        .map_err(|e: rapport_model::device::ParseDeviceIdError| super::BadInput(e.to_string()))?;
+        .map_err(|e: rapport_model::device::ParseDeviceIdError| {
+            rapport_app::AppError::BadInput(e.to_string())
+        })?;
     let name = name.unwrap_or_else(|| "new device".to_owned());
     let home = Home::open(dir, Some(&name))?;
     if home.store.has_vault()? {
@@ -260,13 +262,13 @@ pub fn target(home: &Home, addr: Option<SocketAddr>, device: Option<&str>) -> Re
     let device = match matches.as_slice() {
         [one] => *one,
         [] => {
-            return Err(super::NotFound(format!(
+            return Err(rapport_app::AppError::NotFound(format!(
                 "no other device of this vault is called `{query}`: see `rapport devices`"
             ))
             .into())
         }
         _ => {
-            return Err(super::NotFound(format!(
+            return Err(rapport_app::AppError::NotFound(format!(
                 "`{query}` matches several devices: use more of the id"
             ))
             .into())

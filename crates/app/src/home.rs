@@ -1,7 +1,7 @@
 //! The device's data folder: where the store and identity live, and the two ways a command
 //! uses them (read the view, or load the vault, change it and commit durably).
 
-use anyhow::{bail, Context, Result};
+use crate::AppError;
 use rapport_identity::DeviceIdentity;
 use rapport_model::{DeviceId, Touched, Vault};
 use rapport_store::{ReadView, Store, StoreError};
@@ -29,6 +29,18 @@ pub struct Home {
     vault: RefCell<Option<Vault>>,
     /// Commits since the loaded vault was last copied afresh (see `refresh_memory`).
     commits: std::cell::Cell<u32>,
+    /// Notes for the user about what was done on the side (a cache rebuilt): the front end
+    /// shows them (the CLI on stderr); see `take_notes`.
+    notes: RefCell<Vec<String>>,
+}
+
+type Result<T, E = AppError> = std::result::Result<T, E>;
+
+fn no_device(dir: &Path) -> AppError {
+    AppError::Failed(format!(
+        "there is no Rapport device at {}: run `rapport init` to create one, or pass --home",
+        dir.display()
+    ))
 }
 
 /// The folder to use: `--home`, `RAPPORT_HOME`, or the platform's data directory.
@@ -38,44 +50,44 @@ pub fn resolve_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
     }
     directories::ProjectDirs::from("org", "Rapport", "rapport")
         .map(|d| d.data_dir().to_owned())
-        .context(
-            "could not find a data directory for this user: pass --home DIR or set RAPPORT_HOME",
-        )
+        .ok_or_else(|| {
+            AppError::Failed(
+                "could not find a data directory for this user: pass --home DIR or set RAPPORT_HOME"
+                    .to_owned(),
+            )
+        })
 }
 
 impl Home {
     /// Opens the home, creating the device identity if `create_identity` and there is none.
     pub fn open(dir: &Path, create_identity: Option<&str>) -> Result<Home> {
         if create_identity.is_none() && !dir.join("store").exists() {
-            bail!(
-                "there is no Rapport device at {}: run `rapport init` to create one, or pass --home",
-                dir.display()
-            );
+            return Err(no_device(dir));
         }
         let store = Store::open(&dir.join("store"))?;
         let record = match store.identity()? {
-            Some(bytes) => serde_json::from_slice::<DeviceRecord>(&bytes).map_err(|_| {
-                StoreError::Corrupt {
+            Some(bytes) => {
+                serde_json::from_slice::<DeviceRecord>(&bytes).map_err(|_| StoreError::Corrupt {
                     path: store.path().to_owned(),
                     what: "the device identity does not decode".to_owned(),
-                }
-            })?,
+                })?
+            }
             None => match create_identity {
                 Some(name) => {
                     let (bytes, _) = new_identity_record(name)?;
                     store.set_identity(&bytes)?;
-                    serde_json::from_slice(&bytes)?
+                    serde_json::from_slice(&bytes).map_err(|e| {
+                        AppError::Failed(format!("a new device identity does not decode: {e}"))
+                    })?
                 }
-                None => bail!(
-                    "there is no Rapport device at {}: run `rapport init` to create one, or pass --home",
-                    dir.display()
-                ),
+                None => return Err(no_device(dir)),
             },
         };
         Ok(Home {
             dir: dir.to_owned(),
             vault: RefCell::new(None),
             commits: std::cell::Cell::new(0),
+            notes: RefCell::new(Vec::new()),
             store,
             device: record.identity.device_id(),
             device_name: record.name,
@@ -150,17 +162,27 @@ impl Home {
         if slot.is_none() {
             *slot = Some(self.store.load_vault(self.device)?);
         }
-        slot.as_mut().context("the vault could not be loaded")
+        slot.as_mut()
+            .ok_or_else(|| AppError::Failed("the vault could not be loaded".to_owned()))
     }
 
     /// Runs `f` on the loaded vault (loading it if needed) without committing anything: for
     /// history reads, which need the whole document. `f` must not write.
-    pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+    pub fn with_vault<T, E: From<AppError>>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut slot = self.vault.borrow_mut();
         if slot.is_none() {
-            *slot = Some(self.store.load_vault(self.device)?);
+            *slot = Some(
+                self.store
+                    .load_vault(self.device)
+                    .map_err(|e| E::from(e.into()))?,
+            );
         }
-        let vault = slot.as_mut().context("the vault could not be loaded")?;
+        let vault = slot
+            .as_mut()
+            .ok_or_else(|| AppError::Failed("the vault could not be loaded".to_owned()))?;
         f(vault)
     }
 
@@ -190,7 +212,9 @@ impl Home {
     /// Rebuilds the cache that was found damaged at `key` from a freshly loaded vault (the
     /// history index for `hist/` keys, the read view otherwise) and returns that vault.
     fn repair_cache(&self, key: &str) -> Result<Vault> {
-        crate::note!("note: the read cache was damaged at {key}; rebuilt it from the vault");
+        self.notes.borrow_mut().push(format!(
+            "note: the read cache was damaged at {key}; rebuilt it from the vault"
+        ));
         let mut vault = self.store.load_vault(self.device)?;
         if key.starts_with("hist/") {
             self.store.drop_history_index()?;
@@ -199,6 +223,11 @@ impl Home {
             self.store.rebuild_view(&mut vault)?;
         }
         Ok(vault)
+    }
+
+    /// The notes gathered since the last call, oldest first, for the front end to show.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.borrow_mut())
     }
 
     /// A consistent view for a write: rebuilt if stale, so contact references resolve against
@@ -215,22 +244,25 @@ impl Home {
 pub fn new_identity_record(name: &str) -> Result<(Vec<u8>, DeviceId)> {
     let record = DeviceRecord {
         name: name.to_owned(),
-        identity: DeviceIdentity::generate()?,
+        identity: DeviceIdentity::generate()
+            .map_err(|e| AppError::Failed(format!("could not create a device identity: {e}")))?,
     };
-    Ok((serde_json::to_vec(&record)?, record.identity.device_id()))
+    let bytes = serde_json::to_vec(&record)
+        .map_err(|e| AppError::Failed(format!("could not encode the device identity: {e}")))?;
+    Ok((bytes, record.identity.device_id()))
 }
 
 /// The device id in a stored identity record.
 pub fn device_of(identity: &[u8]) -> Result<DeviceId> {
-    let record: DeviceRecord =
-        serde_json::from_slice(identity).context("the device identity does not decode")?;
+    let record: DeviceRecord = serde_json::from_slice(identity)
+        .map_err(|e| AppError::Failed(format!("the device identity does not decode: {e}")))?;
     Ok(record.identity.device_id())
 }
 
 /// The key at which a cache was found damaged, if that is what `e` is.
-fn view_damage(e: &anyhow::Error) -> Option<&str> {
-    match e.downcast_ref::<StoreError>() {
-        Some(StoreError::ViewDamaged { key, .. }) => Some(key),
+fn view_damage(e: &AppError) -> Option<&str> {
+    match e {
+        AppError::Store(StoreError::ViewDamaged { key, .. }) => Some(key),
         _ => None,
     }
 }

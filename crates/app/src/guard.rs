@@ -4,14 +4,14 @@
 //! committed and stay in history, but the records stay visible here until the user decides).
 
 use crate::home::Home;
-use anyhow::Result;
+use crate::AppError;
 use rapport_model::{DeviceId, RecordRef, Touched};
 use rapport_store::Quarantined;
 use std::collections::BTreeMap;
 
 /// Called with the loaded vault holding the applied changes and the store still holding the
 /// state before them (so the read view says what was live).
-pub fn check_incoming(home: &mut Home, touched: &Touched) -> Result<()> {
+pub fn check_incoming(home: &mut Home, touched: &Touched) -> Result<(), AppError> {
     if touched.is_empty() {
         return Ok(());
     }
@@ -29,7 +29,9 @@ pub fn check_incoming(home: &mut Home, touched: &Touched) -> Result<()> {
     }
     // Every touched record that is now deleted; whether it was live is checked below, only if
     // there are enough of them to matter.
-    let deleted = vault.deletions_in(touched, |_| true)?;
+    let deleted = vault
+        .deletions_in(touched, |_| true)
+        .map_err(|e| AppError::Edit(e.into()))?;
     home.store.count_incoming(&counts)?;
     let policy = home.store.quarantine_policy()?;
     if deleted.len() <= policy.limit(0) {
@@ -63,7 +65,9 @@ pub fn check_incoming(home: &mut Home, touched: &Touched) -> Result<()> {
         (group_deletions, live_groups.len(), "groups"),
     ] {
         if policy.trips(deletions.len(), live) {
-            crate::note!(
+            // Said where the sync runs (the daemon's log, or the syncing command's stderr):
+            // not a note kept for whichever command comes next.
+            tracing::warn!(
                 "rapport: incoming changes trash {} of {live} {what}: held back on this device; see `rapport quarantine show`",
                 deletions.len()
             );

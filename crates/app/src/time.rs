@@ -1,6 +1,6 @@
 //! The clock and date parsing live here, at the edge: the model is given `now`.
 
-use crate::cmd::BadInput;
+use crate::AppError;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// Now, in Unix milliseconds.
@@ -10,7 +10,7 @@ pub fn now_ms() -> i64 {
 
 /// Parses `--at`: `YYYY-MM-DD` (noon local time, so the day survives any time zone),
 /// `YYYY-MM-DD HH:MM` in local time, or RFC 3339.
-pub fn parse_at(input: &str) -> Result<i64, BadInput> {
+pub fn parse_at(input: &str) -> Result<i64, AppError> {
     let s = input.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.timestamp_millis());
@@ -33,7 +33,7 @@ pub fn parse_at(input: &str) -> Result<i64, BadInput> {
             return Ok(ms);
         }
     }
-    Err(BadInput(format!(
+    Err(AppError::BadInput(format!(
         "`{input}` is not a valid time: write YYYY-MM-DD, \"YYYY-MM-DD HH:MM\" or an RFC 3339 time"
     )))
 }

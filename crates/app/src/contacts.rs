@@ -1,0 +1,140 @@
+//! Requests that change contacts and log interactions. Each is one user action: one commit,
+//! acknowledged only once it is durable.
+
+use crate::home::Home;
+use crate::request::{ContactEdit, ContactFields, NewNote, TagChange};
+use crate::resolve::{find_contact, lookup_contact};
+use crate::response::Response;
+use crate::{time, AppError};
+use rapport_model::{Contact, ContactId, ContactPatch, InteractionId, NewInteraction};
+
+/// Turns the shared fields into a patch, resolving `introduced_by` among `contacts`.
+fn patch_from(fields: &ContactFields, contacts: &[Contact]) -> Result<ContactPatch, AppError> {
+    let introduced_by = match &fields.introduced_by {
+        Some(q) => Some(find_contact(contacts, q, false)?.id),
+        None => None,
+    };
+    Ok(ContactPatch {
+        org: fields.org.clone(),
+        title: fields.title.clone(),
+        notes: fields.notes.clone(),
+        trust: fields.trust,
+        met_on: fields.met_on.clone(),
+        met_at: fields.met_at.clone(),
+        met_context: fields.met_context.clone(),
+        introduced_by,
+        connected_on: fields.connected_on.clone(),
+        add_emails: fields.emails.clone(),
+        add_phones: fields.phones.clone(),
+        add_links: fields.urls.clone(),
+        add_tags: fields.tags.clone(),
+        ..Default::default()
+    })
+}
+
+pub fn add(home: &Home, name: &str, fields: &ContactFields) -> Result<Response, AppError> {
+    let id = home.write(|vault, view| {
+        let mut patch = patch_from(fields, &view.contacts()?)?;
+        patch.name = Some(name.to_owned());
+        let id = ContactId::random(&mut rand::thread_rng());
+        vault.add_contact(id, &patch, time::now_ms())?;
+        Ok(id)
+    })?;
+    Ok(Response::Created { id: id.to_string() })
+}
+
+pub fn edit(home: &Home, query: &str, edit: &ContactEdit) -> Result<Response, AppError> {
+    let (contact, changed) = home.write(|vault, view| {
+        let contacts = view.contacts()?;
+        let contact = find_contact(&contacts, query, false)?;
+        let mut patch = patch_from(&edit.fields, &contacts)?;
+        patch.name = edit.name.clone();
+        patch.clear = edit.clear.clone();
+        patch.remove_emails = edit.remove_emails.clone();
+        patch.remove_phones = edit.remove_phones.clone();
+        patch.remove_links = edit.remove_urls.clone();
+        patch.remove_tags = edit.remove_tags.clone();
+        let changed = vault.edit_contact(contact.id, &patch, time::now_ms())?;
+        Ok((contact, changed))
+    })?;
+    Ok(Response::Edited {
+        id: contact.id,
+        name: contact.name,
+        changed,
+    })
+}
+
+pub fn note(home: &Home, note: &NewNote) -> Result<Response, AppError> {
+    let now = time::now_ms();
+    let at = note.at.unwrap_or(now);
+    let id = home.write(|vault, view| {
+        let mut ids = vec![lookup_contact(view, &note.contact, false)?.id];
+        for w in &note.with {
+            let other = lookup_contact(view, w, false)?.id;
+            if !ids.contains(&other) {
+                ids.push(other);
+            }
+        }
+        let id = InteractionId::random(&mut rand::thread_rng());
+        let new = NewInteraction {
+            contacts: ids,
+            at,
+            kind: note.kind,
+            text: note.text.clone(),
+            place: note.place.clone(),
+        };
+        match note.follow_up {
+            Some(due) => vault.add_note_with_follow_up(id, &new, due, now)?,
+            None => vault.add_interaction(id, &new, now)?,
+        }
+        Ok(id)
+    })?;
+    Ok(Response::Created { id: id.to_string() })
+}
+
+pub fn tag(home: &Home, query: &str, changes: &[TagChange]) -> Result<Response, AppError> {
+    let mut patch = ContactPatch::default();
+    for change in changes {
+        match change {
+            TagChange::Add(t) => patch.add_tags.push(t.clone()),
+            TagChange::Remove(t) => patch.remove_tags.push(t.clone()),
+        }
+    }
+    let contact = home.write(|vault, view| {
+        let contact = lookup_contact(view, query, false)?;
+        vault.edit_contact(contact.id, &patch, time::now_ms())?;
+        Ok(contact)
+    })?;
+    let after = home.read(|v| v.contact(contact.id))?;
+    Ok(Response::Tagged {
+        id: contact.id,
+        name: contact.name,
+        tags: after
+            .map(|c| c.contact.tags.into_iter().collect())
+            .unwrap_or_default(),
+    })
+}
+
+pub fn trash(home: &Home, query: &str) -> Result<Response, AppError> {
+    let contact = home.write(|vault, view| {
+        let contact = lookup_contact(view, query, false)?;
+        vault.trash_contact(contact.id, time::now_ms())?;
+        Ok(contact)
+    })?;
+    Ok(Response::Trashed {
+        id: contact.id,
+        name: contact.name,
+    })
+}
+
+pub fn restore(home: &Home, query: &str) -> Result<Response, AppError> {
+    let contact = home.write(|vault, view| {
+        let contact = lookup_contact(view, query, true)?;
+        vault.restore_contact(contact.id, time::now_ms())?;
+        Ok(contact)
+    })?;
+    Ok(Response::Restored {
+        id: contact.id,
+        name: contact.name,
+    })
+}

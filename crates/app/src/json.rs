@@ -1,0 +1,274 @@
+//! The JSON that `--json` prints for each response: the documented shapes scripts rely on
+//! (see the README). Built as borrowed views of a `Response`, serialised as they are written.
+
+use crate::response::{Card, ContactList, GroupSummary, Response, SearchHits};
+use crate::time;
+use rapport_model::{
+    Contact, Device, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Response {
+    /// What `--json` prints for this response, or `None` for the ones that have no JSON form
+    /// (the answers of writes, which print one line).
+    pub fn json(&self) -> Option<Json<'_>> {
+        Some(match self {
+            Response::Contacts(list) | Response::Trash(list) => Json::Contacts(contacts_json(list)),
+            Response::Card(card) => Json::Value(card_json(card)),
+            Response::Found(hits) => Json::Search(search_json(hits)),
+            Response::Groups(groups) => Json::Groups(groups.iter().map(group_json).collect()),
+            Response::GroupCard(card) => {
+                let names = group_names(&card.groups);
+                Json::GroupCard(GroupCardJson {
+                    group: GroupJson::new(&card.group, card.members.len()),
+                    contacts: card
+                        .members
+                        .iter()
+                        .map(|c| contact_json(c, &names))
+                        .collect(),
+                })
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A response's JSON form (see `Response::json`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Json<'a> {
+    Contacts(ContactsJson<'a>),
+    Value(serde_json::Value),
+    Search(Vec<SearchHitJson<'a>>),
+    Groups(Vec<GroupJson<'a>>),
+    GroupCard(GroupCardJson<'a>),
+}
+
+/// The JSON shape of a contact, shared by `list`, `show`, `search` and `trash`.
+#[derive(Debug, Serialize)]
+pub struct ContactJson<'a> {
+    pub id: String,
+    pub name: &'a str,
+    // The record's own sets, serialised in place (as arrays, in their sorted order): copying
+    // them into vectors first was a tenth of a `list --json` of 10k contacts.
+    pub emails: &'a BTreeSet<String>,
+    pub phones: &'a BTreeSet<String>,
+    pub links: &'a BTreeSet<String>,
+    pub org: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub tags: &'a BTreeSet<String>,
+    /// Group names (of groups that are not deleted).
+    pub groups: Vec<&'a str>,
+    pub trust: Option<&'static str>,
+    pub met_on: Option<String>,
+    pub met_at: Option<&'a str>,
+    pub met_context: Option<&'a str>,
+    pub introduced_by: Option<String>,
+    pub connected_on: Option<String>,
+    pub notes: Option<&'a str>,
+    pub created: String,
+    pub updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<String>,
+    /// Schema 2, left out when unset so that older scripts see what they saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub follow_ups: &'a BTreeMap<InteractionId, FollowUp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Vec<InteractionJson<'a>>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InteractionJson<'a> {
+    pub id: String,
+    pub at: String,
+    pub kind: &'static str,
+    pub text: &'a str,
+    pub place: Option<&'a str>,
+    pub contacts: Vec<String>,
+    pub device: String,
+}
+
+/// Live group names by id, for showing memberships.
+pub fn group_names(groups: &[Group]) -> BTreeMap<GroupId, &str> {
+    groups
+        .iter()
+        .filter(|g| g.deleted.is_none())
+        .map(|g| (g.id, g.name.as_str()))
+        .collect()
+}
+
+pub fn contact_json<'a>(c: &'a Contact, groups: &BTreeMap<GroupId, &'a str>) -> ContactJson<'a> {
+    ContactJson {
+        id: c.id.to_string(),
+        name: &c.name,
+        emails: &c.emails,
+        phones: &c.phones,
+        links: &c.links,
+        org: c.org.as_deref(),
+        title: c.title.as_deref(),
+        tags: &c.tags,
+        groups: c
+            .groups
+            .iter()
+            .filter_map(|g| groups.get(g).copied())
+            .collect(),
+        trust: c.trust.map(|t| t.as_str()),
+        met_on: c.met_on.map(|d| d.to_string()),
+        met_at: c.met_at.as_deref(),
+        met_context: c.met_context.as_deref(),
+        introduced_by: c.introduced_by.map(|i| i.to_string()),
+        connected_on: c.connected_on.map(|d| d.to_string()),
+        notes: c.notes.as_deref(),
+        created: time::rfc3339(c.created),
+        updated: time::rfc3339(c.updated),
+        deleted: c.deleted.map(time::rfc3339),
+        cadence: c.cadence.map(|p| p.to_string()),
+        snoozed_until: c.snoozed_until.map(|d| d.to_string()),
+        follow_ups: &c.follow_ups,
+        interactions: None,
+    }
+}
+
+pub fn interaction_json(i: &Interaction) -> InteractionJson<'_> {
+    InteractionJson {
+        id: i.id.to_string(),
+        at: time::rfc3339(i.at),
+        kind: i.kind.as_str(),
+        text: &i.text,
+        place: i.place.as_deref(),
+        contacts: i.contacts.iter().map(|c| c.to_string()).collect(),
+        device: i.device.to_string(),
+    }
+}
+
+/// A JSON array of contacts, each shaped as it is written (not all 10k shapes at once).
+#[derive(Debug)]
+pub struct ContactsJson<'a> {
+    contacts: &'a [Contact],
+    names: BTreeMap<GroupId, &'a str>,
+}
+
+pub fn contacts_json(list: &ContactList) -> ContactsJson<'_> {
+    ContactsJson::new(&list.contacts, &list.groups)
+}
+
+impl<'a> ContactsJson<'a> {
+    /// `contacts` as `list --json` prints them, naming memberships among `groups`.
+    pub fn new(contacts: &'a [Contact], groups: &'a [Group]) -> Self {
+        ContactsJson {
+            contacts,
+            names: group_names(groups),
+        }
+    }
+}
+
+impl Serialize for ContactsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.contacts.iter().map(|c| contact_json(c, &self.names)))
+    }
+}
+
+/// How a device is named to the user: `this device`, its roster name, or its short id.
+pub fn device_label(devices: &[Device], me: DeviceId, id: Option<DeviceId>) -> String {
+    match id {
+        None => "another program".to_owned(),
+        Some(id) if id == me => "this device".to_owned(),
+        Some(id) => devices
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| id.short()),
+    }
+}
+
+/// `show --json`: the contact, its interactions and `"provenance": {key: {device,
+/// device_name, at}}`, with keys sorted (it is built as a JSON value).
+fn card_json(card: &Card) -> serde_json::Value {
+    let names: BTreeMap<GroupId, &str> = card
+        .group_names
+        .iter()
+        .map(|(id, n)| (*id, n.as_str()))
+        .collect();
+    let mut out = contact_json(&card.contact, &names);
+    out.interactions = Some(card.timeline.iter().map(interaction_json).collect());
+    let mut value = serde_json::to_value(&out).unwrap_or_default();
+    let provenance: serde_json::Map<String, serde_json::Value> = card
+        .origins
+        .iter()
+        .map(|o| {
+            (
+                o.key.clone(),
+                serde_json::json!({
+                    "device": o.device.map(|d| d.to_string()),
+                    "device_name": device_label(&card.devices, card.this_device, o.device),
+                    "at": o.at.map(time::rfc3339),
+                }),
+            )
+        })
+        .collect();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "provenance".to_owned(),
+            serde_json::Value::Object(provenance),
+        );
+    }
+    value
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchHitJson<'a> {
+    #[serde(flatten)]
+    contact: ContactJson<'a>,
+    matched: &'a [String],
+}
+
+fn search_json(hits: &SearchHits) -> Vec<SearchHitJson<'_>> {
+    let names = group_names(&hits.groups);
+    hits.hits
+        .iter()
+        .map(|(c, m)| SearchHitJson {
+            contact: contact_json(c, &names),
+            matched: m,
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupJson<'a> {
+    id: String,
+    name: &'a str,
+    description: Option<&'a str>,
+    members: usize,
+    created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted: Option<String>,
+}
+
+impl<'a> GroupJson<'a> {
+    fn new(g: &'a Group, members: usize) -> Self {
+        GroupJson {
+            id: g.id.to_string(),
+            name: &g.name,
+            description: g.description.as_deref(),
+            members,
+            created: time::rfc3339(g.created),
+            deleted: g.deleted.map(time::rfc3339),
+        }
+    }
+}
+
+fn group_json(s: &GroupSummary) -> GroupJson<'_> {
+    GroupJson::new(&s.group, s.members)
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupCardJson<'a> {
+    #[serde(flatten)]
+    group: GroupJson<'a>,
+    contacts: Vec<ContactJson<'a>>,
+}

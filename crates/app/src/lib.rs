@@ -1,0 +1,77 @@
+//! Rapport's application layer: every user action as a typed `Request`, answered by a typed
+//! `Response` or an `AppError`. The CLI, the daemon's socket and the web app all call
+//! `App::handle` (or `handle` with a borrowed `Home`); none of them fakes a command line.
+//!
+//! Architecture invariant: nothing here prints or exits the process. Notes for the user made
+//! on the side (a cache rebuilt) are collected by the `Home` (`Home::take_notes`); the front
+//! end decides how to show them.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod contacts;
+mod error;
+mod groups;
+mod guard;
+pub mod home;
+pub mod json;
+pub mod node_host;
+mod read;
+pub mod request;
+pub mod resolve;
+pub mod response;
+pub mod time;
+
+pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
+pub use home::Home;
+pub use request::{
+    ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote, Request, TagChange,
+};
+pub use response::{Card, ContactList, GroupCard, GroupSummary, Response, SearchHits};
+
+/// An open data folder, ready to answer requests.
+#[derive(Debug)]
+pub struct App {
+    home: Home,
+}
+
+impl App {
+    /// Opens the device's data folder `dir` (it must hold a device: see `rapport init`).
+    pub fn open(dir: &std::path::Path) -> Result<App, AppError> {
+        Ok(App {
+            home: Home::open(dir, None)?,
+        })
+    }
+
+    pub fn from_home(home: Home) -> App {
+        App { home }
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    pub fn into_home(self) -> Home {
+        self.home
+    }
+
+    /// Runs one request: a write is durable when this returns `Ok`.
+    pub fn handle(&self, request: &Request) -> Result<Response, AppError> {
+        handle(&self.home, request)
+    }
+}
+
+/// Runs one request against an open home.
+pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
+    match request {
+        Request::Add { name, fields } => contacts::add(home, name, fields),
+        Request::Edit { contact, edit } => contacts::edit(home, contact, edit),
+        Request::Note(note) => contacts::note(home, note),
+        Request::Tag { contact, changes } => contacts::tag(home, contact, changes),
+        Request::Trash { contact } => contacts::trash(home, contact),
+        Request::Restore { contact } => contacts::restore(home, contact),
+        Request::List(filter) => read::list(home, filter),
+        Request::Show { contact } => read::show(home, contact),
+        Request::Search { query } => read::search(home, query),
+        Request::ListTrash => read::trash(home),
+        Request::Group(group) => groups::handle(home, group),
+    }
+}

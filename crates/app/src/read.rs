@@ -1,0 +1,196 @@
+//! Read requests. They read the store's view only; none of them loads the Automerge document
+//! while the view is current.
+
+use crate::home::Home;
+use crate::request::ListFilter;
+use crate::resolve::{find_contact, find_group};
+use crate::response::{Card, ContactList, Response, SearchHits};
+use crate::{time, AppError};
+use rapport_model::{Contact, ContactId};
+use std::collections::BTreeMap;
+
+pub fn list(home: &Home, filter: &ListFilter) -> Result<Response, AppError> {
+    let tag = filter.tag.as_ref().map(|t| t.trim().to_lowercase());
+    let (mut contacts, groups) = home.read(|v| Ok((v.contacts()?, v.groups()?)))?;
+    let group = filter
+        .group
+        .as_ref()
+        .map(|g| find_group(&groups, g, false))
+        .transpose()?;
+    let min_trust = filter.trust_at_least;
+    contacts.retain(|c| {
+        !c.is_trashed()
+            && tag.as_ref().is_none_or(|t| c.tags.contains(t))
+            && group.as_ref().is_none_or(|g| c.groups.contains(&g.id))
+            && min_trust.is_none_or(|m| c.trust.is_some_and(|t| t >= m))
+    });
+    sort_by_name(&mut contacts);
+    Ok(Response::Contacts(ContactList { contacts, groups }))
+}
+
+pub fn show(home: &Home, query: &str) -> Result<Response, AppError> {
+    // An exact id (what scripts and `list` give) reads one record instead of every contact.
+    let by_id = match query.trim().parse::<ContactId>() {
+        // A merged-away id goes the long way, which follows it to the survivor.
+        Ok(id) => home
+            .read(|v| v.contact(id))?
+            .map(|found| found.contact)
+            .filter(|c| c.merged_into.is_none()),
+        Err(_) => None,
+    };
+    let groups = home.read(|v| v.groups())?;
+    let found = match by_id {
+        Some(found) => found,
+        None => {
+            let contacts = home.read(|v| v.contacts())?;
+            find_contact(&contacts, query, false)
+                .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?
+        }
+    };
+    let (view, origins, devices) =
+        home.read(|v| Ok((v.contact(found.id)?, v.provenance(found.id)?, v.devices()?)))?;
+    let view = view.ok_or_else(|| {
+        AppError::NotFound(format!("contact {} vanished while reading", found.id))
+    })?;
+    let c = &view.contact;
+    let mut mentioned: Vec<ContactId> = c.introduced_by.into_iter().collect();
+    for i in &view.timeline {
+        mentioned.extend(i.contacts.iter().filter(|x| **x != c.id));
+    }
+    let mut contact_names = BTreeMap::new();
+    for id in mentioned {
+        if let std::collections::btree_map::Entry::Vacant(slot) = contact_names.entry(id) {
+            // An unreadable or missing contact is shown by its id.
+            if let Ok(Some(x)) = home.read(|v| v.contact(id)) {
+                slot.insert(x.contact.name);
+            }
+        }
+    }
+    Ok(Response::Card(Box::new(Card {
+        group_names: groups
+            .iter()
+            .filter(|g| g.deleted.is_none())
+            .map(|g| (g.id, g.name.clone()))
+            .collect(),
+        contact: view.contact,
+        timeline: view.timeline,
+        contact_names,
+        origins,
+        devices,
+        this_device: home.device,
+    })))
+}
+
+pub fn search(home: &Home, query: &str) -> Result<Response, AppError> {
+    let needle = query.trim().to_lowercase();
+    if needle.is_empty() {
+        return Err(AppError::BadInput(
+            "the search query is empty: give a word to look for".into(),
+        ));
+    }
+    let (contacts, groups, text_hits) = home.read(|v| {
+        let mut text_hits = BTreeMap::new();
+        v.for_each_timeline_containing(&needle, |id, timeline| {
+            let hits: Vec<String> = timeline
+                .iter()
+                .filter(|i| {
+                    contains_ci(&i.text, &needle)
+                        || i.place.as_deref().is_some_and(|p| contains_ci(p, &needle))
+                })
+                .map(|i| {
+                    format!(
+                        "{} {}: {}",
+                        time::local(i.at),
+                        i.kind,
+                        snippet(&i.text, &needle)
+                    )
+                })
+                .collect();
+            if !hits.is_empty() {
+                text_hits.insert(id, hits);
+            }
+        })?;
+        // Only contacts that can match are decoded: those whose timelines matched, and those
+        // whose own stored text holds the needle.
+        let also = text_hits.keys().copied().collect();
+        Ok((v.contacts_matching(&needle, &also)?, v.groups()?, text_hits))
+    })?;
+    let mut hits: Vec<(Contact, Vec<String>)> = Vec::new();
+    for c in contacts.into_iter().filter(|c| !c.is_trashed()) {
+        let mut matched = Vec::new();
+        if contains_ci(&c.name, &needle) {
+            matched.push("name".to_owned());
+        }
+        if c.org.as_deref().is_some_and(|o| contains_ci(o, &needle)) {
+            matched.push("org".to_owned());
+        }
+        if c.title.as_deref().is_some_and(|o| contains_ci(o, &needle)) {
+            matched.push("title".to_owned());
+        }
+        if c.emails.iter().any(|e| e.contains(&needle)) {
+            matched.push("email".to_owned());
+        }
+        if c.tags.iter().any(|t| t.contains(&needle)) {
+            matched.push("tag".to_owned());
+        }
+        if c.notes.as_deref().is_some_and(|n| contains_ci(n, &needle)) {
+            matched.push("notes".to_owned());
+        }
+        if let Some(lines) = text_hits.get(&c.id) {
+            matched.extend(lines.iter().cloned());
+        }
+        if !matched.is_empty() {
+            hits.push((c, matched));
+        }
+    }
+    hits.sort_by_cached_key(|a| name_key(&a.0));
+    Ok(Response::Found(SearchHits { hits, groups }))
+}
+
+pub fn trash(home: &Home) -> Result<Response, AppError> {
+    let (mut contacts, groups) = home.read(|v| Ok((v.contacts()?, v.groups()?)))?;
+    contacts.retain(Contact::is_trashed);
+    sort_by_name(&mut contacts);
+    Ok(Response::Trash(ContactList { contacts, groups }))
+}
+
+pub(crate) fn sort_by_name(contacts: &mut [Contact]) {
+    contacts.sort_by_cached_key(name_key);
+}
+
+fn name_key(c: &Contact) -> (String, ContactId) {
+    (c.name.to_lowercase(), c.id)
+}
+
+fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
+    if haystack.is_ascii() && lower_needle.is_ascii() {
+        // Fast path for the common case: no allocation.
+        haystack
+            .as_bytes()
+            .windows(lower_needle.len().max(1))
+            .any(|w| w.eq_ignore_ascii_case(lower_needle.as_bytes()))
+    } else {
+        haystack.to_lowercase().contains(lower_needle)
+    }
+}
+
+/// A short excerpt of `text` around the first match.
+fn snippet(text: &str, lower_needle: &str) -> String {
+    const WIDTH: usize = 60;
+    let lower = text.to_lowercase();
+    let at = lower.find(lower_needle).unwrap_or(0);
+    if text.len() <= WIDTH || lower.len() != text.len() {
+        return text.chars().take(WIDTH * 2).collect();
+    }
+    let mut start = at.saturating_sub(WIDTH / 2);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + WIDTH).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let prefix = if start > 0 { "…" } else { "" };
+    let suffix = if end < text.len() { "…" } else { "" };
+    format!("{prefix}{}{suffix}", &text[start..end])
+}

@@ -1,0 +1,165 @@
+//! `Request`: every user action as typed data. A front end builds one (the CLI from its
+//! arguments, the web app from a form) and hands it to `App::handle`; strings the user typed
+//! as references (a contact's name, an id prefix, a group name) stay strings, because
+//! resolving them needs the vault, but kinds, levels, field names and times are typed.
+
+use rapport_model::{ContactField, InteractionKind, TrustLevel};
+use serde::{Deserialize, Serialize};
+
+/// Unix milliseconds (UTC), as the model keeps every time.
+pub type Millis = i64;
+
+/// One user action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Request {
+    /// Add a contact; answers `Response::Created` with its id.
+    Add { name: String, fields: ContactFields },
+    /// Change a contact's fields.
+    Edit { contact: String, edit: ContactEdit },
+    /// Log an interaction with a contact (and others); answers `Created` with its id.
+    Note(NewNote),
+    /// Add and remove tags.
+    Tag {
+        contact: String,
+        changes: Vec<TagChange>,
+    },
+    /// Move a contact to the trash.
+    Trash { contact: String },
+    /// Take a contact out of the trash.
+    Restore { contact: String },
+    /// Live contacts, sorted by name, filtered.
+    List(ListFilter),
+    /// A contact's card and timeline.
+    Show { contact: String },
+    /// Contacts whose fields or interactions hold the query.
+    Search { query: String },
+    /// The contacts in the trash.
+    ListTrash,
+    /// Groups.
+    Group(GroupRequest),
+}
+
+/// The fields `add` and `edit` can set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactFields {
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub urls: Vec<String>,
+    pub org: Option<String>,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+    pub trust: Option<TrustLevel>,
+    /// A date, YYYY-MM-DD (the vault validates it).
+    pub met_on: Option<String>,
+    pub met_at: Option<String>,
+    pub met_context: Option<String>,
+    /// A contact reference.
+    pub introduced_by: Option<String>,
+    /// A date, YYYY-MM-DD.
+    pub connected_on: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// What `edit` changes: the fields of `add`, a new name, removals and clears.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEdit {
+    pub name: Option<String>,
+    pub fields: ContactFields,
+    pub remove_emails: Vec<String>,
+    pub remove_phones: Vec<String>,
+    pub remove_urls: Vec<String>,
+    pub remove_tags: Vec<String>,
+    #[serde(with = "field_names")]
+    pub clear: Vec<ContactField>,
+}
+
+/// A new interaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewNote {
+    pub contact: String,
+    pub text: String,
+    pub kind: InteractionKind,
+    /// When it happened [default: now].
+    pub at: Option<Millis>,
+    pub place: Option<String>,
+    /// Other contacts who were part of it.
+    pub with: Vec<String>,
+    /// A follow-up due on this day, attached to the note (in the same commit).
+    pub follow_up: Option<chrono::NaiveDate>,
+}
+
+/// `+tag` or `-tag`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TagChange {
+    Add(String),
+    Remove(String),
+}
+
+impl std::str::FromStr for TagChange {
+    type Err = std::convert::Infallible;
+
+    /// `+tag` adds, `-tag` removes, a bare tag adds.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.split_at_checked(1) {
+            Some(("+", t)) => TagChange::Add(t.to_owned()),
+            Some(("-", t)) => TagChange::Remove(t.to_owned()),
+            _ => TagChange::Add(s.to_owned()),
+        })
+    }
+}
+
+/// Which contacts `list` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListFilter {
+    pub tag: Option<String>,
+    /// A group's name or id.
+    pub group: Option<String>,
+    pub trust_at_least: Option<TrustLevel>,
+}
+
+/// `rapport group ...`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupRequest {
+    Create {
+        name: String,
+        description: Option<String>,
+    },
+    /// Add (or, with `add: false`, remove) contacts, as one change.
+    Members {
+        group: String,
+        contacts: Vec<String>,
+        add: bool,
+    },
+    Delete {
+        group: String,
+    },
+    Restore {
+        group: String,
+    },
+    List {
+        deleted: bool,
+    },
+    Show {
+        group: String,
+    },
+}
+
+/// `ContactField` has no serde form in the model; it travels as its CLI name (`met-on`).
+mod field_names {
+    use rapport_model::ContactField;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(fields: &[ContactField], s: S) -> Result<S::Ok, S::Error> {
+        let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        names.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ContactField>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        names
+            .iter()
+            .map(|n| n.parse().map_err(serde::de::Error::custom))
+            .collect()
+    }
+}

@@ -1,0 +1,109 @@
+//! `Response`: what a request produced, as typed data. Front ends render it: the CLI as text or
+//! as the JSON of `Response::json` (the exact shapes `--json` has always printed), the web app
+//! as pages. Owned and `Send`, so it can cross threads and the daemon's socket.
+
+use rapport_model::{Contact, ContactId, Device, DeviceId, Group, GroupId, Interaction, Origin};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a request produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Response {
+    /// A new record's id (a contact, an interaction, a group).
+    Created {
+        id: String,
+    },
+    /// `edit`: whether anything changed.
+    Edited {
+        id: ContactId,
+        name: String,
+        changed: bool,
+    },
+    /// `tag`: the contact's tags afterwards.
+    Tagged {
+        id: ContactId,
+        name: String,
+        tags: Vec<String>,
+    },
+    Trashed {
+        id: ContactId,
+        name: String,
+    },
+    Restored {
+        id: ContactId,
+        name: String,
+    },
+    /// `list`: contacts in the order to show them.
+    Contacts(ContactList),
+    /// The trash, sorted by name.
+    Trash(ContactList),
+    /// `show`.
+    Card(Box<Card>),
+    /// `search`: each contact with what matched.
+    Found(SearchHits),
+    /// `group add` / `group remove`.
+    Membership {
+        group: String,
+        added: bool,
+        names: Vec<String>,
+    },
+    GroupDeleted {
+        id: GroupId,
+        name: String,
+    },
+    GroupRestored {
+        name: String,
+        members: usize,
+        members_readded: usize,
+    },
+    /// `group list`.
+    Groups(Vec<GroupSummary>),
+    /// `group show`.
+    GroupCard(GroupCard),
+}
+
+/// Contacts and every group (to name their memberships).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactList {
+    pub contacts: Vec<Contact>,
+    pub groups: Vec<Group>,
+}
+
+/// A contact with its timeline, who set each field, and the names needed to show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub contact: Contact,
+    /// Oldest first.
+    pub timeline: Vec<Interaction>,
+    /// Live groups' names.
+    pub group_names: BTreeMap<GroupId, String>,
+    /// The names of the other contacts the card mentions (introduced by, interactions with).
+    pub contact_names: BTreeMap<ContactId, String>,
+    pub origins: Vec<Origin>,
+    /// The vault's roster, to name devices.
+    pub devices: Vec<Device>,
+    pub this_device: DeviceId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHits {
+    /// Sorted by name; each with what matched (`name`, `org`... or `<time> <kind>: <excerpt>`).
+    pub hits: Vec<(Contact, Vec<String>)>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub group: Group,
+    /// Live contacts in it.
+    pub members: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCard {
+    pub group: Group,
+    /// Live members, sorted by name.
+    pub members: Vec<Contact>,
+    pub groups: Vec<Group>,
+}
