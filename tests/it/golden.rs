@@ -10,59 +10,9 @@
 use crate::support::Home;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Stdio};
 
-/// A `rapport serve` on 127.0.0.1, killed when dropped.
-struct Daemon {
-    child: Child,
-    addr: String,
-}
-
-impl Daemon {
-    fn start(home: &Home) -> Daemon {
-        let mut child = home
-            // No web app: its fixed port would collide with other tests' daemons.
-            .command(&[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--no-discovery",
-                "--no-ui",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("rapport serve starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut first)
-            .expect("serve prints its address");
-        let addr = first
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        assert!(addr.starts_with("127.0.0.1:"), "serve said {first:?}");
-        Daemon { child, addr }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn device_id(home: &Home) -> String {
-    home.json(&["device"])["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
+use crate::daemon::{device_id, Daemon};
 
 // ---- normalising ----
 
