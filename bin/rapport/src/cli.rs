@@ -354,8 +354,8 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
         /// When: YYYY-MM-DD, "YYYY-MM-DD HH:MM" (local time) or RFC 3339 [default: now].
-        #[arg(long, value_name = "DATE")]
-        at: Option<String>,
+        #[arg(long, value_name = "DATE", value_parser = parse_at)]
+        at: Option<Millis>,
         /// Also record B as introduced by A (B's introduced-by field).
         #[arg(long)]
         set_introduced_by: bool,

@@ -9,8 +9,6 @@ pub mod history;
 mod import;
 mod maintenance;
 pub mod pair;
-mod relate;
-mod relate_render;
 pub mod revoke;
 pub mod sync;
 // Issue 6: conflicts you can see, and the guard against mass deletion.
@@ -19,6 +17,7 @@ mod quarantine;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
+use crate::request::Routed;
 use anyhow::Result;
 use rapport_app::AppError;
 use rapport_model::Vault;
@@ -122,15 +121,15 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 pub fn dispatch(home: &Home, command: Command) -> Result<()> {
-    let command = match crate::request::from_command(command) {
-        Ok((request, json)) => {
+    let command = match crate::request::from_command(command)? {
+        Routed::App(request, json) => {
             let result = rapport_app::handle(home, &request);
             for note in home.take_notes() {
                 crate::note!("{note}");
             }
             return crate::render::response(&result?, json);
         }
-        Err(command) => *command,
+        Routed::Bin(command) => command,
     };
     let result = dispatch_unmoved(home, command);
     for note in home.take_notes() {
@@ -163,7 +162,14 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         | Command::List { .. }
         | Command::Show { at: None, .. }
         | Command::Search { .. }
-        | Command::Trash { .. } => Err(anyhow::anyhow!(
+        | Command::Trash { .. }
+        | Command::Intro { .. }
+        | Command::Introduce { .. }
+        | Command::Cadence { .. }
+        | Command::Done { .. }
+        | Command::Snooze { .. }
+        | Command::Due { .. }
+        | Command::Brief { .. } => Err(anyhow::anyhow!(
             // `run` and the daemon handle these before a store is open; reaching here is a bug,
             // reported as an error rather than a panic.
             "rapport cannot run this command here (an internal routing bug): please report it"
@@ -212,36 +218,6 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         Command::RestoreBackup { path } => backup::restore(home, &path),
         Command::Dedupe { apply, json } => dedupe::dedupe(home, apply, json),
         Command::Merge { a, b } => dedupe::merge(home, &a, &b),
-        Command::Intro {
-            target,
-            max_hops,
-            graph: false,
-            json,
-            ..
-        } => relate::intro(home, target.as_deref().unwrap_or(""), max_hops.into(), json),
-        Command::Intro {
-            graph: true,
-            group,
-            json,
-            ..
-        } => relate::graph(home, group.as_deref(), json),
-        Command::Introduce {
-            a,
-            b,
-            note,
-            at,
-            set_introduced_by,
-        } => relate::introduce(home, &a, &b, note, at.as_deref(), set_introduced_by),
-        Command::Cadence {
-            args,
-            group,
-            tag,
-            clear,
-        } => relate::cadence(home, &args, group.as_deref(), tag.as_deref(), clear),
-        Command::Done { follow_up } => relate::done(home, follow_up),
-        Command::Snooze { target, period } => relate::snooze(home, &target, period),
-        Command::Due { within, json, ics } => relate::due(home, within, json, ics),
-        Command::Brief { contact, json } => relate::brief(home, &contact, json),
     }
 }
 
@@ -280,14 +256,14 @@ fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error, command: Comm
             json,
         ),
         Command::Sync { addr, device } => (Call::Sync { addr, device }, false),
-        command => match crate::request::from_command(command) {
-            Ok((request, json)) => (Call::App(request), json),
-            Err(mut command) => {
+        command => match crate::request::from_command(command)? {
+            Routed::App(request, json) => (Call::App(request), json),
+            Routed::Bin(mut command) => {
                 // The daemon runs in its own folder; the user meant theirs.
                 if let Ok(cwd) = std::env::current_dir() {
                     command.resolve_paths(&cwd);
                 }
-                (Call::Run(*command), false)
+                (Call::Run(command), false)
             }
         },
     };
