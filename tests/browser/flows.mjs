@@ -138,6 +138,19 @@ const flows = [
     await page.locator("ol.timeline").getByText("Computer History Museum").waitFor({ timeout: 15000 });
     assert(await page.evaluate(() => window.__sameDocument === true), "updated without a reload");
   }],
+  ["the list updates live and search as you type keeps working after it", async () => {
+    await page.goto(`${base}/contacts?q=lovelace`);
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await page.locator("#results").getByText("No contact matches.").waitFor();
+    onB("add", "Ada Lovelace", "--org", "Analytical Engine");
+    onB("sync", "--addr", cfg.addrA);
+    await page.locator("#results").getByRole("link", { name: "Ada Lovelace" }).waitFor({ timeout: 15000 });
+    await page.getByLabel("Search").fill("hopper");
+    await page.locator("#results").getByRole("link", { name: "Grace Hopper" }).waitFor();
+    assert(!(await page.locator("#results").textContent()).includes("Ada Lovelace"), "the new search replaced the results");
+    assert(page.url().includes("q=hopper"), "the address follows the search");
+    assert(await page.evaluate(() => window.__sameDocument === true), "updated without a reload");
+  }],
   ["a conflict made on two devices, resolved in the page", async () => {
     const id = state.grace.split("/").pop();
     onB("sync", "--addr", cfg.addrA);
