@@ -2,7 +2,7 @@
 //! load, cold `list`/`search`/`note` processes (against the load), disk (against `save()`) and
 //! peak memory (against what one Automerge load of the same document takes).
 
-mod commands;
+pub mod commands;
 mod disk;
 mod import;
 mod report;

@@ -9,6 +9,7 @@
 //! cargo run --release -p rapport-bench -- conflicts [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
 //! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR]
+//! cargo run --release -p rapport-bench -- web     [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
 //! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
@@ -52,6 +53,7 @@ mod serve;
 mod sync;
 mod table;
 mod w1;
+mod web;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -88,6 +90,10 @@ enum Command {
     /// The real daemon's memory over 1,000 local commits, on a device that was filled by sync
     /// and then merged concurrent edits (issue #3's regression benchmark).
     Daemon(SuiteArgs),
+    /// The web app in headless Chromium on 10k and 30k contacts: first paint, page weight,
+    /// search and card server times (against a cold `rapport search`), memory over 1,000
+    /// actions. Needs /usr/bin/chromium and `npm ci` in tests/browser.
+    Web(SuiteArgs),
     /// Internal: one baseline of the formats suite, in a fresh process.
     #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
     FormatsBaseline(formats::BaselineArgs),
@@ -124,6 +130,7 @@ fn main() -> Result<()> {
         Command::SyncMemory(m) => sync::memory::child_main(&m),
         Command::Formats(args) => report("formats", &args, formats::run),
         Command::Daemon(args) => report("daemon", &args, daemon::run),
+        Command::Web(args) => report("web", &args, web::run),
         Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }
