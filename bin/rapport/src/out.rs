@@ -30,6 +30,29 @@ pub fn line(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes text that is already lines (stdout), as `line` writes one.
+pub fn text(text: &str) {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some((out, _)) => {
+            out.extend_from_slice(text.as_bytes());
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            // As in `line`: the reader closed the pipe and has what it wanted.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }
+}
+
 /// Writes a value as pretty JSON and a newline (stdout), streamed: a `list --json` of 10k
 /// contacts is megabytes, and building it as one string first cost a tenth of the command in
 /// page faults and copies. The writer is a concrete type, not `dyn Write`, so that

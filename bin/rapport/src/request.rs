@@ -2,12 +2,23 @@
 //! moved into rapport-app yet come back unchanged.
 
 use crate::cli::{Command, ContactArgs, EditArgs, GroupCommand};
-use rapport_app::{ContactEdit, ContactFields, GroupRequest, ListFilter, NewNote, Request};
+use rapport_app::{
+    AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, NewNote, Request,
+};
+use rapport_model::Period;
 
-/// The request a command makes and whether it asked for `--json`, or the command itself when
-/// it is still run by `cmd`.
-pub fn from_command(command: Command) -> Result<(Request, bool), Box<Command>> {
-    Ok(match command {
+/// Where a command goes.
+pub enum Routed {
+    /// The request it makes, and whether it asked for `--json`.
+    App(Request, bool),
+    /// A command the binary still runs itself (`cmd`).
+    Bin(Command),
+}
+
+/// The request a command makes, or the command itself when it is still run by `cmd`; an
+/// error when its arguments cannot make a request (one sentence, exit 2).
+pub fn from_command(command: Command) -> Result<Routed, AppError> {
+    let (request, json) = match command {
         Command::Add { name, fields } => (
             Request::Add {
                 name,
@@ -69,8 +80,96 @@ pub fn from_command(command: Command) -> Result<(Request, bool), Box<Command>> {
             let (group, json) = group_of(command);
             (Request::Group(group), json)
         }
-        other => return Err(Box::new(other)),
-    })
+        Command::Intro {
+            target,
+            max_hops,
+            graph,
+            group,
+            json,
+        } => (
+            if graph {
+                Request::IntroGraph { group }
+            } else {
+                Request::Intro {
+                    target: target.unwrap_or_default(),
+                    max_hops,
+                }
+            },
+            json,
+        ),
+        Command::Introduce {
+            a,
+            b,
+            note,
+            at,
+            set_introduced_by,
+        } => (
+            Request::Introduce {
+                a,
+                b,
+                note,
+                at,
+                set_introduced_by,
+            },
+            false,
+        ),
+        Command::Cadence {
+            args,
+            group,
+            tag,
+            clear,
+        } => (cadence_of(args, group, tag, clear)?, false),
+        Command::Done { follow_up } => (Request::Done { follow_up }, false),
+        Command::Snooze { target, period } => (Request::Snooze { target, period }, false),
+        Command::Due { within, json, ics } => (
+            Request::Due {
+                within,
+                calendar: ics,
+            },
+            json,
+        ),
+        Command::Brief { contact, json } => (Request::Brief { contact }, json),
+        other => return Ok(Routed::Bin(other)),
+    };
+    Ok(Routed::App(request, json))
+}
+
+/// `cadence CONTACT PERIOD`, `cadence --group G PERIOD`, `cadence --tag T PERIOD`, or any of
+/// them with `--clear` instead of PERIOD.
+fn cadence_of(
+    args: Vec<String>,
+    group: Option<String>,
+    tag: Option<String>,
+    clear: bool,
+) -> Result<Request, AppError> {
+    let usage = || {
+        AppError::BadInput(
+            "write `rapport cadence CONTACT PERIOD`, `rapport cadence --group GROUP PERIOD` or \
+             `rapport cadence --tag TAG PERIOD` (PERIOD: 14d, 2w, 6mo, 1y), or --clear instead \
+             of PERIOD"
+                .to_owned(),
+        )
+    };
+    let set = match (group, tag) {
+        (Some(g), _) => Some(CadenceTarget::Group(g)),
+        (None, Some(t)) => Some(CadenceTarget::Tag(t)),
+        (None, None) => None,
+    };
+    let mut args = args.into_iter();
+    let (target, period) = match (set, args.next(), args.next(), clear) {
+        (Some(set), None, None, true) => (set, None),
+        (Some(set), Some(p), None, false) => (set, Some(p)),
+        (None, Some(c), None, true) => (CadenceTarget::Contact(c), None),
+        (None, Some(c), Some(p), false) => (CadenceTarget::Contact(c), Some(p)),
+        _ => return Err(usage()),
+    };
+    let period = period
+        .map(|p| {
+            p.parse::<Period>()
+                .map_err(|e: rapport_model::ParsePeriodError| AppError::BadInput(e.to_string()))
+        })
+        .transpose()?;
+    Ok(Request::Cadence { target, period })
 }
 
 fn group_of(command: GroupCommand) -> (GroupRequest, bool) {

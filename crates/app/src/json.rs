@@ -29,6 +29,26 @@ impl Response {
                         .collect(),
                 })
             }
+            Response::Intro {
+                target,
+                max_hops,
+                paths,
+            } => Json::Value(serde_json::json!({
+                "target": target,
+                "max_hops": max_hops,
+                "paths": paths,
+            })),
+            Response::IntroGraph(graph) => Json::Value(serde_json::json!(graph)),
+            Response::Due {
+                today,
+                within,
+                items,
+            } => Json::Value(serde_json::json!({
+                "today": today,
+                "within": within,
+                "items": items,
+            })),
+            Response::Brief(brief) => Json::Value(serde_json::json!(brief)),
             _ => return None,
         })
     }

@@ -15,17 +15,21 @@ pub mod home;
 pub mod json;
 pub mod node_host;
 mod read;
+mod relate;
+pub mod render;
 pub mod request;
 pub mod resolve;
 pub mod response;
 pub mod time;
+pub mod wire;
 
 pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
 pub use home::Home;
 pub use request::{
-    ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote, Request, TagChange,
+    CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote, Request,
+    TagChange,
 };
-pub use response::{Card, ContactList, GroupCard, GroupSummary, Response, SearchHits};
+pub use response::{Card, ContactList, GroupCard, GroupSummary, Response, SearchHits, Snoozed};
 
 /// An open data folder, ready to answer requests.
 #[derive(Debug)]
@@ -73,5 +77,19 @@ pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
         Request::Search { query } => read::search(home, query),
         Request::ListTrash => read::trash(home),
         Request::Group(group) => groups::handle(home, group),
+        Request::Intro { target, max_hops } => relate::intro(home, target, *max_hops),
+        Request::IntroGraph { group } => relate::graph(home, group.as_deref()),
+        Request::Introduce {
+            a,
+            b,
+            note,
+            at,
+            set_introduced_by,
+        } => relate::introduce(home, (a, b), note.as_deref(), *at, *set_introduced_by),
+        Request::Cadence { target, period } => relate::cadence(home, target, *period),
+        Request::Done { follow_up } => relate::done(home, *follow_up),
+        Request::Snooze { target, period } => relate::snooze(home, target, *period),
+        Request::Due { within, calendar } => relate::due(home, *within, *calendar),
+        Request::Brief { contact } => relate::brief(home, contact),
     }
 }

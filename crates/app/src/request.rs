@@ -3,7 +3,7 @@
 //! as references (a contact's name, an id prefix, a group name) stay strings, because
 //! resolving them needs the vault, but kinds, levels, field names and times are typed.
 
-use rapport_model::{ContactField, InteractionKind, TrustLevel};
+use rapport_model::{ContactField, InteractionId, InteractionKind, Period, TrustLevel};
 use serde::{Deserialize, Serialize};
 
 /// Unix milliseconds (UTC), as the model keeps every time.
@@ -38,6 +38,43 @@ pub enum Request {
     ListTrash,
     /// Groups.
     Group(GroupRequest),
+    /// Who can introduce me to `target`, in at most `max_hops` hops (1 to 6).
+    Intro { target: String, max_hops: u8 },
+    /// The introductions graph, or only the edges touching a group's members.
+    IntroGraph { group: Option<String> },
+    /// Record that I introduced `a` and `b`; answers `Created` with the interaction's id.
+    Introduce {
+        a: String,
+        b: String,
+        note: Option<String>,
+        at: Option<Millis>,
+        /// Also record `b` as introduced by `a`.
+        set_introduced_by: bool,
+    },
+    /// Set (or with `None`, clear) a keep-in-touch cadence.
+    Cadence {
+        target: CadenceTarget,
+        period: Option<Period>,
+    },
+    /// Close a follow-up.
+    Done { follow_up: InteractionId },
+    /// Defer a follow-up, or everything due about a contact.
+    Snooze { target: String, period: Period },
+    /// What is due, most urgent first; with `calendar`, as an iCalendar file.
+    Due {
+        within: Option<Period>,
+        calendar: bool,
+    },
+    /// One screen about a contact before a meeting.
+    Brief { contact: String },
+}
+
+/// Whose cadence `cadence` sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CadenceTarget {
+    Contact(String),
+    Group(String),
+    Tag(String),
 }
 
 /// The fields `add` and `edit` can set.
@@ -146,7 +183,8 @@ pub enum GroupRequest {
 }
 
 /// `ContactField` has no serde form in the model; it travels as its CLI name (`met-on`).
-mod field_names {
+/// (`#[serde(with = "rapport_app::request::field_names")]`, also used by the binary.)
+pub mod field_names {
     use rapport_model::ContactField;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

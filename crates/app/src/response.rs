@@ -2,12 +2,17 @@
 //! as the JSON of `Response::json` (the exact shapes `--json` has always printed), the web app
 //! as pages. Owned and `Send`, so it can cross threads and the daemon's socket.
 
-use rapport_model::{Contact, ContactId, Device, DeviceId, Group, GroupId, Interaction, Origin};
+use chrono::NaiveDate;
+use rapport_model::relate::{Brief, DueItem, IntroGraph, IntroPath, Person};
+use rapport_model::{
+    Contact, ContactId, Device, DeviceId, Group, GroupId, Interaction, InteractionId, Origin,
+    Period,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a request produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Response {
     /// A new record's id (a contact, an interaction, a group).
@@ -61,6 +66,55 @@ pub enum Response {
     Groups(Vec<GroupSummary>),
     /// `group show`.
     GroupCard(GroupCard),
+    /// `intro TARGET`: the ways to reach the target, best first.
+    Intro {
+        target: Person,
+        max_hops: u8,
+        paths: Vec<IntroPath>,
+    },
+    /// `intro --graph`.
+    IntroGraph(IntroGraph),
+    /// `cadence`: whose, the new period (`None`: cleared), and whether anything changed.
+    Cadence {
+        what: String,
+        period: Option<Period>,
+        changed: bool,
+    },
+    /// `done`.
+    FollowUpDone {
+        id: InteractionId,
+        name: String,
+        changed: bool,
+    },
+    /// `snooze`.
+    Snoozed {
+        what: Snoozed,
+        until: NaiveDate,
+    },
+    /// `due`.
+    Due {
+        today: NaiveDate,
+        within: Option<Period>,
+        items: Vec<DueItem>,
+    },
+    /// `due --ics`: an iCalendar file, its lines ending in CRLF.
+    Calendar(String),
+    /// `brief`.
+    Brief(Box<Brief>),
+}
+
+/// What `snooze` deferred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Snoozed {
+    FollowUp {
+        id: InteractionId,
+        name: String,
+    },
+    /// A contact's keep-in-touch reminder, with this many open follow-ups.
+    Contact {
+        name: String,
+        follow_ups: usize,
+    },
 }
 
 /// Contacts and every group (to name their memberships).

@@ -276,7 +276,7 @@ pub fn show_at(home: &Home, query: &str, at: &str, json: bool) -> Result<()> {
         "snoozed until",
         contact.snoozed_until.map(|d| d.to_string()),
     );
-    for (_, line) in render::follow_up_lines(&contact) {
+    for (_, line) in rapport_app::render::follow_up_lines(&contact) {
         row("follow-up", Some(line));
     }
     row("updated", Some(time::local(contact.updated)));

@@ -13,7 +13,7 @@ pub const LAST_INTERACTIONS: usize = 5;
 pub const MAX_MUTUAL: usize = 12;
 
 /// Someone we both know, and the most recent reason to think so.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Mutual {
     pub person: Person,
     pub evidence: Evidence,
@@ -21,7 +21,7 @@ pub struct Mutual {
 }
 
 /// The last time a device of mine changed the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DeviceTouch {
     pub device: DeviceId,
     pub name: String,
@@ -29,7 +29,7 @@ pub struct DeviceTouch {
 }
 
 /// An open follow-up in a brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OpenFollowUp {
     pub id: InteractionId,
     #[serde(flatten)]
@@ -37,7 +37,7 @@ pub struct OpenFollowUp {
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Brief {
     pub contact: Contact,
     pub introduced_by: Option<Person>,

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 pub const FOLLOW_UP_SCALE_DAYS: u32 = 7;
 
 /// Where a contact's cadence comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "from", rename_all = "kebab-case")]
 pub enum CadenceSource {
     Contact,
@@ -32,7 +32,7 @@ pub enum CadenceSource {
     Tag { tag: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DueKind {
     FollowUp,
@@ -40,7 +40,7 @@ pub enum DueKind {
 }
 
 /// One line of `due`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DueItem {
     pub kind: DueKind,
     pub contact: ContactId,

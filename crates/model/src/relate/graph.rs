@@ -14,7 +14,7 @@ use std::collections::HashMap;
 pub const MAX_PARTICIPANTS: usize = 40;
 
 /// A contact as the results name them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Person {
     pub id: ContactId,
     pub name: String,
@@ -32,7 +32,7 @@ impl Person {
 }
 
 /// Why two contacts are taken to know each other.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Evidence {
     /// `introducer` introduced `introduced` (the latter's `introduced_by`). Dated by when I

@@ -28,7 +28,7 @@ pub const MAX_MAX_HOPS: usize = 6;
 pub const MAX_PATHS: usize = 10;
 
 /// One step of a path: `from` knows `to` because of `evidence`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Hop {
     pub from: Person,
     pub to: Person,
@@ -38,7 +38,7 @@ pub struct Hop {
 }
 
 /// A way to reach the target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct IntroPath {
     /// Whom I would ask.
     pub first: Person,
@@ -156,7 +156,7 @@ fn path_of(
 }
 
 /// A node of the introductions graph.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GraphNode {
     #[serde(flatten)]
     pub person: Person,
@@ -165,7 +165,7 @@ pub struct GraphNode {
 }
 
 /// An edge: `from` introduced `to` (`introduced_by`), or an `intro` interaction between them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GraphEdge {
     pub from: ContactId,
     pub to: ContactId,
@@ -173,7 +173,7 @@ pub struct GraphEdge {
 }
 
 /// Who introduced whom, for a picture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct IntroGraph {
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<GraphEdge>,

@@ -1,0 +1,238 @@
+//! The relationship layer's requests: `intro`, `introduce`, `cadence`, `done`, `snooze`,
+//! `due` and `brief`. Reads go through the read view (no Automerge load); the queries
+//! themselves are `rapport_model::relate`.
+
+use crate::home::Home;
+use crate::request::CadenceTarget;
+use crate::resolve::{find_contact, find_group, lookup_contact};
+use crate::response::{Response, Snoozed};
+use crate::{time, AppError, Millis};
+use rapport_model::relate::{self, Book, DeviceTouch};
+use rapport_model::{
+    Contact, ContactField, ContactId, ContactPatch, Group, Interaction, InteractionId, Period,
+    RecordRef,
+};
+use rapport_store::{ReadView, StoreError};
+use std::collections::BTreeMap;
+
+/// Everything the queries read, from the view.
+struct Loaded {
+    contacts: Vec<Contact>,
+    interactions: Vec<Interaction>,
+    groups: Vec<Group>,
+    tags: BTreeMap<String, Period>,
+}
+
+impl Loaded {
+    fn read(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
+        Ok(Loaded {
+            contacts: view.contacts()?,
+            interactions: view.interactions()?,
+            groups: view.groups()?,
+            tags: view.tag_cadences()?,
+        })
+    }
+
+    fn book(&self) -> Book<'_> {
+        Book {
+            contacts: &self.contacts,
+            interactions: &self.interactions,
+            groups: &self.groups,
+            tag_cadences: &self.tags,
+        }
+    }
+}
+
+pub fn intro(home: &Home, target: &str, max_hops: u8) -> Result<Response, AppError> {
+    let data = home.read(Loaded::read)?;
+    let target = find_contact(&data.contacts, target, false)?;
+    let paths = relate::intro_paths(&data.book(), target.id, max_hops.into());
+    Ok(Response::Intro {
+        target: relate::Person::of(&target),
+        max_hops,
+        paths,
+    })
+}
+
+pub fn graph(home: &Home, group: Option<&str>) -> Result<Response, AppError> {
+    let data = home.read(Loaded::read)?;
+    let group = group
+        .map(|g| find_group(&data.groups, g, false))
+        .transpose()?;
+    let graph = relate::intro_graph(&data.book(), group.as_ref().map(|g| g.id));
+    Ok(Response::IntroGraph(graph))
+}
+
+pub fn introduce(
+    home: &Home,
+    (a, b): (&str, &str),
+    note: Option<&str>,
+    at: Option<Millis>,
+    set_introduced_by: bool,
+) -> Result<Response, AppError> {
+    let now = time::now_ms();
+    let at = at.unwrap_or(now);
+    let id = home.write(|vault, view| {
+        let a = lookup_contact(view, a, false)?;
+        let b = lookup_contact(view, b, false)?;
+        if a.id == b.id {
+            return Err(AppError::BadInput(format!(
+                "`{}` and `{}` are the same contact: name two people",
+                a.name, b.name
+            )));
+        }
+        let id = InteractionId::random(&mut rand::thread_rng());
+        vault.introduce(id, a.id, b.id, at, note, set_introduced_by, now)?;
+        Ok(id)
+    })?;
+    Ok(Response::Created { id: id.to_string() })
+}
+
+pub fn cadence(
+    home: &Home,
+    target: &CadenceTarget,
+    period: Option<Period>,
+) -> Result<Response, AppError> {
+    let now = time::now_ms();
+    let (what, changed) = home.write(|vault, view| match target {
+        CadenceTarget::Group(g) => {
+            let g = find_group(&view.groups()?, g, false)?;
+            let changed = vault.set_group_cadence(g.id, period, now)?;
+            Ok((format!("group {}", g.name), changed))
+        }
+        CadenceTarget::Tag(t) => {
+            let changed = vault.set_tag_cadence(t, period, now)?;
+            Ok((format!("tag {}", t.trim().to_lowercase()), changed))
+        }
+        CadenceTarget::Contact(query) => {
+            let c = lookup_contact(view, query, false)?;
+            let patch = ContactPatch {
+                cadence: period,
+                clear: if period.is_none() {
+                    vec![ContactField::Cadence]
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            };
+            let changed = vault.edit_contact(c.id, &patch, now)?;
+            Ok((c.name, changed))
+        }
+    })?;
+    Ok(Response::Cadence {
+        what,
+        period,
+        changed,
+    })
+}
+
+/// The live contact that holds a follow-up, from the view.
+fn owner_of(view: &ReadView<'_>, id: InteractionId) -> Result<Option<Contact>, StoreError> {
+    Ok(view
+        .contacts()?
+        .into_iter()
+        .find(|c| !c.is_trashed() && c.follow_ups.contains_key(&id)))
+}
+
+pub fn done(home: &Home, id: InteractionId) -> Result<Response, AppError> {
+    let now = time::now_ms();
+    let (name, changed) = home.write(|vault, view| {
+        let owner = owner_of(view, id)?.ok_or_else(|| no_follow_up(id))?;
+        Ok((owner.name, vault.close_follow_up(owner.id, id, now)?))
+    })?;
+    Ok(Response::FollowUpDone { id, name, changed })
+}
+
+pub fn snooze(home: &Home, target: &str, period: Period) -> Result<Response, AppError> {
+    let now = time::now_ms();
+    let until = period.after(time::today());
+    let what = home.write(|vault, view| {
+        if let Ok(id) = target.trim().parse::<InteractionId>() {
+            if let Some(owner) = owner_of(view, id)? {
+                vault.snooze_follow_up(owner.id, id, until, now)?;
+                return Ok(Snoozed::FollowUp {
+                    id,
+                    name: owner.name,
+                });
+            }
+        }
+        let c = lookup_contact(view, target, false)?;
+        let deferred = vault.snooze_contact(c.id, until, now)?;
+        Ok(Snoozed::Contact {
+            name: c.name,
+            follow_ups: deferred.len(),
+        })
+    })?;
+    Ok(Response::Snoozed { what, until })
+}
+
+fn no_follow_up(id: InteractionId) -> AppError {
+    AppError::NotFound(format!(
+        "no follow-up has id {id}: `rapport due --within 1y` lists them with their ids"
+    ))
+}
+
+pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Response, AppError> {
+    let data = home.read(Loaded::read)?;
+    let today = time::today();
+    let items = relate::due(&data.book(), today, within);
+    if calendar {
+        return Ok(Response::Calendar(rapport_formats::ics_out::due_calendar(
+            &items,
+            chrono::Utc::now(),
+        )));
+    }
+    Ok(Response::Due {
+        today,
+        within,
+        items,
+    })
+}
+
+pub fn brief(home: &Home, query: &str) -> Result<Response, AppError> {
+    let history = home.store.history_is_current()?;
+    let (data, devices) = home.read(|view| Ok((Loaded::read(view)?, view.devices()?)))?;
+    let target = find_contact(&data.contacts, query, false)?;
+    let touches = home.read(|view| device_touches(view, target.id, history, &devices))?;
+    let b = relate::brief(&data.book(), target.id, touches)
+        .ok_or_else(|| AppError::NotFound(format!("contact {} is in the trash", target.id)))?;
+    Ok(Response::Brief(Box::new(b)))
+}
+
+/// The last change each device made to a contact: from the history index when it is
+/// complete, else from provenance (the last value each device still holds on the card).
+fn device_touches(
+    view: &ReadView<'_>,
+    id: ContactId,
+    history: bool,
+    devices: &[rapport_model::Device],
+) -> Result<Vec<DeviceTouch>, StoreError> {
+    let mut last: BTreeMap<rapport_model::DeviceId, i64> = BTreeMap::new();
+    let mut seen = |device: Option<rapport_model::DeviceId>, at: Option<i64>| {
+        if let (Some(d), Some(at)) = (device, at) {
+            let t = last.entry(d).or_insert(at);
+            *t = (*t).max(at);
+        }
+    };
+    if history {
+        for e in view.history(RecordRef::Contact(id), None)? {
+            seen(e.device, Some(e.time));
+        }
+    } else {
+        for o in view.provenance(id)? {
+            seen(o.device, o.at);
+        }
+    }
+    Ok(last
+        .into_iter()
+        .map(|(device, at)| DeviceTouch {
+            device,
+            name: devices
+                .iter()
+                .find(|d| d.id == device)
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| device.short()),
+            at,
+        })
+        .collect())
+}
