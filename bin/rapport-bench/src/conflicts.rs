@@ -50,7 +50,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         .try_into()?;
 
     progress("generating W1 and importing it");
-    let w = rapport_workload::w1(args.seed);
+    let w = args.workload().generate(args.seed);
     let prepared = w1::prepare(&w, &mut rng)?;
     rapport.run(&home, &["init", "--name", "laptop"], Stdout::Discard)?;
     let json = rapport.json(&home, &["device", "--json"])?;

@@ -34,7 +34,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         .prefix("rapport-bench-formats-")
         .tempdir()?;
     progress("generating W1 and its LinkedIn export");
-    let w = rapport_workload::w1(args.seed);
+    let w = args.workload().generate(args.seed);
     let csv_path = tmp.path().join("Connections.csv");
     std::fs::write(&csv_path, rapport_workload::linkedin_csv(&w))?;
     let rows = w.contacts.len();

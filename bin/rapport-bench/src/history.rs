@@ -48,7 +48,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     progress("rapport init, W1, and 10 rounds of edits from 3 devices");
     rapport.run(&home, &["init", "--name", "laptop"], Stdout::Discard)?;
     let device = device_id(&rapport, &home)?;
-    let w = rapport_workload::w1(args.seed);
+    let w = args.workload().generate(args.seed);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let start = Instant::now();
     let built = build::build(&home, device, &w, &mut rng, now)?;

@@ -40,7 +40,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
 
     progress("generating W1");
     let start = Instant::now();
-    let w = rapport_workload::w1(args.seed);
+    let w = args.workload().generate(args.seed);
     let generate = start.elapsed();
     let prepared = w1::prepare(&w, &mut rng)?;
     let n_interactions: usize = prepared.iter().map(|c| c.interactions.len()).sum();

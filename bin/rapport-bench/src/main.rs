@@ -8,9 +8,13 @@
 //! cargo run --release -p rapport-bench -- history [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- conflicts [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
-//! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR]
+//! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR] [--baseline-bin PATH]
+//! cargo run --release -p rapport-bench -- relate  [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- web     [--seed 42] [--runs 7] [--out DIR]
 //! ```
+//!
+//! Every suite takes `--workload w1|w30` (default w1): W30 is 30,000 contacts × 10
+//! interactions, the most connections LinkedIn allows.
 //!
 //! `pair` runs the real binary on loopback: `join` to a 1k-contact vault against `clone` with
 //! trust set up beforehand, the pairing handshake, and a revocation reaching a third device.
@@ -49,6 +53,7 @@ mod local;
 mod pair;
 mod proc;
 mod rapport_cli;
+mod relate;
 mod serve;
 mod sync;
 mod table;
@@ -56,7 +61,7 @@ mod w1;
 mod web;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use table::Table;
 
@@ -89,7 +94,10 @@ enum Command {
     Formats(SuiteArgs),
     /// The real daemon's memory over 1,000 local commits, on a device that was filled by sync
     /// and then merged concurrent edits (issue #3's regression benchmark).
-    Daemon(SuiteArgs),
+    Daemon(daemon::DaemonArgs),
+    /// `due`, `intro` and `brief` as cold whole processes, with and without --json, against
+    /// `list --json` in the same rounds (issue #13's speed targets).
+    Relate(SuiteArgs),
     /// The web app in headless Chromium on 10k and 30k contacts: first paint, page weight,
     /// search and card server times (against a cold `rapport search`), memory over 1,000
     /// actions. Needs /usr/bin/chromium and `npm ci` in tests/browser.
@@ -117,6 +125,49 @@ pub struct SuiteArgs {
     /// Also write the table to DIR/<suite>.md.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The address book the suite works on: w1 (10,000 contacts) or w30 (30,000); each with
+    /// 10 interactions per contact and about 3 introductions per contact. Default: w1 (the
+    /// `pair` suite's 1,000-contact vault unless given).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub workload: Option<WorkloadName>,
+}
+
+impl SuiteArgs {
+    /// The workload asked for, W1 by default.
+    pub fn workload(&self) -> WorkloadName {
+        self.workload.unwrap_or(WorkloadName::W1)
+    }
+}
+
+/// The named workloads of `rapport-workload`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadName {
+    W1,
+    W30,
+}
+
+impl WorkloadName {
+    pub fn generate(self, seed: u64) -> rapport_workload::Workload {
+        match self {
+            WorkloadName::W1 => rapport_workload::w1(seed),
+            WorkloadName::W30 => rapport_workload::w30(seed),
+        }
+    }
+
+    pub fn contacts(self) -> usize {
+        match self {
+            WorkloadName::W1 => 10_000,
+            WorkloadName::W30 => 30_000,
+        }
+    }
+
+    /// "W1" or "W30", for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkloadName::W1 => "W1",
+            WorkloadName::W30 => "W30",
+        }
+    }
 }
 
 fn main() -> Result<()> {
@@ -129,18 +180,43 @@ fn main() -> Result<()> {
         Command::Conflicts(args) => report("conflicts", &args, conflicts::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),
         Command::Formats(args) => report("formats", &args, formats::run),
-        Command::Daemon(args) => report("daemon", &args, daemon::run),
         Command::Web(args) => report("web", &args, web::run),
+        Command::Daemon(args) => report("daemon", &args.suite, |_| daemon::run(&args)),
+        Command::Relate(args) => report("relate", &args, relate::run),
         Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }
 
+/// The first line of /proc/loadavg (the machine is shared: figures are read with its load).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 /// Runs a suite, prints its table, and writes it to `--out DIR/<name>.md` if asked.
-fn report(name: &str, args: &SuiteArgs, suite: fn(&SuiteArgs) -> Result<Table>) -> Result<()> {
+fn report(
+    name: &str,
+    args: &SuiteArgs,
+    suite: impl FnOnce(&SuiteArgs) -> Result<Table>,
+) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: this is a debug build; run with --release for meaningful figures");
     }
-    let markdown = suite(args)?.to_markdown();
+    let mut table = suite(args)?;
+    if name == "pair" && args.workload.is_none() {
+        table.note(format!("Load when the suite ended: {}.", load_average()));
+    } else {
+        table.note(format!(
+            "Workload {} ({} contacts × 10 interactions, about 3 introductions each; seed {}); \
+         rows that name W1 mean this workload. Load when the suite ended: {}.",
+            args.workload().label(),
+            table::count(args.workload().contacts() as u64),
+            args.seed,
+            load_average()
+        ));
+    }
+    let markdown = table.to_markdown();
     print!("{markdown}");
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)

@@ -21,17 +21,21 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+/// The vault's size unless `--workload` names one.
 const CONTACTS: usize = 1000;
 
 pub fn run(args: &SuiteArgs) -> Result<Table> {
     let rapport = Rapport::locate()?;
+    let contacts = args
+        .workload
+        .map_or(CONTACTS, crate::WorkloadName::contacts);
     let tmp = tempfile::tempdir()?;
     let home = |name: &str| tmp.path().join(name);
-    progress("a 1k-contact vault on device A");
+    progress(&format!("a {contacts}-contact vault on device A"));
     let a = home("a");
     rapport.run(&a, &["init", "--name", "a"], crate::proc::Stdout::Discard)?;
     let a_id = device_id(&rapport, &a)?;
-    fill(&a, a_id, args.seed, CONTACTS)?;
+    fill(&a, a_id, args.seed, contacts)?;
 
     progress("join with a code (rapport pair on A, no daemon: a fresh process each time)");
     let mut cold = Vec::new();
@@ -72,7 +76,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     drop(da);
 
     let mut t = Table::new(format!(
-        "Pairing and revocation (loopback, {CONTACTS} contacts × 10 interactions)"
+        "Pairing and revocation (loopback, {contacts} contacts × 10 interactions)"
     ));
     let row = |t: &mut Table, m: &str, ours: &[Duration], base: &[Duration], target: &str| {
         let (o, b) = (table::median(ours), table::median(base));

@@ -32,6 +32,19 @@ impl Rapport {
         Ok(Rapport { exe })
     }
 
+    /// A given binary, such as a release build of an older commit to compare with.
+    pub fn at(path: &Path) -> Result<Rapport> {
+        if !path.is_file() {
+            bail!(
+                "{} is not a file: give the path of a built `rapport`",
+                path.display()
+            );
+        }
+        Ok(Rapport {
+            exe: path.canonicalize()?,
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.exe
     }

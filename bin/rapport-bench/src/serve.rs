@@ -112,9 +112,21 @@ pub fn now_ms() -> i64 {
 pub fn fill(home: &Path, device: DeviceId, seed: u64, contacts: usize) -> Result<()> {
     let w = rapport_workload::generate(seed, contacts, 10);
     let prepared = w1::prepare(&w, &mut StdRng::seed_from_u64(seed))?;
+    write(home, device, &prepared, |_| Ok(()))
+}
+
+/// Writes prepared contacts into `home`'s vault in one batch, then whatever `more` writes
+/// (each its own commit), and commits it all durably, in-process, with no daemon on it.
+pub fn write(
+    home: &Path,
+    device: DeviceId,
+    prepared: &[w1::PreparedContact],
+    more: impl FnOnce(&mut rapport_model::Vault) -> Result<()>,
+) -> Result<()> {
     let store = Store::open(&home.join("store")).context("opening the store")?;
     let mut vault = store.load_vault(device)?;
-    w1::write_batch(&mut vault, &prepared, now_ms())?;
+    w1::write_batch(&mut vault, prepared, now_ms())?;
+    more(&mut vault)?;
     let touched = vault.take_touched();
     store.commit(&mut vault, &touched)?;
     store.close()?;

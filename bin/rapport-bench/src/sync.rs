@@ -84,7 +84,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
 
     progress("generating W1 and building its vault (one batch, as `local` imports it)");
     let ids = quic::identities(4)?;
-    let w = rapport_workload::w1(args.seed);
+    let w = args.workload().generate(args.seed);
     let (origin, build) = build_vault(&w, ids[0].device_id(), args.seed)?;
     drop(w);
     let origin = BenchReplica::with_vault(origin)?.shared();
@@ -145,7 +145,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     drop(rt);
     drop(origin);
 
-    let memory = memory::run_variants(&origin_file, args.seed, MEMORY_VARIANTS)?;
+    let memory = memory::run_variants(&origin_file, args.seed, args.workload(), MEMORY_VARIANTS)?;
     drop(tmp);
     Ok(report::table(&Figures {
         seed: args.seed,

@@ -17,18 +17,31 @@ pub struct PreparedContact {
 }
 
 /// Gives every record a random id (from `rng`, so a seed gives the same ids) and turns the
-/// workload's plain values into the vault's inputs.
+/// workload's plain values into the vault's inputs. The introductions graph only points to
+/// earlier contacts, so writing the result in order finds every reference already there.
 pub fn prepare(w: &Workload, rng: &mut impl RngCore) -> Result<Vec<PreparedContact>> {
+    let mut ids: Vec<ContactId> = Vec::with_capacity(w.contacts.len());
+    let earlier = |ids: &[ContactId], j: usize| -> Result<ContactId> {
+        ids.get(j)
+            .copied()
+            .with_context(|| format!("contact {j} is referenced before it exists"))
+    };
     w.contacts
         .iter()
         .map(|c| {
             let id = ContactId::random(rng);
+            let mut patch = patch(c)?;
+            patch.introduced_by = c.introduced_by.map(|j| earlier(&ids, j)).transpose()?;
             let interactions = c
                 .interactions
                 .iter()
                 .map(|i| {
+                    let mut contacts = vec![id];
+                    for j in &i.with {
+                        contacts.push(earlier(&ids, *j)?);
+                    }
                     let new = NewInteraction {
-                        contacts: vec![id],
+                        contacts,
                         at: i.at_ms,
                         kind: i.kind.parse()?,
                         text: i.text.clone(),
@@ -37,9 +50,10 @@ pub fn prepare(w: &Workload, rng: &mut impl RngCore) -> Result<Vec<PreparedConta
                     Ok((InteractionId::random(rng), new))
                 })
                 .collect::<Result<_>>()?;
+            ids.push(id);
             Ok(PreparedContact {
                 id,
-                patch: patch(c)?,
+                patch,
                 interactions,
             })
         })

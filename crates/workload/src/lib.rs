@@ -7,11 +7,13 @@
 //! `ChaCha8Rng::seed_from_u64(seed)` and every random draw uses fixed-width integer ranges, so
 //! the same seed gives byte-identical workloads on every platform.
 //!
-//! Workload W1 ([`w1`]) is 10,000 contacts × 10 interactions. [`linkedin_csv`] renders the same
-//! people as a LinkedIn `Connections.csv` export.
+//! Workload W1 ([`w1`]) is 10,000 contacts × 10 interactions, W30 ([`w30`]) 30,000 × 10 (a
+//! LinkedIn-sized book). Both carry an introductions graph of about three edges per contact
+//! ([`graph`]). [`linkedin_csv`] renders the same people as a LinkedIn `Connections.csv` export.
 
 mod csv;
 mod date;
+pub mod graph;
 pub mod names;
 mod text;
 mod translit;
@@ -27,6 +29,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use csv::linkedin_csv;
+pub use graph::introduction_edges;
 
 use date::{days_from_civil, ymd, DAY_MS};
 use names::{FIRST_NAMES, LAST_NAMES, NAME_SUFFIXES};
@@ -67,6 +70,8 @@ pub struct WContact {
     pub connected_on: Option<String>,
     /// At most one paragraph.
     pub notes: Option<String>,
+    /// Index in [`Workload::contacts`] of the (earlier) contact who introduced this one.
+    pub introduced_by: Option<usize>,
     /// Sorted by `at_ms`, ascending.
     pub interactions: Vec<WInteraction>,
 }
@@ -80,22 +85,32 @@ pub struct WInteraction {
     pub kind: &'static str,
     pub text: String,
     pub place: Option<String>,
+    /// Indices in [`Workload::contacts`] of the other (earlier) contacts who took part, besides
+    /// the one whose history this is.
+    pub with: Vec<usize>,
 }
 
-/// Generates `contacts` contacts with `interactions_per_contact` interactions each.
+/// Generates `contacts` contacts with `interactions_per_contact` interactions each, and the
+/// introductions graph between them.
 pub fn generate(seed: u64, contacts: usize, interactions_per_contact: usize) -> Workload {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut names = HashSet::with_capacity(contacts);
     let mut links = HashSet::with_capacity(contacts);
-    let contacts = (0..contacts)
+    let mut contacts: Vec<WContact> = (0..contacts)
         .map(|_| contact(&mut rng, &mut names, &mut links, interactions_per_contact))
         .collect();
+    graph::introductions(seed, &mut contacts);
     Workload { contacts }
 }
 
 /// Workload W1: 10,000 contacts × 10 interactions.
 pub fn w1(seed: u64) -> Workload {
     generate(seed, 10_000, 10)
+}
+
+/// Workload W30: 30,000 contacts × 10 interactions, the most connections LinkedIn allows.
+pub fn w30(seed: u64) -> Workload {
+    generate(seed, 30_000, 10)
 }
 
 /// Sum of the lengths (in bytes) of every string in the workload, for reporting.
@@ -223,6 +238,7 @@ fn contact(
         met_at,
         connected_on: connected_on.map(ymd),
         notes,
+        introduced_by: None,
         interactions: history,
     }
 }
@@ -288,6 +304,7 @@ fn history(
                 kind,
                 text,
                 place,
+                with: Vec::new(),
             }
         })
         .collect()

@@ -498,7 +498,83 @@ fn w1_and_its_csv_are_byte_identical_to_the_recorded_ones() {
     let digests = (fnv1a(format!("{w:?}").as_bytes()), fnv1a(csv.as_bytes()));
     assert_eq!(
         digests,
-        (0x69a9_c765_d0df_bf9f, 0x0b93_33db_84a5_bcc4),
+        // The first digest changed deliberately when W1 got its introductions graph; the CSV's
+        // did not (the graph has its own random stream, so every contact stayed as it was).
+        (0xdf79_d212_dc35_ac0e, 0x0b93_33db_84a5_bcc4),
         "W1(42) changed: {digests:#x?}"
     );
+}
+
+/// W30 with a fixed seed, generated once for all tests.
+fn w30_fixture() -> &'static Workload {
+    static W: OnceLock<Workload> = OnceLock::new();
+    W.get_or_init(|| w30(42))
+}
+
+#[test]
+fn w30_has_30k_contacts_300k_interactions_and_unique_names() {
+    let w = w30_fixture();
+    assert_eq!(w.contacts.len(), 30_000);
+    assert_eq!(interactions(w).count(), 300_000);
+    let names: HashSet<&str> = w.contacts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names.len(), 30_000, "names must be unique");
+}
+
+#[test]
+fn w1_and_w30_have_about_three_introduction_edges_per_contact() {
+    for w in [w1_fixture(), w30_fixture()] {
+        let n = w.contacts.len();
+        let edges = introduction_edges(&w.contacts);
+        assert!(
+            edges * 10 >= n * 27 && edges * 10 <= n * 33,
+            "{edges} edges for {n} contacts"
+        );
+        let introduced = w
+            .contacts
+            .iter()
+            .filter(|c| c.introduced_by.is_some())
+            .count();
+        assert!(
+            introduced * 10 >= n * 4 && introduced * 10 <= n * 6,
+            "{introduced} of {n} were introduced"
+        );
+    }
+}
+
+#[test]
+fn introduction_edges_point_to_earlier_contacts_and_never_repeat() {
+    let w = generate(9, 2_000, 10);
+    for (i, c) in w.contacts.iter().enumerate() {
+        assert!(c.introduced_by.is_none_or(|j| j < i), "contact {i}");
+        for x in &c.interactions {
+            assert!(x.with.iter().all(|j| *j < i), "contact {i}: {:?}", x.with);
+            let distinct: HashSet<&usize> = x.with.iter().collect();
+            assert_eq!(distinct.len(), x.with.len(), "contact {i}: {:?}", x.with);
+        }
+    }
+    assert!(w.contacts[0].introduced_by.is_none());
+    // Some introducers are hubs: the most frequent one introduced many.
+    let mut counts = vec![0usize; w.contacts.len()];
+    for j in w.contacts.iter().filter_map(|c| c.introduced_by) {
+        counts[j] += 1;
+    }
+    assert!(counts.iter().max().is_some_and(|m| *m >= 10), "no hub");
+}
+
+#[test]
+fn the_graph_is_deterministic_and_depends_on_the_seed() {
+    let edges = |w: &Workload| -> Vec<(Option<usize>, Vec<Vec<usize>>)> {
+        w.contacts
+            .iter()
+            .map(|c| {
+                let with = c.interactions.iter().map(|x| x.with.clone()).collect();
+                (c.introduced_by, with)
+            })
+            .collect()
+    };
+    assert_eq!(edges(&generate(4, 500, 10)), edges(&generate(4, 500, 10)));
+    assert_ne!(edges(&generate(4, 500, 10)), edges(&generate(5, 500, 10)));
+    // A book without interactions still gets introductions, and no participants.
+    let bare = generate(4, 100, 0);
+    assert!(bare.contacts.iter().any(|c| c.introduced_by.is_some()));
 }

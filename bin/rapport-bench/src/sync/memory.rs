@@ -93,6 +93,9 @@ pub struct MemoryArgs {
     pub origin: PathBuf,
     #[arg(long)]
     pub seed: u64,
+    /// The workload the parent built the origin from (the `built` variant rebuilds it).
+    #[arg(long, value_enum, default_value = "w1")]
+    pub workload: crate::WorkloadName,
     #[arg(long, value_enum)]
     pub variant: Variant,
     #[arg(long, default_value_t = 1000)]
@@ -210,7 +213,7 @@ pub fn child_main(args: &MemoryArgs) -> Result<()> {
         Variant::RawLoaded | Variant::RawLoadedSmallMap => return raw_loaded(args),
         Variant::Built => {
             let ids = quic::identities(1)?;
-            let w = rapport_workload::w1(args.seed);
+            let w = args.workload.generate(args.seed);
             let (vault, _) = super::build_vault(&w, ids[0].device_id(), args.seed)?;
             drop(w);
             let contacts = Editor::contact_ids(&vault)?;
@@ -419,6 +422,7 @@ impl VariantRun {
 pub fn run_variants(
     origin: &std::path::Path,
     seed: u64,
+    workload: crate::WorkloadName,
     variants: &[Variant],
 ) -> Result<Vec<VariantRun>> {
     let exe = std::env::current_exe()?;
@@ -435,6 +439,8 @@ pub fn run_variants(
                 .arg(origin)
                 .arg("--seed")
                 .arg(seed.to_string())
+                .arg("--workload")
+                .arg(workload.label().to_lowercase())
                 .arg("--variant")
                 .arg(variant.name());
             let m = proc::measure(&cmd, proc::Stdout::Capture)?;
