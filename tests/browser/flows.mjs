@@ -138,6 +138,19 @@ const flows = [
     await page.locator("ol.timeline").getByText("Computer History Museum").waitFor({ timeout: 15000 });
     assert(await page.evaluate(() => window.__sameDocument === true), "updated without a reload");
   }],
+  ["the list updates live and search as you type keeps working after it", async () => {
+    await page.goto(`${base}/contacts?q=lovelace`);
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await page.locator("#results").getByText("No contact matches.").waitFor();
+    onB("add", "Ada Lovelace", "--org", "Analytical Engine");
+    onB("sync", "--addr", cfg.addrA);
+    await page.locator("#results").getByRole("link", { name: "Ada Lovelace" }).waitFor({ timeout: 15000 });
+    await page.getByLabel("Search").fill("hopper");
+    await page.locator("#results").getByRole("link", { name: "Grace Hopper" }).waitFor();
+    assert(!(await page.locator("#results").textContent()).includes("Ada Lovelace"), "the new search replaced the results");
+    assert(page.url().includes("q=hopper"), "the address follows the search");
+    assert(await page.evaluate(() => window.__sameDocument === true), "updated without a reload");
+  }],
   ["a conflict made on two devices, resolved in the page", async () => {
     const id = state.grace.split("/").pop();
     onB("sync", "--addr", cfg.addrA);
@@ -158,6 +171,70 @@ const flows = [
     await page.locator("dl.fields").getByText("Naval Reserve").waitFor();
     onB("sync", "--addr", cfg.addrA);
     assert(!onB("conflicts").includes("Naval Reserve"), "B sees it settled too");
+  }],
+  ["today: a follow-up logged on a card, marked done", async () => {
+    await page.goto(state.grace);
+    const due = new Date(Date.now() - 3 * 86400000).toISOString().slice(0, 10);
+    await page.getByLabel("What happened").fill("Send the COBOL notes");
+    await page.getByLabel("Follow up on (YYYY-MM-DD; optional)").fill(due);
+    await page.getByRole("button", { name: "Log interaction" }).click();
+    await page.locator("ol.timeline").getByText("Send the COBOL notes").waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Today" }).click();
+    await page.getByRole("heading", { name: "Today" }).waitFor();
+    const item = page.locator("li.due-item", { hasText: "Send the COBOL notes" });
+    try {
+      await item.getByText(new RegExp(`^follow-up due ${due}: \\d+ days overdue$`)).waitFor({ timeout: 5000 });
+    } catch (e) {
+      console.log("diagnosis: A says", execFileSync(cfg.bin, ["--home", cfg.homeA, "due", "--within", "30d"], { encoding: "utf8" }));
+      await page.reload();
+      console.log("diagnosis: after a reload the page says", await page.locator("main").textContent());
+      throw e;
+    }
+    await item.getByRole("button", { name: "Mark follow-up “Send the COBOL notes” for Grace Hopper done" }).click();
+    await page.getByText(/^done: follow-up [0-9a-f]+ \(Grace Hopper\)$/).waitFor();
+    assert(await page.locator("li.due-item", { hasText: "Send the COBOL notes" }).count() === 0, "closed");
+  }],
+  ["today: a contact past its cadence, snoozed", async () => {
+    await page.goto(`${base}/contacts`);
+    await page.getByText("Add a contact").click();
+    await page.getByLabel("Name", { exact: true }).fill("Ada Lovelace");
+    await page.getByRole("button", { name: "Add contact" }).click();
+    await page.waitForURL(/\/contacts\/[0-9a-f]{16}$/);
+    state.ada = page.url();
+    await page.getByText("Edit details").click();
+    await page.getByLabel("Met on (YYYY-MM-DD)").fill("2020-01-01");
+    await page.getByLabel("Keep in touch every (14d, 2w, 6mo, 1y; empty for none)").fill("90d");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.locator("dl.fields").getByText("2020-01-01").waitFor();
+    await page.goto(`${base}/today`);
+    const item = page.locator("li.due-item", { hasText: "Ada Lovelace" });
+    await item.getByText(/^met 2020-01-01 \(no interaction since\), every 90 days: \d+ days overdue$/).waitFor();
+    await item.getByLabel("Snooze Ada Lovelace for").selectOption("7d");
+    await item.getByRole("button", { name: "Snooze Ada Lovelace", exact: true }).click();
+    await page.getByText(/^Ada Lovelace snoozed until \d{4}-\d\d-\d\d/).waitFor();
+    assert(await page.locator("li.due-item", { hasText: "Ada Lovelace" }).count() === 0, "deferred");
+    await page.getByLabel("Show").selectOption("30d");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.locator("li.due-item", { hasText: "Ada Lovelace" }).waitFor();
+  }],
+  ["introductions graph and who can introduce me", async () => {
+    const grace = state.grace.split("/").pop(), ada = state.ada.split("/").pop();
+    onB("sync", "--addr", cfg.addrA);
+    onB("introduce", grace, ada, "--set-introduced-by");
+    onB("sync", "--addr", cfg.addrA);
+    await page.goto(`${base}/introductions`);
+    await page.getByRole("heading", { name: "Introductions" }).waitFor();
+    const svg = page.locator("figure.graph svg");
+    await svg.getByRole("link", { name: "Ada Lovelace" }).waitFor();
+    await page.locator("ul.edges").getByText(/introduced/).first().waitFor();
+    const html = await page.content();
+    assert(html.length < 150 * 1024, `the graph page is light (${html.length} bytes)`);
+    await svg.getByRole("link", { name: "Grace Hopper" }).click();
+    await page.waitForURL(state.grace);
+    await page.goto(state.ada);
+    const section = page.locator("section", { has: page.getByRole("heading", { name: "Who can introduce me" }) });
+    await section.getByRole("link", { name: "Grace Hopper" }).waitFor();
+    await section.getByText(/Grace Hopper knows Ada Lovelace: (both at intro|Ada Lovelace introduced by Grace Hopper)/).waitFor();
   }],
   ["a LinkedIn import with preview, then undo", async () => {
     const file = new URL("../../fixtures/import/linkedin-connections.csv", import.meta.url).pathname;

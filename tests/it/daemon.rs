@@ -370,3 +370,57 @@ fn sync_by_device_name_uses_the_address_it_was_last_reached_at() {
     let unknown = b.run(&["sync", "no such device"]);
     assert_eq!(unknown.code(), Some(3), "{}", unknown.describe());
 }
+
+/// Sends `bytes` to the daemon's socket of `home` and returns everything it answers.
+fn raw_exchange(home: &Home, bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut s = std::os::unix::net::UnixStream::connect(home.path().join("daemon.sock"))
+        .expect("the daemon's socket");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(bytes).expect("sent");
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    answer
+}
+
+#[test]
+fn a_client_of_another_version_gets_one_sentence_and_the_daemon_keeps_serving() {
+    let a = Home::init();
+    let _d = Daemon::start(&a);
+    // A rapport that speaks another protocol version (a frame: 4-byte length, JSON body).
+    let body = br#"{"protocol":999,"rapport":"9.9.9","call":{"Future":{}}}"#;
+    let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(body);
+    let answer = raw_exchange(&a, &frame);
+    assert!(answer.len() > 4, "no answer");
+    let reply: Value = serde_json::from_slice(&answer[4..]).expect("one JSON frame");
+    let said = reply["reply"]["Refused"]["message"]
+        .as_str()
+        .expect("refused");
+    assert!(
+        said.contains("rapport 9.9.9 (protocol 999)")
+            && said.ends_with("restart `rapport serve` with the same version as the command"),
+        "{said}"
+    );
+    // A rapport from before framing sent its arguments as a JSON line; it reads one back.
+    let answer = raw_exchange(&a, b"{\"args\":[\"list\"],\"cwd\":null}\n");
+    let line: Value = serde_json::from_slice(&answer).expect("a JSON line");
+    assert_eq!(line["code"], 1);
+    assert!(line["stderr"]
+        .as_str()
+        .is_some_and(|s| s.contains("older rapport") && s.contains("restart `rapport serve`")));
+    // Garbage and an oversize length are refused; nothing stops the daemon.
+    let answer = raw_exchange(&a, &u32::MAX.to_be_bytes());
+    let reply: Value = serde_json::from_slice(&answer[4..]).expect("one JSON frame");
+    assert!(reply["reply"]["Refused"]["message"]
+        .as_str()
+        .is_some_and(|s| s.contains("over the limit")));
+    let answer = raw_exchange(&a, b"\x00\x00\x00\x03abc");
+    let reply: Value = serde_json::from_slice(&answer[4..]).expect("one JSON frame");
+    assert!(reply["reply"]["Refused"]["message"]
+        .as_str()
+        .is_some_and(|s| s.contains("could not be read")));
+    a.id(&["add", "Still Served"]);
+    assert!(a.ok(&["list"]).contains("Still Served"));
+}

@@ -252,9 +252,18 @@ fn the_json_export_carries_cadences_and_follow_ups() {
         "--follow-up",
         "2026-12-20",
     ]);
+    home.ok(&["group", "create", "Investors"]);
+    home.ok(&["group", "add", "Investors", &jeanne]);
+    home.ok(&["cadence", "--group", "Investors", "30d"]);
+    home.ok(&["cadence", "--tag", "climbing", "6mo"]);
     let out = home.ok(&["export", "json"]);
     let exported: Value = serde_json::from_str(&out).expect("JSON");
-    let c = &exported[0];
+    let c = &exported["contacts"][0];
     assert_eq!(c["cadence"], "90d", "{exported:#}");
     assert_eq!(c["follow_ups"][&note]["due"], "2026-12-20", "{exported:#}");
+    let group = &exported["groups"][0];
+    assert_eq!(group["name"], "Investors", "{exported:#}");
+    assert_eq!(group["cadence"], "30d", "{exported:#}");
+    assert_eq!(group["members"], 1, "{exported:#}");
+    assert_eq!(exported["tag_cadences"]["climbing"], "6mo", "{exported:#}");
 }

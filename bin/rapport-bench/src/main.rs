@@ -10,6 +10,7 @@
 //! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
 //! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR] [--baseline-bin PATH]
 //! cargo run --release -p rapport-bench -- relate  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- web     [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
 //! Every suite takes `--workload w1|w30` (default w1): W30 is 30,000 contacts × 10
@@ -57,6 +58,7 @@ mod serve;
 mod sync;
 mod table;
 mod w1;
+mod web;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -96,6 +98,10 @@ enum Command {
     /// `due`, `intro` and `brief` as cold whole processes, with and without --json, against
     /// `list --json` in the same rounds (issue #13's speed targets).
     Relate(SuiteArgs),
+    /// The web app in headless Chromium on 10k and 30k contacts: first paint, page weight,
+    /// search and card server times (against a cold `rapport search`), memory over 1,000
+    /// actions. Needs /usr/bin/chromium and `npm ci` in tests/browser.
+    Web(SuiteArgs),
     /// Internal: one baseline of the formats suite, in a fresh process.
     #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
     FormatsBaseline(formats::BaselineArgs),
@@ -176,6 +182,7 @@ fn main() -> Result<()> {
         Command::Formats(args) => report("formats", &args, formats::run),
         Command::Daemon(args) => report("daemon", &args.suite, |_| daemon::run(&args)),
         Command::Relate(args) => report("relate", &args, relate::run),
+        Command::Web(args) => report("web", &args, web::run),
         Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }
@@ -197,7 +204,7 @@ fn report(
         eprintln!("warning: this is a debug build; run with --release for meaningful figures");
     }
     let mut table = suite(args)?;
-    if name == "pair" && args.workload.is_none() {
+    if (name == "pair" || name == "web") && args.workload.is_none() {
         table.note(format!("Load when the suite ended: {}.", load_average()));
     } else {
         table.note(format!(

@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use rapport_app::{Millis, TagChange};
 use rapport_model::{ContactField, InteractionKind, TrustLevel};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// `--at`: a time as `rapport_app::time::parse_at` reads it.
@@ -31,7 +32,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum Command {
     /// Create this device and a new, empty vault.
     Init {
@@ -408,7 +409,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum QuarantineCommand {
     /// List the records that the held-back changes would delete, and which device deleted them.
     Show {
@@ -457,7 +458,7 @@ impl Command {
 }
 
 /// What `import` reads.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum ImportCommand {
     /// LinkedIn's Connections.csv (Settings > Data privacy > Get a copy of your data).
     /// Contacts are matched by profile URL (older exports without one: by email).
@@ -494,14 +495,14 @@ pub enum ImportCommand {
 }
 
 /// The formats of `export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 pub enum ExportFormat {
     Vcard,
     Csv,
     Json,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum DevicesCommand {
     /// Trust a device: it may sync this vault. Give the id that `rapport device` prints on it.
     Add {
@@ -519,7 +520,7 @@ pub enum DevicesCommand {
 }
 
 /// The options of `edit`: the fields of `add`, plus a new name, removals and clears.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct EditArgs {
     /// A new name.
     #[arg(long)]
@@ -541,11 +542,12 @@ pub struct EditArgs {
     /// Clear a field: org, title, notes, trust, met-on, met-at, met-context, introduced-by,
     /// connected-on (repeatable).
     #[arg(long, value_name = "FIELD")]
+    #[serde(with = "rapport_app::request::field_names")]
     pub clear: Vec<ContactField>,
 }
 
 /// Fields shared by `add` and `edit`.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, Serialize, Deserialize)]
 pub struct ContactArgs {
     /// An email address (repeatable).
     #[arg(long, value_name = "EMAIL")]
@@ -588,7 +590,7 @@ pub struct ContactArgs {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum GroupCommand {
     /// Create a group.
     Create {

@@ -1,43 +1,47 @@
 //! The daemon's local socket. While `rapport serve` runs it holds the store (sled allows one
-//! process), so other `rapport` commands on this home send their arguments over a Unix socket
-//! that only the owner can open; the daemon runs the same command code against its loaded vault
-//! and sends back what it printed and its exit code. The daemon then tells its live sessions.
+//! process), so other `rapport` commands on this home send their parsed command over a Unix
+//! socket that only the owner can open, framed and versioned by `rapport_app::wire`. The daemon
+//! answers with typed values (a `Response`, pairing events, a sync's figures) that the CLI
+//! renders exactly as it renders a local run; then it tells its live sessions.
 
-use crate::cli::{Cli, Command};
+use crate::cli::Command;
 use crate::home::Home;
 use anyhow::{Context, Result};
 use rapport_app::node_host::Replica;
+use rapport_app::wire::{self, Failure, Reply, WireError};
+use rapport_app::Request;
+use rapport_node::pairing::Window;
 use rapport_node::SyncNode;
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A request is at most this long; a response at most `MAX_RESPONSE`.
-const MAX_REQUEST: u64 = 1 << 20;
-const MAX_RESPONSE: u64 = 256 << 20;
-
+/// What the CLI asks the daemon, parsed once on the CLI's side.
 #[derive(Debug, Serialize, Deserialize)]
-struct Request {
-    args: Vec<String>,
-    /// The client's working folder: relative paths in `args` (`import FILE`, `export --out`,
-    /// `backup PATH`) mean the user's folder, not the daemon's.
-    #[serde(default)]
-    cwd: Option<PathBuf>,
+pub enum Call {
+    /// A request the application layer answers.
+    App(Request),
+    /// A command the binary still runs itself, its paths already absolute.
+    Run(Command),
+    /// Open a pairing window beside the live sessions.
+    Pair(PairWindow),
+    /// Sync once, on the daemon's own endpoint.
+    Sync {
+        addr: Option<SocketAddr>,
+        device: Option<String>,
+    },
 }
 
+/// `rapport_node::pairing::Window` as it travels.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Response {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: u8,
-    /// More responses follow (a long command, like `pair`, printing as it goes); `code` is
-    /// meaningful only on the last one.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub partial: bool,
+pub struct PairWindow {
+    pub listen: SocketAddr,
+    pub timeout: std::time::Duration,
+    pub no_discovery: bool,
 }
 
-/// A command that the daemon ran; main exits with its code after printing its output.
+/// A command that the daemon ran and whose output is already printed; main exits with its code.
 #[derive(Debug)]
 pub struct Forwarded(pub u8);
 impl std::fmt::Display for Forwarded {
@@ -47,12 +51,36 @@ impl std::fmt::Display for Forwarded {
 }
 impl std::error::Error for Forwarded {}
 
+/// An error the daemon reported: main prints it as any error, with its exit code.
+#[derive(Debug)]
+pub struct Remote(pub Failure);
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+impl std::error::Error for Remote {}
+
+/// Any error as the daemon sends it: the sentence and exit code a local run would show.
+pub fn failure(e: &anyhow::Error) -> Failure {
+    Failure {
+        message: crate::render::error_chain(e),
+        exit_code: crate::exit_code(e),
+    }
+}
+
 pub fn socket_path(home: &Path) -> PathBuf {
     home.join("daemon.sock")
 }
 
-/// Sends this process's arguments to the daemon of `home`, if one is listening.
-pub fn forward(home: &Path) -> Result<Option<Response>> {
+/// Sends `call` to the daemon of `home`, if one is listening, and returns its final reply;
+/// pairing events on the way are given to `on_event`.
+pub fn forward(
+    home: &Path,
+    call: &Call,
+    mut on_event: impl FnMut(&rapport_node::pairing::PairingEvent),
+) -> Result<Option<Reply>> {
+    use std::io::Write;
     let path = socket_path(home);
     // A daemon that is starting holds the store a moment before its socket answers.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
@@ -65,34 +93,26 @@ pub fn forward(home: &Path) -> Result<Option<Response>> {
     else {
         return Ok(None);
     };
-    let request = Request {
-        args: std::env::args().skip(1).collect(),
-        cwd: std::env::current_dir().ok(),
-    };
-    let mut line = serde_json::to_vec(&request)?;
-    line.push(b'\n');
     stream
-        .write_all(&line)
+        .write_all(&wire::client_frame(call)?)
         .context("could not talk to the running daemon")?;
-    let mut reader = BufReader::new(stream.take(MAX_RESPONSE));
+    let mut reader = std::io::BufReader::new(stream);
     loop {
-        let mut buf = String::new();
-        reader
-            .read_line(&mut buf)
-            .context("the running daemon did not answer")?;
-        let response: Response =
-            serde_json::from_str(&buf).context("the running daemon sent a garbled answer")?;
-        if !response.partial {
-            return Ok(Some(response));
+        let body = wire::read_frame(&mut reader, wire::MAX_REPLY).map_err(unanswered)?;
+        match wire::decode_reply(&body)? {
+            Reply::Pairing(event) => on_event(&event),
+            reply => return Ok(Some(reply)),
         }
-        // Print as it arrives: `pair` shows its code long before it ends.
-        print!("{}", response.stdout);
-        eprint!("{}", response.stderr);
-        let _ = std::io::stdout().flush();
     }
 }
 
-/// Serves CLI requests on the home's socket until the task is dropped.
+fn unanswered(e: WireError) -> anyhow::Error {
+    match e {
+        WireError::Io(io) => anyhow::Error::new(io).context("the running daemon did not answer"),
+        other => other.into(),
+    }
+}
+
 /// Opens the home's socket, owner-only. Done before the daemon announces itself, so that a
 /// command run right after `serve` printed its address always finds the socket.
 pub fn bind(home: &Path) -> Result<tokio::net::UnixListener> {
@@ -132,150 +152,173 @@ async fn answer(
     node: SyncNode<Home>,
     daemon_no_discovery: bool,
 ) -> Result<()> {
-    let replica = node.replica().clone();
-    let (read, mut write) = stream.into_split();
-    let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST));
-    let mut line = String::new();
-    reader.read_line(&mut line).await?;
-    let request: Request = serde_json::from_str(&line)?;
-    let parsed =
-        Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(request.args.clone()));
-    let response = match parsed {
-        // A sync runs on the daemon's own endpoint, beside its live sessions.
-        // A pairing window runs on its own endpoint beside the live sessions, and prints its
-        // code (and what follows) while it waits.
-        Ok(Cli {
-            command:
-                Command::Pair {
-                    timeout,
-                    json,
-                    listen,
-                    no_discovery,
-                },
-            ..
-        }) => {
-            let window = rapport_node::pairing::Window {
-                listen,
-                timeout,
-                json,
-                // `serve --no-discovery` means this machine stays silent on the LAN, pairing
-                // windows included.
-                no_discovery: no_discovery || daemon_no_discovery,
-            };
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let task =
-                tokio::spawn(async move { rapport_node::pairing::run(&replica, window, tx).await });
-            let mut gone = [0u8; 1];
-            loop {
-                let line = tokio::select! {
-                    line = rx.recv() => match line {
-                        Some(line) => line,
-                        None => break,
-                    },
-                    // The client sends nothing after its request: any read returning means it
-                    // went away (Ctrl-C on `rapport pair`). Nobody sees the code any more, so
-                    // the window must not stay open to admit a device unwatched.
-                    _ = reader.read(&mut gone) => {
-                        task.abort();
-                        return Ok(());
-                    }
-                };
-                let partial = Response {
-                    stdout: format!("{line}\n"),
-                    stderr: String::new(),
-                    code: 0,
-                    partial: true,
-                };
-                let mut bytes = serde_json::to_vec(&partial)?;
-                bytes.push(b'\n');
-                if write.write_all(&bytes).await.is_err() {
-                    // Nobody sees the code any more: close the window.
-                    task.abort();
-                    return Ok(());
-                }
-            }
-            match task.await {
-                Ok(Ok(message)) => Response {
-                    stdout: format!("{message}\n"),
-                    stderr: String::new(),
-                    code: 0,
-                    partial: false,
-                },
-                Ok(Err(e)) => error_response(&e.into()),
-                Err(_) => error_response(&anyhow::anyhow!(
-                    "the pairing window stopped unexpectedly: run `rapport pair` again"
-                )),
-            }
+    let (mut read, mut write) = stream.into_split();
+    let call = match read_call(&mut read).await {
+        Ok(call) => call,
+        Err(WireError::OldClient) => {
+            // The line an older CLI reads: its own sentence, on stderr, exit 1.
+            let line = serde_json::json!({
+                "stdout": "",
+                "stderr": format!("error: {}\n", WireError::OldClient),
+                "code": 1,
+            });
+            write.write_all(format!("{line}\n").as_bytes()).await?;
+            return Ok(());
         }
-        Ok(Cli {
-            command: Command::Sync { addr, device },
-            ..
-        }) => {
-            let target = rapport_net::with_replica(&replica, move |r| {
-                crate::cmd::sync::target(&r.home, addr, device.as_deref())
-            })
-            .await;
-            match target {
-                Ok(Ok(addr)) => sync_response(&node, addr).await,
-                Ok(Err(e)) => error_response(&e),
-                Err(e) => error_response(&e.into()),
-            }
-        }
-        _ => {
-            tokio::task::spawn_blocking(move || {
-                let mut replica = replica.blocking_lock();
-                run(&mut replica, request.args, request.cwd.as_deref())
-            })
-            .await?
+        Err(e) => {
+            let refused = Reply::Refused(failure(&e.into()));
+            write.write_all(&wire::server_frame(refused)?).await?;
+            return Ok(());
         }
     };
-    let mut bytes = serde_json::to_vec(&response)?;
-    bytes.push(b'\n');
-    write.write_all(&bytes).await?;
+    let reply = match call {
+        Call::Pair(w) => {
+            let window = Window {
+                listen: w.listen,
+                timeout: w.timeout,
+                json: false,
+                // `serve --no-discovery` means this machine stays silent on the LAN, pairing
+                // windows included.
+                no_discovery: w.no_discovery || daemon_no_discovery,
+            };
+            match pair(&node, window, &mut read, &mut write).await? {
+                Some(reply) => reply,
+                // The client went away: nobody sees the code, so the window is closed.
+                None => return Ok(()),
+            }
+        }
+        Call::Sync { addr, device } => Reply::Synced(sync(&node, addr, device).await),
+        call => {
+            let replica = node.replica().clone();
+            tokio::task::spawn_blocking(move || run(&mut replica.blocking_lock(), call)).await?
+        }
+    };
+    write.write_all(&wire::server_frame(reply)?).await?;
     write.shutdown().await?;
     Ok(())
 }
 
-fn error_response(e: &anyhow::Error) -> Response {
-    Response {
-        stdout: String::new(),
-        stderr: format!("error: {}\n", crate::render::error_chain(e)),
-        code: crate::exit_code(e),
-        partial: false,
-    }
+async fn read_call(read: &mut tokio::net::unix::OwnedReadHalf) -> Result<Call, WireError> {
+    let mut header = [0u8; 4];
+    read.read_exact(&mut header).await?;
+    let mut body = vec![0u8; wire::body_len(header, wire::MAX_CALL)?];
+    read.read_exact(&mut body).await?;
+    wire::decode_call(&body)
 }
 
-async fn sync_response(node: &SyncNode<Home>, addr: std::net::SocketAddr) -> Response {
-    match node.sync_with(addr).await {
-        Ok(report) => Response {
-            stdout: format!("{}\n", crate::cmd::sync::synced_line(&report, addr)),
-            stderr: String::new(),
-            code: 0,
-            partial: false,
-        },
-        Err(e) => error_response(&e.into()),
-    }
-}
-
-/// Runs one forwarded command against the daemon's home.
-fn run(replica: &mut Replica, args: Vec<String>, cwd: Option<&Path>) -> Response {
-    let mut cli = match Cli::try_parse_from(std::iter::once("rapport".to_owned()).chain(args)) {
-        Ok(cli) => cli,
-        Err(e) => {
-            return Response {
-                stdout: String::new(),
-                stderr: e.render().to_string(),
-                code: 2,
-                partial: false,
+/// Runs a pairing window, sending its events as they come; `None` if the client went away.
+async fn pair(
+    node: &SyncNode<Home>,
+    window: Window,
+    read: &mut tokio::net::unix::OwnedReadHalf,
+    write: &mut tokio::net::unix::OwnedWriteHalf,
+) -> Result<Option<Reply>> {
+    let replica = node.replica().clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut task =
+        tokio::spawn(async move { rapport_node::pairing::run_events(&replica, window, tx).await });
+    let mut gone = [0u8; 1];
+    let mut events_open = true;
+    let done = loop {
+        tokio::select! {
+            event = rx.recv(), if events_open => match event {
+                Some(event) => {
+                    let frame = wire::server_frame(Reply::Pairing(event))?;
+                    if write.write_all(&frame).await.is_err() {
+                        task.abort();
+                        return Ok(None);
+                    }
+                }
+                None => events_open = false,
+            },
+            // The client sends nothing after its call: any read returning means it went away
+            // (Ctrl-C on `rapport pair`). The window must not stay open to admit a device
+            // unwatched.
+            _ = read.read(&mut gone) => {
+                task.abort();
+                return Ok(None);
             }
+            done = &mut task => break done,
         }
     };
-    if let Some(cwd) = cwd {
-        cli.command.resolve_paths(cwd);
+    Ok(Some(Reply::Paired(match done {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(e)) => Err(failure(&e.into())),
+        Err(_) => Err(failure(&anyhow::anyhow!(
+            "the pairing window stopped unexpectedly: run `rapport pair` again"
+        ))),
+    })))
+}
+
+async fn sync(
+    node: &SyncNode<Home>,
+    addr: Option<SocketAddr>,
+    device: Option<String>,
+) -> Result<wire::Synced, Failure> {
+    let target = rapport_net::with_replica(node.replica(), move |r| {
+        crate::cmd::sync::target(&r.home, addr, device.as_deref())
+    })
+    .await;
+    let addr = match target {
+        Ok(Ok(addr)) => addr,
+        Ok(Err(e)) => return Err(failure(&e)),
+        Err(e) => return Err(failure(&e.into())),
+    };
+    match node.sync_with(addr).await {
+        Ok(report) => Ok(crate::cmd::sync::synced(&report, addr)),
+        Err(e) => Err(failure(&e.into())),
     }
+}
+
+/// Runs one forwarded request or command against the daemon's home, then tells the live
+/// sessions if it changed the vault.
+fn run(replica: &mut Replica, call: Call) -> Reply {
     let before = replica.home.vault_mut().map(|v| v.heads()).ok();
-    let (result, stdout, mut stderr) = crate::out::capture(|| {
-        match cli.command {
+    let mut reply = match call {
+        Call::App(request) => {
+            let result = rapport_app::handle(&replica.home, &request);
+            let notes = replica.home.take_notes();
+            Reply::App {
+                result: result.map_err(|e| failure(&e.into())),
+                notes,
+            }
+        }
+        Call::Run(command) => {
+            let (result, stdout, mut stderr) =
+                crate::out::capture(|| run_command(replica, command));
+            let code = match &result {
+                Ok(()) => 0,
+                Err(e) => {
+                    stderr.push_str(&format!("error: {}\n", crate::render::error_chain(e)));
+                    crate::exit_code(e)
+                }
+            };
+            Reply::Printed {
+                stdout,
+                stderr,
+                code,
+            }
+        }
+        Call::Pair(_) | Call::Sync { .. } => Reply::Refused(failure(&anyhow::anyhow!(
+            "rapport cannot run this command here (an internal routing bug): please report it"
+        ))),
+    };
+    let after = replica.home.vault_mut().map(|v| v.heads()).ok();
+    if before != after {
+        if let Err(e) = replica.changed_locally() {
+            let warning = format!("warning: {e}");
+            match &mut reply {
+                Reply::App { notes, .. } => notes.push(warning),
+                Reply::Printed { stderr, .. } => stderr.push_str(&format!("{warning}\n")),
+                _ => {}
+            }
+        }
+    }
+    reply
+}
+
+fn run_command(replica: &mut Replica, command: Command) -> Result<()> {
+    match command {
         Command::Init { .. }
         | Command::Serve { .. }
         | Command::Ui { .. }
@@ -286,29 +329,6 @@ fn run(replica: &mut Replica, args: Vec<String>, cwd: Option<&Path>) -> Response
             "`rapport serve` is running on this home and holds its store: stop it (Ctrl-C) before running this command"
         )),
         Command::Device { json, .. } => crate::cmd::device::describe(&replica.home, json),
-        Command::Sync { .. } => Err(anyhow::anyhow!("the daemon runs syncs on its own endpoint")),
         command => crate::cmd::dispatch(&replica.home, command),
     }
-    });
-    let code = match &result {
-        Ok(()) => 0,
-        Err(e) => {
-            stderr.push_str(&format!("error: {}\n", crate::render::error_chain(e)));
-            crate::exit_code(e)
-        }
-    };
-    let after = replica.home.vault_mut().map(|v| v.heads()).ok();
-    if before != after {
-        if let Err(e) = replica.changed_locally() {
-            stderr.push_str(&format!("warning: {e}\n"));
-        }
-    }
-    Response {
-        stdout,
-        stderr,
-        code,
-        partial: false,
-    }
 }
-
-use clap::Parser;

@@ -75,6 +75,9 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
             _ => exit::BAD_INPUT,
         };
     }
+    if let Some(daemon::Remote(failure)) = e.downcast_ref::<daemon::Remote>() {
+        return failure.exit_code;
+    }
     if let Some(app) = e.downcast_ref::<rapport_app::AppError>() {
         return app.exit_code();
     }

@@ -2,19 +2,23 @@
 //! the CLI makes (one commit, durable before the page is answered, then pushed to live
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
+mod relate;
+
 use crate::time;
 use anyhow::Result;
 use rapport_app::node_host::SharedReplica;
 use rapport_app::resolve::lookup_contact;
 use rapport_app::{AppError, ErrorKind};
+use rapport_model::relate::{DueItem, IntroGraph, IntroPath};
 use rapport_model::validate::InvalidValue;
+use rapport_model::Period;
 use rapport_model::{
     Contact, ContactId, ContactPatch, EditError, GroupId, InteractionId, NewInteraction,
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
     DeviceRow, FieldConflict, FieldOrigin, GroupRow, ImportKind, ImportSummary, ListQuery,
-    NewContact, NewNote, PairingState, PairingView, Sort,
+    NewContact, NewNote, PairingState, PairingView, SnoozeTarget, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -43,6 +47,8 @@ pub struct WebBook {
     name: String,
     tag: String,
     index: std::sync::Mutex<Option<Arc<Index>>>,
+    /// What the relationship queries read, at the heads it was read at.
+    relate: std::sync::Mutex<Option<Arc<relate::Loaded>>>,
     /// The pairing window opened from the page, shared with the task that runs it.
     pairing: Arc<std::sync::Mutex<Option<PairingView>>>,
     runtime: tokio::runtime::Handle,
@@ -57,6 +63,7 @@ impl WebBook {
             name,
             tag,
             index: std::sync::Mutex::new(None),
+            relate: std::sync::Mutex::new(None),
             pairing: Arc::default(),
             runtime: tokio::runtime::Handle::current(),
             no_discovery,
@@ -401,6 +408,11 @@ impl Book for WebBook {
             Some(None) if current.trust.is_some() => patch.clear.push(F::Trust),
             _ => {}
         }
+        match edit.cadence {
+            Some(Some(p)) if current.cadence != Some(p) => patch.cadence = Some(p),
+            Some(None) if current.cadence.is_some() => patch.clear.push(F::Cadence),
+            _ => {}
+        }
         patch.add_emails = edit.add_email.iter().cloned().collect();
         patch.add_phones = edit.add_phone.iter().cloned().collect();
         if patch == ContactPatch::default() {
@@ -439,7 +451,11 @@ impl Book for WebBook {
         };
         self.write(&note_field, |vault, view| {
             lookup_contact(view, &id.to_string(), false)?;
-            vault.add_interaction(InteractionId::random(&mut rand::thread_rng()), &new, now)?;
+            let iid = InteractionId::random(&mut rand::thread_rng());
+            match note.follow_up {
+                Some(due) => vault.add_note_with_follow_up(iid, &new, due, now)?,
+                None => vault.add_interaction(iid, &new, now)?,
+            }
             Ok(())
         })
     }
@@ -751,5 +767,25 @@ impl Book for WebBook {
 
     fn pairing(&self) -> Option<PairingView> {
         self.pairing.lock().ok().and_then(|p| p.clone())
+    }
+
+    fn due(&self, within: Option<Period>) -> BookResult<Vec<DueItem>> {
+        self.due_items(within)
+    }
+
+    fn close_follow_up(&self, id: InteractionId) -> BookResult<String> {
+        self.done(id)
+    }
+
+    fn snooze(&self, target: SnoozeTarget, period: Period) -> BookResult<String> {
+        self.defer(target, period)
+    }
+
+    fn intro_paths(&self, target: ContactId) -> BookResult<Vec<IntroPath>> {
+        self.paths_to(target)
+    }
+
+    fn intro_graph(&self, group: Option<GroupId>) -> BookResult<IntroGraph> {
+        self.graph(group)
     }
 }

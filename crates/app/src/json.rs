@@ -247,6 +247,9 @@ pub struct GroupJson<'a> {
     created: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     deleted: Option<String>,
+    /// How often to keep in touch with the members ("30d"), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cadence: Option<String>,
 }
 
 impl<'a> GroupJson<'a> {
@@ -258,8 +261,27 @@ impl<'a> GroupJson<'a> {
             members,
             created: time::rfc3339(g.created),
             deleted: g.deleted.map(time::rfc3339),
+            cadence: g.cadence.map(|p| p.to_string()),
         }
     }
+}
+
+/// Every group that is not deleted, with its number of live members, sorted by name: the
+/// `groups` of the JSON export.
+pub fn live_groups_json<'a>(groups: &'a [Group], contacts: &[Contact]) -> Vec<GroupJson<'a>> {
+    let mut out: Vec<_> = groups
+        .iter()
+        .filter(|g| g.deleted.is_none())
+        .map(|g| {
+            let members = contacts
+                .iter()
+                .filter(|c| !c.is_trashed() && c.groups.contains(&g.id))
+                .count();
+            GroupJson::new(g, members)
+        })
+        .collect();
+    out.sort_by_key(|g| g.name.to_lowercase());
+    out
 }
 
 fn group_json(s: &GroupSummary) -> GroupJson<'_> {

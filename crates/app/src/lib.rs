@@ -19,6 +19,7 @@ pub mod request;
 pub mod resolve;
 pub mod response;
 pub mod time;
+pub mod wire;
 
 pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
 pub use home::Home;

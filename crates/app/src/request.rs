@@ -146,7 +146,8 @@ pub enum GroupRequest {
 }
 
 /// `ContactField` has no serde form in the model; it travels as its CLI name (`met-on`).
-mod field_names {
+/// (`#[serde(with = "rapport_app::request::field_names")]`, also used by the binary.)
+pub mod field_names {
     use rapport_model::ContactField;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

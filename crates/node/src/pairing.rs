@@ -39,13 +39,114 @@ fn now_ms() -> u64 {
     u64::try_from(crate::peers::now_ms()).unwrap_or(0)
 }
 
-/// Runs one window. Lines for the user go to `lines` as soon as they are known (the code
-/// first); the result is the closing sentence.
+/// What a pairing window tells its watcher while it runs, in order: `Open` (the code, before
+/// the window waits), then any `Notice`. Typed so that the daemon can send it over its socket
+/// and the CLI can render it exactly as a window run in its own process does (`lines`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PairingEvent {
+    Open {
+        code: String,
+        addresses: Vec<String>,
+        device_id: String,
+        expires_in_s: u64,
+        /// The `rapport:` link the QR code carries.
+        link: String,
+    },
+    /// Something the user should know (the window could not be announced on the LAN).
+    Notice(String),
+}
+
+impl PairingEvent {
+    /// The lines a terminal shows for this event; with `json`, the code is one JSON line (the
+    /// first line of `pair --json`, for scripts).
+    pub fn lines(&self, json: bool) -> Vec<String> {
+        match self {
+            PairingEvent::Open {
+                code,
+                addresses,
+                device_id,
+                expires_in_s,
+                link,
+            } => {
+                let first = if json {
+                    serde_json::to_string(&PairJson {
+                        code: code.clone(),
+                        addresses,
+                        device_id: device_id.clone(),
+                        expires_in_s: *expires_in_s,
+                    })
+                    // Strings and numbers always serialise; the text form is the fallback.
+                    .unwrap_or_else(|_| format!("pairing code: {code}"))
+                } else {
+                    format!("pairing code: {code}")
+                };
+                vec![
+                    first,
+                    qr(link),
+                    format!(
+                        "On the new device run `rapport join {code}` (add `--addr {}` if it is not on this network). Waiting {expires_in_s} s for it…",
+                        addresses.first().map(String::as_str).unwrap_or("HOST:PORT"),
+                    ),
+                ]
+            }
+            PairingEvent::Notice(why) => vec![why.clone()],
+        }
+    }
+}
+
+/// How a window ended with a device paired.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PairingDone {
+    pub name: String,
+    pub device: String,
+    pub handshake_ms: u64,
+    /// The bytes of the vault sent to it, or why sending it failed (it is trusted either way).
+    pub sent: Result<u64, String>,
+}
+
+impl PairingDone {
+    /// The closing sentence of `rapport pair`.
+    pub fn sentence(&self) -> String {
+        let (name, device) = (&self.name, &self.device);
+        match &self.sent {
+            Ok(bytes) => format!(
+                "paired {name} ({device}) in {} ms; it received the vault ({bytes} bytes)",
+                self.handshake_ms
+            ),
+            Err(e) => format!(
+                "paired {name} ({device}), which is now trusted, but sending it the vault failed ({e}): on it, run `rapport sync --addr` with this device's address"
+            ),
+        }
+    }
+}
+
+/// Runs one window, its output as lines of text: those for the user go to `lines` as soon as
+/// they are known (the code first); the result is the closing sentence.
 pub async fn run<H: Host>(
     replica: &Shared<StoreReplica<H>>,
     window: Window,
     lines: mpsc::UnboundedSender<String>,
 ) -> Result<String, NodeError> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<PairingEvent>();
+    let json = window.json;
+    let forward = async move {
+        while let Some(event) = rx.recv().await {
+            for line in event.lines(json) {
+                let _ = lines.send(line);
+            }
+        }
+    };
+    let (result, ()) = tokio::join!(run_events(replica, window, tx), forward);
+    Ok(result?.sentence())
+}
+
+/// Runs one window: what the user should see goes to `events` as soon as it is known (the
+/// code first); the result says which device paired.
+pub async fn run_events<H: Host>(
+    replica: &Shared<StoreReplica<H>>,
+    window: Window,
+    events: mpsc::UnboundedSender<PairingEvent>,
+) -> Result<PairingDone, NodeError> {
     let (identity, me, vault_id) = with_replica(replica, |r| {
         (r.home.identity().clone(), r.device, r.vault_id)
     })
@@ -54,25 +155,13 @@ pub async fn run<H: Host>(
     let endpoint = PairingEndpoint::bind(window.listen, &identity)?;
     let bound = endpoint.local_addr()?;
     let addresses: Vec<String> = advertised(bound).iter().map(|a| a.to_string()).collect();
-    let uri = uri(&code, &addresses, me);
-    let first = if window.json {
-        serde_json::to_string(&PairJson {
-            code: code.to_string(),
-            addresses: &addresses,
-            device_id: me.to_string(),
-            expires_in_s: window.timeout.as_secs(),
-        })
-        .map_err(|e| NodeError::Thread(std::io::Error::other(e)))?
-    } else {
-        format!("pairing code: {code}")
-    };
-    let _ = lines.send(first);
-    let _ = lines.send(qr(&uri));
-    let _ = lines.send(format!(
-        "On the new device run `rapport join {code}` (add `--addr {}` if it is not on this network). Waiting {} s for it…",
-        addresses.first().map(String::as_str).unwrap_or("HOST:PORT"),
-        window.timeout.as_secs()
-    ));
+    let _ = events.send(PairingEvent::Open {
+        code: code.to_string(),
+        link: uri(&code, &addresses, me),
+        addresses,
+        device_id: me.to_string(),
+        expires_in_s: window.timeout.as_secs(),
+    });
     let nameplate = code.nameplate();
     let no_discovery = window.no_discovery;
     // Unregistered when dropped, at the end of the window.
@@ -84,10 +173,12 @@ pub async fn run<H: Host>(
     let _announcement = match announced {
         Ok(a) => Some(a),
         Err(why) => {
-            let _ = lines.send(why);
+            let _ = events.send(PairingEvent::Notice(why));
             None
         }
     };
+    // Nothing more will be said: a watcher that drains events sees them end here.
+    drop(events);
     let deadline = Instant::now() + window.timeout;
     let host = PairingHost::new(
         code,
@@ -97,22 +188,18 @@ pub async fn run<H: Host>(
     );
     let result = endpoint.host(host, replica.clone(), deadline, now_ms).await;
     endpoint.close().await;
-    Ok(describe(&result?))
+    Ok(done(&result?))
 }
 
-fn describe(p: &Paired) -> String {
-    match &p.clone {
-        Ok(report) => format!(
-            "paired {} ({}) in {} ms; it received the vault ({} bytes)",
-            p.name,
-            p.device,
-            p.handshake.as_millis(),
-            report.bytes_sent
-        ),
-        Err(e) => format!(
-            "paired {} ({}), which is now trusted, but sending it the vault failed ({e}): on it, run `rapport sync --addr` with this device's address",
-            p.name, p.device
-        ),
+fn done(p: &Paired) -> PairingDone {
+    PairingDone {
+        name: p.name.clone(),
+        device: p.device.to_string(),
+        handshake_ms: u64::try_from(p.handshake.as_millis()).unwrap_or(u64::MAX),
+        sent: match &p.clone {
+            Ok(report) => Ok(report.bytes_sent),
+            Err(e) => Err(e.to_string()),
+        },
     }
 }
 
@@ -237,5 +324,29 @@ mod tests {
         );
         assert_eq!(inv.device, Some(id));
         assert!(!qr(&link).is_empty());
+    }
+
+    #[test]
+    fn a_pairing_event_renders_as_text_or_as_the_json_line_scripts_read() {
+        let open = PairingEvent::Open {
+            code: "7-abandon-zoo".into(),
+            addresses: vec!["127.0.0.1:7448".into()],
+            device_id: "XXXX".into(),
+            expires_in_s: 300,
+            link: "rapport:pair?code=7-abandon-zoo".into(),
+        };
+        let text = open.lines(false);
+        assert_eq!(text[0], "pairing code: 7-abandon-zoo");
+        assert!(text[2].contains("--addr 127.0.0.1:7448") && text[2].contains("300 s"));
+        let json: serde_json::Value = serde_json::from_str(&open.lines(true)[0]).expect("json");
+        assert_eq!(json["code"], "7-abandon-zoo");
+        assert_eq!(json["expires_in_s"], 300);
+        let failed = PairingDone {
+            name: "phone".into(),
+            device: "D".into(),
+            handshake_ms: 3,
+            sent: Err("gone".into()),
+        };
+        assert!(failed.sentence().contains("now trusted") && failed.sentence().contains("gone"));
     }
 }

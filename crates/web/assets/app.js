@@ -8,11 +8,18 @@
     if (msg && !window.confirm(msg)) e.preventDefault();
   });
 
-  // Search as you type: fetch only the results and keep the address current.
-  var filters = document.getElementById("filters");
-  var results = document.getElementById("results");
+  // Search as you type: fetch only the results and keep the address current. The listeners
+  // sit on the document, not on the form, so they keep working after a live update has
+  // replaced the page's main part (and the form with it).
+  function filtersForm() { return document.getElementById("filters"); }
+  function inFilters(el) {
+    var f = filtersForm();
+    return !!(f && el && f.contains(el));
+  }
   var pending = null, seq = 0;
   function refreshResults() {
+    var filters = filtersForm();
+    if (!filters || !document.getElementById("results")) return;
     var params = new URLSearchParams(new FormData(filters));
     var url = "/contacts?" + params.toString();
     var mine = ++seq;
@@ -21,34 +28,37 @@
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         if (mine !== seq) return; // a newer keystroke already asked
-        results.innerHTML = html;
+        var results = document.getElementById("results");
+        if (results) results.innerHTML = html;
         history.replaceState(null, "", url);
       })
       .catch(function () { /* the full form submit still works */ });
   }
-  if (filters && results) {
-    filters.addEventListener("input", function () {
-      clearTimeout(pending);
-      pending = setTimeout(refreshResults, 120);
-    });
-    filters.addEventListener("submit", function (e) {
-      e.preventDefault();
-      refreshResults();
-    });
-  }
+  document.addEventListener("input", function (e) {
+    if (!inFilters(e.target)) return;
+    clearTimeout(pending);
+    pending = setTimeout(refreshResults, 120);
+  });
+  document.addEventListener("submit", function (e) {
+    if (e.defaultPrevented || e.target !== filtersForm() || !document.getElementById("results")) return;
+    e.preventDefault();
+    refreshResults();
+  });
 
   // Live updates. A change (from a sync, the CLI or another tab) refreshes the page's main
   // part, unless the person is typing in a form: then it waits, so nothing typed is lost.
+  // On the contacts list only the results are refreshed, through the same sequenced fetch as
+  // a keystroke, so a live update can never show the results of an older search.
   var dirty = false;
   document.addEventListener("input", function (e) {
-    if (!filters || !filters.contains(e.target)) dirty = true;
+    if (!inFilters(e.target)) dirty = true;
   });
   var live = document.getElementById("live");
   var waiting = false;
   function busy() {
     var a = document.activeElement;
     var typing = a && (a.tagName === "INPUT" || a.tagName === "TEXTAREA" || a.tagName === "SELECT") &&
-      !(filters && filters.contains(a));
+      !inFilters(a);
     return dirty || typing;
   }
   function refreshPage() {
@@ -58,9 +68,16 @@
       return;
     }
     waiting = false;
+    if (filtersForm() && document.getElementById("results")) {
+      refreshResults();
+      if (live) live.textContent = "Updated with the latest changes.";
+      return;
+    }
+    var mine = ++seq;
     fetch(location.href, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
+        if (mine !== seq) return;
         if (busy()) { waiting = true; return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("main");

@@ -9,8 +9,11 @@
 //! `App::handle`, and the pages do not change.
 
 use rapport_model::{
-    Contact, ContactId, Group, GroupId, Interaction, InteractionKind, TrustLevel, UnixMillis,
+    Contact, ContactId, Group, GroupId, Interaction, InteractionId, InteractionKind, Period,
+    TrustLevel, UnixMillis,
 };
+
+pub use rapport_model::relate::{DueItem, DueKind, IntroGraph, IntroPath};
 
 /// How the contacts list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -227,6 +230,8 @@ pub struct ContactEdit {
     pub met_context: Option<String>,
     pub add_email: Option<String>,
     pub add_phone: Option<String>,
+    /// `Some(None)` clears the contact's own cadence.
+    pub cadence: Option<Option<Period>>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +241,17 @@ pub struct NewNote {
     pub at: Option<String>,
     pub text: String,
     pub place: Option<String>,
+    /// A follow-up due that day, attached to the note (as `rapport note --follow-up`).
+    pub follow_up: Option<chrono::NaiveDate>,
+}
+
+/// What a snooze on the Today page defers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnoozeTarget {
+    /// One follow-up (its id is its note's).
+    FollowUp(InteractionId),
+    /// Keeping in touch with a contact, and its open follow-ups (as `rapport snooze CONTACT`).
+    Contact(ContactId),
 }
 
 /// Why the book refused or failed. The message is the CLI's sentence for the same mistake.
@@ -318,4 +334,16 @@ pub trait Book: Send + Sync + 'static {
     fn conflicts(&self) -> BookResult<Vec<FieldConflict>>;
     /// Settles a contact's field on `value` on every device (as `rapport resolve`).
     fn resolve(&self, contact: ContactId, field: &str, value: &str) -> BookResult<()>;
+
+    /// Follow-ups due and contacts past their cadence, due by today plus `within`, most
+    /// urgent first (as `rapport due --within`).
+    fn due(&self, within: Option<Period>) -> BookResult<Vec<DueItem>>;
+    /// Closes a follow-up (as `rapport done`); returns the CLI's sentence.
+    fn close_follow_up(&self, id: InteractionId) -> BookResult<String>;
+    /// Defers a follow-up or a contact by `period` from today (as `rapport snooze`).
+    fn snooze(&self, target: SnoozeTarget, period: Period) -> BookResult<String>;
+    /// Who can introduce me to `target`, ranked (as `rapport intro`, default hops).
+    fn intro_paths(&self, target: ContactId) -> BookResult<Vec<IntroPath>>;
+    /// Who introduced whom, optionally around one group (as `rapport intro --graph`).
+    fn intro_graph(&self, group: Option<GroupId>) -> BookResult<IntroGraph>;
 }

@@ -34,6 +34,8 @@ pub struct State {
     /// The file shown in an import preview, kept until it is applied or replaced (one at a
     /// time: this is one person's app).
     pub(crate) upload: std::sync::Mutex<Option<pages::import::Upload>>,
+    /// The sentence an action on the Today page ended with, shown once on the next load.
+    pub(crate) flash: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for State {
@@ -99,6 +101,7 @@ fn state(book: Arc<dyn Book>, secrets: Secrets, port: u16) -> Arc<State> {
         cookie_name,
         revision: tokio::sync::watch::channel(String::new()).0,
         upload: std::sync::Mutex::new(None),
+        flash: std::sync::Mutex::new(None),
     })
 }
 
@@ -140,6 +143,10 @@ fn router_with_state(state: Arc<State>) -> Router {
         )
         .route("/import/apply", post(pages::import::apply))
         .route("/import/undo", post(pages::import::undo))
+        .route("/today", get(pages::today::page))
+        .route("/today/done", post(pages::today::done))
+        .route("/today/snooze", post(pages::today::snooze))
+        .route("/introductions", get(pages::intro::page))
         .route("/devices", get(pages::devices::page))
         .route("/devices/pair", post(pages::devices::pair))
         .route("/conflicts", get(pages::conflicts::page))

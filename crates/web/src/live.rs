@@ -3,7 +3,13 @@
 //! second and every open page gets a Server-Sent Event when it changes: a sync from another
 //! device, a CLI command or another tab. The page's script then refreshes what it shows,
 //! unless the person is typing in a form (nothing they typed is lost).
+//!
+//! A pairing window's outcome is part of what a page shows but not of the vault: the new
+//! device is written to the vault (the heads change, the page refreshes) a moment before the
+//! window reports that it is done. So the watched revision carries the window's state too;
+//! otherwise the page would keep saying "Waiting" until some unrelated change.
 
+use crate::book::{PairingState, PairingView};
 use crate::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
@@ -16,7 +22,11 @@ const POLL: Duration = Duration::from_millis(500);
 pub async fn watch(state: Arc<State>) {
     loop {
         let book = state.book.clone();
-        if let Ok(Ok(revision)) = tokio::task::spawn_blocking(move || book.revision()).await {
+        let read = tokio::task::spawn_blocking(move || {
+            book.revision()
+                .map(|heads| format!("{heads}{}", pairing_marker(book.pairing())))
+        });
+        if let Ok(Ok(revision)) = read.await {
             state.revision.send_if_modified(|current| {
                 if *current == revision {
                     false
@@ -27,6 +37,17 @@ pub async fn watch(state: Arc<State>) {
             });
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The pairing window's state, as a suffix that changes whenever what the page says about it
+/// changes.
+fn pairing_marker(pairing: Option<PairingView>) -> &'static str {
+    match pairing.map(|p| p.state) {
+        None => "",
+        Some(PairingState::Waiting) => "/pairing",
+        Some(PairingState::Done(_)) => "/paired",
+        Some(PairingState::Failed(_)) => "/pairing-failed",
     }
 }
 

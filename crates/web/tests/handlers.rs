@@ -7,7 +7,11 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use rapport_model::{Contact, ContactId, Group, GroupId, TrustLevel};
+use rapport_model::relate;
+use rapport_model::{
+    Contact, ContactId, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId, Period,
+    TrustLevel,
+};
 use rapport_web::book::*;
 use rapport_web::{router, Secrets};
 use std::collections::BTreeSet;
@@ -22,6 +26,7 @@ struct Fake {
     contacts: Mutex<Vec<Contact>>,
     groups: Mutex<Vec<Group>>,
     notes: Mutex<Vec<(ContactId, String)>>,
+    interactions: Mutex<Vec<Interaction>>,
     conflicts: Mutex<Vec<FieldConflict>>,
     pairing: Mutex<Option<PairingView>>,
 }
@@ -140,6 +145,9 @@ impl Book for Fake {
         if let Some(Some(t)) = edit.trust {
             self.change(id, |c| c.trust = Some(t))?;
         }
+        if let Some(cadence) = edit.cadence {
+            self.change(id, |c| c.cadence = cadence)?;
+        }
         Ok(())
     }
     fn tag(&self, id: ContactId, add: &[String], remove: &[String]) -> BookResult<()> {
@@ -156,6 +164,28 @@ impl Book for Fake {
         }
         self.find(id)?;
         self.notes.lock().unwrap().push((id, note.text.clone()));
+        let iid = InteractionId::random(&mut rand::thread_rng());
+        self.interactions.lock().unwrap().push(Interaction {
+            id: iid,
+            contacts: vec![id],
+            at: chrono::Utc::now().timestamp_millis(),
+            kind: note.kind,
+            text: note.text.clone(),
+            place: note.place.clone(),
+            device: DeviceId::from_spki(b"test"),
+        });
+        if let Some(due) = note.follow_up {
+            self.change(id, |c| {
+                c.follow_ups.insert(
+                    iid,
+                    FollowUp {
+                        due,
+                        snoozed_until: None,
+                        done: None,
+                    },
+                );
+            })?;
+        }
         Ok(())
     }
     fn trash(&self, id: ContactId) -> BookResult<()> {
@@ -295,6 +325,76 @@ impl Book for Fake {
     }
     fn pairing(&self) -> Option<PairingView> {
         self.pairing.lock().unwrap().clone()
+    }
+    fn due(&self, within: Option<Period>) -> BookResult<Vec<DueItem>> {
+        let (contacts, interactions, groups) = self.relate_data();
+        let book = relate::Book {
+            contacts: &contacts,
+            interactions: &interactions,
+            groups: &groups,
+            tag_cadences: &Default::default(),
+        };
+        Ok(relate::due(&book, chrono::Utc::now().date_naive(), within))
+    }
+    fn close_follow_up(&self, id: InteractionId) -> BookResult<String> {
+        let mut all = self.contacts.lock().unwrap();
+        let f = all
+            .iter_mut()
+            .find_map(|c| c.follow_ups.get_mut(&id))
+            .ok_or_else(|| BookError::NotFound(format!("no follow-up has id {id}")))?;
+        f.done = Some(1);
+        Ok(format!("done: follow-up {id}"))
+    }
+    fn snooze(&self, target: SnoozeTarget, period: Period) -> BookResult<String> {
+        let until = period.after(chrono::Utc::now().date_naive());
+        let mut all = self.contacts.lock().unwrap();
+        match target {
+            SnoozeTarget::FollowUp(id) => {
+                let f = all
+                    .iter_mut()
+                    .find_map(|c| c.follow_ups.get_mut(&id))
+                    .ok_or_else(|| BookError::NotFound("no such follow-up".into()))?;
+                f.snoozed_until = Some(until);
+            }
+            SnoozeTarget::Contact(id) => {
+                let c = all
+                    .iter_mut()
+                    .find(|c| c.id == id)
+                    .ok_or_else(|| BookError::NotFound("no such contact".into()))?;
+                c.snoozed_until = Some(until);
+            }
+        }
+        Ok(format!("snoozed until {until}"))
+    }
+    fn intro_paths(&self, target: ContactId) -> BookResult<Vec<IntroPath>> {
+        let (contacts, interactions, groups) = self.relate_data();
+        let book = relate::Book {
+            contacts: &contacts,
+            interactions: &interactions,
+            groups: &groups,
+            tag_cadences: &Default::default(),
+        };
+        Ok(relate::intro_paths(&book, target, relate::DEFAULT_MAX_HOPS))
+    }
+    fn intro_graph(&self, group: Option<GroupId>) -> BookResult<IntroGraph> {
+        let (contacts, interactions, groups) = self.relate_data();
+        let book = relate::Book {
+            contacts: &contacts,
+            interactions: &interactions,
+            groups: &groups,
+            tag_cadences: &Default::default(),
+        };
+        Ok(relate::intro_graph(&book, group))
+    }
+}
+
+impl Fake {
+    fn relate_data(&self) -> (Vec<Contact>, Vec<Interaction>, Vec<Group>) {
+        (
+            self.contacts.lock().unwrap().clone(),
+            self.interactions.lock().unwrap().clone(),
+            self.groups.lock().unwrap().clone(),
+        )
     }
 }
 
@@ -778,4 +878,165 @@ async fn devices_page_lists_devices_and_shows_a_pairing_code_with_its_qr_code() 
         !page.contains("action=\"/devices/pair\""),
         "one window at a time"
     );
+}
+
+fn add(app: &App, name: &str) -> ContactId {
+    app.book
+        .add_contact(&NewContact {
+            name: name.into(),
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn today_lists_a_due_follow_up_with_its_reason_and_done_closes_it() {
+    let app = app();
+    let id = add(&app, "Jeanne <b>Bold</b>");
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let (status, _, _) = app
+        .send(app.post(
+            &format!("/contacts/{id}/note"),
+            &format!("kind=note&text=Send+the+deck&follow_up={yesterday}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = app.send(app.get("/today")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Send the deck"), "{page}");
+    assert!(page.contains(&format!("follow-up due {yesterday}: 1 day overdue")));
+    assert!(page.contains("Jeanne &lt;b&gt;Bold&lt;/b&gt;") && !page.contains("<b>Bold"));
+    assert!(page.contains("aria-current=\"page\">Today"));
+    let note = app.book.interactions.lock().unwrap()[0].id;
+    let (status, h, _) = app
+        .send(app.post("/today/done", &format!("id={note}&within=7d")))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/today?within=7d");
+    let (_, _, page) = app.send(app.get("/today?within=7d")).await;
+    assert!(page.contains(&format!("done: follow-up {note}")));
+    assert!(!page.contains("Send the deck") && page.contains("Nothing is due"));
+    // The sentence shows once.
+    let (_, _, page) = app.send(app.get("/today")).await;
+    assert!(!page.contains("done: follow-up"));
+}
+
+#[tokio::test]
+async fn a_contact_past_its_cadence_is_due_and_a_snooze_defers_it() {
+    let app = app();
+    let id = add(&app, "Kim");
+    let (status, _, _) = app
+        .send(app.post(&format!("/contacts/{id}/edit"), "name=Kim&cadence=30d"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.book.find(id).unwrap().cadence, Some(Period::Days(30)));
+    let (_, _, page) = app.send(app.get("/today")).await;
+    assert!(page.contains("Keep in touch"), "{page}");
+    assert!(page.contains("added 1970-01-01 (no interaction since), every 30 days"));
+    assert!(page.contains("aria-label=\"Snooze Kim\""));
+    let (status, _, _) = app
+        .send(app.post("/today/snooze", &format!("target=contact:{id}&period=7d")))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.send(app.get("/today")).await;
+    assert!(page.contains("snoozed until") && page.contains("Nothing is due"));
+    let (_, _, page) = app.send(app.get("/today?within=30d")).await;
+    assert!(page.contains("Kim"), "still listed within the month");
+    // A tampered form is refused and changes nothing.
+    let (status, _, _) = app
+        .send(app.post("/today/snooze", &format!("target=contact:{id}&period=soon")))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_bad_follow_up_date_or_cadence_is_refused_next_to_its_field() {
+    let app = app();
+    let id = add(&app, "Lu");
+    let (status, _, page) = app
+        .send(app.post(
+            &format!("/contacts/{id}/note"),
+            "kind=note&text=kept&follow_up=next+week",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("`next week` is not a valid date") && page.contains("note-follow_up-error")
+    );
+    assert!(app.book.notes.lock().unwrap().is_empty());
+    let (status, _, page) = app
+        .send(app.post(&format!("/contacts/{id}/edit"), "name=Lu&cadence=often"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("edit-cadence-error") && page.contains("value=\"often\""));
+    assert_eq!(app.book.find(id).unwrap().cadence, None);
+}
+
+#[tokio::test]
+async fn introductions_page_draws_who_introduced_whom_and_filters_by_group() {
+    let app = app();
+    let ann = add(&app, "Ann <script>");
+    let bob = add(&app, "Bob");
+    let cat = add(&app, "Cat");
+    app.book
+        .change(bob, |c| c.introduced_by = Some(ann))
+        .unwrap();
+    let (status, _, page) = app.send(app.get("/introductions")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<svg") && page.contains("marker-end=\"url(#arrow)\""));
+    assert!(page.contains(&format!("href=\"/contacts/{ann}\"")));
+    assert!(page.contains("2 people, 1 introductions"), "{page}");
+    assert!(page.contains("Ann &lt;script&gt;</a> introduced <a"));
+    assert!(!page.contains("<script>"));
+    assert!(
+        !page.contains(&format!("/contacts/{cat}")),
+        "Cat has no introduction"
+    );
+    // Around a group holding only Cat there is nothing to draw.
+    let g = app.book.create_group("Climbers").unwrap();
+    app.book.set_members(g, &[cat], true).unwrap();
+    let (status, _, page) = app
+        .send(app.get(&format!("/introductions?group={g}")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No introductions recorded around this group"));
+    app.book.set_members(g, &[bob], true).unwrap();
+    let (_, _, page) = app
+        .send(app.get(&format!("/introductions?group={g}")))
+        .await;
+    assert!(
+        page.contains("class=\"member\"") && page.contains("3 people"),
+        "Cat is drawn as a member"
+    );
+}
+
+#[tokio::test]
+async fn a_card_shows_who_can_introduce_me_ranked_with_evidence() {
+    let app = app();
+    let ann = add(&app, "Ann");
+    let bob = add(&app, "Bob");
+    let cat = add(&app, "Cat");
+    app.book
+        .change(ann, |c| c.trust = Some(TrustLevel::Trusted))
+        .unwrap();
+    app.book
+        .change(bob, |c| c.introduced_by = Some(ann))
+        .unwrap();
+    app.book
+        .change(cat, |c| c.introduced_by = Some(bob))
+        .unwrap();
+    let (status, _, page) = app.send(app.get(&format!("/contacts/{cat}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Who can introduce me"));
+    let ask_ann = page.find(">Ann</a> (trusted; 2 steps").expect("Ann's path");
+    let ask_bob = page
+        .find(">Bob</a> (trust not set; 1 step")
+        .expect("Bob's path");
+    assert!(ask_ann < ask_bob, "the trusted first hop ranks first");
+    assert!(page.contains("Bob knows Cat: Cat introduced by Bob"));
+    let (_, _, page) = app.send(app.get(&format!("/contacts/{ann}"))).await;
+    assert!(page.contains("Ask <a") && page.contains(">Bob</a>"));
+    let lone = add(&app, "Lone");
+    let (_, _, page) = app.send(app.get(&format!("/contacts/{lone}"))).await;
+    assert!(page.contains("Nobody in your book is known to know Lone"));
 }

@@ -4,7 +4,7 @@ use super::backup::write_atomically;
 use crate::cli::ExportFormat;
 use crate::home::Home;
 use anyhow::Result;
-use rapport_app::json::{contact_json, group_names, interaction_json};
+use rapport_app::json::{contact_json, group_names, interaction_json, live_groups_json};
 use rapport_model::Contact;
 use std::path::Path;
 
@@ -57,18 +57,19 @@ fn csv(home: &Home) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The shape of `list --json`, each contact with its `interactions`.
+/// `contacts` in the shape of `list --json`, each with its `interactions`; then the live
+/// `groups` and the cadences set per tag, which belong to no contact.
 fn json(home: &Home) -> Result<Vec<u8>> {
-    let (contacts, groups, timelines) = home.read(|v| {
+    let (contacts, groups, timelines, tag_cadences) = home.read(|v| {
         let contacts = live(v.contacts()?);
         let mut timelines = Vec::with_capacity(contacts.len());
         for c in &contacts {
             timelines.push(v.timeline(c.id)?);
         }
-        Ok((contacts, v.groups()?, timelines))
+        Ok((contacts, v.groups()?, timelines, v.tag_cadences()?))
     })?;
     let names = group_names(&groups);
-    let out: Vec<_> = contacts
+    let contacts_json: Vec<_> = contacts
         .iter()
         .zip(&timelines)
         .map(|(c, t)| {
@@ -77,6 +78,15 @@ fn json(home: &Home) -> Result<Vec<u8>> {
             j
         })
         .collect();
+    let tag_cadences: std::collections::BTreeMap<_, _> = tag_cadences
+        .iter()
+        .map(|(tag, every)| (tag, every.to_string()))
+        .collect();
+    let out = serde_json::json!({
+        "contacts": contacts_json,
+        "groups": live_groups_json(&groups, &contacts),
+        "tag_cadences": tag_cadences,
+    });
     let mut bytes = serde_json::to_vec_pretty(&out)?;
     bytes.push(b'\n');
     Ok(bytes)

@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 home.store.close()?;
                 result
             }
-            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e, Command::Device { name, json }),
             Err(e) => Err(e),
         },
         Command::Repair => maintenance::repair(&dir),
@@ -71,7 +71,16 @@ pub fn run(cli: Cli) -> Result<()> {
                     no_discovery,
                 },
             ),
-            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) if is_locked(&e) => forward_to_daemon(
+                &dir,
+                e,
+                Command::Pair {
+                    timeout,
+                    json,
+                    listen,
+                    no_discovery,
+                },
+            ),
             Err(e) => Err(e),
         },
         Command::Join { code, addr, name } => pair::join(&dir, &code, addr, name),
@@ -80,7 +89,14 @@ pub fn run(cli: Cli) -> Result<()> {
             ..
         } => match open_home(&dir, None) {
             Ok(home) => revoke::leave_and_tell(home),
-            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) if is_locked(&e) => forward_to_daemon(
+                &dir,
+                e,
+                Command::Devices {
+                    command: Some(crate::cli::DevicesCommand::Leave),
+                    json: false,
+                },
+            ),
             Err(e) => Err(e),
         },
         Command::Sync { addr, device } => match open_home(&dir, None) {
@@ -88,13 +104,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 let addr = sync::target(&home, addr, device.as_deref())?;
                 sync::sync(home, addr)
             }
-            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e),
+            Err(e) if is_locked(&e) => forward_to_daemon(&dir, e, Command::Sync { addr, device }),
             Err(e) => Err(e),
         },
         command => {
             let home = match open_home(&dir, None) {
                 Ok(home) => home,
-                Err(e) if is_locked(&e) => return forward_to_daemon(&dir, e),
+                Err(e) if is_locked(&e) => return forward_to_daemon(&dir, e, command),
                 Err(e) => return Err(e),
             };
             let result = dispatch(&home, command);
@@ -244,19 +260,72 @@ fn is_locked(e: &anyhow::Error) -> bool {
     store.is_some_and(|s| s.kind() == rapport_store::StoreErrorKind::Locked)
 }
 
-/// The store is held by another process; if it is this home's daemon, let it run the command.
-fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error) -> Result<()> {
-    match crate::daemon::forward(dir)? {
-        Some(response) => {
-            print!("{}", response.stdout);
-            eprint!("{}", response.stderr);
-            if response.code == 0 {
-                Ok(())
-            } else {
-                Err(crate::daemon::Forwarded(response.code).into())
+/// The store is held by another process; if it is this home's daemon, it runs the command and
+/// its typed answer is rendered here, as a local run renders it.
+fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error, command: Command) -> Result<()> {
+    use crate::daemon::{Call, Forwarded, PairWindow, Remote};
+    use rapport_app::wire::Reply;
+    let (call, json) = match command {
+        Command::Pair {
+            timeout,
+            json,
+            listen,
+            no_discovery,
+        } => (
+            Call::Pair(PairWindow {
+                listen,
+                timeout,
+                no_discovery,
+            }),
+            json,
+        ),
+        Command::Sync { addr, device } => (Call::Sync { addr, device }, false),
+        command => match crate::request::from_command(command) {
+            Ok((request, json)) => (Call::App(request), json),
+            Err(mut command) => {
+                // The daemon runs in its own folder; the user meant theirs.
+                if let Ok(cwd) = std::env::current_dir() {
+                    command.resolve_paths(&cwd);
+                }
+                (Call::Run(*command), false)
+            }
+        },
+    };
+    let reply = match crate::daemon::forward(dir, &call, |e| pair::show_pairing(e, json))? {
+        Some(reply) => reply,
+        None => return Err(locked),
+    };
+    let remote = |f| anyhow::Error::new(Remote(f));
+    match reply {
+        Reply::App { result, notes } => {
+            for note in notes {
+                crate::note!("{note}");
+            }
+            crate::render::response(&result.map_err(remote)?, json)
+        }
+        Reply::Printed {
+            stdout,
+            stderr,
+            code,
+        } => {
+            print!("{stdout}");
+            eprint!("{stderr}");
+            match code {
+                0 => Ok(()),
+                code => Err(Forwarded(code).into()),
             }
         }
-        None => Err(locked),
+        Reply::Paired(done) => {
+            println!("{}", done.map_err(remote)?.sentence());
+            Ok(())
+        }
+        Reply::Synced(synced) => {
+            println!("{}", synced.map_err(remote)?.line());
+            Ok(())
+        }
+        Reply::Refused(f) => Err(remote(f)),
+        // A reply this version cannot show (the protocol version says it knows them all).
+        _ => anyhow::bail!("rapport cannot show the daemon's answer: please report it"),
     }
 }
 

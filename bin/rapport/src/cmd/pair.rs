@@ -19,18 +19,27 @@ pub fn pair(home: Home, window: Window) -> Result<()> {
     let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(home)?));
     let rt = super::sync::runtime()?;
     rt.block_on(async {
-        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let json = window.json;
         let printer = tokio::spawn(async move {
-            while let Some(line) = rx.recv().await {
-                println!("{line}");
-                let _ = std::io::stdout().flush();
+            while let Some(event) = rx.recv().await {
+                show_pairing(&event, json);
             }
         });
-        let result = pairing::run(&replica, window, tx).await;
+        let result = pairing::run_events(&replica, window, tx).await;
         let _ = printer.await;
-        println!("{}", result?);
+        println!("{}", result?.sentence());
         Ok(())
     })
+}
+
+/// Prints a pairing window's event as it comes (the code long before the window ends), the
+/// same whether the window runs here or in the daemon.
+pub fn show_pairing(event: &pairing::PairingEvent, json: bool) {
+    for line in event.lines(json) {
+        println!("{line}");
+    }
+    let _ = std::io::stdout().flush();
 }
 
 /// `rapport join CODE`: pair with the device showing CODE, then fetch the vault from it over

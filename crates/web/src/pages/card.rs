@@ -2,14 +2,14 @@
 //! us, the timeline, and forms to edit, log an interaction, tag, and trash or restore.
 
 use super::{call, csrf, date, field, form_error, layout, see, AppState, Fields, Nav, Problem};
-use crate::book::{BookError, Card, ContactEdit, NewNote};
+use crate::book::{BookError, Card, ContactEdit, IntroPath, NewNote};
 use crate::State;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
-use rapport_model::{ContactId, InteractionKind, TrustLevel};
+use rapport_model::{ContactId, InteractionKind, Period, TrustLevel};
 
 fn parse_id(state: &State, id: &str) -> Result<ContactId, Response> {
     id.parse::<ContactId>().map_err(|_| {
@@ -29,8 +29,9 @@ pub async fn page(axum::extract::State(state): AppState, Path(id): Path<String>)
 }
 
 async fn render(state: &State, id: ContactId, problem: Option<&Problem>) -> Response {
-    let card = match call(state, move |b| b.card(id)).await {
-        Ok(card) => card,
+    let read = call(state, move |b| Ok((b.card(id)?, b.intro_paths(id)?))).await;
+    let (card, paths) = match read {
+        Ok(r) => r,
         Err(e) => return super::error_page(state, &e),
     };
     let status = if problem.is_some() {
@@ -41,7 +42,12 @@ async fn render(state: &State, id: ContactId, problem: Option<&Problem>) -> Resp
     let title = card.contact.name.clone();
     (
         status,
-        layout(state, &title, Nav::Contacts, body(state, &card, problem)),
+        layout(
+            state,
+            &title,
+            Nav::Contacts,
+            body(state, &card, &paths, problem),
+        ),
     )
         .into_response()
 }
@@ -59,7 +65,7 @@ fn origin(card: &Card, key: &str) -> Markup {
     }
 }
 
-fn body(state: &State, card: &Card, problem: Option<&Problem>) -> Markup {
+fn body(state: &State, card: &Card, paths: &[IntroPath], problem: Option<&Problem>) -> Markup {
     let c = &card.contact;
     let id = c.id.to_string();
     let action = |what: &str| format!("/contacts/{id}/{what}");
@@ -101,6 +107,7 @@ fn body(state: &State, card: &Card, problem: Option<&Problem>) -> Markup {
             }
         }
         (edit_form(state, card, problem, &action("edit")))
+        @if !c.is_trashed() { (super::intro::paths_section(&c.name, paths)) }
         section aria-labelledby="tags-h" {
             h2 id="tags-h" { "Tags" }
             @if c.tags.is_empty() { p { "No tags." } }
@@ -195,6 +202,7 @@ fn edit_form(state: &State, card: &Card, problem: Option<&Problem>, action: &str
         .or(c.trust.map(|t| t.as_str().to_owned()))
         .unwrap_or_default();
     let met_on = c.met_on.map(|d| d.to_string());
+    let cadence = c.cadence.map(|p| p.to_string());
     let notes = Problem::value(problem, "edit", "notes").or(c.notes.as_deref());
     html! {
         details.edit open[open] {
@@ -219,6 +227,7 @@ fn edit_form(state: &State, card: &Card, problem: Option<&Problem>, action: &str
                 (field(problem, "edit", "met_context", "How we met", "text", c.met_context.as_deref()))
                 (field(problem, "edit", "add_email", "Add an email", "email", None))
                 (field(problem, "edit", "add_phone", "Add a phone", "tel", None))
+                (field(problem, "edit", "cadence", "Keep in touch every (14d, 2w, 6mo, 1y; empty for none)", "text", cadence.as_deref()))
                 div.field {
                     label for="edit-notes" { "Notes" }
                     textarea id="edit-notes" name="notes" rows="3" { (notes.unwrap_or("")) }
@@ -251,6 +260,7 @@ fn note_form(state: &State, problem: Option<&Problem>, action: &str) -> Markup {
                 }
                 (field(problem, "note", "at", "When (YYYY-MM-DD or YYYY-MM-DD HH:MM; empty for now)", "text", None))
                 (field(problem, "note", "place", "Place", "text", None))
+                (field(problem, "note", "follow_up", "Follow up on (YYYY-MM-DD; optional)", "text", None))
                 div.field {
                     label for="note-text" { "What happened" }
                     textarea id="note-text" name="text" rows="3" { (text) }
@@ -308,6 +318,14 @@ pub async fn edit(
             met_context: f.get("met_context").map(|v| v.trim().to_owned()),
             add_email: f.text("add_email"),
             add_phone: f.text("add_phone"),
+            cadence: match f.get("cadence").map(str::trim) {
+                None => None,
+                Some("") => Some(None),
+                Some(p) => Some(Some(
+                    p.parse::<Period>()
+                        .map_err(|e| BookError::bad("cadence", e.to_string()))?,
+                )),
+            },
         };
         b.edit_contact(id, &edit)
     })
@@ -330,6 +348,17 @@ pub async fn note(
             at: f.text("at"),
             text: f.get("text").unwrap_or("").trim().to_owned(),
             place: f.text("place"),
+            follow_up: f
+                .text("follow_up")
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                        BookError::bad(
+                            "follow_up",
+                            format!("`{d}` is not a valid date: write it as YYYY-MM-DD"),
+                        )
+                    })
+                })
+                .transpose()?,
         };
         b.log_interaction(id, &note)
     })

@@ -9,7 +9,9 @@ pub mod contacts;
 pub mod devices;
 pub mod groups;
 pub mod import;
+pub mod intro;
 pub mod signin;
+pub mod today;
 
 use crate::book::{Book, BookError, BookResult};
 use crate::State;
@@ -158,7 +160,9 @@ pub fn csrf(state: &State) -> Markup {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
+    Today,
     Contacts,
+    Introductions,
     Groups,
     Conflicts,
     Import,
@@ -185,7 +189,9 @@ pub fn layout(state: &State, title: &str, active: Nav, body: Markup) -> Markup {
                     span.brand { "Rapport" }
                     nav aria-label="Main" {
                         ul {
+                            li { a href="/today" aria-current=[current(Nav::Today)] { "Today" } }
                             li { a href="/contacts" aria-current=[current(Nav::Contacts)] { "Contacts" } }
+                            li { a href="/introductions" aria-current=[current(Nav::Introductions)] { "Introductions" } }
                             li { a href="/groups" aria-current=[current(Nav::Groups)] { "Groups" } }
                             li { a href="/conflicts" aria-current=[current(Nav::Conflicts)] { "Conflicts" } }
                             li { a href="/import" aria-current=[current(Nav::Import)] { "Import" } }

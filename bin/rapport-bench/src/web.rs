@@ -1,0 +1,269 @@
+//! The `web` suite (issue #12): the web app of a real `rapport serve`, measured in Debian's
+//! headless Chromium by tests/browser/bench-web.mjs, on 10,000 and 30,000 contacts × 10
+//! interactions, plus one contact with 100 interactions:
+//! - the contacts page's first contentful paint (a fresh tab, cache off) and its weight;
+//! - the server time of a search-as-you-type request, against a cold `rapport search` of the
+//!   same vault in the same run (what the CLI user waits for the same answer);
+//! - the card with 100 interactions;
+//! - the daemon's RSS over 1,000 actions (a note through the card's form, then a search).
+//!
+//! It needs Node, /usr/bin/chromium and `npm ci` in tests/browser, as the browser test does.
+
+use crate::local::commands;
+use crate::proc::Stdout;
+use crate::rapport_cli::Rapport;
+use crate::serve::{device_id, fill, now_ms, output};
+use crate::table::{self, Table};
+use crate::{w1, SuiteArgs};
+use anyhow::{bail, Context, Result};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rapport_store::Store;
+use serde::Deserialize;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const SIZES: [usize; 2] = [10_000, 30_000];
+const ACTIONS: usize = 1_000;
+
+/// What bench-web.mjs prints.
+#[derive(Debug, Deserialize)]
+struct Measured {
+    first_paint_ms: Vec<f64>,
+    load_ms: Vec<f64>,
+    search_ms: Vec<f64>,
+    card_ms: Vec<f64>,
+    rss_kib: Vec<u64>,
+    page_bytes: Option<u64>,
+    js_bytes: Option<u64>,
+}
+
+pub fn run(args: &SuiteArgs) -> Result<Table> {
+    let rapport = Rapport::locate()?;
+    let script = browser_dir()?.join("bench-web.mjs");
+    let mut t = Table::new("web app in headless Chromium (issue #12)");
+    // `--workload` picks one size; without it both run.
+    let sizes: Vec<usize> = match args.workload {
+        Some(w) => vec![w.contacts()],
+        None => SIZES.to_vec(),
+    };
+    for contacts in sizes {
+        let label = format!("{}k", contacts / 1000);
+        let tmp = tempfile::Builder::new()
+            .prefix("rapport-bench-web-")
+            .tempdir()?;
+        let home = tmp.path().join("home");
+        eprintln!("web {label}: filling the vault");
+        rapport.run(&home, &["init", "--name", "bench"], Stdout::Discard)?;
+        let device = device_id(&rapport, &home)?;
+        fill(&home, device, args.seed, contacts)?;
+        let card = hundred_interactions(&home, device, args.seed)?;
+        let w = rapport_workload::generate(args.seed, contacts, 10);
+        let words = prefixes(&w, 5);
+
+        eprintln!("web {label}: cold `rapport search` (the baseline)");
+        let (word, _) = commands::search_word(&w, &mut StdRng::seed_from_u64(args.seed))?;
+        let search_cli = commands::repeat(&rapport, &home, args.runs as usize, |_| {
+            vec!["search".into(), word.clone()]
+        })?;
+
+        eprintln!("web {label}: the daemon and the browser");
+        let daemon = Served::start(&rapport, &home)?;
+        let signin = output(rapport.command(&home, &["ui", "--no-open"]))?;
+        let config = serde_json::json!({
+            "signin": signin.trim(),
+            "base": format!("http://{}", daemon.ui),
+            "words": words,
+            "card": format!("/contacts/{card}"),
+            "pid": daemon.child.id(),
+            "runs": args.runs,
+            "actions": ACTIONS,
+        });
+        let m = browser(&script, &config)?;
+        drop(daemon);
+        rows(&mut t, &label, &m, &search_cli.walls);
+    }
+    t.note(format!(
+        "Search: the server time of `/contacts?q=PREFIX&partial=1` as the page's script \
+         fetches it (5 name prefixes × {} runs), against a whole cold `rapport search WORD` \
+         process on the same vault. First paint: first-contentful-paint of /contacts in a \
+         fresh tab with the cache off, after sign-in. Memory: the daemon's VmRSS before and \
+         after {ACTIONS} actions (a note through the card's form and a search each).",
+        args.runs
+    ));
+    Ok(t)
+}
+
+fn rows(t: &mut Table, label: &str, m: &Measured, search_cli: &[Duration]) {
+    let ms = |v: &[f64]| -> Option<Duration> {
+        let d: Vec<Duration> = v
+            .iter()
+            .map(|x| Duration::from_secs_f64(x / 1000.0))
+            .collect();
+        (!d.is_empty()).then(|| table::median(&d))
+    };
+    let show = |d: Option<Duration>| d.map_or_else(|| "not reported".to_owned(), table::time);
+    let cli = table::median(search_cli);
+    let search = ms(&m.search_ms);
+    let (search_target, paint_target) = if label == "10k" {
+        ("≤ 20 ms", "—")
+    } else {
+        ("≤ 40 ms", "≤ 300 ms")
+    };
+    t.row(
+        format!("{label}: search as you type, server time (median)"),
+        show(search),
+        format!("`rapport search` cold {}", table::time(cli)),
+        search.and_then(|s| table::dur_ratio(s, cli)),
+        search_target,
+    );
+    t.row(
+        format!("{label}: contacts page, first contentful paint (median)"),
+        show(ms(&m.first_paint_ms)),
+        format!("load event {}", show(ms(&m.load_ms))),
+        None,
+        paint_target,
+    );
+    t.row(
+        format!("{label}: card with 100 interactions (median)"),
+        show(ms(&m.card_ms)),
+        "—",
+        None,
+        "≤ 50 ms",
+    );
+    t.row(
+        format!("{label}: contacts page weight / its JavaScript"),
+        format!(
+            "{} / {}",
+            m.page_bytes.map_or("?".into(), table::bytes),
+            m.js_bytes.map_or("?".into(), table::bytes)
+        ),
+        "—",
+        None,
+        "≤ 150 KB / ≤ 50 KB",
+    );
+    let (first, last) = (
+        m.rss_kib.first().copied().unwrap_or(0),
+        m.rss_kib.last().copied().unwrap_or(0),
+    );
+    let peak = m.rss_kib.iter().copied().max().unwrap_or(0);
+    t.row(
+        format!("{label}: daemon RSS after {ACTIONS} actions (peak)"),
+        format!("{} ({})", table::kib(last), table::kib(peak)),
+        format!("at the start {}", table::kib(first)),
+        table::ratio(last as f64, first as f64),
+        "≤ 1.2×",
+    );
+}
+
+/// Adds one contact with 100 interactions (in-process, before the daemon starts); its id.
+fn hundred_interactions(home: &Path, device: rapport_model::DeviceId, seed: u64) -> Result<String> {
+    let w = rapport_workload::generate(seed ^ 0x100, 1, 100);
+    let prepared = w1::prepare(&w, &mut StdRng::seed_from_u64(seed ^ 0x100))?;
+    let store = Store::open(&home.join("store")).context("opening the store")?;
+    let mut vault = store.load_vault(device)?;
+    w1::write_batch(&mut vault, &prepared, now_ms())?;
+    let touched = vault.take_touched();
+    store.commit(&mut vault, &touched)?;
+    store.close()?;
+    let id = prepared.first().context("the workload has one contact")?.id;
+    Ok(id.to_string())
+}
+
+/// The first `n` distinct 4-letter prefixes of last names: what a person types before the
+/// list narrows down.
+fn prefixes(w: &rapport_workload::Workload, n: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let stride = (w.contacts.len() / (n * 20)).max(1);
+    for c in w.contacts.iter().step_by(stride) {
+        let last = c.name.rsplit(' ').next().unwrap_or(&c.name).to_lowercase();
+        let prefix: String = last.chars().take(4).collect();
+        if prefix.chars().count() == 4 && !out.contains(&prefix) {
+            out.push(prefix);
+        }
+        if out.len() == n {
+            break;
+        }
+    }
+    out
+}
+
+fn browser_dir() -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    if !Path::new("/usr/bin/chromium").exists() {
+        bail!("/usr/bin/chromium is missing: install it (`apt-get install chromium`) first");
+    }
+    if !dir.join("node_modules/playwright-core").exists() {
+        bail!(
+            "playwright-core is missing: run `npm ci` in {} first",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+fn browser(script: &Path, config: &serde_json::Value) -> Result<Measured> {
+    let out = Command::new("node")
+        .arg(script)
+        .env("RAPPORT_WEB_BENCH", config.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .context("could not run node")?;
+    if !out.status.success() {
+        bail!(
+            "the browser run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).with_context(|| format!("bench-web.mjs printed {last:?}"))
+}
+
+/// `rapport serve` with its web app on a free loopback port, killed when dropped.
+struct Served {
+    child: Child,
+    ui: String,
+}
+
+impl Served {
+    fn start(rapport: &Rapport, home: &Path) -> Result<Served> {
+        let mut child = rapport
+            .command(
+                home,
+                &[
+                    "serve",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--no-discovery",
+                    "--ui",
+                    "127.0.0.1:0",
+                ],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut lines = BufReader::new(child.stdout.take().context("piped stdout")?).lines();
+        let mut ui = None;
+        for line in lines.by_ref().take(4) {
+            let line = line?;
+            if let Some(rest) = line.strip_prefix("web app on http://") {
+                ui = rest.split(' ').next().map(str::to_owned);
+                break;
+            }
+        }
+        // Keep reading so the daemon never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let ui = ui.context("`rapport serve` did not print its web app's address")?;
+        Ok(Served { child, ui })
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
