@@ -156,7 +156,6 @@ fn the_web_app_works_in_a_real_browser() {
         "signin": signin,
         "bin": rapport_bin(),
         "homeB": b.path(),
-        "homeA": a.path(),
         "homeC": c.path(),
         "addrA": served.quic,
         "artefacts": artefacts(),

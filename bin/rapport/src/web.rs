@@ -2,6 +2,7 @@
 //! the CLI makes (one commit, durable before the page is answered, then pushed to live
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
+mod history;
 mod relate;
 
 use crate::time;
@@ -17,8 +18,8 @@ use rapport_model::{
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
-    DeviceRow, FieldConflict, FieldOrigin, GroupRow, ImportKind, ImportSummary, ListQuery,
-    NewContact, NewNote, PairingState, PairingView, SnoozeTarget, Sort,
+    DeviceRow, FieldConflict, FieldOrigin, GroupRow, HistoryRow, ImportKind, ImportSummary,
+    ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard, SnoozeTarget, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -787,5 +788,22 @@ impl Book for WebBook {
 
     fn intro_graph(&self, group: Option<GroupId>) -> BookResult<IntroGraph> {
         self.graph(group)
+    }
+
+    fn history(&self, id: ContactId, limit: usize) -> BookResult<Vec<HistoryRow>> {
+        self.contact_history(id, limit)
+    }
+
+    fn card_at(&self, id: ContactId, at: &str) -> BookResult<PastCard> {
+        self.past_card(id, at)
+    }
+
+    fn revert(&self, id: ContactId, to: &str) -> BookResult<String> {
+        let id = id.to_string();
+        self.history_command(|home| crate::cmd::history::revert(home, &id, to))
+    }
+
+    fn undo(&self, change: Option<&str>) -> BookResult<String> {
+        self.history_command(|home| crate::cmd::history::undo(home, change))
     }
 }

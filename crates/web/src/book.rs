@@ -245,6 +245,39 @@ pub struct NewNote {
     pub follow_up: Option<chrono::NaiveDate>,
 }
 
+/// One value a change wrote: what it was just before and just after (`None`: absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// The field's key (`org`, `tag:vip`, `interaction:<id>`...).
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// One change of a contact, as `rapport log CONTACT` lists it, with what it did.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    /// The change's full id (hex).
+    pub change: String,
+    pub at: UnixMillis,
+    /// The device's name, "this device", or "another program".
+    pub device: String,
+    pub summary: String,
+    pub fields: Vec<FieldChange>,
+    /// A bulk change (an import): its fields are not listed.
+    pub bulk: bool,
+}
+
+/// A card as it was at some point (as `rapport show --at`).
+#[derive(Debug, Clone)]
+pub struct PastCard {
+    /// "2026-05-01 10:00:00" or "change 1a2b3c4d".
+    pub label: String,
+    pub contact: Contact,
+    /// Oldest first.
+    pub timeline: Vec<Interaction>,
+}
+
 /// What a snooze on the Today page defers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnoozeTarget {
@@ -346,4 +379,15 @@ pub trait Book: Send + Sync + 'static {
     fn intro_paths(&self, target: ContactId) -> BookResult<Vec<IntroPath>>;
     /// Who introduced whom, optionally around one group (as `rapport intro --graph`).
     fn intro_graph(&self, group: Option<GroupId>) -> BookResult<IntroGraph>;
+
+    /// The contact's changes, newest first, at most `limit`, each with its values before and
+    /// after (as `rapport log CONTACT`).
+    fn history(&self, id: ContactId, limit: usize) -> BookResult<Vec<HistoryRow>>;
+    /// The card as it was at `at`: a time the CLI accepts or a change id (as `show --at`).
+    /// A bad `at` is refused for the field `at`.
+    fn card_at(&self, id: ContactId, at: &str) -> BookResult<PastCard>;
+    /// Puts the card back as it was at `to` (as `rapport revert`); returns the CLI's sentence.
+    fn revert(&self, id: ContactId, to: &str) -> BookResult<String>;
+    /// Undoes a change, or this device's last action (as `rapport undo [CHANGE]`).
+    fn undo(&self, change: Option<&str>) -> BookResult<String>;
 }

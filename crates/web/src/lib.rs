@@ -34,8 +34,10 @@ pub struct State {
     /// The file shown in an import preview, kept until it is applied or replaced (one at a
     /// time: this is one person's app).
     pub(crate) upload: std::sync::Mutex<Option<pages::import::Upload>>,
-    /// The sentence an action on the Today page ended with, shown once on the next load.
-    pub(crate) flash: std::sync::Mutex<Option<String>>,
+    /// The sentences recent actions ended with (Today, history), by number: the page an
+    /// action redirects to names its sentence (`?said=N`), so a live refresh of that page
+    /// shows it again instead of losing it.
+    pub(crate) said: std::sync::Mutex<pages::Said>,
 }
 
 impl std::fmt::Debug for State {
@@ -101,7 +103,7 @@ fn state(book: Arc<dyn Book>, secrets: Secrets, port: u16) -> Arc<State> {
         cookie_name,
         revision: tokio::sync::watch::channel(String::new()).0,
         upload: std::sync::Mutex::new(None),
-        flash: std::sync::Mutex::new(None),
+        said: std::sync::Mutex::new(pages::Said::default()),
     })
 }
 
@@ -126,6 +128,9 @@ fn router_with_state(state: Arc<State>) -> Router {
         .route("/contacts/{id}/groups", post(pages::card::groups))
         .route("/contacts/{id}/trash", post(pages::card::trash))
         .route("/contacts/{id}/restore", post(pages::card::restore))
+        .route("/contacts/{id}/history", get(pages::history::page))
+        .route("/contacts/{id}/revert", post(pages::history::revert))
+        .route("/history/undo", post(pages::history::undo))
         .route(
             "/groups",
             get(pages::groups::page).post(pages::groups::create),

@@ -27,6 +27,8 @@ struct Fake {
     groups: Mutex<Vec<Group>>,
     notes: Mutex<Vec<(ContactId, String)>>,
     interactions: Mutex<Vec<Interaction>>,
+    history: Mutex<Vec<HistoryRow>>,
+    history_actions: Mutex<Vec<String>>,
     conflicts: Mutex<Vec<FieldConflict>>,
     pairing: Mutex<Option<PairingView>>,
 }
@@ -385,6 +387,47 @@ impl Book for Fake {
             tag_cadences: &Default::default(),
         };
         Ok(relate::intro_graph(&book, group))
+    }
+    fn history(&self, id: ContactId, limit: usize) -> BookResult<Vec<HistoryRow>> {
+        self.find(id)?;
+        Ok(self
+            .history
+            .lock()
+            .unwrap()
+            .iter()
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+    fn card_at(&self, id: ContactId, at: &str) -> BookResult<PastCard> {
+        if !at.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(BookError::bad(
+                "at",
+                format!("`{at}` is neither a time nor a change id"),
+            ));
+        }
+        let mut contact = self.find(id)?;
+        contact.org = Some("Old <Org>".into());
+        Ok(PastCard {
+            label: format!("change {at}"),
+            contact,
+            timeline: vec![],
+        })
+    }
+    fn revert(&self, id: ContactId, to: &str) -> BookResult<String> {
+        self.history_actions
+            .lock()
+            .unwrap()
+            .push(format!("revert {id} {to}"));
+        Ok(format!("reverted {id} to change {to}"))
+    }
+    fn undo(&self, change: Option<&str>) -> BookResult<String> {
+        let what = change.unwrap_or("last");
+        self.history_actions
+            .lock()
+            .unwrap()
+            .push(format!("undo {what}"));
+        Ok(format!("undid `{what}`"))
     }
 }
 
@@ -912,12 +955,15 @@ async fn today_lists_a_due_follow_up_with_its_reason_and_done_closes_it() {
         .send(app.post("/today/done", &format!("id={note}&within=7d")))
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(h[header::LOCATION], "/today?within=7d");
-    let (_, _, page) = app.send(app.get("/today?within=7d")).await;
-    assert!(page.contains(&format!("done: follow-up {note}")));
-    assert!(!page.contains("Send the deck") && page.contains("Nothing is due"));
-    // The sentence shows once.
-    let (_, _, page) = app.send(app.get("/today")).await;
+    let back = h[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/today?within=7d&said="), "{back}");
+    // The page it goes back to names the sentence, so a live refresh shows it again.
+    for _ in 0..2 {
+        let (_, _, page) = app.send(app.get(&back)).await;
+        assert!(page.contains(&format!("done: follow-up {note}")));
+        assert!(!page.contains("Send the deck") && page.contains("Nothing is due"));
+    }
+    let (_, _, page) = app.send(app.get("/today?said=999")).await;
     assert!(!page.contains("done: follow-up"));
 }
 
@@ -934,11 +980,13 @@ async fn a_contact_past_its_cadence_is_due_and_a_snooze_defers_it() {
     assert!(page.contains("Keep in touch"), "{page}");
     assert!(page.contains("added 1970-01-01 (no interaction since), every 30 days"));
     assert!(page.contains("aria-label=\"Snooze Kim\""));
-    let (status, _, _) = app
+    let (status, h, _) = app
         .send(app.post("/today/snooze", &format!("target=contact:{id}&period=7d")))
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, _, page) = app.send(app.get("/today")).await;
+    let (_, _, page) = app
+        .send(app.get(h[header::LOCATION].to_str().unwrap()))
+        .await;
     assert!(page.contains("snoozed until") && page.contains("Nothing is due"));
     let (_, _, page) = app.send(app.get("/today?within=30d")).await;
     assert!(page.contains("Kim"), "still listed within the month");
@@ -1039,4 +1087,99 @@ async fn a_card_shows_who_can_introduce_me_ranked_with_evidence() {
     let lone = add(&app, "Lone");
     let (_, _, page) = app.send(app.get(&format!("/contacts/{lone}"))).await;
     assert!(page.contains("Nobody in your book is known to know Lone"));
+}
+
+#[tokio::test]
+async fn history_lists_changes_old_to_new_and_shows_the_card_as_it_was() {
+    let app = app();
+    let id = add(&app, "Mo");
+    let change = "ab12cd34".repeat(8);
+    app.book.history.lock().unwrap().push(HistoryRow {
+        change: change.clone(),
+        at: 0,
+        device: "<i>phone</i>".into(),
+        summary: "edit contact Mo".into(),
+        fields: vec![FieldChange {
+            field: "org".into(),
+            old: None,
+            new: Some("Acme <Labs>".into()),
+        }],
+        bulk: false,
+    });
+    let (_, _, card) = app.send(app.get(&format!("/contacts/{id}"))).await;
+    assert!(card.contains(&format!("href=\"/contacts/{id}/history\"")));
+    let (status, _, page) = app.send(app.get(&format!("/contacts/{id}/history"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("History of Mo") && page.contains("edit contact Mo"));
+    assert!(
+        page.contains("by &lt;i&gt;phone&lt;/i&gt;")
+            && page.contains("change <code>ab12cd34</code>")
+    );
+    assert!(
+        page.contains(
+            "<th scope=\"row\">org</th><td><em>(none)</em></td><td>→ Acme &lt;Labs&gt;</td>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains(&format!("/contacts/{id}/history?at={change}")));
+    let (status, _, page) = app
+        .send(app.get(&format!("/contacts/{id}/history?at={change}")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("Mo as it was at change {change}")));
+    assert!(page.contains("Old &lt;Org&gt;") && page.contains("Revert the card to this point"));
+    // A point that is neither a time nor a change is refused next to its field.
+    let (status, _, page) = app
+        .send(app.get(&format!("/contacts/{id}/history?at=%3Cyesterday%3E")))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("past-at-error") && page.contains("`&lt;yesterday&gt;` is neither"));
+    assert!(page.contains("value=\"&lt;yesterday&gt;\""));
+}
+
+#[tokio::test]
+async fn revert_and_undo_go_to_the_book_and_come_back_with_its_sentence() {
+    let app = app();
+    let id = add(&app, "Ned");
+    let history = format!("/contacts/{id}/history");
+    let (status, h, _) = app
+        .send(app.post(&format!("/contacts/{id}/revert"), "to=ab12"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let back = h[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(back.starts_with(&format!("{history}?said=")), "{back}");
+    let (_, _, page) = app.send(app.get(&back)).await;
+    assert!(page.contains(&format!("reverted {id} to change ab12")));
+    let (status, h, _) = app
+        .send(app.post("/history/undo", &format!("back={history}")))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(h[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with(&format!("{history}?said=")));
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/contacts/x/history",
+    ] {
+        let (_, h, _) = app
+            .send(app.post("/history/undo", &format!("change=ab12&back={evil}")))
+            .await;
+        let to = h[header::LOCATION].to_str().unwrap();
+        assert!(
+            to.starts_with("/today?said="),
+            "never a redirect elsewhere: {to}"
+        );
+    }
+    assert_eq!(
+        *app.book.history_actions.lock().unwrap(),
+        vec![
+            format!("revert {id} ab12"),
+            "undo last".into(),
+            "undo ab12".into(),
+            "undo ab12".into(),
+            "undo ab12".into()
+        ]
+    );
 }

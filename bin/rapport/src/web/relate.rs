@@ -1,15 +1,14 @@
-//! The relationship pages' reads and writes over the replica: the same queries
-//! (`rapport_model::relate`) and the same vault writes as `rapport due`, `intro`, `done` and
-//! `snooze`, with the CLI's sentences. What the queries read is kept between pages until the
-//! vault's heads change, so a card's "who can introduce me" does not reread every record.
+//! The relationship pages over the replica. Writes (`done`, `snooze`) are the application
+//! layer's requests, answered with the CLI's sentences. Reads run the same queries as `due`
+//! and `intro` (`rapport_model::relate`) on records kept between pages until the vault's heads
+//! change, so that a card's "who can introduce me" does not reread every contact and
+//! interaction on each view (`rapport_app`'s own `intro` reads them per request).
 
-use super::{no_field, WebBook};
+use super::{no_field, to_book, WebBook};
 use crate::time;
-use rapport_app::resolve::lookup_contact;
-use rapport_app::AppError;
+use rapport_app::Request;
 use rapport_model::relate::{self, DueItem, IntroGraph, IntroPath};
 use rapport_model::{Contact, ContactId, Group, GroupId, Interaction, InteractionId, Period};
-use rapport_store::{ReadView, StoreError};
 use rapport_web::book::{BookError, BookResult, SnoozeTarget};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -33,21 +32,6 @@ impl Loaded {
             tag_cadences: &self.tags,
         }
     }
-}
-
-/// The live contact that holds a follow-up (as `rapport done` finds it).
-fn owner_of(view: &ReadView<'_>, id: InteractionId) -> Result<Option<Contact>, StoreError> {
-    Ok(view
-        .contacts()?
-        .into_iter()
-        .find(|c| !c.is_trashed() && c.follow_ups.contains_key(&id)))
-}
-
-fn no_follow_up(id: InteractionId) -> anyhow::Error {
-    AppError::NotFound(format!(
-        "no follow-up has id {id}: `rapport due --within 1y` lists them with their ids"
-    ))
-    .into()
 }
 
 impl WebBook {
@@ -99,40 +83,29 @@ impl WebBook {
     }
 
     pub(super) fn done(&self, id: InteractionId) -> BookResult<String> {
-        let now = time::now_ms();
-        let (name, changed) = self.write(&no_field, |vault, view| {
-            let owner = owner_of(view, id)?.ok_or_else(|| no_follow_up(id))?;
-            Ok((owner.name, vault.close_follow_up(owner.id, id, now)?))
-        })?;
-        Ok(if changed {
-            format!("done: follow-up {id} ({name})")
-        } else {
-            format!("follow-up {id} ({name}) was already done")
-        })
+        self.app_action(&Request::Done { follow_up: id })
     }
 
     pub(super) fn defer(&self, target: SnoozeTarget, period: Period) -> BookResult<String> {
-        let now = time::now_ms();
-        let until = period.after(time::today());
-        self.write(&no_field, |vault, view| match target {
-            SnoozeTarget::FollowUp(id) => {
-                let owner = owner_of(view, id)?.ok_or_else(|| no_follow_up(id))?;
-                vault.snooze_follow_up(owner.id, id, until, now)?;
-                Ok(format!(
-                    "follow-up {id} ({}) snoozed until {until}",
-                    owner.name
-                ))
-            }
-            SnoozeTarget::Contact(id) => {
-                let c = lookup_contact(view, &id.to_string(), false)?;
-                let deferred = vault.snooze_contact(c.id, until, now)?;
-                Ok(format!(
-                    "{} snoozed until {until} (with {} open follow-up{})",
-                    c.name,
-                    deferred.len(),
-                    if deferred.len() == 1 { "" } else { "s" }
-                ))
-            }
-        })
+        let target = match target {
+            SnoozeTarget::FollowUp(id) => id.to_string(),
+            SnoozeTarget::Contact(id) => id.to_string(),
+        };
+        self.app_action(&Request::Snooze { target, period })
+    }
+
+    /// Runs one request through the application layer, as the CLI does, and returns the
+    /// sentence the CLI prints for its response.
+    fn app_action(&self, request: &Request) -> BookResult<String> {
+        let mut replica = self.replica.blocking_lock();
+        let response = rapport_app::handle(&replica.home, request)
+            .map_err(|e| to_book(&e.into(), &no_field))?;
+        if let Err(e) = replica.changed_locally() {
+            crate::note!("warning: {e}");
+        }
+        Ok(rapport_app::render::text(&response, false)
+            .stdout
+            .trim()
+            .to_owned())
     }
 }

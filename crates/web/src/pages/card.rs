@@ -80,7 +80,7 @@ fn body(state: &State, card: &Card, paths: &[IntroPath], problem: Option<&Proble
     let connected_on = c.connected_on.map(|d| d.to_string());
     html! {
         h1 { (c.name) @if c.is_trashed() { " " span.badge { "(in the trash)" } } }
-        p.origin-line { (origin(card, "name")) }
+        p.origin-line { (origin(card, "name")) " · " a href=(format!("/contacts/{id}/history")) { "History" } }
         section aria-labelledby="fields-h" {
             h2 id="fields-h" { "Details" }
             dl.fields {

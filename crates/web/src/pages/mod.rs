@@ -8,6 +8,7 @@ pub mod conflicts;
 pub mod contacts;
 pub mod devices;
 pub mod groups;
+pub mod history;
 pub mod import;
 pub mod intro;
 pub mod signin;
@@ -231,6 +232,41 @@ pub async fn not_found(axum::extract::State(state): AppState) -> Response {
         &state,
         &BookError::NotFound("There is no page at this address.".into()),
     )
+}
+
+/// The last few sentences actions ended with, numbered (see `State::said`).
+#[derive(Debug, Default)]
+pub struct Said {
+    next: u64,
+    recent: std::collections::VecDeque<(u64, String)>,
+}
+
+impl Said {
+    const KEPT: usize = 16;
+}
+
+/// Keeps an action's sentence; returns the number the next page asks for it by.
+pub fn remember(state: &State, sentence: String) -> u64 {
+    let Ok(mut said) = state.said.lock() else {
+        return 0;
+    };
+    said.next += 1;
+    let n = said.next;
+    said.recent.push_back((n, sentence));
+    if said.recent.len() > Said::KEPT {
+        said.recent.pop_front();
+    }
+    n
+}
+
+/// The sentence numbered `n`, if it is still kept.
+pub fn recall(state: &State, n: Option<u64>) -> Option<String> {
+    let n = n?;
+    let said = state.said.lock().ok()?;
+    said.recent
+        .iter()
+        .find(|(k, _)| *k == n)
+        .map(|(_, s)| s.clone())
 }
 
 /// After a successful action: go (with GET) to the page that shows its result.

@@ -31,6 +31,7 @@ const SNOOZES: [(&str, &str); 4] = [
 pub struct TodayQuery {
     #[serde(default)]
     within: String,
+    said: Option<u64>,
 }
 
 pub async fn page(axum::extract::State(state): AppState, Query(q): Query<TodayQuery>) -> Response {
@@ -44,12 +45,7 @@ pub async fn page(axum::extract::State(state): AppState, Query(q): Query<TodayQu
         Ok(items) => items,
         Err(e) => return super::error_page(&state, &e),
     };
-    let said = state
-        .flash
-        .lock()
-        .ok()
-        .and_then(|mut f| f.take())
-        .unwrap_or_default();
+    let said = super::recall(&state, q.said).unwrap_or_default();
     let body = html! {
         h1 { "Today" }
         p.done role="status" { (said) }
@@ -128,20 +124,14 @@ fn row(state: &State, n: usize, item: &DueItem, within: &str) -> Markup {
     }
 }
 
-/// Back to the page with the same window, after an action; its sentence shows once.
+/// Back to the page with the same window, after an action, with its sentence.
 fn back(state: &State, f: &Fields, said: String) -> Response {
-    if let Ok(mut flash) = state.flash.lock() {
-        *flash = Some(said);
-    }
+    let n = super::remember(state, said);
     let within = f
         .get("within")
         .filter(|w| WINDOWS.iter().any(|(v, _)| v == w))
         .unwrap_or("");
-    if within.is_empty() {
-        Redirect::to("/today").into_response()
-    } else {
-        Redirect::to(&format!("/today?within={within}")).into_response()
-    }
+    Redirect::to(&format!("/today?within={within}&said={n}")).into_response()
 }
 
 fn incomplete() -> BookError {
