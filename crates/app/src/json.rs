@@ -55,10 +55,10 @@ impl Response {
             Response::ContactAt(at) => {
                 let mut contact = contact_json(&at.contact, &group_names(&at.groups));
                 contact.interactions = Some(at.timeline.iter().map(interaction_json).collect());
-                Json::At(AtJson {
+                Json::At(Box::new(AtJson {
                     at: &at.label,
                     contact,
-                })
+                }))
             }
             _ => return None,
         })
@@ -77,7 +77,7 @@ pub enum Json<'a> {
     Conflicts(Vec<crate::conflicts::ConflictJson>),
     Held(Vec<crate::quarantine::HeldJson>),
     Log(&'a [crate::response::LogEntry]),
-    At(AtJson<'a>),
+    At(Box<AtJson<'a>>),
 }
 
 /// `show --at --json`: the contact's shape with its interactions, and the point in time.

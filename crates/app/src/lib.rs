@@ -119,3 +119,6 @@ pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
 /// The patch that sets a contact's `field` to what the user typed (`resolve`, and the web
 /// app's field editor).
 pub use conflicts::patch_for;
+
+/// Every interaction that involved a contact at any time (for reading its past).
+pub use history::interaction_candidates;
