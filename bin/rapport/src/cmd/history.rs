@@ -1,6 +1,5 @@
 //! What the web app still reaches here: `import undo`, `revert` and `undo` as the CLI prints
-//! them (`log`, `show
-//! --at`, `revert` and `undo` are rapport-app's requests now).
+//! them (`log`, `show --at`, `revert` and `undo` are rapport-app's requests now).
 
 use crate::home::Home;
 use anyhow::Result;
