@@ -204,7 +204,7 @@ fn report(
         eprintln!("warning: this is a debug build; run with --release for meaningful figures");
     }
     let mut table = suite(args)?;
-    if name == "pair" && args.workload.is_none() {
+    if (name == "pair" || name == "web") && args.workload.is_none() {
         table.note(format!("Load when the suite ended: {}.", load_average()));
     } else {
         table.note(format!(

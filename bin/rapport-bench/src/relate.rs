@@ -29,9 +29,14 @@ const TAG_CADENCES: [(&str, &str); 3] = [("friend", "30d"), ("investor", "90d"),
 pub fn run(args: &SuiteArgs) -> Result<Table> {
     let rapport = Rapport::locate()?;
     let workload = args.workload();
-    let tmp = tempfile::Builder::new()
+    let mut tmp = tempfile::Builder::new()
         .prefix("rapport-bench-relate-")
         .tempdir()?;
+    // RAPPORT_BENCH_KEEP=1 keeps the home for profiling by hand; its path is printed.
+    if std::env::var_os("RAPPORT_BENCH_KEEP").is_some() {
+        tmp.disable_cleanup(true);
+        progress(&format!("keeping the home in {}", tmp.path().display()));
+    }
     let home = tmp.path().join("home");
     progress(&format!("generating {} and writing it", workload.label()));
     let w = workload.generate(args.seed);

@@ -1,9 +1,10 @@
 //! From the parsed command line to a typed `Request`, once. The commands whose logic has not
 //! moved into rapport-app yet come back unchanged.
 
-use crate::cli::{Command, ContactArgs, EditArgs, GroupCommand};
+use crate::cli::{Command, ContactArgs, EditArgs, GroupCommand, QuarantineCommand};
 use rapport_app::{
-    AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, NewNote, Request,
+    AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, NewNote,
+    QuarantineRequest, Request,
 };
 use rapport_model::Period;
 
@@ -129,9 +130,48 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
             json,
         ),
         Command::Brief { contact, json } => (Request::Brief { contact }, json),
+        Command::Conflicts { json } => (Request::Conflicts, json),
+        Command::Resolve {
+            contact,
+            field,
+            value,
+        } => (
+            Request::Resolve {
+                contact,
+                field: field.parse().map_err(|_| {
+                    AppError::BadInput(format!(
+                        "`{field}` is not a contact field: use name, org, title, notes, trust, met-on, met-at, met-context, introduced-by or connected-on"
+                    ))
+                })?,
+                value,
+            },
+            false,
+        ),
+        Command::Quarantine { command } => quarantine_of(command),
         other => return Ok(Routed::Bin(other)),
     };
     Ok(Routed::App(request, json))
+}
+
+fn quarantine_of(command: QuarantineCommand) -> (Request, bool) {
+    let (q, json) = match command {
+        QuarantineCommand::Show { json } => (QuarantineRequest::Show, json),
+        QuarantineCommand::Accept => (QuarantineRequest::Accept, false),
+        QuarantineCommand::Reject => (QuarantineRequest::Reject, false),
+        QuarantineCommand::Threshold {
+            max,
+            percent,
+            floor,
+        } => (
+            QuarantineRequest::Threshold {
+                max,
+                percent,
+                floor,
+            },
+            false,
+        ),
+    };
+    (Request::Quarantine(q), json)
 }
 
 /// `cadence CONTACT PERIOD`, `cadence --group G PERIOD`, `cadence --tag T PERIOD`, or any of

@@ -27,6 +27,9 @@ pub enum AppError {
     /// The vault refused a change.
     #[error(transparent)]
     Edit(#[from] EditError),
+    /// The vault could not be read as the schema says.
+    #[error(transparent)]
+    Read(#[from] rapport_model::ReadError),
     /// Anything else, as one sentence (no device here, an identity that cannot be made...).
     #[error("{0}")]
     Failed(String),
@@ -100,7 +103,7 @@ impl AppError {
                 | EditError::NoSuchInteraction(_) => ErrorKind::NotFound,
                 _ => ErrorKind::BadInput,
             },
-            AppError::Failed(_) => ErrorKind::Other,
+            AppError::Read(_) | AppError::Failed(_) => ErrorKind::Other,
         }
     }
 

@@ -49,6 +49,8 @@ impl Response {
                 "items": items,
             })),
             Response::Brief(brief) => Json::Value(serde_json::json!(brief)),
+            Response::Conflicts(list) => Json::Conflicts(crate::conflicts::json(list)),
+            Response::HeldBack(held) => Json::Held(crate::quarantine::json(held)),
             _ => return None,
         })
     }
@@ -63,6 +65,8 @@ pub enum Json<'a> {
     Search(Vec<SearchHitJson<'a>>),
     Groups(Vec<GroupJson<'a>>),
     GroupCard(GroupCardJson<'a>),
+    Conflicts(Vec<crate::conflicts::ConflictJson>),
+    Held(Vec<crate::quarantine::HeldJson>),
 }
 
 /// The JSON shape of a contact, shared by `list`, `show`, `search` and `trash`.

@@ -7,6 +7,7 @@
 //! end decides how to show them.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod conflicts;
 mod contacts;
 mod error;
 mod groups;
@@ -14,6 +15,7 @@ mod guard;
 pub mod home;
 pub mod json;
 pub mod node_host;
+mod quarantine;
 mod read;
 mod relate;
 pub mod render;
@@ -26,10 +28,13 @@ pub mod wire;
 pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
 pub use home::Home;
 pub use request::{
-    CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote, Request,
-    TagChange,
+    CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote,
+    QuarantineRequest, Request, TagChange,
 };
-pub use response::{Card, ContactList, GroupCard, GroupSummary, Response, SearchHits, Snoozed};
+pub use response::{
+    Card, ConflictList, ContactList, GroupCard, GroupSummary, HeldBack, Response, SearchHits,
+    Snoozed,
+};
 
 /// An open data folder, ready to answer requests.
 #[derive(Debug)]
@@ -91,5 +96,16 @@ pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
         Request::Snooze { target, period } => relate::snooze(home, target, *period),
         Request::Due { within, calendar } => relate::due(home, *within, *calendar),
         Request::Brief { contact } => relate::brief(home, contact),
+        Request::Conflicts => conflicts::list(home),
+        Request::Resolve {
+            contact,
+            field,
+            value,
+        } => conflicts::resolve(home, contact, *field, value),
+        Request::Quarantine(q) => quarantine::handle(home, q),
     }
 }
+
+/// The patch that sets a contact's `field` to what the user typed (`resolve`, and the web
+/// app's field editor).
+pub use conflicts::patch_for;

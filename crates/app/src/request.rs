@@ -67,6 +67,33 @@ pub enum Request {
     },
     /// One screen about a contact before a meeting.
     Brief { contact: String },
+    /// Fields two devices edited at once.
+    Conflicts,
+    /// Settle a conflict: every device shows `value` for `field` after a sync.
+    Resolve {
+        contact: String,
+        #[serde(with = "field_name")]
+        field: ContactField,
+        value: String,
+    },
+    /// Deletions from another device held back.
+    Quarantine(QuarantineRequest),
+}
+
+/// `rapport quarantine ...`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QuarantineRequest {
+    Show,
+    /// Let the held-back deletions happen here too.
+    Accept,
+    /// Restore the records with one change.
+    Reject,
+    /// Show the threshold, changing what is given.
+    Threshold {
+        max: Option<u32>,
+        percent: Option<u32>,
+        floor: Option<u32>,
+    },
 }
 
 /// Whose cadence `cadence` sets.
@@ -199,5 +226,21 @@ pub mod field_names {
             .iter()
             .map(|n| n.parse().map_err(serde::de::Error::custom))
             .collect()
+    }
+}
+
+/// One `ContactField` by its CLI name.
+mod field_name {
+    use rapport_model::ContactField;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(field: &ContactField, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&field.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ContactField, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }

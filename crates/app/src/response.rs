@@ -5,9 +5,10 @@
 use chrono::NaiveDate;
 use rapport_model::relate::{Brief, DueItem, IntroGraph, IntroPath, Person};
 use rapport_model::{
-    Contact, ContactId, Device, DeviceId, Group, GroupId, Interaction, InteractionId, Origin,
-    Period,
+    Conflict, Contact, ContactId, Device, DeviceId, Group, GroupId, Interaction, InteractionId,
+    Origin, Period, QuarantinePolicy,
 };
+use rapport_store::Quarantined;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -101,6 +102,43 @@ pub enum Response {
     Calendar(String),
     /// `brief`.
     Brief(Box<Brief>),
+    /// `conflicts`.
+    Conflicts(ConflictList),
+    /// `resolve`.
+    Resolved {
+        field: String,
+        id: ContactId,
+        name: String,
+        value: String,
+    },
+    /// `quarantine show`.
+    HeldBack(HeldBack),
+    /// `quarantine accept`: how many records were let go (0: nothing was held).
+    QuarantineAccepted {
+        records: usize,
+    },
+    /// `quarantine reject`: how many records came back (`None`: nothing was held).
+    QuarantineRejected {
+        restored: Option<usize>,
+    },
+    /// `quarantine threshold`.
+    QuarantinePolicy(QuarantinePolicy),
+}
+
+/// Fields with concurrent values, and the devices to name their writers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictList {
+    pub conflicts: Vec<Conflict>,
+    pub devices: Vec<Device>,
+    pub this_device: DeviceId,
+}
+
+/// Deletions held back here, oldest first, and the devices to name who deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldBack {
+    pub held: Vec<Quarantined>,
+    pub devices: Vec<Device>,
+    pub this_device: DeviceId,
 }
 
 /// What `snooze` deferred.

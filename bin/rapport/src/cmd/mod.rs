@@ -1,6 +1,7 @@
 //! One function per command. Each reads what it needs from the home and prints its result.
 
 mod backup;
+pub mod conflicts;
 mod dedupe;
 mod demo;
 pub mod device;
@@ -11,9 +12,6 @@ mod maintenance;
 pub mod pair;
 pub mod revoke;
 pub mod sync;
-// Issue 6: conflicts you can see, and the guard against mass deletion.
-pub mod conflicts;
-mod quarantine;
 
 use crate::cli::{Cli, Command};
 use crate::home::{self, Home};
@@ -169,7 +167,10 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         | Command::Done { .. }
         | Command::Snooze { .. }
         | Command::Due { .. }
-        | Command::Brief { .. } => Err(anyhow::anyhow!(
+        | Command::Brief { .. }
+        | Command::Conflicts { .. }
+        | Command::Resolve { .. }
+        | Command::Quarantine { .. } => Err(anyhow::anyhow!(
             // `run` and the daemon handle these before a store is open; reaching here is a bug,
             // reported as an error rather than a panic.
             "rapport cannot run this command here (an internal routing bug): please report it"
@@ -205,13 +206,6 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         } => history::log(home, contact.as_deref(), group.as_deref(), limit, json),
         Command::Revert { contact, to } => history::revert(home, &contact, &to),
         Command::Undo { change } => history::undo(home, change.as_deref()),
-        Command::Conflicts { json } => conflicts::list(home, json),
-        Command::Resolve {
-            contact,
-            field,
-            value,
-        } => conflicts::resolve(home, &contact, &field, &value),
-        Command::Quarantine { command } => quarantine::run(home, command),
         Command::Import { command } => import::run(home, command),
         Command::Export { format, out } => export::run(home, format, out.as_deref()),
         Command::Backup { path } => backup::backup(home, &path),

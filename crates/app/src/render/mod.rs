@@ -3,6 +3,7 @@
 //! sends the typed response, never text). Pure: no printing, no terminal queries (the caller
 //! says whether stdout is a terminal). JSON is `Response::json`.
 
+mod conflicts;
 mod relate;
 
 use crate::json::device_label;
@@ -190,6 +191,20 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
                 out!(o, "  {}", contact_line(c));
             }
         }
+        Response::Conflicts(list) => conflicts::conflicts(o, list),
+        Response::Resolved {
+            field,
+            id,
+            name,
+            value,
+        } => out!(
+            o,
+            "resolved {field} of {id}  {name}: every device will show {value:?} after a sync"
+        ),
+        Response::HeldBack(h) => conflicts::held_back(o, h),
+        Response::QuarantineAccepted { records } => conflicts::accepted(o, *records),
+        Response::QuarantineRejected { restored } => conflicts::rejected(o, *restored),
+        Response::QuarantinePolicy(p) => conflicts::policy(o, p),
         other => relate::response(o, other),
     }
 }
