@@ -6,6 +6,7 @@ pub mod commands;
 mod disk;
 mod import;
 mod report;
+pub mod scale;
 
 use crate::proc::{self, Measured, Stdout};
 use crate::rapport_cli::Rapport;
@@ -20,6 +21,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub fn run(args: &SuiteArgs) -> Result<Table> {
+    Ok(report::table(&measure(args)?))
+}
+
+/// Everything the suite measures, for its table or for `scale`.
+pub fn measure(args: &SuiteArgs) -> Result<Figures> {
     let runs = args.runs as usize;
     let rapport = Rapport::locate()?;
     let mut tmp = tempfile::Builder::new()
@@ -94,7 +100,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let live = disk::live(&store_dir)?;
     drop(tmp);
 
-    Ok(report::table(&Figures {
+    Ok(Figures {
         seed: args.seed,
         runs,
         rapport: rapport.path().to_owned(),
@@ -123,12 +129,12 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         disk_after,
         compact,
         live,
-    }))
+    })
 }
 
-/// Everything the suite measured, for `report`.
+/// Everything the suite measured, for `report` and `scale`.
 #[derive(Debug)]
-struct Figures {
+pub struct Figures {
     seed: u64,
     runs: usize,
     rapport: PathBuf,

@@ -10,6 +10,7 @@
 //! cargo run --release -p rapport-bench -- formats [--seed 42] [--runs 3] [--out DIR]
 //! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR] [--baseline-bin PATH]
 //! cargo run --release -p rapport-bench -- relate  [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- scale   [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- web     [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
@@ -95,6 +96,8 @@ enum Command {
     /// The real daemon's memory over 1,000 local commits, on a device that was filled by sync
     /// and then merged concurrent edits (issue #3's regression benchmark).
     Daemon(daemon::DaemonArgs),
+    /// The local suite at W1 and at W30, and the W30/W1 ratio of every figure (issue #15).
+    Scale(SuiteArgs),
     /// `due`, `intro` and `brief` as cold whole processes, with and without --json, against
     /// `list --json` in the same rounds (issue #13's speed targets).
     Relate(SuiteArgs),
@@ -183,6 +186,7 @@ fn main() -> Result<()> {
         Command::Web(args) => report("web", &args, web::run),
         Command::Daemon(args) => report("daemon", &args.suite, |_| daemon::run(&args)),
         Command::Relate(args) => report("relate", &args, relate::run),
+        Command::Scale(args) => report("scale", &args, local::scale::run),
         Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }
 }
@@ -204,7 +208,7 @@ fn report(
         eprintln!("warning: this is a debug build; run with --release for meaningful figures");
     }
     let mut table = suite(args)?;
-    if (name == "pair" || name == "web") && args.workload.is_none() {
+    if (name == "pair" || name == "web" || name == "scale") && args.workload.is_none() {
         table.note(format!("Load when the suite ended: {}.", load_average()));
     } else {
         table.note(format!(
