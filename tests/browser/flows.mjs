@@ -1,7 +1,7 @@
 // End-to-end flows of the web app in Debian's headless Chromium, driven by playwright-core.
 // Run by tests/it/web.rs, which starts `rapport serve` on loopback for device A, prepares a
 // second device B (a clone of A, no daemon), and passes everything in RAPPORT_E2E (JSON):
-//   { signin, bin, homeB, addrA, artefacts, only? }
+//   { signin, bin, homeA, homeB, homeC, addrA, artefacts, only?, screenshot? }
 // Each flow runs in order on one page; a failing flow saves a screenshot and the page's HTML
 // under `artefacts` and the script exits 1 after printing which flows failed.
 import { chromium } from "playwright-core";
@@ -16,7 +16,12 @@ const base = new URL(cfg.signin).origin;
 
 // B's commands run as the test would run them (same environment as this script).
 function onB(...args) {
-  return execFileSync(cfg.bin, ["--home", cfg.homeB, ...args], { encoding: "utf8", timeout: 30000 });
+  try {
+    return execFileSync(cfg.bin, ["--home", cfg.homeB, ...args], { encoding: "utf8", timeout: 30000 });
+  } catch (e) {
+    // Say what B said: the first line of the error is all a failing flow prints.
+    throw new Error(`B's \`${args.join(" ")}\` failed: ${String(e.stderr ?? e.message).trim()}`);
+  }
 }
 
 function assert(cond, what) {
@@ -286,7 +291,36 @@ const flows = [
     execFileSync(cfg.bin, ["--home", cfg.homeC, "join", code, "--addr", `127.0.0.1:${port}`, "--name", "tablet"],
       { encoding: "utf8", timeout: 60000 });
     await page.getByText("Paired.").waitFor({ timeout: 15000 });
-    await page.getByRole("cell", { name: "tablet" }).waitFor();
+    await page.getByRole("cell", { name: "tablet", exact: true }).waitFor();
+  }],
+  ["quarantined deletions from another device, rejected in the page", async () => {
+    const grace = state.grace.split("/").pop(), ada = state.ada.split("/").pop();
+    execFileSync(cfg.bin, ["--home", cfg.homeA, "quarantine", "threshold", "--max", "1"], { encoding: "utf8", timeout: 30000 });
+    onB("sync", "--addr", cfg.addrA);
+    onB("rm", grace);
+    onB("rm", ada);
+    onB("sync", "--addr", cfg.addrA);
+    await page.goto(`${base}/devices`);
+    await page.getByText("2 records deleted on another device are held back here").waitFor();
+    await page.locator("ul.held").getByText("Grace Hopper").waitFor();
+    await page.getByRole("button", { name: "Reject: restore them on every device" }).click();
+    await page.getByText(/^rejected: restored 2 records/).waitFor();
+    await page.goto(state.grace);
+    assert(await page.getByText("(in the trash)").count() === 0, "Grace is back");
+  }],
+  ["devices: sync status, then revoke with a confirmation", async () => {
+    await page.goto(`${base}/devices`);
+    const phone = page.getByRole("row", { name: /phone/ });
+    await phone.getByText(/^trusted, (equal|ahead)$/).waitFor();
+    await phone.getByText(/received since the last/).waitFor();
+    await phone.getByRole("link", { name: "Revoke phone" }).click();
+    await page.getByRole("heading", { name: "Revoke phone?" }).waitFor();
+    await page.getByRole("button", { name: "Revoke phone" }).click();
+    await page.getByText(/^revoked phone \(/).waitFor();
+    await page.getByRole("row", { name: /phone/ }).getByText(/^revoked/).waitFor();
+    let refused = false;
+    try { onB("sync", "--addr", cfg.addrA); } catch (_) { refused = true; }
+    assert(refused, "the revoked phone can no longer sync");
   }],
 ];
 

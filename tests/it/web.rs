@@ -155,6 +155,7 @@ fn the_web_app_works_in_a_real_browser() {
     let config = serde_json::json!({
         "signin": signin,
         "bin": rapport_bin(),
+        "homeA": a.path(),
         "homeB": b.path(),
         "homeC": c.path(),
         "addrA": served.quic,

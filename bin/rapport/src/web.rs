@@ -2,6 +2,7 @@
 //! the CLI makes (one commit, durable before the page is answered, then pushed to live
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
+mod devices;
 mod history;
 mod relate;
 
@@ -18,8 +19,9 @@ use rapport_model::{
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
-    DeviceRow, FieldConflict, FieldOrigin, GroupRow, HistoryRow, ImportKind, ImportSummary,
-    ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard, SnoozeTarget, Sort,
+    DeviceRow, FieldConflict, FieldOrigin, GroupRow, HeldDeletion, HistoryRow, ImportKind,
+    ImportSummary, ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard,
+    SnoozeTarget, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -688,24 +690,7 @@ impl Book for WebBook {
     }
 
     fn devices(&self) -> BookResult<Vec<DeviceRow>> {
-        let replica = self.replica.blocking_lock();
-        let me = replica.device;
-        let devices = replica
-            .home
-            .read(|v| v.devices())
-            .map_err(|e| to_book(&e.into(), &no_field))?;
-        let revoked =
-            crate::cmd::revoke::info(&replica.home).map_err(|e| to_book(&e, &no_field))?;
-        Ok(devices
-            .into_iter()
-            .map(|d| DeviceRow {
-                name: d.name,
-                id: d.id.to_string(),
-                this_device: d.id == me,
-                revoked: revoked.revoked.contains_key(&d.id),
-                added_at: d.added_at,
-            })
-            .collect())
+        self.device_rows()
     }
 
     fn start_pairing(&self) -> BookResult<()> {
@@ -805,5 +790,17 @@ impl Book for WebBook {
 
     fn undo(&self, change: Option<&str>) -> BookResult<String> {
         self.history_command(|home| crate::cmd::history::undo(home, change))
+    }
+
+    fn revoke_device(&self, id: &str) -> BookResult<String> {
+        self.revoke(id)
+    }
+
+    fn quarantine(&self) -> BookResult<Vec<HeldDeletion>> {
+        self.held()
+    }
+
+    fn settle_quarantine(&self, accept: bool) -> BookResult<String> {
+        self.settle(accept)
     }
 }

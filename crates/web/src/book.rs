@@ -184,6 +184,33 @@ pub struct DeviceRow {
     pub this_device: bool,
     pub revoked: bool,
     pub added_at: UnixMillis,
+    /// When this device last heard from it (any session), and last completed a sync with it.
+    pub last_seen: Option<UnixMillis>,
+    pub last_synced: Option<UnixMillis>,
+    /// `equal`, `ahead` (this device has changes it has not sent) or `never synced`, as
+    /// `rapport status` says; `None` for this device.
+    pub sync_state: Option<String>,
+    /// The address it was last reached at, and where that came from (`lan`, `dialled`,
+    /// `accepted`).
+    pub address: Option<String>,
+    pub address_source: Option<String>,
+    /// Changes received from it since the last `rapport status`.
+    pub changes_received: u64,
+    /// Deletions it made that are held back here (quarantine).
+    pub quarantined: usize,
+}
+
+/// A deletion from another device held back here because it deleted too much at once.
+#[derive(Debug, Clone)]
+pub struct HeldDeletion {
+    /// `contact` or `group`.
+    pub record: &'static str,
+    pub id: String,
+    pub name: String,
+    pub deleted_at: UnixMillis,
+    /// The deleting device's name, or "another program".
+    pub by: String,
+    pub received: UnixMillis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,4 +417,12 @@ pub trait Book: Send + Sync + 'static {
     fn revert(&self, id: ContactId, to: &str) -> BookResult<String>;
     /// Undoes a change, or this device's last action (as `rapport undo [CHANGE]`).
     fn undo(&self, change: Option<&str>) -> BookResult<String>;
+
+    /// Revokes a device of the roster by id (as `rapport devices revoke`); the CLI's sentence.
+    fn revoke_device(&self, id: &str) -> BookResult<String>;
+    /// Deletions from other devices held back here (as `rapport quarantine show`).
+    fn quarantine(&self) -> BookResult<Vec<HeldDeletion>>;
+    /// Lets the held deletions happen here (`accept`) or restores the records on every device
+    /// (as `rapport quarantine accept|reject`); the CLI's sentence.
+    fn settle_quarantine(&self, accept: bool) -> BookResult<String>;
 }

@@ -154,6 +154,11 @@ fn router_with_state(state: Arc<State>) -> Router {
         .route("/introductions", get(pages::intro::page))
         .route("/devices", get(pages::devices::page))
         .route("/devices/pair", post(pages::devices::pair))
+        .route(
+            "/devices/{id}/revoke",
+            get(pages::devices::confirm_revoke).post(pages::devices::revoke),
+        )
+        .route("/devices/quarantine", post(pages::devices::settle))
         .route("/conflicts", get(pages::conflicts::page))
         .route("/conflicts/resolve", post(pages::conflicts::resolve))
         .fallback(pages::not_found)

@@ -29,6 +29,7 @@ struct Fake {
     interactions: Mutex<Vec<Interaction>>,
     history: Mutex<Vec<HistoryRow>>,
     history_actions: Mutex<Vec<String>>,
+    held: Mutex<Vec<HeldDeletion>>,
     conflicts: Mutex<Vec<FieldConflict>>,
     pairing: Mutex<Option<PairingView>>,
 }
@@ -308,13 +309,38 @@ impl Book for Fake {
         Ok("undid import".into())
     }
     fn devices(&self) -> BookResult<Vec<DeviceRow>> {
-        Ok(vec![DeviceRow {
-            name: "<i>laptop</i>".into(),
-            id: "AAAA-BBBB".into(),
-            this_device: true,
+        let revoked = self
+            .history_actions
+            .lock()
+            .unwrap()
+            .contains(&"revoke CCCC-DDDD".to_owned());
+        let row = |name: &str, id: &str, this_device| DeviceRow {
+            name: name.into(),
+            id: id.into(),
+            this_device,
             revoked: false,
             added_at: 0,
-        }])
+            last_seen: None,
+            last_synced: None,
+            sync_state: None,
+            address: None,
+            address_source: None,
+            changes_received: 0,
+            quarantined: 0,
+        };
+        Ok(vec![
+            row("<i>laptop</i>", "AAAA-BBBB", true),
+            DeviceRow {
+                revoked,
+                last_seen: Some(1_000),
+                sync_state: Some("ahead".into()),
+                address: Some("127.0.0.1:7448".into()),
+                address_source: Some("lan".into()),
+                changes_received: 3,
+                quarantined: self.held.lock().unwrap().len(),
+                ..row("<b>phone</b>", "CCCC-DDDD", false)
+            },
+        ])
     }
     fn start_pairing(&self) -> BookResult<()> {
         *self.pairing.lock().unwrap() = Some(PairingView {
@@ -420,6 +446,24 @@ impl Book for Fake {
             .unwrap()
             .push(format!("revert {id} {to}"));
         Ok(format!("reverted {id} to change {to}"))
+    }
+    fn revoke_device(&self, id: &str) -> BookResult<String> {
+        self.history_actions
+            .lock()
+            .unwrap()
+            .push(format!("revoke {id}"));
+        Ok(format!("revoked {id}"))
+    }
+    fn quarantine(&self) -> BookResult<Vec<HeldDeletion>> {
+        Ok(self.held.lock().unwrap().clone())
+    }
+    fn settle_quarantine(&self, accept: bool) -> BookResult<String> {
+        let n = self.held.lock().unwrap().drain(..).count();
+        Ok(if accept {
+            format!("accepted: {n} records")
+        } else {
+            format!("rejected: restored {n} records")
+        })
     }
     fn undo(&self, change: Option<&str>) -> BookResult<String> {
         let what = change.unwrap_or("last");
@@ -1182,4 +1226,67 @@ async fn revert_and_undo_go_to_the_book_and_come_back_with_its_sentence() {
             "undo ab12".into()
         ]
     );
+}
+
+#[tokio::test]
+async fn devices_page_shows_sync_status_and_revokes_only_after_a_confirmation() {
+    let app = app();
+    let (status, _, page) = app.send(app.get("/devices")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("&lt;b&gt;phone&lt;/b&gt;") && !page.contains("<b>phone"));
+    assert!(page.contains("trusted, ahead") && page.contains("never"));
+    assert!(page.contains("3 received since the last"));
+    assert!(page.contains("127.0.0.1:7448") && page.contains("found on the local network"));
+    assert!(page.contains("href=\"/devices/CCCC-DDDD/revoke\""));
+    assert!(
+        !page.contains("/devices/AAAA-BBBB/revoke"),
+        "not this device"
+    );
+    // The link leads to a confirmation page; nothing is revoked by looking at it.
+    let (status, _, page) = app.send(app.get("/devices/CCCC-DDDD/revoke")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Revoke &lt;b&gt;phone&lt;/b&gt;?") && page.contains("Cancel"));
+    assert!(app.book.history_actions.lock().unwrap().is_empty());
+    let (status, _, _) = app.send(app.get("/devices/AAAA-BBBB/revoke")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, h, _) = app.send(app.post("/devices/CCCC-DDDD/revoke", "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app
+        .send(app.get(h[header::LOCATION].to_str().unwrap()))
+        .await;
+    assert!(page.contains("revoked CCCC-DDDD") && page.contains("revoked, ahead"));
+    assert!(!page.contains("href=\"/devices/CCCC-DDDD/revoke\""));
+}
+
+#[tokio::test]
+async fn quarantined_deletions_are_listed_and_accept_or_reject_settles_them() {
+    let app = app();
+    let (_, _, page) = app.send(app.get("/devices")).await;
+    assert!(page.contains("Nothing is quarantined"));
+    let held = |name: &str| HeldDeletion {
+        record: "contact",
+        id: "0123456789abcdef".into(),
+        name: name.into(),
+        deleted_at: 0,
+        by: "phone".into(),
+        received: 0,
+    };
+    *app.book.held.lock().unwrap() = vec![held("Zoe <x>"), held("Yan")];
+    let (_, _, page) = app.send(app.get("/devices")).await;
+    assert!(page.contains("2 records deleted on another device are held back here"));
+    assert!(page.contains("Zoe &lt;x&gt;") && page.contains("2 deletions held back"));
+    let (status, h, _) = app
+        .send(app.post("/devices/quarantine", "decision=reject"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app
+        .send(app.get(h[header::LOCATION].to_str().unwrap()))
+        .await;
+    assert!(
+        page.contains("rejected: restored 2 records") && page.contains("Nothing is quarantined")
+    );
+    let (status, _, _) = app
+        .send(app.post("/devices/quarantine", "decision=maybe"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -1,0 +1,116 @@
+//! The devices page over the replica: the roster with what `rapport status` says about each
+//! peer (read without resetting its "new changes" counter, which belongs to the CLI), the
+//! quarantine as `rapport quarantine show` lists it, and revocation and the quarantine's
+//! accept and reject run as the CLI's own commands.
+
+use super::{no_field, to_book, WebBook};
+use crate::cli::{Command, DevicesCommand, QuarantineCommand};
+use rapport_app::json::device_label;
+use rapport_app::AppError;
+use rapport_model::automerge::sync::State as SyncState;
+use rapport_model::RecordRef;
+use rapport_web::book::{BookResult, DeviceRow, HeldDeletion};
+
+impl WebBook {
+    pub(super) fn device_rows(&self) -> BookResult<Vec<DeviceRow>> {
+        let replica = self.replica.blocking_lock();
+        let home = &replica.home;
+        let me = replica.device;
+        let fail = |e: AppError| to_book(&e.into(), &no_field);
+        let devices = home.read(|v| v.devices()).map_err(fail)?;
+        let revoked = crate::cmd::revoke::info(home).map_err(|e| to_book(&e, &no_field))?;
+        let mut ours = home.store.heads().map_err(|e| fail(e.into()))?;
+        ours.sort();
+        let incoming = home.store.incoming().map_err(|e| fail(e.into()))?;
+        let held = home.store.quarantined().map_err(|e| fail(e.into()))?;
+        let mut rows = Vec::with_capacity(devices.len());
+        for d in devices {
+            let this_device = d.id == me;
+            let info = rapport_node::peers::get(&home.store, d.id);
+            let sync_state = if this_device {
+                None
+            } else {
+                let shared = home
+                    .store
+                    .peer_state(d.id)
+                    .map_err(|e| fail(e.into()))?
+                    .and_then(|b| SyncState::decode(&b).ok())
+                    .map(|s| {
+                        let mut h = s.shared_heads;
+                        h.sort();
+                        h
+                    });
+                Some(
+                    match shared {
+                        None => "never synced",
+                        Some(h) if h == ours => "equal",
+                        Some(_) => "ahead",
+                    }
+                    .to_owned(),
+                )
+            };
+            rows.push(DeviceRow {
+                id: d.id.to_string(),
+                this_device,
+                revoked: revoked.revoked.contains_key(&d.id),
+                added_at: d.added_at,
+                last_seen: info.last_seen_ms,
+                last_synced: info.last_synced_ms,
+                sync_state,
+                address: info.addr.map(|a| a.to_string()),
+                address_source: info.source.clone(),
+                changes_received: incoming.get(&d.id).copied().unwrap_or(0),
+                quarantined: held.iter().filter(|q| q.deletion.by == Some(d.id)).count(),
+                name: d.name,
+            });
+        }
+        Ok(rows)
+    }
+
+    pub(super) fn held(&self) -> BookResult<Vec<HeldDeletion>> {
+        let replica = self.replica.blocking_lock();
+        let home = &replica.home;
+        let fail = |e: AppError| to_book(&e.into(), &no_field);
+        let held = home.store.quarantined().map_err(|e| fail(e.into()))?;
+        let devices = home.read(|v| v.devices()).map_err(fail)?;
+        Ok(held
+            .into_iter()
+            .map(|q| {
+                let (record, id) = match q.deletion.record {
+                    RecordRef::Contact(id) => ("contact", id.to_string()),
+                    RecordRef::Group(id) => ("group", id.to_string()),
+                };
+                HeldDeletion {
+                    record,
+                    id,
+                    name: q.deletion.name,
+                    deleted_at: q.deletion.deleted_at,
+                    by: device_label(&devices, replica.device, q.deletion.by),
+                    received: q.received,
+                }
+            })
+            .collect())
+    }
+
+    pub(super) fn revoke(&self, id: &str) -> BookResult<String> {
+        let device = id.to_owned();
+        self.history_command(|home| {
+            crate::cmd::dispatch(
+                home,
+                Command::Devices {
+                    command: Some(DevicesCommand::Revoke { device }),
+                    json: false,
+                },
+            )
+        })
+    }
+
+    pub(super) fn settle(&self, accept: bool) -> BookResult<String> {
+        let command = if accept {
+            QuarantineCommand::Accept
+        } else {
+            QuarantineCommand::Reject
+        };
+        self.history_command(|home| crate::cmd::dispatch(home, Command::Quarantine { command }))
+    }
+}
