@@ -52,6 +52,7 @@ impl Response {
             Response::Conflicts(list) => Json::Conflicts(conflicts_json(list)),
             Response::HeldBack(held) => Json::Held(held_json(held)),
             Response::Log(entries) => Json::Log(entries),
+            Response::Duplicates(rows) => Json::Duplicates(rows),
             Response::ContactAt(at) => {
                 let mut contact = contact_json(&at.contact, &group_names(&at.groups));
                 contact.interactions = Some(at.timeline.iter().map(interaction_json).collect());
@@ -77,6 +78,7 @@ pub enum Json<'a> {
     Conflicts(Vec<ConflictJson>),
     Held(Vec<HeldJson>),
     Log(&'a [crate::response::LogEntry]),
+    Duplicates(&'a [crate::response::DuplicateRow]),
     At(Box<AtJson<'a>>),
 }
 

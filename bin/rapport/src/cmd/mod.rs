@@ -4,7 +4,6 @@
 
 mod backup;
 pub mod conflicts;
-mod dedupe;
 pub mod demo;
 pub mod device;
 mod export;
@@ -79,7 +78,9 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         | Command::Quarantine { .. }
         | Command::Log { .. }
         | Command::Revert { .. }
-        | Command::Undo { .. } => Err(anyhow::anyhow!(
+        | Command::Undo { .. }
+        | Command::Dedupe { .. }
+        | Command::Merge { .. } => Err(anyhow::anyhow!(
             // `run` and the daemon handle these before a store is open; reaching here is a bug,
             // reported as an error rather than a panic.
             "rapport cannot run this command here (an internal routing bug): please report it"
@@ -106,8 +107,6 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         Command::Export { format, out } => export::run(home, format, out.as_deref()),
         Command::Backup { path } => backup::backup(home, &path),
         Command::RestoreBackup { path } => backup::restore(home, &path),
-        Command::Dedupe { apply, json } => dedupe::dedupe(home, apply, json),
-        Command::Merge { a, b } => dedupe::merge(home, &a, &b),
     }
 }
 
