@@ -3,6 +3,7 @@
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
 mod devices;
+mod export;
 mod history;
 mod relate;
 
@@ -19,8 +20,8 @@ use rapport_model::{
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
-    DeviceRow, FieldConflict, FieldOrigin, GroupRow, HeldDeletion, HistoryRow, ImportKind,
-    ImportSummary, ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard,
+    DeviceRow, ExportKind, FieldConflict, FieldOrigin, GroupRow, HeldDeletion, HistoryRow,
+    ImportKind, ImportSummary, ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard,
     SnoozeTarget, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -802,5 +803,9 @@ impl Book for WebBook {
 
     fn settle_quarantine(&self, accept: bool) -> BookResult<String> {
         self.settle(accept)
+    }
+
+    fn export(&self, kind: ExportKind) -> BookResult<Vec<u8>> {
+        self.export_bytes(kind)
     }
 }
