@@ -1,7 +1,7 @@
 //! From the parsed command line to a typed `Request`, once. The commands whose logic has not
 //! moved into rapport-app yet come back unchanged.
 
-use crate::cli::{Command, ContactArgs, EditArgs, GroupCommand, QuarantineCommand};
+use crate::cli::{Command, ContactArgs, EditArgs, GroupCommand, ImportCommand, QuarantineCommand};
 use rapport_app::{
     AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, NewNote,
     QuarantineRequest, Request,
@@ -148,6 +148,29 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
             false,
         ),
         Command::Quarantine { command } => quarantine_of(command),
+        Command::Show {
+            contact,
+            json,
+            at: Some(at),
+        } => (Request::ShowAt { contact, at }, json),
+        Command::Log {
+            contact,
+            group,
+            limit,
+            json,
+        } => (
+            Request::Log {
+                contact,
+                group,
+                limit,
+            },
+            json,
+        ),
+        Command::Revert { contact, to } => (Request::Revert { contact, to }, false),
+        Command::Undo { change } => (Request::Undo { change }, false),
+        Command::Import {
+            command: ImportCommand::Undo,
+        } => (Request::ImportUndo, false),
         other => return Ok(Routed::Bin(other)),
     };
     Ok(Routed::App(request, json))

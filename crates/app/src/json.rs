@@ -51,6 +51,15 @@ impl Response {
             Response::Brief(brief) => Json::Value(serde_json::json!(brief)),
             Response::Conflicts(list) => Json::Conflicts(crate::conflicts::json(list)),
             Response::HeldBack(held) => Json::Held(crate::quarantine::json(held)),
+            Response::Log(entries) => Json::Log(entries),
+            Response::ContactAt(at) => {
+                let mut contact = contact_json(&at.contact, &group_names(&at.groups));
+                contact.interactions = Some(at.timeline.iter().map(interaction_json).collect());
+                Json::At(Box::new(AtJson {
+                    at: &at.label,
+                    contact,
+                }))
+            }
             _ => return None,
         })
     }
@@ -67,6 +76,16 @@ pub enum Json<'a> {
     GroupCard(GroupCardJson<'a>),
     Conflicts(Vec<crate::conflicts::ConflictJson>),
     Held(Vec<crate::quarantine::HeldJson>),
+    Log(&'a [crate::response::LogEntry]),
+    At(Box<AtJson<'a>>),
+}
+
+/// `show --at --json`: the contact's shape with its interactions, and the point in time.
+#[derive(Debug, Serialize)]
+pub struct AtJson<'a> {
+    at: &'a str,
+    #[serde(flatten)]
+    contact: ContactJson<'a>,
 }
 
 /// The JSON shape of a contact, shared by `list`, `show`, `search` and `trash`.

@@ -12,6 +12,7 @@ mod contacts;
 mod error;
 mod groups;
 mod guard;
+mod history;
 pub mod home;
 pub mod json;
 pub mod node_host;
@@ -103,9 +104,21 @@ pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
             value,
         } => conflicts::resolve(home, contact, *field, value),
         Request::Quarantine(q) => quarantine::handle(home, q),
+        Request::Log {
+            contact,
+            group,
+            limit,
+        } => history::log(home, contact.as_deref(), group.as_deref(), *limit),
+        Request::ShowAt { contact, at } => history::show_at(home, contact, at),
+        Request::Revert { contact, to } => history::revert(home, contact, to),
+        Request::Undo { change } => history::undo(home, change.as_deref()),
+        Request::ImportUndo => history::import_undo(home),
     }
 }
 
 /// The patch that sets a contact's `field` to what the user typed (`resolve`, and the web
 /// app's field editor).
 pub use conflicts::patch_for;
+
+/// Every interaction that involved a contact at any time (for reading its past).
+pub use history::interaction_candidates;

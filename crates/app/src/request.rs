@@ -78,6 +78,20 @@ pub enum Request {
     },
     /// Deletions from another device held back.
     Quarantine(QuarantineRequest),
+    /// Changes, newest first: the vault's, a contact's or a group's.
+    Log {
+        contact: Option<String>,
+        group: Option<String>,
+        limit: Option<usize>,
+    },
+    /// A contact as it was at `at`: a time or a change id (which only the vault can tell).
+    ShowAt { contact: String, at: String },
+    /// Put a contact back as it was at `to` (a time or a change id), as one new change.
+    Revert { contact: String, to: String },
+    /// Undo the last action of this device, or the change `change`.
+    Undo { change: Option<String> },
+    /// Undo the last import of this device.
+    ImportUndo,
 }
 
 /// `rapport quarantine ...`

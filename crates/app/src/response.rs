@@ -123,6 +123,53 @@ pub enum Response {
     },
     /// `quarantine threshold`.
     QuarantinePolicy(QuarantinePolicy),
+    /// `log`: changes, newest first.
+    Log(Vec<LogEntry>),
+    /// `show --at`.
+    ContactAt(Box<ContactAt>),
+    /// `revert`: how many fields and interactions were put back.
+    Reverted {
+        id: ContactId,
+        name: String,
+        /// The point reverted to, as people read it.
+        label: String,
+        fields: usize,
+        interactions: usize,
+    },
+    /// `undo` and `import undo`.
+    Undone {
+        summary: String,
+        /// The undone change's id, short.
+        change: String,
+        restored: usize,
+        kept: usize,
+    },
+}
+
+/// One line of `log`, in the shape `log --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub change: String,
+    /// RFC 3339.
+    pub time: String,
+    pub device: Option<String>,
+    pub device_name: Option<String>,
+    pub message: String,
+    pub fields: Vec<String>,
+    /// A bulk change (an import): its fields are not listed.
+    pub bulk: bool,
+}
+
+/// A contact as it was at a point in the past.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactAt {
+    pub contact: Contact,
+    /// Oldest first.
+    pub timeline: Vec<Interaction>,
+    /// The point, as people read it (a local time, or `change 1a2b3c4d`).
+    pub label: String,
+    /// Every group, to name memberships.
+    pub groups: Vec<Group>,
 }
 
 /// Fields with concurrent values, and the devices to name their writers.

@@ -158,7 +158,7 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         | Command::Restore { .. }
         | Command::Group { .. }
         | Command::List { .. }
-        | Command::Show { at: None, .. }
+        | Command::Show { .. }
         | Command::Search { .. }
         | Command::Trash { .. }
         | Command::Intro { .. }
@@ -170,16 +170,14 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         | Command::Brief { .. }
         | Command::Conflicts { .. }
         | Command::Resolve { .. }
-        | Command::Quarantine { .. } => Err(anyhow::anyhow!(
+        | Command::Quarantine { .. }
+        | Command::Log { .. }
+        | Command::Revert { .. }
+        | Command::Undo { .. } => Err(anyhow::anyhow!(
             // `run` and the daemon handle these before a store is open; reaching here is a bug,
             // reported as an error rather than a panic.
             "rapport cannot run this command here (an internal routing bug): please report it"
         )),
-        Command::Show {
-            contact,
-            json,
-            at: Some(at),
-        } => history::show_at(home, &contact, &at, json),
         Command::Devices {
             command: None,
             json,
@@ -198,14 +196,6 @@ fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
         } => revoke::leave(home),
         Command::Check { json } => maintenance::check(home, json),
         Command::Status { json } => sync::status(home, json),
-        Command::Log {
-            contact,
-            group,
-            limit,
-            json,
-        } => history::log(home, contact.as_deref(), group.as_deref(), limit, json),
-        Command::Revert { contact, to } => history::revert(home, &contact, &to),
-        Command::Undo { change } => history::undo(home, change.as_deref()),
         Command::Import { command } => import::run(home, command),
         Command::Export { format, out } => export::run(home, format, out.as_deref()),
         Command::Backup { path } => backup::backup(home, &path),
@@ -297,11 +287,6 @@ fn forward_to_daemon(dir: &std::path::Path, locked: anyhow::Error, command: Comm
         // A reply this version cannot show (the protocol version says it knows them all).
         _ => anyhow::bail!("rapport cannot show the daemon's answer: please report it"),
     }
-}
-
-/// `Home::with_vault` with an `anyhow` closure.
-pub fn with_vault<T>(home: &Home, f: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
-    home.with_vault(f)
 }
 
 /// `Home::write` for the commands not yet moved into rapport-app, whose closures return

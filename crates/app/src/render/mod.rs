@@ -4,6 +4,7 @@
 //! says whether stdout is a terminal). JSON is `Response::json`.
 
 mod conflicts;
+mod history;
 mod relate;
 
 use crate::json::device_label;
@@ -205,6 +206,24 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
         Response::QuarantineAccepted { records } => conflicts::accepted(o, *records),
         Response::QuarantineRejected { restored } => conflicts::rejected(o, *restored),
         Response::QuarantinePolicy(p) => conflicts::policy(o, p),
+        Response::Log(entries) => history::log(o, entries),
+        Response::ContactAt(at) => history::contact_at(o, at),
+        Response::Reverted {
+            id,
+            name,
+            label,
+            fields,
+            interactions,
+        } => out!(
+            o,
+            "reverted {id}  {name} to {label}: {fields} field(s), {interactions} interaction(s) put back"
+        ),
+        Response::Undone {
+            summary,
+            change,
+            restored,
+            kept,
+        } => history::undone(o, summary, change, *restored, *kept),
         other => relate::response(o, other),
     }
 }
