@@ -596,11 +596,12 @@ impl Book for WebBook {
                     field: None,
                     message: e.to_string(),
                 })?;
-        self.write(&no_field, |vault, view| {
-            let patch = crate::cmd::conflicts::patch_for(field, value, &view.contacts()?)?;
-            vault.resolve_conflict(contact, field, &patch, time::now_ms())?;
-            Ok(())
+        self.app_action(&rapport_app::Request::Resolve {
+            contact: contact.to_string(),
+            field,
+            value: value.to_owned(),
         })
+        .map(|_| ())
     }
 
     fn import(
@@ -679,15 +680,7 @@ impl Book for WebBook {
     }
 
     fn undo_import(&self) -> BookResult<String> {
-        let mut replica = self.replica.blocking_lock();
-        // The CLI's command, its sentence captured for the page.
-        let (result, said, _) =
-            crate::out::capture(|| crate::cmd::history::import_undo(&replica.home));
-        result.map_err(|e| to_book(&e, &no_field))?;
-        if let Err(e) = replica.changed_locally() {
-            crate::note!("warning: {e}");
-        }
-        Ok(said.trim().to_owned())
+        self.app_action(&rapport_app::Request::ImportUndo)
     }
 
     fn devices(&self) -> BookResult<Vec<DeviceRow>> {
@@ -785,12 +778,16 @@ impl Book for WebBook {
     }
 
     fn revert(&self, id: ContactId, to: &str) -> BookResult<String> {
-        let id = id.to_string();
-        self.history_command(|home| crate::cmd::history::revert(home, &id, to))
+        self.app_action(&rapport_app::Request::Revert {
+            contact: id.to_string(),
+            to: to.to_owned(),
+        })
     }
 
     fn undo(&self, change: Option<&str>) -> BookResult<String> {
-        self.history_command(|home| crate::cmd::history::undo(home, change))
+        self.app_action(&rapport_app::Request::Undo {
+            change: change.map(str::to_owned),
+        })
     }
 
     fn revoke_device(&self, id: &str) -> BookResult<String> {

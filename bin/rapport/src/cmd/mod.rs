@@ -1,7 +1,6 @@
 //! One function per command. Each reads what it needs from the home and prints its result.
 
 mod backup;
-pub mod conflicts;
 mod dedupe;
 mod demo;
 pub mod device;
