@@ -3,7 +3,6 @@
 //! knows the daemon: `route` decides where a command runs.
 
 mod backup;
-pub mod conflicts;
 mod dedupe;
 pub mod demo;
 pub mod device;
