@@ -12,10 +12,11 @@ use rapport_model::{
     Contact, ContactField, ContactId, ContactPatch, Group, Interaction, InteractionId, Period,
     RecordRef,
 };
-use rapport_store::{ReadView, StoreError};
-use std::collections::BTreeMap;
+use rapport_store::{ContactView, ReadView, StoreError};
+use std::collections::{BTreeMap, HashMap};
 
-/// Everything the queries read, from the view.
+/// Everything the queries read, from the view's relate index (`ReadView::relate_book`): slim
+/// contacts and only the interactions the queries look at, so that no timeline is decoded.
 struct Loaded {
     contacts: Vec<Contact>,
     interactions: Vec<Interaction>,
@@ -25,12 +26,66 @@ struct Loaded {
 
 impl Loaded {
     fn read(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
+        let book = view.relate_book()?;
         Ok(Loaded {
-            contacts: view.contacts()?,
-            interactions: view.interactions()?,
+            contacts: book.contacts,
+            interactions: book.interactions,
             groups: view.groups()?,
             tags: view.tag_cadences()?,
         })
+    }
+
+    /// For a brief of `target`: the view's whole records of the contact it stands for
+    /// (itself, or the survivor of its merges) and of every contact merged into it, whose
+    /// cards and timelines then replace the index's slim versions (`replace`).
+    fn whole_records(
+        contacts: &[Contact],
+        view: &ReadView<'_>,
+        target: ContactId,
+    ) -> Result<Vec<ContactView>, StoreError> {
+        let merged: HashMap<ContactId, ContactId> = contacts
+            .iter()
+            .filter_map(|c| c.merged_into.map(|m| (c.id, m)))
+            .collect();
+        // The end of a chain of merges; a chain longer than 64 is a cycle (as in
+        // `relate::graph`'s resolver), and then nothing is completed.
+        let survivor = |mut id: ContactId| {
+            for _ in 0..64 {
+                match merged.get(&id) {
+                    Some(next) => id = *next,
+                    None => return Some(id),
+                }
+            }
+            None
+        };
+        let Some(live) = survivor(target) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for c in contacts.iter().filter(|c| survivor(c.id) == Some(live)) {
+            out.extend(view.contact(c.id)?);
+        }
+        Ok(out)
+    }
+
+    /// Puts a whole record in place of the slim one, and its timeline among the interactions.
+    fn replace(&mut self, full: ContactView) {
+        let id = full.contact.id;
+        if let Some(c) = self.contacts.iter_mut().find(|c| c.id == id) {
+            *c = full.contact;
+        }
+        let at: HashMap<InteractionId, usize> = self
+            .interactions
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.id, n))
+            .collect();
+        for i in full.timeline {
+            match at.get(&i.id) {
+                Some(n) => self.interactions[*n] = i,
+                None => self.interactions.push(i),
+            }
+        }
     }
 
     fn book(&self) -> Book<'_> {
@@ -191,8 +246,12 @@ pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Respon
 
 pub fn brief(home: &Home, query: &str) -> Result<Response, AppError> {
     let history = home.store.history_is_current()?;
-    let (data, devices) = home.read(|view| Ok((Loaded::read(view)?, view.devices()?)))?;
+    let (mut data, devices) = home.read(|view| Ok((Loaded::read(view)?, view.devices()?)))?;
     let target = find_contact(&data.contacts, query, false)?;
+    let whole = home.read(|view| Loaded::whole_records(&data.contacts, view, target.id))?;
+    for full in whole {
+        data.replace(full);
+    }
     let touches = home.read(|view| device_touches(view, target.id, history, &devices))?;
     let b = relate::brief(&data.book(), target.id, touches)
         .ok_or_else(|| AppError::NotFound(format!("contact {} is in the trash", target.id)))?;

@@ -15,7 +15,7 @@
 
 // Layers, each using only those before it (the architecture test fails on a cycle among
 // these modules): error, keys, chunk, codec, durable, snapshot, bucket, ack, quarantine,
-// view, annotations, view_write, history, store, salvage.
+// relate_index, view, annotations, view_write, history, store, salvage.
 mod ack;
 mod annotations;
 mod bucket;
@@ -26,6 +26,7 @@ mod error;
 mod history;
 mod keys;
 mod quarantine;
+mod relate_index;
 mod salvage;
 mod snapshot;
 mod store;
@@ -36,6 +37,7 @@ pub use durable::{write_atomically, DirSync};
 pub use error::{StoreError, StoreErrorKind};
 pub use history::HistoryEntry;
 pub use quarantine::Quarantined;
+pub use relate_index::RelateBook;
 pub use salvage::{salvage, Salvage};
 pub use store::{CommitReport, Store, StoreStats, STORE_FORMAT};
 pub use view::{ContactView, ReadView};

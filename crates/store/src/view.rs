@@ -144,6 +144,14 @@ impl ReadView<'_> {
         }
     }
 
+    /// What the relationship queries read, without the timelines' text (see `RelateBook`):
+    /// a third of the time of `contacts` plus `interactions` on W1.
+    pub fn relate_book(&self) -> Result<crate::RelateBook, StoreError> {
+        let mut book = crate::relate_index::read(self.tree, self.path)?;
+        self.masks()?.unmask_contacts(&mut book.contacts);
+        Ok(book)
+    }
+
     /// Every interaction once (an interaction with several contacts is in each of their
     /// timelines), in no particular order: what the relationship queries walk.
     pub fn interactions(&self) -> Result<Vec<Interaction>, StoreError> {

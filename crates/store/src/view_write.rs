@@ -5,11 +5,12 @@
 
 use crate::bucket::{self, Buckets, Replaced};
 use crate::chunk;
-use crate::codec::{encode, plain};
+use crate::codec::{damaged, encode, plain};
 use crate::error::StoreError;
 use crate::keys;
+use crate::relate_index::{self, IndexBuckets};
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{ContactId, Interaction, Touched, Vault};
+use rapport_model::{Contact, ContactId, Interaction, Touched, Vault};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -20,8 +21,8 @@ pub(crate) const REBUILD_ABOVE: usize = 5_000;
 /// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
 /// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
 /// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
-/// on `Group`, the tag cadences).
-pub(crate) const VIEW_FORMAT: u32 = 6;
+/// on `Group`, the tag cadences). 7: the relate index (`relate_index`).
+pub(crate) const VIEW_FORMAT: u32 = 7;
 
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
@@ -98,11 +99,35 @@ pub(crate) fn update(
             }
         }
     }
-    for (c, mut t) in timelines {
+    for (c, t) in &mut timelines {
         t.sort_by_key(|i| (i.at, i.id));
-        let value = (!t.is_empty()).then(|| plain(&t)).transpose()?;
-        buckets.set(keys::VIEW_TIMELINES, c, value)?;
+        let value = (!t.is_empty()).then(|| plain(&*t)).transpose()?;
+        buckets.set(keys::VIEW_TIMELINES, *c, value)?;
     }
+    // The relate index entry of every contact whose record or timeline changed.
+    let mut index = IndexBuckets::new(tree, path);
+    let changed: BTreeSet<ContactId> = touched
+        .contacts
+        .iter()
+        .chain(timelines.keys())
+        .copied()
+        .collect();
+    for c in changed {
+        let value = match buckets.get(keys::VIEW_CONTACTS, c)? {
+            None => None,
+            Some(bytes) => {
+                let contact: Contact = postcard::from_bytes(bytes)
+                    .map_err(|_| damaged(path, &bucket::key_of(keys::VIEW_CONTACTS, c)))?;
+                let timeline = match timelines.get(&c) {
+                    Some(t) => t.clone(),
+                    None => buckets.get_decoded(keys::VIEW_TIMELINES, c)?,
+                };
+                Some(relate_index::entry(&contact, &timeline)?)
+            }
+        };
+        index.set(c, value)?;
+    }
+    index.write(batch)?;
     replaced.extend(buckets.write(batch)?);
     Ok(None)
 }
@@ -121,9 +146,10 @@ pub(crate) fn rebuild(
     // Bucket entries by family, then bucket, then contact.
     type Family = BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>;
     let mut contacts: Family = BTreeMap::new();
-    for c in vault.contacts().map_err(model)? {
+    let all = vault.contacts().map_err(model)?;
+    for c in &all {
         let b = bucket::bucket_of(c.id);
-        contacts.entry(b).or_default().insert(c.id, plain(&c)?);
+        contacts.entry(b).or_default().insert(c.id, plain(c)?);
     }
     for g in vault.groups().map_err(model)? {
         let key = keys::view(keys::VIEW_GROUP, g.id);
@@ -146,10 +172,25 @@ pub(crate) fn rebuild(
         }
     }
     let mut timelines: Family = BTreeMap::new();
-    for (c, mut t) in by_contact {
+    for (c, t) in &mut by_contact {
         t.sort_by_key(|i| (i.at, i.id));
-        let b = bucket::bucket_of(c);
-        timelines.entry(b).or_default().insert(c, plain(&t)?);
+        let b = bucket::bucket_of(*c);
+        timelines.entry(b).or_default().insert(*c, plain(&*t)?);
+    }
+    let mut index: Family = BTreeMap::new();
+    for c in &all {
+        let t = by_contact.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
+        let b = bucket::bucket_of(c.id);
+        index
+            .entry(b)
+            .or_default()
+            .insert(c.id, relate_index::entry(c, t)?);
+    }
+    for (b, entries) in index {
+        let key = bucket::key(keys::VIEW_RELATE, b);
+        let sealed =
+            relate_index::seal_bucket(&key, entries.iter().map(|(id, v)| (*id, v.as_slice())))?;
+        puts.push((key, sealed));
     }
     let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
     puts.extend(annotations);

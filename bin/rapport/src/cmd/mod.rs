@@ -3,11 +3,9 @@
 //! knows the daemon: `route` decides where a command runs.
 
 mod backup;
-pub mod conflicts;
 pub mod demo;
 pub mod device;
 mod export;
-pub mod history;
 mod import;
 pub mod maintenance;
 pub mod pair;
