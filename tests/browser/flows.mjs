@@ -6,7 +6,7 @@
 // under `artefacts` and the script exits 1 after printing which flows failed.
 import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdirSync, writeFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -278,6 +278,26 @@ const flows = [
     await page.locator("p.done").waitFor();
     await page.goto(`${base}/contacts?q=yocum`);
     await page.getByText("No contact matches.").waitFor();
+  }],
+  ["export and backup download", async () => {
+    await page.goto(`${base}/import`);
+    const fetchDownload = async (name) => {
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name, exact: true }).click(),
+      ]);
+      return { file: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+    };
+    const csv = await fetchDownload("CSV");
+    assert(csv.file === "rapport-contacts.csv", csv.file);
+    assert(csv.bytes.toString("utf8").includes("Grace Hopper"), "the CSV has Grace");
+    const vcf = await fetchDownload("vCard 4.0 (.vcf)");
+    assert(vcf.bytes.toString("utf8").startsWith("BEGIN:VCARD"), "a vCard file");
+    const json = JSON.parse((await fetchDownload("JSON")).bytes.toString("utf8"));
+    assert(json.contacts.some((c) => c.name === "Grace Hopper"), "the JSON has Grace");
+    const backup = await fetchDownload("Download a backup");
+    // Automerge's magic bytes start every saved document.
+    assert(backup.bytes.subarray(0, 4).equals(Buffer.from([0x85, 0x6f, 0x4a, 0x83])), "an Automerge document");
   }],
   ["pairing shown with its QR code, then paired", async () => {
     await page.goto(`${base}/devices`);

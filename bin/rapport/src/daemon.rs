@@ -1,117 +1,23 @@
-//! The daemon's local socket. While `rapport serve` runs it holds the store (sled allows one
+//! `rapport serve`, and its local socket. While `rapport serve` runs it holds the store (sled allows one
 //! process), so other `rapport` commands on this home send their parsed command over a Unix
 //! socket that only the owner can open, framed and versioned by `rapport_app::wire`. The daemon
 //! answers with typed values (a `Response`, pairing events, a sync's figures) that the CLI
 //! renders exactly as it renders a local run; then it tells its live sessions.
 
 use crate::cli::Command;
+use crate::client::{failure, socket_path, Call};
 use crate::home::Home;
 use anyhow::{Context, Result};
-use rapport_app::node_host::Replica;
+use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_app::wire::{self, Failure, Reply, WireError};
-use rapport_app::Request;
 use rapport_node::pairing::Window;
-use rapport_node::SyncNode;
-use serde::{Deserialize, Serialize};
+use rapport_node::{ServeOptions, SyncNode};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// What the CLI asks the daemon, parsed once on the CLI's side.
-#[derive(Debug, Serialize, Deserialize)]
-pub enum Call {
-    /// A request the application layer answers.
-    App(Request),
-    /// A command the binary still runs itself, its paths already absolute.
-    Run(Command),
-    /// Open a pairing window beside the live sessions.
-    Pair(PairWindow),
-    /// Sync once, on the daemon's own endpoint.
-    Sync {
-        addr: Option<SocketAddr>,
-        device: Option<String>,
-    },
-}
-
-/// `rapport_node::pairing::Window` as it travels.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PairWindow {
-    pub listen: SocketAddr,
-    pub timeout: std::time::Duration,
-    pub no_discovery: bool,
-}
-
-/// A command that the daemon ran and whose output is already printed; main exits with its code.
-#[derive(Debug)]
-pub struct Forwarded(pub u8);
-impl std::fmt::Display for Forwarded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the daemon's command exited with {}", self.0)
-    }
-}
-impl std::error::Error for Forwarded {}
-
-/// An error the daemon reported: main prints it as any error, with its exit code.
-#[derive(Debug)]
-pub struct Remote(pub Failure);
-impl std::fmt::Display for Remote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.message)
-    }
-}
-impl std::error::Error for Remote {}
-
-/// Any error as the daemon sends it: the sentence and exit code a local run would show.
-pub fn failure(e: &anyhow::Error) -> Failure {
-    Failure {
-        message: crate::render::error_chain(e),
-        exit_code: crate::exit_code(e),
-    }
-}
-
-pub fn socket_path(home: &Path) -> PathBuf {
-    home.join("daemon.sock")
-}
-
-/// Sends `call` to the daemon of `home`, if one is listening, and returns its final reply;
-/// pairing events on the way are given to `on_event`.
-pub fn forward(
-    home: &Path,
-    call: &Call,
-    mut on_event: impl FnMut(&rapport_node::pairing::PairingEvent),
-) -> Result<Option<Reply>> {
-    use std::io::Write;
-    let path = socket_path(home);
-    // A daemon that is starting holds the store a moment before its socket answers.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    let retry = rapport_node::Backoff::new(
-        std::time::Duration::from_millis(5),
-        std::time::Duration::from_millis(50),
-    );
-    let Ok(mut stream) =
-        { retry }.retry_until(deadline, || std::os::unix::net::UnixStream::connect(&path))
-    else {
-        return Ok(None);
-    };
-    stream
-        .write_all(&wire::client_frame(call)?)
-        .context("could not talk to the running daemon")?;
-    let mut reader = std::io::BufReader::new(stream);
-    loop {
-        let body = wire::read_frame(&mut reader, wire::MAX_REPLY).map_err(unanswered)?;
-        match wire::decode_reply(&body)? {
-            Reply::Pairing(event) => on_event(&event),
-            reply => return Ok(Some(reply)),
-        }
-    }
-}
-
-fn unanswered(e: WireError) -> anyhow::Error {
-    match e {
-        WireError::Io(io) => anyhow::Error::new(io).context("the running daemon did not answer"),
-        other => other.into(),
-    }
-}
+use tokio::sync::Mutex;
 
 /// Opens the home's socket, owner-only. Done before the daemon announces itself, so that a
 /// command run right after `serve` printed its address always finds the socket.
@@ -330,5 +236,82 @@ fn run_command(replica: &mut Replica, command: Command) -> Result<()> {
         )),
         Command::Device { json, .. } => crate::cmd::device::describe(&replica.home, json),
         command => crate::cmd::dispatch(&replica.home, command),
+    }
+}
+
+pub fn serve(
+    home: Home,
+    listen: SocketAddr,
+    no_discovery: bool,
+    ui: Option<SocketAddr>,
+) -> Result<()> {
+    if let Some(addr) = ui {
+        // Refused before anything starts: the app can edit and export the whole network.
+        rapport_web::check_loopback(addr)?;
+    }
+    // Loading the vault blocks: done before the runtime exists.
+    let replica = Replica::open(home)?;
+    let (vault_id, device, home_dir) = (replica.vault_id, replica.device, replica.home.dir.clone());
+    let device_name = replica.home.device_name.clone();
+    let replica: SharedReplica = Arc::new(Mutex::new(replica));
+    let rt = crate::cmd::sync::runtime()?;
+    rt.block_on(async {
+        let options = ServeOptions {
+            discovery: !no_discovery,
+            ..ServeOptions::default()
+        };
+        let node = SyncNode::start(replica.clone(), listen, options).await?;
+        let addr = node.local_addr()?;
+        let socket = bind(&home_dir)?;
+        println!("serving vault {vault_id} as {device} on {addr}");
+        std::io::stdout().flush()?;
+        let web = match ui {
+            Some(addr) => {
+                crate::ui::start(
+                    &home_dir,
+                    addr,
+                    replica.clone(),
+                    device_name,
+                    device,
+                    no_discovery,
+                )
+                .await?
+            }
+            None => None,
+        };
+        let socket = tokio::spawn(self::listen(socket, node.clone(), no_discovery));
+        node.run(shutdown_signal()).await?;
+        socket.abort();
+        let _ = std::fs::remove_file(socket_path(&home_dir));
+        if let Some(web) = web {
+            web.abort();
+            let _ = std::fs::remove_file(crate::ui::address_path(&home_dir));
+        }
+        // Every session has let go of the replica once the endpoint is closed.
+        drop(replica.lock().await);
+        eprintln!("rapport: stopped; every acknowledged change is on disk");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
     }
 }

@@ -3,6 +3,7 @@
 
 mod alloc;
 mod cli;
+mod client;
 mod cmd;
 mod daemon;
 mod logging;
@@ -11,6 +12,7 @@ mod pairing;
 mod out;
 mod render;
 mod request;
+mod route;
 mod ui;
 mod web;
 
@@ -37,10 +39,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
-    match cmd::run(cli) {
+    match route::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(daemon::Forwarded(code)) = e.downcast_ref::<daemon::Forwarded>() {
+            if let Some(client::Forwarded(code)) = e.downcast_ref::<client::Forwarded>() {
                 // The daemon ran the command; its output, errors included, is already printed.
                 return ExitCode::from(*code);
             }
@@ -75,7 +77,7 @@ pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
             _ => exit::BAD_INPUT,
         };
     }
-    if let Some(daemon::Remote(failure)) = e.downcast_ref::<daemon::Remote>() {
+    if let Some(client::Remote(failure)) = e.downcast_ref::<client::Remote>() {
         return failure.exit_code;
     }
     if let Some(app) = e.downcast_ref::<rapport_app::AppError>() {

@@ -171,6 +171,8 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
         Command::Import {
             command: ImportCommand::Undo,
         } => (Request::ImportUndo, false),
+        Command::Dedupe { apply, json } => (Request::Dedupe { apply }, json),
+        Command::Merge { a, b } => (Request::Merge { a, b }, false),
         other => return Ok(Routed::Bin(other)),
     };
     Ok(Routed::App(request, json))

@@ -112,7 +112,7 @@ pub fn open(home: &Path, no_open: bool) -> Result<()> {
 /// The address of this home's running web app, if a daemon serves one.
 fn running_app(home: &Path) -> Result<Option<SocketAddr>> {
     let daemon_up =
-        std::os::unix::net::UnixStream::connect(crate::daemon::socket_path(home)).is_ok();
+        std::os::unix::net::UnixStream::connect(crate::client::socket_path(home)).is_ok();
     if !daemon_up {
         return Ok(None);
     }

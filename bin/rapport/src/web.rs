@@ -3,6 +3,7 @@
 //! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
 
 mod devices;
+mod export;
 mod history;
 mod relate;
 
@@ -19,8 +20,8 @@ use rapport_model::{
 };
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
-    DeviceRow, FieldConflict, FieldOrigin, GroupRow, HeldDeletion, HistoryRow, ImportKind,
-    ImportSummary, ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard,
+    DeviceRow, ExportKind, FieldConflict, FieldOrigin, GroupRow, HeldDeletion, HistoryRow,
+    ImportKind, ImportSummary, ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard,
     SnoozeTarget, Sort,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -595,11 +596,12 @@ impl Book for WebBook {
                     field: None,
                     message: e.to_string(),
                 })?;
-        self.write(&no_field, |vault, view| {
-            let patch = crate::cmd::conflicts::patch_for(field, value, &view.contacts()?)?;
-            vault.resolve_conflict(contact, field, &patch, time::now_ms())?;
-            Ok(())
+        self.app_action(&rapport_app::Request::Resolve {
+            contact: contact.to_string(),
+            field,
+            value: value.to_owned(),
         })
+        .map(|_| ())
     }
 
     fn import(
@@ -678,15 +680,7 @@ impl Book for WebBook {
     }
 
     fn undo_import(&self) -> BookResult<String> {
-        let mut replica = self.replica.blocking_lock();
-        // The CLI's command, its sentence captured for the page.
-        let (result, said, _) =
-            crate::out::capture(|| crate::cmd::history::import_undo(&replica.home));
-        result.map_err(|e| to_book(&e, &no_field))?;
-        if let Err(e) = replica.changed_locally() {
-            crate::note!("warning: {e}");
-        }
-        Ok(said.trim().to_owned())
+        self.app_action(&rapport_app::Request::ImportUndo)
     }
 
     fn devices(&self) -> BookResult<Vec<DeviceRow>> {
@@ -784,12 +778,16 @@ impl Book for WebBook {
     }
 
     fn revert(&self, id: ContactId, to: &str) -> BookResult<String> {
-        let id = id.to_string();
-        self.history_command(|home| crate::cmd::history::revert(home, &id, to))
+        self.app_action(&rapport_app::Request::Revert {
+            contact: id.to_string(),
+            to: to.to_owned(),
+        })
     }
 
     fn undo(&self, change: Option<&str>) -> BookResult<String> {
-        self.history_command(|home| crate::cmd::history::undo(home, change))
+        self.app_action(&rapport_app::Request::Undo {
+            change: change.map(str::to_owned),
+        })
     }
 
     fn revoke_device(&self, id: &str) -> BookResult<String> {
@@ -802,5 +800,9 @@ impl Book for WebBook {
 
     fn settle_quarantine(&self, accept: bool) -> BookResult<String> {
         self.settle(accept)
+    }
+
+    fn export(&self, kind: ExportKind) -> BookResult<Vec<u8>> {
+        self.export_bytes(kind)
     }
 }

@@ -49,9 +49,10 @@ impl Response {
                 "items": items,
             })),
             Response::Brief(brief) => Json::Value(serde_json::json!(brief)),
-            Response::Conflicts(list) => Json::Conflicts(crate::conflicts::json(list)),
-            Response::HeldBack(held) => Json::Held(crate::quarantine::json(held)),
+            Response::Conflicts(list) => Json::Conflicts(conflicts_json(list)),
+            Response::HeldBack(held) => Json::Held(held_json(held)),
             Response::Log(entries) => Json::Log(entries),
+            Response::Duplicates(rows) => Json::Duplicates(rows),
             Response::ContactAt(at) => {
                 let mut contact = contact_json(&at.contact, &group_names(&at.groups));
                 contact.interactions = Some(at.timeline.iter().map(interaction_json).collect());
@@ -74,9 +75,10 @@ pub enum Json<'a> {
     Search(Vec<SearchHitJson<'a>>),
     Groups(Vec<GroupJson<'a>>),
     GroupCard(GroupCardJson<'a>),
-    Conflicts(Vec<crate::conflicts::ConflictJson>),
-    Held(Vec<crate::quarantine::HeldJson>),
+    Conflicts(Vec<ConflictJson>),
+    Held(Vec<HeldJson>),
     Log(&'a [crate::response::LogEntry]),
+    Duplicates(&'a [crate::response::DuplicateRow]),
     At(Box<AtJson<'a>>),
 }
 
@@ -336,4 +338,85 @@ pub struct GroupCardJson<'a> {
     #[serde(flatten)]
     group: GroupJson<'a>,
     contacts: Vec<ContactJson<'a>>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct WrittenJson {
+    value: String,
+    device: Option<String>,
+    device_name: String,
+    at: Option<String>,
+}
+
+/// One conflict as `conflicts --json` prints it.
+#[derive(Debug, serde::Serialize)]
+pub struct ConflictJson {
+    record: &'static str,
+    id: String,
+    name: String,
+    field: String,
+    winner: WrittenJson,
+    others: Vec<WrittenJson>,
+}
+
+fn written(list: &crate::response::ConflictList, w: &rapport_model::Written) -> WrittenJson {
+    WrittenJson {
+        value: w.value.clone(),
+        device: w.device.map(|d| d.to_string()),
+        device_name: device_label(&list.devices, list.this_device, w.device),
+        at: w.at.map(crate::time::rfc3339),
+    }
+}
+
+pub fn conflicts_json(list: &crate::response::ConflictList) -> Vec<ConflictJson> {
+    list.conflicts
+        .iter()
+        .map(|c| {
+            let (record, id) = match c.record {
+                rapport_model::RecordRef::Contact(id) => ("contact", id.to_string()),
+                rapport_model::RecordRef::Group(id) => ("group", id.to_string()),
+            };
+            ConflictJson {
+                record,
+                id,
+                name: c.name.clone(),
+                field: c.field.clone(),
+                winner: written(list, &c.winner),
+                others: c.others.iter().map(|w| written(list, w)).collect(),
+            }
+        })
+        .collect()
+}
+
+/// One held-back deletion as `quarantine show --json` prints it.
+#[derive(Debug, serde::Serialize)]
+pub struct HeldJson {
+    pub record: &'static str,
+    pub id: String,
+    pub name: String,
+    pub deleted_at: String,
+    pub by: Option<String>,
+    pub by_name: String,
+    pub received: String,
+}
+
+pub fn held_json(h: &crate::response::HeldBack) -> Vec<HeldJson> {
+    h.held
+        .iter()
+        .map(|q| {
+            let (record, id) = match q.deletion.record {
+                rapport_model::RecordRef::Contact(id) => ("contact", id.to_string()),
+                rapport_model::RecordRef::Group(id) => ("group", id.to_string()),
+            };
+            HeldJson {
+                record,
+                id,
+                name: q.deletion.name.clone(),
+                deleted_at: crate::time::rfc3339(q.deletion.deleted_at),
+                by: q.deletion.by.map(|d| d.to_string()),
+                by_name: device_label(&h.devices, h.this_device, q.deletion.by),
+                received: crate::time::rfc3339(q.received),
+            }
+        })
+        .collect()
 }

@@ -9,6 +9,7 @@
 
 mod conflicts;
 mod contacts;
+mod dedupe;
 mod error;
 mod groups;
 mod guard;
@@ -113,6 +114,8 @@ pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
         Request::Revert { contact, to } => history::revert(home, contact, to),
         Request::Undo { change } => history::undo(home, change.as_deref()),
         Request::ImportUndo => history::import_undo(home),
+        Request::Dedupe { apply } => dedupe::dedupe(home, *apply),
+        Request::Merge { a, b } => dedupe::merge(home, a, b),
     }
 }
 

@@ -73,36 +73,3 @@ fn threshold(
     }
     Ok(Response::QuarantinePolicy(policy))
 }
-
-/// One held-back deletion as `quarantine show --json` prints it.
-#[derive(Debug, serde::Serialize)]
-pub struct HeldJson {
-    pub record: &'static str,
-    pub id: String,
-    pub name: String,
-    pub deleted_at: String,
-    pub by: Option<String>,
-    pub by_name: String,
-    pub received: String,
-}
-
-pub fn json(h: &HeldBack) -> Vec<HeldJson> {
-    h.held
-        .iter()
-        .map(|q| {
-            let (record, id) = match q.deletion.record {
-                RecordRef::Contact(id) => ("contact", id.to_string()),
-                RecordRef::Group(id) => ("group", id.to_string()),
-            };
-            HeldJson {
-                record,
-                id,
-                name: q.deletion.name.clone(),
-                deleted_at: time::rfc3339(q.deletion.deleted_at),
-                by: q.deletion.by.map(|d| d.to_string()),
-                by_name: crate::json::device_label(&h.devices, h.this_device, q.deletion.by),
-                received: time::rfc3339(q.received),
-            }
-        })
-        .collect()
-}

@@ -92,6 +92,10 @@ pub enum Request {
     Undo { change: Option<String> },
     /// Undo the last import of this device.
     ImportUndo,
+    /// Probable duplicate contacts; with `apply`, merge the certain ones.
+    Dedupe { apply: bool },
+    /// Merge contact `b` into contact `a`.
+    Merge { a: String, b: String },
 }
 
 /// `rapport quarantine ...`

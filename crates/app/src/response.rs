@@ -136,6 +136,16 @@ pub enum Response {
         fields: usize,
         interactions: usize,
     },
+    /// `dedupe`: probable duplicates, each with the contact that would stay.
+    Duplicates(Vec<DuplicateRow>),
+    /// `dedupe --apply`: the pairs merged (survivor, merged), or `None` when none was certain.
+    Deduped(Option<Vec<(Named, Named)>>),
+    /// `merge A B`.
+    Merged {
+        keep: Named,
+        gone: Named,
+        interactions_moved: usize,
+    },
     /// `undo` and `import undo`.
     Undone {
         summary: String,
@@ -245,4 +255,21 @@ pub struct GroupCard {
     /// Live members, sorted by name.
     pub members: Vec<Contact>,
     pub groups: Vec<Group>,
+}
+
+/// A contact's id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+/// A probable duplicate, in the shape `dedupe --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateRow {
+    pub keep: Named,
+    pub merge: Named,
+    /// The same email or profile URL: `dedupe --apply` merges it.
+    pub certain: bool,
+    pub reasons: Vec<String>,
 }

@@ -200,6 +200,48 @@ pub struct DeviceRow {
     pub quarantined: usize,
 }
 
+/// What the export links download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Vcard,
+    Csv,
+    Json,
+    /// The whole vault as an Automerge document (as `rapport backup`).
+    Backup,
+}
+
+impl ExportKind {
+    pub const ALL: [ExportKind; 4] = [
+        ExportKind::Vcard,
+        ExportKind::Csv,
+        ExportKind::Json,
+        ExportKind::Backup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Vcard => "vcard",
+            ExportKind::Csv => "csv",
+            ExportKind::Json => "json",
+            ExportKind::Backup => "backup",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExportKind> {
+        ExportKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The downloaded file's name and type.
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            ExportKind::Vcard => ("rapport-contacts.vcf", "text/vcard; charset=utf-8"),
+            ExportKind::Csv => ("rapport-contacts.csv", "text/csv; charset=utf-8"),
+            ExportKind::Json => ("rapport-contacts.json", "application/json"),
+            ExportKind::Backup => ("rapport-backup.automerge", "application/octet-stream"),
+        }
+    }
+}
+
 /// A deletion from another device held back here because it deleted too much at once.
 #[derive(Debug, Clone)]
 pub struct HeldDeletion {
@@ -425,4 +467,8 @@ pub trait Book: Send + Sync + 'static {
     /// Lets the held deletions happen here (`accept`) or restores the records on every device
     /// (as `rapport quarantine accept|reject`); the CLI's sentence.
     fn settle_quarantine(&self, accept: bool) -> BookResult<String>;
+
+    /// Every live contact as vCard, CSV or JSON (as `rapport export`), or the whole vault as a
+    /// backup (as `rapport backup`): the bytes the CLI would write to a file.
+    fn export(&self, kind: ExportKind) -> BookResult<Vec<u8>>;
 }

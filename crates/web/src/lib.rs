@@ -148,6 +148,7 @@ fn router_with_state(state: Arc<State>) -> Router {
         )
         .route("/import/apply", post(pages::import::apply))
         .route("/import/undo", post(pages::import::undo))
+        .route("/export/{kind}", get(pages::import::export))
         .route("/today", get(pages::today::page))
         .route("/today/done", post(pages::today::done))
         .route("/today/snooze", post(pages::today::snooze))

@@ -465,6 +465,10 @@ impl Book for Fake {
             format!("rejected: restored {n} records")
         })
     }
+    fn export(&self, kind: ExportKind) -> BookResult<Vec<u8>> {
+        let n = self.contacts.lock().unwrap().len();
+        Ok(format!("{} of {n} contacts", kind.as_str()).into_bytes())
+    }
     fn undo(&self, change: Option<&str>) -> BookResult<String> {
         let what = change.unwrap_or("last");
         self.history_actions
@@ -1289,4 +1293,42 @@ async fn quarantined_deletions_are_listed_and_accept_or_reject_settles_them() {
         .send(app.post("/devices/quarantine", "decision=maybe"))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn exports_and_the_backup_download_as_attachments() {
+    let app = app();
+    add(&app, "Ola");
+    let (_, _, page) = app.send(app.get("/import")).await;
+    for kind in ["vcard", "csv", "json", "backup"] {
+        assert!(page.contains(&format!("href=\"/export/{kind}\"")), "{kind}");
+    }
+    for (kind, name, ty) in [
+        ("vcard", "rapport-contacts.vcf", "text/vcard"),
+        ("csv", "rapport-contacts.csv", "text/csv"),
+        ("json", "rapport-contacts.json", "application/json"),
+        (
+            "backup",
+            "rapport-backup.automerge",
+            "application/octet-stream",
+        ),
+    ] {
+        let (status, h, body) = app.send(app.get(&format!("/export/{kind}"))).await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert_eq!(
+            h[header::CONTENT_DISPOSITION],
+            format!("attachment; filename=\"{name}\"").as_str()
+        );
+        assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with(ty));
+        assert_eq!(h["cache-control"], "no-store");
+        assert_eq!(body, format!("{kind} of 1 contacts"));
+    }
+    let (status, _, _) = app.send(app.get("/export/passwords")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Without the cookie there is no download.
+    let mut req = app.get("/export/csv");
+    req.headers_mut().remove(header::COOKIE);
+    let (status, _, body) = app.send(req).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(!body.contains("csv of"));
 }

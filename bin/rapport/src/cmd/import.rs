@@ -19,7 +19,11 @@ const MAX_LISTED: usize = 20;
 pub fn run(home: &Home, command: ImportCommand) -> Result<()> {
     let limits = Limits::default();
     let (kind, path, dry_run) = match &command {
-        ImportCommand::Undo => return super::history::import_undo(home),
+        // `import undo` is rapport-app's `Request::ImportUndo`: `request` sends it there.
+        ImportCommand::Undo => {
+            let response = rapport_app::handle(home, &rapport_app::Request::ImportUndo)?;
+            return crate::render::response(&response, false);
+        }
         ImportCommand::Linkedin { file, dry_run } => ("linkedin", file, *dry_run),
         ImportCommand::Vcard { path, dry_run } => ("vcard", path, *dry_run),
         ImportCommand::Csv { file, dry_run, .. } => ("csv", file, *dry_run),

@@ -5,8 +5,7 @@ use crate::home::Home;
 use anyhow::{bail, Context, Result};
 use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_model::DeviceId;
-use rapport_node::{ServeOptions, SyncNode};
-use std::io::Write;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,83 +13,6 @@ use tokio::sync::Mutex;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     rapport_node::runtime().context("could not start the async runtime")
-}
-
-pub fn serve(
-    home: Home,
-    listen: SocketAddr,
-    no_discovery: bool,
-    ui: Option<SocketAddr>,
-) -> Result<()> {
-    if let Some(addr) = ui {
-        // Refused before anything starts: the app can edit and export the whole network.
-        rapport_web::check_loopback(addr)?;
-    }
-    // Loading the vault blocks: done before the runtime exists.
-    let replica = Replica::open(home)?;
-    let (vault_id, device, home_dir) = (replica.vault_id, replica.device, replica.home.dir.clone());
-    let device_name = replica.home.device_name.clone();
-    let replica: SharedReplica = Arc::new(Mutex::new(replica));
-    let rt = runtime()?;
-    rt.block_on(async {
-        let options = ServeOptions {
-            discovery: !no_discovery,
-            ..ServeOptions::default()
-        };
-        let node = SyncNode::start(replica.clone(), listen, options).await?;
-        let addr = node.local_addr()?;
-        let socket = crate::daemon::bind(&home_dir)?;
-        println!("serving vault {vault_id} as {device} on {addr}");
-        std::io::stdout().flush()?;
-        let web = match ui {
-            Some(addr) => {
-                crate::ui::start(
-                    &home_dir,
-                    addr,
-                    replica.clone(),
-                    device_name,
-                    device,
-                    no_discovery,
-                )
-                .await?
-            }
-            None => None,
-        };
-        let socket = tokio::spawn(crate::daemon::listen(socket, node.clone(), no_discovery));
-        node.run(shutdown_signal()).await?;
-        socket.abort();
-        let _ = std::fs::remove_file(crate::daemon::socket_path(&home_dir));
-        if let Some(web) = web {
-            web.abort();
-            let _ = std::fs::remove_file(crate::ui::address_path(&home_dir));
-        }
-        // Every session has let go of the replica once the endpoint is closed.
-        drop(replica.lock().await);
-        eprintln!("rapport: stopped; every acknowledged change is on disk");
-        Ok(())
-    })
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }
 
 pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {

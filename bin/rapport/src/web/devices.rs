@@ -4,9 +4,10 @@
 //! accept and reject run as the CLI's own commands.
 
 use super::{no_field, to_book, WebBook};
-use crate::cli::{Command, DevicesCommand, QuarantineCommand};
+use crate::cli::{Command, DevicesCommand};
 use rapport_app::json::device_label;
-use rapport_app::AppError;
+use rapport_app::request::QuarantineRequest;
+use rapport_app::{AppError, Request};
 use rapport_model::automerge::sync::State as SyncState;
 use rapport_model::RecordRef;
 use rapport_web::book::{BookResult, DeviceRow, HeldDeletion};
@@ -94,7 +95,7 @@ impl WebBook {
 
     pub(super) fn revoke(&self, id: &str) -> BookResult<String> {
         let device = id.to_owned();
-        self.history_command(|home| {
+        self.cli_command(|home| {
             crate::cmd::dispatch(
                 home,
                 Command::Devices {
@@ -106,11 +107,24 @@ impl WebBook {
     }
 
     pub(super) fn settle(&self, accept: bool) -> BookResult<String> {
-        let command = if accept {
-            QuarantineCommand::Accept
+        self.app_action(&Request::Quarantine(if accept {
+            QuarantineRequest::Accept
         } else {
-            QuarantineCommand::Reject
-        };
-        self.history_command(|home| crate::cmd::dispatch(home, Command::Quarantine { command }))
+            QuarantineRequest::Reject
+        }))
+    }
+
+    /// Runs one of the CLI's commands still in this binary, its sentence captured for the page.
+    pub(super) fn cli_command(
+        &self,
+        run: impl FnOnce(&crate::home::Home) -> anyhow::Result<()>,
+    ) -> BookResult<String> {
+        let mut replica = self.replica.blocking_lock();
+        let (result, said, _) = crate::out::capture(|| run(&replica.home));
+        result.map_err(|e| to_book(&e, &no_field))?;
+        if let Err(e) = replica.changed_locally() {
+            crate::note!("warning: {e}");
+        }
+        Ok(said.trim().to_owned())
     }
 }

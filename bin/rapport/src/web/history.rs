@@ -1,32 +1,14 @@
 //! A contact's history for the page: `rapport log CONTACT`'s entries (the store's history
 //! index), each with the values it wrote before and after (the contact read at the change's
-//! parents and at the change), `show --at`'s card, and `revert` and `undo` run as the CLI's
-//! own commands with their sentences.
+//! parents and at the change: `Request::Log` has no values), and `show --at`'s card through
+//! `Request::ShowAt`. Revert and undo are `Request`s too (see `web.rs`).
 
 use super::{no_field, to_book, WebBook};
 use crate::time;
-use rapport_app::AppError;
+use rapport_app::{AppError, ErrorKind, Request, Response};
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, ContactId, HistoryError, RecordRef, Vault};
+use rapport_model::{Contact, ContactId, RecordRef};
 use rapport_web::book::{BookError, BookResult, FieldChange, HistoryRow, PastCard};
-
-/// A point in the past, as `show --at` and `revert` read it: a time, or a change id (prefix).
-fn point(vault: &mut Vault, input: &str) -> Result<(Vec<ChangeHash>, String), BookError> {
-    if let Ok(ms) = time::parse_at(input) {
-        return Ok((vault.heads_at_time(ms), time::local(ms)));
-    }
-    let hex = input.trim();
-    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(BookError::bad(
-            "at",
-            format!("`{input}` is neither a time nor a change id: write YYYY-MM-DD, \"YYYY-MM-DD HH:MM\", an RFC 3339 time, or a change id from the list below"),
-        ));
-    }
-    let hash = vault
-        .find_change(hex)
-        .map_err(|e| BookError::bad("at", e.to_string()))?;
-    Ok((vec![hash], format!("change {}", &hash.to_string()[..8])))
-}
 
 /// One field's value on a card, as the page shows it; `None` when absent.
 fn value_of(c: Option<&Contact>, key: &str) -> Option<String> {
@@ -142,49 +124,25 @@ impl WebBook {
 
     pub(super) fn past_card(&self, id: ContactId, at: &str) -> BookResult<PastCard> {
         let replica = self.replica.blocking_lock();
-        let home = &replica.home;
-        let fail = |e: AppError| to_book(&e.into(), &no_field);
-        if !home
-            .store
-            .history_is_current()
-            .map_err(|e| fail(e.into()))?
-        {
-            home.with_vault(|v| home.store.index_history(v).map_err(AppError::from))
-                .map_err(fail)?;
-        }
-        let candidates = home
-            .read(|v| crate::cmd::history::interaction_candidates(v, id))
-            .map_err(fail)?;
-        let read = |vault: &mut Vault| -> BookResult<PastCard> {
-            let (heads, label) = point(vault, at)?;
-            let contact = vault
-                .contact_at(id, &heads)
-                .map_err(|e| BookError::Failed(e.to_string()))?
-                .ok_or_else(|| BookError::bad("at", HistoryError::NotYetThere.to_string()))?;
-            let timeline = vault
-                .interactions_of_at_among(id, &heads, &candidates)
-                .map_err(|e| BookError::Failed(e.to_string()))?;
-            Ok(PastCard {
-                label,
-                contact,
-                timeline,
-            })
+        let request = Request::ShowAt {
+            contact: id.to_string(),
+            at: at.to_owned(),
         };
-        home.with_vault(|vault| Ok::<_, AppError>(read(vault)))
-            .map_err(fail)?
-    }
-
-    /// Runs one of the CLI's history commands, its sentence captured for the page.
-    pub(super) fn history_command(
-        &self,
-        run: impl FnOnce(&crate::home::Home) -> anyhow::Result<()>,
-    ) -> BookResult<String> {
-        let mut replica = self.replica.blocking_lock();
-        let (result, said, _) = crate::out::capture(|| run(&replica.home));
-        result.map_err(|e| to_book(&e, &no_field))?;
-        if let Err(e) = replica.changed_locally() {
-            crate::note!("warning: {e}");
+        match rapport_app::handle(&replica.home, &request) {
+            Ok(Response::ContactAt(c)) => Ok(PastCard {
+                label: c.label,
+                contact: c.contact,
+                timeline: c.timeline,
+            }),
+            Ok(_) => Err(BookError::Failed(
+                "the application answered something else than a past card: try again".into(),
+            )),
+            // A point that names nothing (a bad time, an unknown change, before the contact
+            // existed) is about the field it was typed in.
+            Err(e) if matches!(e.kind(), ErrorKind::BadInput | ErrorKind::NotFound) => {
+                Err(BookError::bad("at", e.to_string()))
+            }
+            Err(e) => Err(to_book(&e.into(), &no_field)),
         }
-        Ok(said.trim().to_owned())
     }
 }

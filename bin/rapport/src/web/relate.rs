@@ -96,7 +96,7 @@ impl WebBook {
 
     /// Runs one request through the application layer, as the CLI does, and returns the
     /// sentence the CLI prints for its response.
-    fn app_action(&self, request: &Request) -> BookResult<String> {
+    pub(super) fn app_action(&self, request: &Request) -> BookResult<String> {
         let mut replica = self.replica.blocking_lock();
         let response = rapport_app::handle(&replica.home, request)
             .map_err(|e| to_book(&e.into(), &no_field))?;

@@ -4,6 +4,7 @@
 //! says whether stdout is a terminal). JSON is `Response::json`.
 
 mod conflicts;
+mod dedupe;
 mod history;
 mod relate;
 
@@ -224,6 +225,13 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
             restored,
             kept,
         } => history::undone(o, summary, change, *restored, *kept),
+        Response::Duplicates(found) => dedupe::duplicates(o, found),
+        Response::Deduped(merged) => dedupe::deduped(o, merged.as_deref()),
+        Response::Merged {
+            keep,
+            gone,
+            interactions_moved,
+        } => dedupe::merged(o, keep, gone, *interactions_moved),
         other => relate::response(o, other),
     }
 }

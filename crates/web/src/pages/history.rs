@@ -62,7 +62,11 @@ pub async fn page(
         Some(Err(e @ BookError::BadInput { .. })) | Some(Err(e @ BookError::NotFound(_))) => {
             let fields = Fields(vec![("at".into(), q.at.clone())]);
             let e = match e {
-                BookError::NotFound(m) => BookError::bad("at", m),
+                BookError::NotFound(message)
+                | BookError::BadInput {
+                    field: None,
+                    message,
+                } => BookError::bad("at", message),
                 other => other,
             };
             (None, Some(Problem::new("past", e, fields)))

@@ -3,7 +3,7 @@
 //! between preview and apply, so applying never asks the browser to send it again.
 
 use super::{call, csrf, layout, AppState, Nav};
-use crate::book::{BookError, ImportKind, ImportSummary};
+use crate::book::{BookError, ExportKind, ImportKind, ImportSummary};
 use crate::State;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
@@ -57,7 +57,14 @@ fn render(state: &State, result: Option<Markup>, status: StatusCode) -> Response
         }
         section aria-labelledby="export-h" {
             h2 id="export-h" { "Export and backup" }
-            p { "Not in the app yet: use " code { "rapport export vcard|csv|json" } " and " code { "rapport backup PATH" } "." }
+            p { "Every contact that is not in the trash, as a file to download:" }
+            ul.exports {
+                li { a href="/export/vcard" download { "vCard 4.0 (.vcf)" } " – for phones and other address books" }
+                li { a href="/export/csv" download { "CSV" } " – for spreadsheets; imports back here" }
+                li { a href="/export/json" download { "JSON" } " – with interactions, groups and cadences" }
+            }
+            p { a href="/export/backup" download { "Download a backup" } " of the whole vault (history, trash and all) as an Automerge document; "
+                code { "rapport restore-backup FILE" } " merges it back." }
         }
     };
     (status, layout(state, "Import", Nav::Import, body)).into_response()
@@ -240,5 +247,35 @@ pub async fn undo(axum::extract::State(state): AppState) -> Response {
             StatusCode::OK,
         ),
         Err(e) => refused(&state, &e),
+    }
+}
+
+/// A download: the export or backup as an attachment, never cached.
+pub async fn export(
+    axum::extract::State(state): AppState,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+) -> Response {
+    let Some(kind) = ExportKind::parse(&kind) else {
+        return super::error_page(
+            &state,
+            &BookError::NotFound(format!("there is no export called `{kind}`")),
+        );
+    };
+    match call(&state, move |b| b.export(kind)).await {
+        Ok(bytes) => {
+            let (name, content_type) = kind.file();
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => super::error_page(&state, &e),
     }
 }
