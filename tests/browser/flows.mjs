@@ -85,6 +85,10 @@ const flows = [
     await page.getByRole("button", { name: "Log interaction" }).click();
     await page.waitForURL(state.grace);
     await page.locator("ol.timeline").getByText("Talked about compilers").waitFor();
+    // Interactions over time: the chart says in words what its bars show.
+    const chart = page.getByRole("img", { name: /^Interactions per month, .*: 1 in all, most in / });
+    await chart.waitFor();
+    assert((await page.locator("figure.activity rect").count()) === 24, "one bar per month over two years");
   }],
   ["tag", async () => {
     await page.getByLabel("Add tags (separated by spaces)").fill("mentor");

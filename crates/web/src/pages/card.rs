@@ -166,6 +166,7 @@ fn body(state: &State, card: &Card, paths: &[IntroPath], problem: Option<&Proble
         section aria-labelledby="timeline-h" {
             h2 id="timeline-h" { "Timeline" }
             @if card.timeline.is_empty() { p { "No interactions yet." } }
+            @else { (super::activity::chart(&card.timeline, chrono::Utc::now().timestamp_millis())) }
             ol.timeline reversed {
                 @for i in card.timeline.iter().rev() {
                     li {

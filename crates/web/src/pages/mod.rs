@@ -2,6 +2,7 @@
 //! redirects (POST, so a reload never repeats an action). A refused value re-renders the page
 //! with the book's sentence next to the field and what the person typed still in the form.
 
+pub mod activity;
 pub mod assets;
 pub mod card;
 pub mod conflicts;
