@@ -29,6 +29,8 @@ pub mod wire;
 
 pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
 pub use home::Home;
+/// The model's types, for front ends that speak only to the app (the web crate).
+pub use rapport_model as model;
 pub use request::{
     CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote,
     QuarantineRequest, Request, TagChange,

@@ -8,12 +8,12 @@
 //! home today; once `rapport-app` lands, that implementation becomes a thin adapter over
 //! `App::handle`, and the pages do not change.
 
-use rapport_model::{
+use rapport_app::model::{
     Contact, ContactId, Group, GroupId, Interaction, InteractionId, InteractionKind, Period,
     TrustLevel, UnixMillis,
 };
 
-pub use rapport_model::relate::{DueItem, DueKind, IntroGraph, IntroPath};
+pub use rapport_app::model::relate::{DueItem, DueKind, IntroGraph, IntroPath};
 
 /// How the contacts list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

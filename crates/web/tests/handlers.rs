@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use rapport_model::relate;
-use rapport_model::{
+use rapport_app::model::relate;
+use rapport_app::model::{
     Contact, ContactId, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId, Period,
     TrustLevel,
 };

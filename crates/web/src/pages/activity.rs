@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Months, NaiveDate};
 use maud::{html, Markup};
-use rapport_model::Interaction;
+use rapport_app::model::Interaction;
 
 /// How many months the chart covers, ending with the current one.
 const MONTHS: u32 = 24;
@@ -105,7 +105,7 @@ pub fn chart(timeline: &[Interaction], now_ms: i64) -> Markup {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use rapport_model::{ContactId, DeviceId, InteractionId, InteractionKind};
+    use rapport_app::model::{ContactId, DeviceId, InteractionId, InteractionKind};
 
     fn at(y: i32, m: u32, d: u32) -> i64 {
         NaiveDate::from_ymd_opt(y, m, d)

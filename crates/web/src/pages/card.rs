@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
-use rapport_model::{ContactId, InteractionKind, Period, TrustLevel};
+use rapport_app::model::{ContactId, InteractionKind, Period, TrustLevel};
 
 fn parse_id(state: &State, id: &str) -> Result<ContactId, Response> {
     id.parse::<ContactId>().map_err(|_| {

@@ -6,7 +6,7 @@ use crate::book::BookError;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::html;
-use rapport_model::ContactId;
+use rapport_app::model::ContactId;
 
 pub async fn page(axum::extract::State(state): AppState) -> Response {
     let conflicts = match call(&state, |b| b.conflicts()).await {

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
-use rapport_model::TrustLevel;
+use rapport_app::model::TrustLevel;
 
 const PAGE_SIZE: usize = 50;
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
-use rapport_model::{ContactId, GroupId};
+use rapport_app::model::{ContactId, GroupId};
 
 type Posted = Form<Vec<(String, String)>>;
 

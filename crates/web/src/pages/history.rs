@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use rapport_model::ContactId;
+use rapport_app::model::ContactId;
 
 /// Changes listed at most (the CLI's `log --limit` reads more).
 const LIMIT: usize = 50;

@@ -7,8 +7,8 @@ use crate::book::{IntroGraph, IntroPath};
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
-use rapport_model::relate::Evidence;
-use rapport_model::{ContactId, GroupId};
+use rapport_app::model::relate::Evidence;
+use rapport_app::model::{ContactId, GroupId};
 use std::collections::HashMap;
 
 mod force;

@@ -9,7 +9,7 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use rapport_model::Period;
+use rapport_app::model::Period;
 
 /// How far ahead the page can look, as offered in its filter (value, label).
 const WINDOWS: [(&str, &str); 4] = [
