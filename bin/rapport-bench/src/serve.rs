@@ -33,28 +33,58 @@ impl Daemon {
         log: &Path,
         env: &[(&str, String)],
     ) -> Result<Daemon> {
+        Ok(Daemon::spawn(rapport, home, log, &[], env)?.0)
+    }
+
+    /// The same with its web app on a free loopback port, and that app's `HOST:PORT`.
+    pub fn start_with_ui(rapport: &Rapport, home: &Path, log: &Path) -> Result<(Daemon, String)> {
+        let (daemon, ui) = Daemon::spawn(rapport, home, log, &["--ui", "127.0.0.1:0"], &[])?;
+        Ok((
+            daemon,
+            ui.context("`rapport serve` did not print its web app's address")?,
+        ))
+    }
+
+    /// Spawns `serve` and reads what it announces: its address on the first line and, when
+    /// `extra` asks for a web app, the `web app on http://…` line after it.
+    fn spawn(
+        rapport: &Rapport,
+        home: &Path,
+        log: &Path,
+        extra: &[&str],
+        env: &[(&str, String)],
+    ) -> Result<(Daemon, Option<String>)> {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--no-discovery"];
+        args.extend_from_slice(extra);
         let mut child = rapport
-            .command(
-                home,
-                &["serve", "--listen", "127.0.0.1:0", "--no-discovery"],
-            )
+            .command(home, &args)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log)?)
             .spawn()?;
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().context("piped")?).read_line(&mut first)?;
+        let mut lines = BufReader::new(child.stdout.take().context("piped")?).lines();
+        let first = lines.next().transpose()?.unwrap_or_default();
         let addr = first
             .trim()
             .rsplit(' ')
             .next()
             .context("serve printed no address")?
             .to_owned();
-        Ok(Daemon {
+        let mut ui = None;
+        if extra.contains(&"--ui") {
+            for line in lines.by_ref().take(4) {
+                if let Some(rest) = line?.strip_prefix("web app on http://") {
+                    ui = rest.split(' ').next().map(str::to_owned);
+                    break;
+                }
+            }
+        }
+        let daemon = Daemon {
             child,
             addr,
             log: log.to_owned(),
-        })
+        };
+        Ok((daemon, ui))
     }
 
     pub fn pid(&self) -> u32 {

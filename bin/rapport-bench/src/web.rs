@@ -12,16 +12,15 @@
 use crate::local::commands;
 use crate::proc::Stdout;
 use crate::rapport_cli::Rapport;
-use crate::serve::{device_id, fill, output, write};
+use crate::serve::{device_id, fill, output, write, Daemon};
 use crate::table::{self, Table};
 use crate::{w1, SuiteArgs, WorkloadName};
 use anyhow::{bail, Context, Result};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Deserialize;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The figure is over 1,000 actions; `RAPPORT_BENCH_WEB_ACTIONS` takes fewer for a
@@ -78,14 +77,14 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         })?;
 
         eprintln!("web {label}: the daemon and the browser");
-        let daemon = Served::start(&rapport, &home)?;
+        let (daemon, ui) = Daemon::start_with_ui(&rapport, &home, &tmp.path().join("serve.log"))?;
         let signin = output(rapport.command(&home, &["ui", "--no-open"]))?;
         let config = serde_json::json!({
             "signin": signin.trim(),
-            "base": format!("http://{}", daemon.ui),
+            "base": format!("http://{ui}"),
             "words": words,
             "card": format!("/contacts/{card}"),
-            "pid": daemon.child.id(),
+            "pid": daemon.pid(),
             "runs": args.runs,
             "actions": actions(),
         });
@@ -226,50 +225,4 @@ fn browser(script: &Path, config: &serde_json::Value) -> Result<Measured> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last).with_context(|| format!("bench-web.mjs printed {last:?}"))
-}
-
-/// `rapport serve` with its web app on a free loopback port, killed when dropped.
-struct Served {
-    child: Child,
-    ui: String,
-}
-
-impl Served {
-    fn start(rapport: &Rapport, home: &Path) -> Result<Served> {
-        let mut child = rapport
-            .command(
-                home,
-                &[
-                    "serve",
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--no-discovery",
-                    "--ui",
-                    "127.0.0.1:0",
-                ],
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let mut lines = BufReader::new(child.stdout.take().context("piped stdout")?).lines();
-        let mut ui = None;
-        for line in lines.by_ref().take(4) {
-            let line = line?;
-            if let Some(rest) = line.strip_prefix("web app on http://") {
-                ui = rest.split(' ').next().map(str::to_owned);
-                break;
-            }
-        }
-        // Keep reading so the daemon never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let ui = ui.context("`rapport serve` did not print its web app's address")?;
-        Ok(Served { child, ui })
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
