@@ -610,6 +610,8 @@ pub enum GroupCommand {
         #[arg(required = true, num_args = 1..)]
         contacts: Vec<String>,
     },
+    /// Give a group a new name (by its id or current name).
+    Rename { group: String, name: String },
     /// Delete a group. Its members keep their membership, so a restore brings them back.
     Delete { group: String },
     /// Restore a deleted group with all of its members.

@@ -258,6 +258,7 @@ fn group_of(command: GroupCommand) -> (GroupRequest, bool) {
             },
             false,
         ),
+        GroupCommand::Rename { group, name } => (GroupRequest::Rename { group, name }, false),
         GroupCommand::Delete { group } => (GroupRequest::Delete { group }, false),
         GroupCommand::Restore { group } => (GroupRequest::Restore { group }, false),
         GroupCommand::List { deleted, json } => (GroupRequest::List { deleted }, json),

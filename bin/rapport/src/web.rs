@@ -1,56 +1,36 @@
-//! The web app's `Book`, over the daemon's replica: each page action is the same vault write
-//! the CLI makes (one commit, durable before the page is answered, then pushed to live
-//! sessions). When `rapport-app` lands this becomes an adapter over its `App::handle`.
+//! The web app's `Book`, over the daemon's replica: each page action is a `rapport_app`
+//! `Request`, exactly the action the CLI sends (one commit, durable before the page is
+//! answered, then pushed to live sessions), refused with the CLI's sentence.
 
 mod devices;
 mod export;
 mod history;
+mod list;
 mod relate;
 
-use crate::time;
-use anyhow::Result;
+use rapport_app::model::relate::{DueItem, IntroGraph, IntroPath};
+use rapport_app::model::validate::InvalidValue;
+use rapport_app::model::{ContactField, ContactId, EditError, GroupId, InteractionId, Period};
 use rapport_app::node_host::SharedReplica;
-use rapport_app::resolve::lookup_contact;
-use rapport_app::{AppError, ErrorKind};
-use rapport_model::relate::{DueItem, IntroGraph, IntroPath};
-use rapport_model::validate::InvalidValue;
-use rapport_model::Period;
-use rapport_model::{
-    Contact, ContactId, ContactPatch, EditError, GroupId, InteractionId, NewInteraction,
+use rapport_app::request::{
+    CadenceTarget, ContactFields, GroupRequest, NewNote as NoteRequest, TagChange,
 };
+use rapport_app::{AppError, ErrorKind, Request, Response};
 use rapport_web::book::{
     Book, BookError, BookResult, Card, CompetingValue, ContactEdit, ContactPage, ContactRow,
     DeviceRow, ExportKind, FieldConflict, FieldOrigin, GroupRow, HeldDeletion, HistoryRow,
     ImportKind, ImportSummary, ListQuery, NewContact, NewNote, PairingState, PairingView, PastCard,
     SnoozeTarget, Sort,
 };
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// One contact as the list searches and sorts it.
-#[derive(Debug)]
-struct Entry {
-    contact: Contact,
-    last_contacted: Option<i64>,
-    /// Lower-cased name, organisation, emails, tags and interaction text and places.
-    haystack: String,
-}
-
-/// The list's index, rebuilt when the vault's heads change: with it, a keystroke in the
-/// search box scans memory instead of decoding every stored contact and timeline again.
-#[derive(Debug)]
-struct Index {
-    heads: String,
-    entries: Vec<Entry>,
-    tags: Vec<String>,
-}
 
 #[derive(Debug)]
 pub struct WebBook {
     replica: SharedReplica,
     name: String,
     tag: String,
-    index: std::sync::Mutex<Option<Arc<Index>>>,
+    /// The contact list's index, kept up to date from the store's view log (see `list`).
+    index: std::sync::Mutex<Option<list::ListIndex>>,
     /// What the relationship queries read, at the heads it was read at.
     relate: std::sync::Mutex<Option<Arc<relate::Loaded>>>,
     /// The pairing window opened from the page, shared with the task that runs it.
@@ -74,18 +54,32 @@ impl WebBook {
         }
     }
 
-    /// Runs a write as one user action and wakes live sessions, as a forwarded CLI command does.
-    fn write<T>(
+    /// Runs one request through the application layer, as the CLI does, and wakes live
+    /// sessions after a write; a refusal's sentence goes next to the form field `field` picks.
+    fn request(
         &self,
+        request: &Request,
         field: &dyn Fn(&InvalidValue) -> Option<&'static str>,
-        f: impl Fn(&mut rapport_model::Vault, &rapport_store::ReadView<'_>) -> Result<T>,
-    ) -> BookResult<T> {
+    ) -> BookResult<Response> {
         let mut replica = self.replica.blocking_lock();
-        let out = crate::cmd::write(&replica.home, f).map_err(|e| to_book(&e, field))?;
-        if let Err(e) = replica.changed_locally() {
-            crate::note!("warning: {e}");
+        let response =
+            rapport_app::handle(&replica.home, request).map_err(|e| to_book(&e, field))?;
+        for note in replica.home.take_notes() {
+            tracing::warn!("{note}");
         }
-        Ok(out)
+        if let Err(e) = replica.changed_locally() {
+            tracing::warn!("the web app's change did not reach live sessions: {e}");
+        }
+        Ok(response)
+    }
+
+    /// Like `request`, returning the sentence the CLI prints for the response.
+    pub(crate) fn app_action(&self, request: &Request) -> BookResult<String> {
+        let response = self.request(request, &no_field)?;
+        Ok(rapport_app::render::text(&response, false)
+            .stdout
+            .trim()
+            .to_owned())
     }
 
     fn read<T>(
@@ -93,10 +87,7 @@ impl WebBook {
         f: impl Fn(&rapport_store::ReadView<'_>) -> Result<T, rapport_store::StoreError>,
     ) -> BookResult<T> {
         let replica = self.replica.blocking_lock();
-        replica
-            .home
-            .read(f)
-            .map_err(|e| to_book(&e.into(), &|_| None))
+        replica.home.read(f).map_err(|e| to_book(&e, &no_field))
     }
 
     fn heads(&self) -> BookResult<String> {
@@ -112,66 +103,27 @@ impl WebBook {
             .collect::<Vec<_>>()
             .join(","))
     }
+}
 
-    fn index(&self) -> BookResult<Arc<Index>> {
-        let heads = self.heads()?;
-        let mut slot = self.index.lock().map_err(|_| {
-            BookError::Failed("the contact list's index failed; restart `rapport serve`".into())
-        })?;
-        if let Some(index) = slot.as_ref().filter(|i| i.heads == heads) {
-            return Ok(index.clone());
+/// `e` and its causes, as the CLI prints an error.
+fn sentence(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !out.contains(&c_text) {
+            out.push_str(": ");
+            out.push_str(&c_text);
         }
-        let (contacts, timelines) = self.read(|v| {
-            let mut timelines = BTreeMap::new();
-            v.for_each_timeline(|id, t| {
-                timelines.insert(id, t);
-            })?;
-            Ok((v.contacts()?, timelines))
-        })?;
-        let mut tags = BTreeSet::new();
-        let entries = contacts
-            .into_iter()
-            .filter(|c| !c.is_trashed())
-            .map(|c| {
-                let timeline = timelines.get(&c.id);
-                let mut hay = format!("{} {} ", c.name, c.org.as_deref().unwrap_or(""));
-                for s in c.emails.iter().chain(&c.tags) {
-                    hay.push_str(s);
-                    hay.push(' ');
-                }
-                for i in timeline.into_iter().flatten() {
-                    hay.push_str(&i.text);
-                    hay.push(' ');
-                    hay.push_str(i.place.as_deref().unwrap_or(""));
-                    hay.push(' ');
-                }
-                tags.extend(c.tags.iter().cloned());
-                Entry {
-                    last_contacted: timeline.and_then(|t| t.iter().map(|i| i.at).max()),
-                    haystack: hay.to_lowercase(),
-                    contact: c,
-                }
-            })
-            .collect();
-        let index = Arc::new(Index {
-            heads,
-            entries,
-            tags: tags.into_iter().collect(),
-        });
-        *slot = Some(index.clone());
-        Ok(index)
+        cause = c.source();
     }
+    out
 }
 
 /// The CLI's sentence for `e`, typed for the page.
-fn to_book(e: &anyhow::Error, field: &dyn Fn(&InvalidValue) -> Option<&'static str>) -> BookError {
-    let message = crate::render::error_chain(e);
-    let app = e.downcast_ref::<AppError>();
-    let edit = e.downcast_ref::<EditError>().or(match app {
-        Some(AppError::Edit(edit)) => Some(edit),
-        _ => None,
-    });
-    if let Some(edit) = edit {
+fn to_book(e: &AppError, field: &dyn Fn(&InvalidValue) -> Option<&'static str>) -> BookError {
+    let message = sentence(e);
+    if let AppError::Edit(edit) = e {
         return match edit {
             EditError::NoSuchContact(_)
             | EditError::NoSuchGroup(_)
@@ -189,19 +141,36 @@ fn to_book(e: &anyhow::Error, field: &dyn Fn(&InvalidValue) -> Option<&'static s
             _ => BookError::Failed(message),
         };
     }
-    let kind = app.map(AppError::kind);
-    if matches!(kind, Some(ErrorKind::NotFound | ErrorKind::Ambiguous))
-        || e.downcast_ref::<rapport_model::ResolveError>().is_some()
-    {
-        return BookError::NotFound(message);
-    }
-    if kind == Some(ErrorKind::BadInput) {
-        return BookError::BadInput {
+    match e.kind() {
+        ErrorKind::NotFound | ErrorKind::Ambiguous => BookError::NotFound(message),
+        ErrorKind::BadInput => BookError::BadInput {
             field: None,
             message,
-        };
+        },
+        _ => BookError::Failed(message),
     }
-    BookError::Failed(message)
+}
+
+/// A failure of one of the CLI's commands still in this binary (revoke, export, backup).
+fn cli_error(e: &anyhow::Error) -> BookError {
+    match e.downcast_ref::<AppError>() {
+        Some(app) => to_book(app, &no_field),
+        None => BookError::Failed(crate::render::error_chain(e)),
+    }
+}
+
+/// The id a `Created` response carries.
+fn created<T: std::str::FromStr>(response: Response) -> BookResult<T> {
+    match response {
+        Response::Created { id } => id.parse().map_err(|_| {
+            BookError::Failed(format!(
+                "the new record's id `{id}` does not read back: try again"
+            ))
+        }),
+        _ => Err(BookError::Failed(
+            "the application answered something else than a new record: try again".into(),
+        )),
+    }
 }
 
 /// Which field of the add and edit forms a refused value belongs to.
@@ -260,16 +229,31 @@ impl Book for WebBook {
     }
 
     fn contacts(&self, q: &ListQuery) -> BookResult<ContactPage> {
-        let index = self.index()?;
+        // One list request at a time: the index is brought up to date in place.
+        let mut slot = self.index.lock().map_err(|_| {
+            BookError::Failed("the contact list's index failed; restart `rapport serve`".into())
+        })?;
+        let (index, groups) = {
+            let replica = self.replica.blocking_lock();
+            let home = &replica.home;
+            let fail = |e: AppError| to_book(&e, &no_field);
+            let index = match slot.take() {
+                Some(index) => index.refresh(home),
+                None => list::ListIndex::build(home),
+            }
+            .map_err(fail)?;
+            (index, home.read(|v| v.groups()).map_err(fail)?)
+        };
+        let index = slot.insert(index);
         let words: Vec<String> = q
             .text
             .to_lowercase()
             .split_whitespace()
             .map(str::to_owned)
             .collect();
-        let mut hits: Vec<&Entry> = index
+        let mut hits: Vec<&list::Entry> = index
             .entries
-            .iter()
+            .values()
             .filter(|e| q.tag.as_ref().is_none_or(|t| e.contact.tags.contains(t)))
             .filter(|e| q.group.is_none_or(|g| e.contact.groups.contains(&g)))
             .filter(|e| {
@@ -279,11 +263,10 @@ impl Book for WebBook {
             .filter(|e| words.iter().all(|w| e.haystack.contains(w.as_str())))
             .collect();
         match q.sort {
-            Sort::Name => hits.sort_by_cached_key(|e| e.contact.name.to_lowercase()),
+            Sort::Name => hits.sort_by(|a, b| a.name_key.cmp(&b.name_key)),
             Sort::LastContacted => hits.sort_by_key(|e| e.last_contacted.unwrap_or(i64::MIN)),
             Sort::Updated => hits.sort_by_key(|e| std::cmp::Reverse(e.contact.updated)),
         }
-        let groups = self.read(|v| v.groups())?;
         let mut live: Vec<_> = groups.into_iter().filter(|g| g.deleted.is_none()).collect();
         live.sort_by_key(|g| g.name.to_lowercase());
         Ok(ContactPage {
@@ -301,7 +284,7 @@ impl Book for WebBook {
                     last_contacted: e.last_contacted,
                 })
                 .collect(),
-            tags: index.tags.clone(),
+            tags: index.tags(),
             groups: live,
         })
     }
@@ -347,133 +330,131 @@ impl Book for WebBook {
         if new.name.trim().is_empty() {
             return Err(BookError::bad("name", "a contact needs a name: type one"));
         }
-        let patch = ContactPatch {
-            name: Some(new.name.clone()),
-            org: new.org.clone(),
-            add_emails: new.email.iter().cloned().collect(),
-            add_phones: new.phone.iter().cloned().collect(),
-            add_tags: new.tags.clone(),
-            ..Default::default()
+        let request = Request::Add {
+            name: new.name.clone(),
+            fields: ContactFields {
+                org: new.org.clone(),
+                emails: new.email.iter().cloned().collect(),
+                phones: new.phone.iter().cloned().collect(),
+                tags: new.tags.clone(),
+                ..Default::default()
+            },
         };
-        self.write(&contact_field, |vault, _| {
-            let id = ContactId::random(&mut rand::thread_rng());
-            vault.add_contact(id, &patch, time::now_ms())?;
-            Ok(id)
-        })
+        created(self.request(&request, &contact_field)?)
     }
 
     fn edit_contact(&self, id: ContactId, edit: &ContactEdit) -> BookResult<()> {
         let current = self.card(id)?.contact;
-        let mut patch = ContactPatch::default();
-        // Only what the form changed is written, so a field another device set meanwhile is
-        // not overwritten with the value the page showed.
-        let mut text = |value: &Option<String>,
-                        now: Option<&str>,
-                        field: rapport_model::ContactField|
-         -> Option<String> {
-            let v = value.as_deref()?;
-            if Some(v) == now || (v.is_empty() && now.is_none()) {
-                None
-            } else if v.is_empty() {
-                patch.clear.push(field);
-                None
-            } else {
-                Some(v.to_owned())
-            }
-        };
-        use rapport_model::ContactField as F;
-        let name = text(&edit.name, Some(&current.name), F::Name);
-        let org = text(&edit.org, current.org.as_deref(), F::Org);
-        let title = text(&edit.title, current.title.as_deref(), F::Title);
-        let notes = text(&edit.notes, current.notes.as_deref(), F::Notes);
-        let met_on_now = current.met_on.map(|d| d.to_string());
-        let met_on = text(&edit.met_on, met_on_now.as_deref(), F::MetOn);
-        let met_at = text(&edit.met_at, current.met_at.as_deref(), F::MetAt);
-        let met_context = text(
-            &edit.met_context,
-            current.met_context.as_deref(),
-            F::MetContext,
-        );
         if edit.name.as_deref() == Some("") {
             return Err(BookError::bad(
                 "name",
                 "a contact must keep a name: type one",
             ));
         }
-        patch.name = name;
-        patch.org = org;
-        patch.title = title;
-        patch.notes = notes;
-        patch.met_on = met_on;
-        patch.met_at = met_at;
-        patch.met_context = met_context;
+        let mut clear = Vec::new();
+        // Only what the form changed is written, so a field another device set meanwhile is
+        // not overwritten with the value the page showed.
+        let mut text =
+            |value: &Option<String>, now: Option<&str>, field: ContactField| -> Option<String> {
+                let v = value.as_deref()?;
+                if Some(v) == now || (v.is_empty() && now.is_none()) {
+                    None
+                } else if v.is_empty() {
+                    clear.push(field);
+                    None
+                } else {
+                    Some(v.to_owned())
+                }
+            };
+        use ContactField as F;
+        let met_on_now = current.met_on.map(|d| d.to_string());
+        let mut change = rapport_app::request::ContactEdit {
+            name: text(&edit.name, Some(&current.name), F::Name),
+            fields: ContactFields {
+                org: text(&edit.org, current.org.as_deref(), F::Org),
+                title: text(&edit.title, current.title.as_deref(), F::Title),
+                notes: text(&edit.notes, current.notes.as_deref(), F::Notes),
+                met_on: text(&edit.met_on, met_on_now.as_deref(), F::MetOn),
+                met_at: text(&edit.met_at, current.met_at.as_deref(), F::MetAt),
+                met_context: text(
+                    &edit.met_context,
+                    current.met_context.as_deref(),
+                    F::MetContext,
+                ),
+                emails: edit.add_email.iter().cloned().collect(),
+                phones: edit.add_phone.iter().cloned().collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         match edit.trust {
-            Some(Some(t)) if current.trust != Some(t) => patch.trust = Some(t),
-            Some(None) if current.trust.is_some() => patch.clear.push(F::Trust),
+            Some(Some(t)) if current.trust != Some(t) => change.fields.trust = Some(t),
+            Some(None) if current.trust.is_some() => clear.push(F::Trust),
             _ => {}
         }
-        match edit.cadence {
-            Some(Some(p)) if current.cadence != Some(p) => patch.cadence = Some(p),
-            Some(None) if current.cadence.is_some() => patch.clear.push(F::Cadence),
-            _ => {}
+        change.clear = clear;
+        let contact = id.to_string();
+        if change != rapport_app::request::ContactEdit::default() {
+            let request = Request::Edit {
+                contact: contact.clone(),
+                edit: change,
+            };
+            self.request(&request, &edit_field)?;
         }
-        patch.add_emails = edit.add_email.iter().cloned().collect();
-        patch.add_phones = edit.add_phone.iter().cloned().collect();
-        if patch == ContactPatch::default() {
-            return Ok(());
-        }
-        self.write(&edit_field, |vault, _| {
-            vault.edit_contact(id, &patch, time::now_ms())?;
-            Ok(())
-        })
+        // The cadence is its own action, as `rapport cadence` is.
+        let period = match edit.cadence {
+            Some(p) if current.cadence != p => p,
+            _ => return Ok(()),
+        };
+        let request = Request::Cadence {
+            target: CadenceTarget::Contact(contact),
+            period,
+        };
+        self.request(&request, &no_field).map(drop)
     }
 
     fn tag(&self, id: ContactId, add: &[String], remove: &[String]) -> BookResult<()> {
-        let patch = ContactPatch {
-            add_tags: add.to_vec(),
-            remove_tags: remove.to_vec(),
-            ..Default::default()
+        let changes = add
+            .iter()
+            .map(|t| TagChange::Add(t.clone()))
+            .chain(remove.iter().map(|t| TagChange::Remove(t.clone())))
+            .collect();
+        let request = Request::Tag {
+            contact: id.to_string(),
+            changes,
         };
-        self.write(&tag_field, |vault, _| {
-            vault.edit_contact(id, &patch, time::now_ms())?;
-            Ok(())
-        })
+        self.request(&request, &tag_field).map(drop)
     }
 
     fn log_interaction(&self, id: ContactId, note: &NewNote) -> BookResult<()> {
-        let now = time::now_ms();
         let at = match note.at.as_deref() {
-            Some(s) => time::parse_at(s).map_err(|e| BookError::bad("at", e.to_string()))?,
-            None => now,
+            Some(s) => Some(
+                rapport_app::time::parse_at(s).map_err(|e| BookError::bad("at", e.to_string()))?,
+            ),
+            None => None,
         };
-        let new = NewInteraction {
-            contacts: vec![id],
-            at,
-            kind: note.kind,
+        let request = Request::Note(NoteRequest {
+            contact: id.to_string(),
             text: note.text.clone(),
+            kind: note.kind,
+            at,
             place: note.place.clone(),
-        };
-        self.write(&note_field, |vault, view| {
-            lookup_contact(view, &id.to_string(), false)?;
-            let iid = InteractionId::random(&mut rand::thread_rng());
-            match note.follow_up {
-                Some(due) => vault.add_note_with_follow_up(iid, &new, due, now)?,
-                None => vault.add_interaction(iid, &new, now)?,
-            }
-            Ok(())
-        })
+            with: Vec::new(),
+            follow_up: note.follow_up,
+        });
+        self.request(&request, &note_field).map(drop)
     }
 
     fn trash(&self, id: ContactId) -> BookResult<()> {
-        self.write(&no_field, |vault, _| {
-            Ok(vault.trash_contact(id, time::now_ms())?)
-        })
+        let contact = id.to_string();
+        self.request(&Request::Trash { contact }, &no_field)
+            .map(drop)
     }
 
     fn restore(&self, id: ContactId) -> BookResult<()> {
-        self.write(&no_field, |vault, _| {
-            Ok(vault.restore_contact(id, time::now_ms())?)
-        })
+        let contact = id.to_string();
+        self.request(&Request::Restore { contact }, &no_field)
+            .map(drop)
     }
 
     fn groups(&self) -> BookResult<Vec<GroupRow>> {
@@ -496,64 +477,43 @@ impl Book for WebBook {
         if name.trim().is_empty() {
             return Err(BookError::bad("name", "a group needs a name: type one"));
         }
-        self.write(&|_| Some("name"), |vault, _| {
-            let id = GroupId::random(&mut rand::thread_rng());
-            vault.create_group(id, name, None, time::now_ms())?;
-            Ok(id)
-        })
+        let request = Request::Group(GroupRequest::Create {
+            name: name.to_owned(),
+            description: None,
+        });
+        created(self.request(&request, &|_| Some("name"))?)
     }
 
     fn rename_group(&self, id: GroupId, name: &str) -> BookResult<()> {
         if name.trim().is_empty() {
             return Err(BookError::bad("name", "a group needs a name: type one"));
         }
-        self.write(&|_| Some("name"), |vault, _| {
-            Ok(vault.rename_group(id, name, time::now_ms())?)
-        })
+        let request = Request::Group(GroupRequest::Rename {
+            group: id.to_string(),
+            name: name.to_owned(),
+        });
+        self.request(&request, &|_| Some("name")).map(drop)
     }
 
     fn delete_group(&self, id: GroupId) -> BookResult<()> {
-        self.write(&no_field, |vault, _| {
-            Ok(vault.delete_group(id, time::now_ms())?)
-        })
+        let group = id.to_string();
+        let request = Request::Group(GroupRequest::Delete { group });
+        self.request(&request, &no_field).map(drop)
     }
 
     fn restore_group(&self, id: GroupId) -> BookResult<()> {
-        self.write(&no_field, |vault, _| {
-            vault
-                .restore_group_as_before(id, time::now_ms())
-                .map_err(|e| match e {
-                    rapport_model::HistoryError::Edit(e) => anyhow::Error::new(e),
-                    other => AppError::BadInput(other.to_string()).into(),
-                })?;
-            Ok(())
-        })
+        let group = id.to_string();
+        let request = Request::Group(GroupRequest::Restore { group });
+        self.request(&request, &no_field).map(drop)
     }
 
     fn set_members(&self, group: GroupId, ids: &[ContactId], add: bool) -> BookResult<()> {
-        self.write(&no_field, |vault, view| {
-            let g = view
-                .groups()?
-                .into_iter()
-                .find(|g| g.id == group && g.deleted.is_none())
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("no group has id {group}: it may have been deleted"))
-                })?;
-            let verb = if add { "add to" } else { "remove from" };
-            let now = time::now_ms();
-            vault.batch(&format!("{verb} group {}", g.name), now, |vault| {
-                for id in ids {
-                    let patch = ContactPatch {
-                        add_groups: if add { vec![group] } else { vec![] },
-                        remove_groups: if add { vec![] } else { vec![group] },
-                        ..Default::default()
-                    };
-                    vault.edit_contact(*id, &patch, now)?;
-                }
-                anyhow::Ok(())
-            })?;
-            Ok(())
-        })
+        let request = Request::Group(GroupRequest::Members {
+            group: group.to_string(),
+            contacts: ids.iter().map(ContactId::to_string).collect(),
+            add,
+        });
+        self.request(&request, &no_field).map(drop)
     }
 
     fn conflicts(&self) -> BookResult<Vec<FieldConflict>> {
@@ -577,8 +537,8 @@ impl Book for WebBook {
                 }));
                 FieldConflict {
                     contact: match c.record {
-                        rapport_model::RecordRef::Contact(id) => Some(id),
-                        rapport_model::RecordRef::Group(_) => None,
+                        rapport_app::model::RecordRef::Contact(id) => Some(id),
+                        rapport_app::model::RecordRef::Group(_) => None,
                     },
                     name: c.name,
                     field: c.field,
@@ -589,14 +549,11 @@ impl Book for WebBook {
     }
 
     fn resolve(&self, contact: ContactId, field: &str, value: &str) -> BookResult<()> {
-        let field: rapport_model::ContactField =
-            field
-                .parse()
-                .map_err(|e: rapport_model::ParseFieldError| BookError::BadInput {
-                    field: None,
-                    message: e.to_string(),
-                })?;
-        self.app_action(&rapport_app::Request::Resolve {
+        let field: ContactField = field.parse().map_err(|e| BookError::BadInput {
+            field: None,
+            message: format!("{e}"),
+        })?;
+        self.app_action(&Request::Resolve {
             contact: contact.to_string(),
             field,
             value: value.to_owned(),
@@ -647,40 +604,42 @@ impl Book for WebBook {
                 .collect(),
             warnings: p.warnings.clone(),
         };
+        let mut replica = self.replica.blocking_lock();
+        let home = &replica.home;
+        let planned = |vault: &mut rapport_app::model::Vault| {
+            plan::plan(vault, parsed.clone(), new_contact)
+                .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))
+        };
         if !apply {
-            let replica = self.replica.blocking_lock();
-            return replica
-                .home
-                .with_vault(|vault| -> anyhow::Result<_> {
-                    Ok(plan::plan(vault, parsed.clone(), new_contact)?)
-                })
+            return home
+                .with_vault(|vault| planned(vault))
                 .map(|p| summary(&p))
-                .map_err(
-                    |e: anyhow::Error| match e.downcast::<rapport_formats::ImportError>() {
-                        Ok(e) => refuse(e),
-                        Err(e) => to_book(&e, &no_field),
-                    },
-                );
+                .map_err(|e| to_book(&e, &no_field));
         }
-        let now = time::now_ms();
-        self.write(&no_field, |vault, _| {
-            let p = plan::plan(vault, parsed.clone(), new_contact)
+        let now = rapport_app::time::now_ms();
+        let done = home
+            .write(|vault, _| {
+                let p = planned(vault)?;
+                plan::apply(
+                    vault,
+                    &p,
+                    &source,
+                    now,
+                    || InteractionId::random(&mut rand::thread_rng()),
+                    &mut |_| {},
+                )
                 .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))?;
-            plan::apply(
-                vault,
-                &p,
-                &source,
-                now,
-                || InteractionId::random(&mut rand::thread_rng()),
-                &mut |_| {},
-            )
-            .map_err(|e| AppError::BadInput(format!("cannot import {name}: {e}")))?;
-            Ok(summary(&p))
-        })
+                Ok(summary(&p))
+            })
+            .map_err(|e| to_book(&e, &no_field))?;
+        if let Err(e) = replica.changed_locally() {
+            tracing::warn!("the import did not reach live sessions: {e}");
+        }
+        Ok(done)
     }
 
     fn undo_import(&self) -> BookResult<String> {
-        self.app_action(&rapport_app::Request::ImportUndo)
+        self.app_action(&Request::ImportUndo)
     }
 
     fn devices(&self) -> BookResult<Vec<DeviceRow>> {
@@ -778,14 +737,14 @@ impl Book for WebBook {
     }
 
     fn revert(&self, id: ContactId, to: &str) -> BookResult<String> {
-        self.app_action(&rapport_app::Request::Revert {
+        self.app_action(&Request::Revert {
             contact: id.to_string(),
             to: to.to_owned(),
         })
     }
 
     fn undo(&self, change: Option<&str>) -> BookResult<String> {
-        self.app_action(&rapport_app::Request::Undo {
+        self.app_action(&Request::Undo {
             change: change.map(str::to_owned),
         })
     }

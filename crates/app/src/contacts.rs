@@ -3,15 +3,17 @@
 
 use crate::home::Home;
 use crate::request::{ContactEdit, ContactFields, NewNote, TagChange};
-use crate::resolve::{find_contact, lookup_contact};
+use crate::resolve::lookup_contact;
 use crate::response::Response;
 use crate::{time, AppError};
-use rapport_model::{Contact, ContactId, ContactPatch, InteractionId, NewInteraction};
+use rapport_model::{ContactId, ContactPatch, InteractionId, NewInteraction};
+use rapport_store::ReadView;
 
-/// Turns the shared fields into a patch, resolving `introduced_by` among `contacts`.
-fn patch_from(fields: &ContactFields, contacts: &[Contact]) -> Result<ContactPatch, AppError> {
+/// Turns the shared fields into a patch, resolving `introduced_by` in the view (which reads
+/// one record for an id, and every contact only for a name: not on every add and edit).
+fn patch_from(fields: &ContactFields, view: &ReadView<'_>) -> Result<ContactPatch, AppError> {
     let introduced_by = match &fields.introduced_by {
-        Some(q) => Some(find_contact(contacts, q, false)?.id),
+        Some(q) => Some(lookup_contact(view, q, false)?.id),
         None => None,
     };
     Ok(ContactPatch {
@@ -34,7 +36,7 @@ fn patch_from(fields: &ContactFields, contacts: &[Contact]) -> Result<ContactPat
 
 pub fn add(home: &Home, name: &str, fields: &ContactFields) -> Result<Response, AppError> {
     let id = home.write(|vault, view| {
-        let mut patch = patch_from(fields, &view.contacts()?)?;
+        let mut patch = patch_from(fields, view)?;
         patch.name = Some(name.to_owned());
         let id = ContactId::random(&mut rand::thread_rng());
         vault.add_contact(id, &patch, time::now_ms())?;
@@ -45,9 +47,8 @@ pub fn add(home: &Home, name: &str, fields: &ContactFields) -> Result<Response, 
 
 pub fn edit(home: &Home, query: &str, edit: &ContactEdit) -> Result<Response, AppError> {
     let (contact, changed) = home.write(|vault, view| {
-        let contacts = view.contacts()?;
-        let contact = find_contact(&contacts, query, false)?;
-        let mut patch = patch_from(&edit.fields, &contacts)?;
+        let contact = lookup_contact(view, query, false)?;
+        let mut patch = patch_from(&edit.fields, view)?;
         patch.name = edit.name.clone();
         patch.clear = edit.clear.clone();
         patch.remove_emails = edit.remove_emails.clone();

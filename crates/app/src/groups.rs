@@ -22,6 +22,18 @@ pub fn handle(home: &Home, request: &GroupRequest) -> Result<Response, AppError>
             contacts,
             add,
         } => membership(home, group, contacts, *add),
+        GroupRequest::Rename { group, name } => {
+            let g = home.write(|vault, view| {
+                let g = find_group(&view.groups()?, group, false)?;
+                vault.rename_group(g.id, name, time::now_ms())?;
+                Ok(g)
+            })?;
+            Ok(Response::GroupRenamed {
+                id: g.id,
+                old: g.name,
+                name: name.clone(),
+            })
+        }
         GroupRequest::Delete { group } => {
             let g = home.write(|vault, view| {
                 let g = find_group(&view.groups()?, group, false)?;

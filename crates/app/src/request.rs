@@ -213,6 +213,11 @@ pub enum GroupRequest {
         contacts: Vec<String>,
         add: bool,
     },
+    /// Give a live group a new name.
+    Rename {
+        group: String,
+        name: String,
+    },
     Delete {
         group: String,
     },

@@ -58,6 +58,11 @@ pub enum Response {
         id: GroupId,
         name: String,
     },
+    GroupRenamed {
+        id: GroupId,
+        old: String,
+        name: String,
+    },
     GroupRestored {
         name: String,
         members: usize,

@@ -39,5 +39,5 @@ pub use history::HistoryEntry;
 pub use quarantine::Quarantined;
 pub use relate_index::RelateBook;
 pub use salvage::{salvage, Salvage};
-pub use store::{CommitReport, Store, StoreStats, STORE_FORMAT};
+pub use store::{CommitReport, Store, StoreStats, ViewMark, STORE_FORMAT};
 pub use view::{ContactView, ReadView};

@@ -27,12 +27,21 @@ pub(crate) const VIEW_FORMAT: u32 = 7;
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
 
+/// What `update` did.
+pub(crate) enum Updated {
+    /// Added to the batch the view's updates, which changed these contacts' records or
+    /// timelines (and any other records touched).
+    Contacts(BTreeSet<ContactId>),
+    /// So much changed that the whole view is rewritten instead: the rebuild's writes.
+    Rebuild(Vec<ViewOp>),
+}
+
 /// Adds to `batch` the view updates for the records in `touched`, reading current records from
 /// `vault` and, for interactions, where the view had filed them from the vault as it was at
 /// `saved` (the heads the view reflects); the bucket files the batch replaces go to
-/// `replaced`. When so much changed that the whole view is rebuilt instead, returns the
-/// rebuild's writes for the caller to apply in bounded chunks (one sled batch of 100k+
-/// entries took ~600 MB).
+/// `replaced`; returns the contacts it changed. When so much changed that the whole view is
+/// rebuilt instead, returns the rebuild's writes for the caller to apply in bounded chunks
+/// (one sled batch of 100k+ entries took ~600 MB).
 pub(crate) fn update(
     tree: &sled::Tree,
     path: &Path,
@@ -41,12 +50,12 @@ pub(crate) fn update(
     touched: &Touched,
     saved: &[ChangeHash],
     replaced: &mut Replaced,
-) -> Result<Option<Vec<ViewOp>>, StoreError> {
+) -> Result<Updated, StoreError> {
     // Past a few thousand records one pass over the document beats a lookup per record (an
     // import touches every record).
     let many = touched.contacts.len() + touched.interactions.len() > REBUILD_ABOVE;
     if touched.other || many {
-        return rebuild(tree, path, vault).map(Some);
+        return rebuild(tree, path, vault).map(Updated::Rebuild);
     }
     let model = |e: rapport_model::ReadError| StoreError::corrupt(path, e.to_string());
     let mut buckets = Buckets::new(tree, path);
@@ -112,7 +121,7 @@ pub(crate) fn update(
         .chain(timelines.keys())
         .copied()
         .collect();
-    for c in changed {
+    for c in changed.iter().copied() {
         let value = match buckets.get(keys::VIEW_CONTACTS, c)? {
             None => None,
             Some(bytes) => {
@@ -129,7 +138,7 @@ pub(crate) fn update(
     }
     index.write(batch)?;
     replaced.extend(buckets.write(batch)?);
-    Ok(None)
+    Ok(Updated::Contacts(changed))
 }
 
 /// The writes that replace whatever view there was with a complete view of `vault` (without

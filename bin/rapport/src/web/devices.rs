@@ -3,7 +3,7 @@
 //! quarantine as `rapport quarantine show` lists it, and revocation and the quarantine's
 //! accept and reject run as the CLI's own commands.
 
-use super::{no_field, to_book, WebBook};
+use super::{cli_error, no_field, to_book, WebBook};
 use crate::cli::{Command, DevicesCommand};
 use rapport_app::json::device_label;
 use rapport_app::request::QuarantineRequest;
@@ -17,9 +17,9 @@ impl WebBook {
         let replica = self.replica.blocking_lock();
         let home = &replica.home;
         let me = replica.device;
-        let fail = |e: AppError| to_book(&e.into(), &no_field);
+        let fail = |e: AppError| to_book(&e, &no_field);
         let devices = home.read(|v| v.devices()).map_err(fail)?;
-        let revoked = crate::cmd::revoke::info(home).map_err(|e| to_book(&e, &no_field))?;
+        let revoked = crate::cmd::revoke::info(home).map_err(|e| cli_error(&e))?;
         let mut ours = home.store.heads().map_err(|e| fail(e.into()))?;
         ours.sort();
         let incoming = home.store.incoming().map_err(|e| fail(e.into()))?;
@@ -71,7 +71,7 @@ impl WebBook {
     pub(super) fn held(&self) -> BookResult<Vec<HeldDeletion>> {
         let replica = self.replica.blocking_lock();
         let home = &replica.home;
-        let fail = |e: AppError| to_book(&e.into(), &no_field);
+        let fail = |e: AppError| to_book(&e, &no_field);
         let held = home.store.quarantined().map_err(|e| fail(e.into()))?;
         let devices = home.read(|v| v.devices()).map_err(fail)?;
         Ok(held
@@ -121,9 +121,9 @@ impl WebBook {
     ) -> BookResult<String> {
         let mut replica = self.replica.blocking_lock();
         let (result, said, _) = crate::out::capture(|| run(&replica.home));
-        result.map_err(|e| to_book(&e, &no_field))?;
+        result.map_err(|e| cli_error(&e))?;
         if let Err(e) = replica.changed_locally() {
-            crate::note!("warning: {e}");
+            tracing::warn!("the device change did not reach live sessions: {e}");
         }
         Ok(said.trim().to_owned())
     }

@@ -2,7 +2,7 @@
 //! temporary file in the data folder (owner-only, like everything there), read back and
 //! removed, so the page gets exactly the bytes the CLI writes.
 
-use super::{no_field, to_book, WebBook};
+use super::{cli_error, WebBook};
 use crate::cli::{Command, ExportFormat};
 use rapport_web::book::{BookError, BookResult, ExportKind};
 
@@ -24,7 +24,7 @@ impl WebBook {
             ExportKind::Backup => Command::Backup { path: path.clone() },
         };
         let (result, _, _) = crate::out::capture(|| crate::cmd::dispatch(home, command));
-        let bytes = result.map_err(|e| to_book(&e, &no_field)).and_then(|()| {
+        let bytes = result.map_err(|e| cli_error(&e)).and_then(|()| {
             std::fs::read(&path).map_err(|e| {
                 BookError::Failed(format!(
                     "could not read the export back from {}: {e}; try again",

@@ -1,14 +1,14 @@
 //! The relationship pages over the replica. Writes (`done`, `snooze`) are the application
 //! layer's requests, answered with the CLI's sentences. Reads run the same queries as `due`
-//! and `intro` (`rapport_model::relate`) on records kept between pages until the vault's heads
-//! change, so that a card's "who can introduce me" does not reread every contact and
-//! interaction on each view (`rapport_app`'s own `intro` reads them per request).
+//! and `intro` (`rapport_model::relate`) on the store's relate index, as `rapport_app` does,
+//! kept between pages until the vault's heads change, so that a card's "who can introduce
+//! me" does not reread the index on each view.
 
-use super::{no_field, to_book, WebBook};
-use crate::time;
+use super::WebBook;
+use rapport_app::model::relate::{self, DueItem, IntroGraph, IntroPath};
+use rapport_app::model::{Contact, ContactId, Group, GroupId, Interaction, InteractionId, Period};
+use rapport_app::time;
 use rapport_app::Request;
-use rapport_model::relate::{self, DueItem, IntroGraph, IntroPath};
-use rapport_model::{Contact, ContactId, Group, GroupId, Interaction, InteractionId, Period};
 use rapport_web::book::{BookError, BookResult, SnoozeTarget};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,11 +43,14 @@ impl WebBook {
         if let Some(l) = slot.as_ref().filter(|l| l.heads == heads) {
             return Ok(l.clone());
         }
+        // The store's relate index, as `rapport due` and `rapport intro` read it: slim
+        // contacts and only the interactions the queries look at, no timeline decoded.
         let loaded = Arc::new(self.read(|v| {
+            let book = v.relate_book()?;
             Ok(Loaded {
                 heads: heads.clone(),
-                contacts: v.contacts()?,
-                interactions: v.interactions()?,
+                contacts: book.contacts,
+                interactions: book.interactions,
                 groups: v.groups()?,
                 tags: v.tag_cadences()?,
             })
@@ -92,20 +95,5 @@ impl WebBook {
             SnoozeTarget::Contact(id) => id.to_string(),
         };
         self.app_action(&Request::Snooze { target, period })
-    }
-
-    /// Runs one request through the application layer, as the CLI does, and returns the
-    /// sentence the CLI prints for its response.
-    pub(super) fn app_action(&self, request: &Request) -> BookResult<String> {
-        let mut replica = self.replica.blocking_lock();
-        let response = rapport_app::handle(&replica.home, request)
-            .map_err(|e| to_book(&e.into(), &no_field))?;
-        if let Err(e) = replica.changed_locally() {
-            crate::note!("warning: {e}");
-        }
-        Ok(rapport_app::render::text(&response, false)
-            .stdout
-            .trim()
-            .to_owned())
     }
 }

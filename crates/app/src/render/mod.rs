@@ -162,6 +162,7 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
             "deleted group {name} (members keep it; `rapport group restore {id}` brings it back)"
         )
         }
+        Response::GroupRenamed { old, name, .. } => out!(o, "renamed group {old} to {name}"),
         Response::GroupRestored {
             name,
             members,

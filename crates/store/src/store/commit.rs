@@ -10,7 +10,7 @@ use crate::codec;
 use crate::error::StoreError;
 use crate::keys;
 use crate::snapshot;
-use crate::view_write::{self, ViewOp};
+use crate::view_write::{self, Updated};
 use rapport_model::automerge::ChangeHash;
 use rapport_model::{Touched, Vault};
 
@@ -98,17 +98,18 @@ impl Store {
         };
         match &rebuild {
             // The view is rewritten after the change is durable; until then it is marked stale.
-            Some(_) => batch.remove(keys::VIEW_HEADS),
-            None => batch.insert(
+            Updated::Rebuild(_) => batch.remove(keys::VIEW_HEADS),
+            Updated::Contacts(_) => batch.insert(
                 keys::VIEW_HEADS,
                 chunk::seal(keys::VIEW_HEADS, &codec::encode_heads(&heads)),
             ),
         }
         self.apply_durably(batch)?;
         replaced.remove(&self.path);
-        let rebuilt = rebuild.is_some();
-        if let Some(ops) = rebuild {
-            self.write_view(ops, &heads)?;
+        let rebuilt = matches!(rebuild, Updated::Rebuild(_));
+        match rebuild {
+            Updated::Rebuild(ops) => self.write_view(ops, &heads)?,
+            Updated::Contacts(changed) => self.log_view_change(Some(changed)),
         }
         // A new snapshot replaced the old one, or a new view the old view's files.
         if compact || rebuilt {
@@ -155,7 +156,7 @@ impl Store {
         touched: &Touched,
         saved: &[ChangeHash],
         replaced: &mut Replaced,
-    ) -> Result<Option<Vec<ViewOp>>, StoreError> {
+    ) -> Result<Updated, StoreError> {
         // The view is updated from where it stands, so it must reflect `saved`; a stale one
         // (after a crash mid-rebuild, or a format change) is rebuilt instead, and so is one
         // whose buckets turn out damaged: a damaged cache must never block a write.
@@ -165,12 +166,12 @@ impl Store {
                 // What `update` already added to the batch is overwritten by the rebuild,
                 // which the caller writes after marking the view stale.
                 Err(StoreError::ViewDamaged { .. }) => {
-                    Some(view_write::rebuild(&self.db, &self.path, vault)?)
+                    Updated::Rebuild(view_write::rebuild(&self.db, &self.path, vault)?)
                 }
                 Err(e) => return Err(e),
             }
         } else {
-            Some(view_write::rebuild(&self.db, &self.path, vault)?)
+            Updated::Rebuild(view_write::rebuild(&self.db, &self.path, vault)?)
         };
         match crate::history::update(&self.db, &self.path, batch, vault, saved, touched, replaced) {
             Ok(()) => {}
@@ -250,6 +251,38 @@ mod tests {
         assert_eq!(view.contact(a).unwrap().unwrap().contact.name, "Renamed");
         assert_eq!(view.contact(b).unwrap().unwrap().contact.name, "Person 2");
         assert!(store.view_is_current().unwrap());
+    }
+
+    #[test]
+    fn the_view_log_names_the_contacts_a_commit_changed_and_a_rebuild_as_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let (a, b) = (add(&store, &mut vault, 1), add(&store, &mut vault, 2));
+        let mark = store.view_mark();
+        // A note with both touches both timelines, though neither card.
+        vault
+            .add_interaction(
+                rapport_model::InteractionId::from_u64(9),
+                &rapport_model::NewInteraction {
+                    contacts: vec![a, b],
+                    at: 2_000_000_000_000,
+                    kind: rapport_model::InteractionKind::Meeting,
+                    text: "lunch".into(),
+                    place: None,
+                },
+                2_000_000_000_000,
+            )
+            .unwrap();
+        let touched = vault.take_touched();
+        assert!(touched.contacts.is_empty());
+        store.commit(&mut vault, &touched).unwrap();
+        assert_eq!(
+            store.view_changes_since(mark),
+            Some([a, b].into_iter().collect())
+        );
+        let mark = store.view_mark();
+        store.rebuild_view(&mut vault).unwrap();
+        assert_eq!(store.view_changes_since(mark), None);
     }
 
     #[test]

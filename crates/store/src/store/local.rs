@@ -23,7 +23,10 @@ impl Store {
             let k = quarantine::key(q.deletion.record);
             batch.insert(k.clone(), codec::encode(&k, q)?);
         }
-        self.apply_local(batch)
+        self.apply_local(batch)?;
+        let records: Vec<RecordRef> = entries.iter().map(|q| q.deletion.record).collect();
+        self.log_masks(&records);
+        Ok(())
     }
 
     /// Forgets quarantine entries (after the user accepted or rejected them).
@@ -32,7 +35,9 @@ impl Store {
         for r in records {
             batch.remove(quarantine::key(*r));
         }
-        self.apply_local(batch)
+        self.apply_local(batch)?;
+        self.log_masks(records);
+        Ok(())
     }
 
     pub fn quarantine_policy(&self) -> Result<QuarantinePolicy, StoreError> {

@@ -11,7 +11,8 @@
 //! - `history_index`: catching the per-record history index up, or dropping it;
 //! - `local`: device-local quarantine state and incoming counts;
 //! - `peers`, `identity`: small opaque values the binary keeps here;
-//! - `disk`: free-space checks before a write, and sizes.
+//! - `disk`: free-space checks before a write, and sizes;
+//! - `view_log`: which contacts the read view changed lately, for a front end's own index.
 
 mod commit;
 mod compact;
@@ -23,6 +24,7 @@ mod local;
 mod lock;
 mod peers;
 mod upgrade;
+mod view_log;
 mod view_rebuild;
 
 #[cfg(test)]
@@ -43,6 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub use commit::CommitReport;
 pub use disk::StoreStats;
 pub(crate) use lock::{is_lock_error, lock_store, remove_unfinished_sled_snapshots};
+pub use view_log::ViewMark;
 
 /// The on-disk format of the store (key layout and value encoding). Bumped on any change that
 /// an older rapport could misread; see ARCHITECTURE.md for the migration rule.
@@ -63,6 +66,8 @@ pub struct Store {
     dirty: AtomicBool,
     /// The store folder: `sled/` (the database) and `acknowledged` (see `ack`).
     path: PathBuf,
+    /// What the read view changed lately, in this process (see `view_log`).
+    view_log: std::sync::Mutex<view_log::ViewLog>,
 }
 
 impl Store {
@@ -100,6 +105,7 @@ impl Store {
             db,
             dirty: AtomicBool::new(false),
             path: dir.to_owned(),
+            view_log: Default::default(),
         };
         match store.get_u32(keys::FORMAT)? {
             // An empty database beside a vault's files: the database was lost. Starting afresh

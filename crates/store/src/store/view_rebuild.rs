@@ -56,6 +56,7 @@ impl Store {
             keys::VIEW_HEADS,
             &chunk::seal(keys::VIEW_HEADS, &codec::encode_heads(heads)),
         )?;
+        self.log_view_change(None);
         self.sync()
     }
 }
