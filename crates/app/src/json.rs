@@ -61,6 +61,10 @@ impl Response {
                     contact,
                 }))
             }
+            Response::Status(roster) => Json::Peers(crate::devices::status_json(roster)),
+            Response::Devices(roster) => Json::Roster(crate::devices::roster_json(roster)),
+            Response::ThisDevice { .. } => Json::Device(crate::device::device_json(self)?),
+            Response::Checked(report) => Json::Check(crate::maintenance::check_json(report)),
             _ => return None,
         })
     }
@@ -80,6 +84,10 @@ pub enum Json<'a> {
     Log(&'a [crate::response::LogEntry]),
     Duplicates(&'a [crate::response::DuplicateRow]),
     At(Box<AtJson<'a>>),
+    Peers(Vec<crate::devices::PeerJson>),
+    Roster(Vec<crate::devices::RosterJson>),
+    Check(crate::maintenance::CheckJson),
+    Device(crate::device::DeviceJson),
 }
 
 /// `show --at --json`: the contact's shape with its interactions, and the point in time.
