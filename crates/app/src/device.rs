@@ -38,26 +38,3 @@ pub fn describe(home: &Home) -> Result<Response, AppError> {
         has_vault: home.store.has_vault()?,
     })
 }
-
-/// `device --json`.
-#[derive(Debug, serde::Serialize)]
-pub struct DeviceJson {
-    id: String,
-    name: String,
-    has_vault: bool,
-}
-
-pub(crate) fn device_json(r: &Response) -> Option<DeviceJson> {
-    match r {
-        Response::ThisDevice {
-            id,
-            name,
-            has_vault,
-        } => Some(DeviceJson {
-            id: id.to_string(),
-            name: name.clone(),
-            has_vault: *has_vault,
-        }),
-        _ => None,
-    }
-}

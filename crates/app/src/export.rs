@@ -4,26 +4,16 @@
 
 use crate::home::Home;
 use crate::json::{contact_json, group_names, interaction_json, live_groups_json};
+use crate::request::ExportFormat;
 use crate::response::Response;
 use crate::AppError;
 use rapport_model::automerge::AutoCommit;
 use rapport_model::Contact;
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// A backup larger than this is refused before it is read: W1 (10k contacts, 100k
 /// interactions) saves to ~6 MB, so this is room for a vault two orders of magnitude larger.
 const MAX_BACKUP_BYTES: u64 = 1 << 30;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ExportFormat {
-    /// vCard 4.0.
-    Vcard,
-    Csv,
-    /// The shape of `list --json`, each contact with its interactions, then groups and tag
-    /// cadences.
-    Json,
-}
 
 /// The export as text (every format is UTF-8), or, with `out`, written there atomically.
 pub fn export(home: &Home, format: ExportFormat, out: Option<&Path>) -> Result<Response, AppError> {

@@ -4,71 +4,14 @@
 //! `import undo` looks for.
 
 use crate::home::Home;
+use crate::reports::{ImportReport, MAX_LISTED};
+use crate::request::ImportSource;
 use crate::response::Response;
 use crate::{time, AppError};
 use rapport_formats::plan::{self, Plan};
 use rapport_formats::{linkedin, table, vcard_in, ImportError, Limits, Parsed};
 use rapport_model::{ContactId, InteractionId};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-
-/// Skipped records and warnings kept for the summary; the rest are counted.
-pub const MAX_LISTED: usize = 20;
-
-/// What to import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ImportSource {
-    /// LinkedIn's Connections.csv.
-    Linkedin { file: PathBuf },
-    /// One .vcf file, or a folder of them.
-    Vcard { path: PathBuf },
-    /// A spreadsheet, with `--map COLUMN=FIELD` overrides.
-    Csv { file: PathBuf, map: Vec<String> },
-}
-
-impl ImportSource {
-    fn kind(&self) -> &'static str {
-        match self {
-            ImportSource::Linkedin { .. } => "linkedin",
-            ImportSource::Vcard { .. } => "vcard",
-            ImportSource::Csv { .. } => "csv",
-        }
-    }
-
-    fn path(&self) -> &Path {
-        match self {
-            ImportSource::Linkedin { file } | ImportSource::Csv { file, .. } => file,
-            ImportSource::Vcard { path } => path,
-        }
-    }
-}
-
-/// What an import did, or with `dry_run` would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
-    /// `linkedin Connections.csv`: the kind and the file's name.
-    pub source: String,
-    pub dry_run: bool,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// How many updates matched existing contacts by each kind of key.
-    pub matched_by: Vec<(String, usize)>,
-    pub key_note: Option<String>,
-    /// The first `MAX_LISTED` skipped records (record, reason), and how many in all.
-    pub skipped: Vec<(String, String)>,
-    pub skipped_count: usize,
-    /// The first `MAX_LISTED` warnings, and how many in all.
-    pub warnings: Vec<String>,
-    pub warning_count: usize,
-}
-
-impl ImportReport {
-    /// Whether it wrote (or would write) nothing.
-    pub fn is_noop(&self) -> bool {
-        self.created == 0 && self.updated == 0
-    }
-}
+use std::path::Path;
 
 /// Runs an import; `progress(done, total)` is told as records are written.
 pub fn run(

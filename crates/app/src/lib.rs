@@ -26,6 +26,7 @@ mod quarantine;
 mod read;
 mod relate;
 pub mod render;
+pub mod reports;
 pub mod request;
 pub mod resolve;
 pub mod response;
@@ -33,17 +34,17 @@ pub mod time;
 pub mod wire;
 
 pub use device::init;
-pub use devices::{PeerState, Roster, RosterEntry, SyncState};
 pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
-pub use export::ExportFormat;
 pub use home::Home;
-pub use import::{ImportReport, ImportSource};
-pub use maintenance::{repair, CheckReport, RepairReport};
+pub use maintenance::repair;
 /// The model's types, for front ends that speak only to the app (the web crate).
 pub use rapport_model as model;
+pub use reports::{
+    CheckReport, ImportReport, PeerState, RepairReport, Roster, RosterEntry, SyncState,
+};
 pub use request::{
-    CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote,
-    QuarantineRequest, Request, TagChange,
+    CadenceTarget, ContactEdit, ContactFields, ExportFormat, GroupRequest, ImportSource,
+    ListFilter, Millis, NewNote, QuarantineRequest, Request, TagChange,
 };
 pub use response::{
     Card, ConflictList, ContactList, GroupCard, GroupSummary, HeldBack, Response, SearchHits,

@@ -1,24 +1,12 @@
 //! `check` and `repair`: what a user runs when the store says it is damaged.
 
 use crate::home::{self, Home};
+use crate::reports::{CheckReport, RepairReport};
 use crate::response::Response;
 use crate::{time, AppError};
 use rapport_model::{Device, DeviceId, Vault};
 use rapport_store::Store;
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-
-/// What `check` found: the store is intact (else it failed), and its sizes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckReport {
-    pub contacts: usize,
-    pub interactions: usize,
-    pub snapshot_bytes: u64,
-    pub change_chunks: u64,
-    pub disk_bytes: u64,
-    /// The read cache was stale and has been rebuilt.
-    pub view_rebuilt: bool,
-}
+use std::path::Path;
 
 /// Loads and verifies everything: every chunk's checksum, the acknowledged heads, the view.
 pub fn check(home: &Home) -> Result<Response, AppError> {
@@ -37,18 +25,6 @@ pub fn check(home: &Home) -> Result<Response, AppError> {
         disk_bytes: stats.disk_bytes,
         view_rebuilt: !view_was_current,
     }))
-}
-
-/// What `repair` kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepairReport {
-    pub contacts: usize,
-    /// Where the damaged store was moved.
-    pub aside: PathBuf,
-    /// What could not be read, one line each.
-    pub skipped: Vec<String>,
-    /// The new id of this device, when its identity was lost.
-    pub new_device: Option<DeviceId>,
 }
 
 /// Salvages the damaged store of the data folder `dir` into a fresh one, keeping the damaged
@@ -105,27 +81,5 @@ pub fn repair(dir: &Path) -> Result<Response, AppError> {
             let _ = std::fs::rename(&aside, &store_dir);
             Err(e.context("the repair failed and the store was left as it was"))
         }
-    }
-}
-
-/// `check --json`.
-#[derive(Debug, Serialize)]
-pub struct CheckJson {
-    ok: bool,
-    contacts: usize,
-    interactions: usize,
-    snapshot_bytes: u64,
-    change_chunks: u64,
-    disk_bytes: u64,
-}
-
-pub(crate) fn check_json(r: &CheckReport) -> CheckJson {
-    CheckJson {
-        ok: true,
-        contacts: r.contacts,
-        interactions: r.interactions,
-        snapshot_bytes: r.snapshot_bytes,
-        change_chunks: r.change_chunks,
-        disk_bytes: r.disk_bytes,
     }
 }

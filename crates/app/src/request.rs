@@ -3,8 +3,6 @@
 //! as references (a contact's name, an id prefix, a group name) stay strings, because
 //! resolving them needs the vault, but kinds, levels, field names and times are typed.
 
-use crate::export::ExportFormat;
-use crate::import::ImportSource;
 use rapport_model::{ContactField, DeviceId, InteractionId, InteractionKind, Period, TrustLevel};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -124,6 +122,44 @@ pub enum Request {
     Backup { path: Option<PathBuf> },
     /// Merge a backup into the vault.
     RestoreBackup { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// vCard 4.0.
+    Vcard,
+    Csv,
+    /// The shape of `list --json`, each contact with its interactions, then groups and tag
+    /// cadences.
+    Json,
+}
+
+/// What to import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportSource {
+    /// LinkedIn's Connections.csv.
+    Linkedin { file: PathBuf },
+    /// One .vcf file, or a folder of them.
+    Vcard { path: PathBuf },
+    /// A spreadsheet, with `--map COLUMN=FIELD` overrides.
+    Csv { file: PathBuf, map: Vec<String> },
+}
+
+impl ImportSource {
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            ImportSource::Linkedin { .. } => "linkedin",
+            ImportSource::Vcard { .. } => "vcard",
+            ImportSource::Csv { .. } => "csv",
+        }
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        match self {
+            ImportSource::Linkedin { file } | ImportSource::Csv { file, .. } => file,
+            ImportSource::Vcard { path } => path,
+        }
+    }
 }
 
 /// `rapport quarantine ...`

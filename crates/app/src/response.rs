@@ -2,9 +2,7 @@
 //! as the JSON of `Response::json` (the exact shapes `--json` has always printed), the web app
 //! as pages. Owned and `Send`, so it can cross threads and the daemon's socket.
 
-use crate::devices::Roster;
-use crate::import::ImportReport;
-use crate::maintenance::{CheckReport, RepairReport};
+use crate::reports::{CheckReport, ImportReport, RepairReport, Roster};
 use chrono::NaiveDate;
 use rapport_model::relate::{Brief, DueItem, IntroGraph, IntroPath, Person};
 use rapport_model::{

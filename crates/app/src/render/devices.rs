@@ -1,7 +1,7 @@
 //! Text for `status` and the device commands.
 
 use super::{out, Out};
-use crate::devices::Roster;
+use crate::reports::Roster;
 use crate::time;
 use rapport_model::DeviceId;
 use std::path::Path;

@@ -2,8 +2,7 @@
 //! `restore-backup`, and the store's `check` and `repair`.
 
 use super::{out, Out};
-use crate::import::{ImportReport, MAX_LISTED};
-use crate::maintenance::{CheckReport, RepairReport};
+use crate::reports::{CheckReport, ImportReport, RepairReport, MAX_LISTED};
 
 pub fn import(o: &mut Out, r: &ImportReport) {
     let source = &r.source;
