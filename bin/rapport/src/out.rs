@@ -73,18 +73,6 @@ pub fn note(args: std::fmt::Arguments<'_>) {
     }
 }
 
-/// Runs `f` with output captured; returns its result and (stdout, stderr).
-pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
-    CAPTURE.with(|c| *c.borrow_mut() = Some((Vec::new(), Vec::new())));
-    let result = f();
-    let (out, err) = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
-    (
-        result,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
-
 /// Whether output is going to a terminal (never, while captured).
 pub fn is_terminal() -> bool {
     let captured = CAPTURE.with(|c| c.borrow().is_some());

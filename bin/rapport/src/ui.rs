@@ -54,7 +54,7 @@ pub async fn start(
         std::io::stdout(),
         "web app on http://{local} (`rapport ui` opens it signed in)"
     );
-    let book = Arc::new(crate::web::WebBook::new(
+    let book = Arc::new(crate::web::book(
         replica,
         device_name,
         device.short(),

@@ -39,6 +39,11 @@ pub use home::Home;
 pub use maintenance::repair;
 /// The model's types, for front ends that speak only to the app (the web crate).
 pub use rapport_model as model;
+
+/// The read view's types, for a front end that reads through `Home::read`.
+pub mod view {
+    pub use rapport_store::{ContactView, ReadView, StoreError, ViewMark};
+}
 pub use reports::{
     CheckReport, ImportReport, PeerState, RepairReport, Roster, RosterEntry, SyncState,
 };

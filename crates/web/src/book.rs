@@ -3,10 +3,9 @@
 //! implementation takes the daemon's store lock and may fsync). A write through it is the same
 //! action the CLI runs: durable before it returns, synced live, undoable.
 //!
-//! Why a trait here rather than calling the application crate directly: the typed `Request`
-//! API (issue 17) is being built alongside this crate. The binary implements `Book` over its
-//! home today; once `rapport-app` lands, that implementation becomes a thin adapter over
-//! `App::handle`, and the pages do not change.
+//! Why a trait rather than calling the application crate from the pages: the pages stay
+//! testable with a book in memory (the handler tests), and `app_book::AppBook`, the one over
+//! the daemon's replica, can keep what pages need between requests (the list's search index).
 
 use rapport_app::model::{
     Contact, ContactId, Group, GroupId, Interaction, InteractionId, InteractionKind, Period,

@@ -2,10 +2,13 @@
 //! over the same actions as the CLI (`Book`). Every asset is embedded; nothing is fetched
 //! from anywhere else.
 //!
-//! Architecture invariant: this crate knows pages, HTTP and sign-in. It reads and writes the
-//! contact book only through `Book`; it never opens the store or loads a vault.
+//! Architecture invariant: this crate knows pages, HTTP and sign-in. The pages read and write
+//! the contact book only through `Book`; its implementation (`app_book`) sends the
+//! application layer's `Request`s and reads its view through `Home`, and never opens the store
+//! itself.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod app_book;
 pub mod auth;
 pub mod book;
 mod guard;

@@ -1,5 +1,4 @@
-//! `devices leave` without a daemon (it tells the other devices itself), and what the web
-//! app reads about revocations.
+//! `devices leave` without a daemon (it tells the other devices itself).
 
 use crate::home::Home;
 use anyhow::Result;
@@ -34,9 +33,4 @@ pub fn leave_and_tell(home: Home) -> Result<()> {
         peers.len()
     );
     Ok(())
-}
-
-/// Who is revoked, for the web app's devices page (until it asks `Request::Devices`).
-pub fn info(home: &Home) -> Result<rapport_app::devices::RevocationInfo> {
-    Ok(rapport_app::devices::revocations(home)?)
 }

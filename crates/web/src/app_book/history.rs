@@ -3,12 +3,12 @@
 //! parents and at the change: `Request::Log` has no values), and `show --at`'s card through
 //! `Request::ShowAt`. Revert and undo are `Request`s too (see `web.rs`).
 
-use super::{no_field, to_book, WebBook};
+use super::{book_error, AppBook, Host};
+use crate::book::{BookError, BookResult, FieldChange, HistoryRow, PastCard};
 use rapport_app::model::automerge::ChangeHash;
 use rapport_app::model::{Contact, ContactId, RecordRef};
 use rapport_app::time;
 use rapport_app::{AppError, ErrorKind, Request, Response};
-use rapport_web::book::{BookError, BookResult, FieldChange, HistoryRow, PastCard};
 
 /// One field's value on a card, as the page shows it; `None` when absent.
 fn value_of(c: Option<&Contact>, key: &str) -> Option<String> {
@@ -57,7 +57,7 @@ fn value_of(c: Option<&Contact>, key: &str) -> Option<String> {
     }
 }
 
-impl WebBook {
+impl<H: Host> AppBook<H> {
     pub(super) fn contact_history(
         &self,
         id: ContactId,
@@ -66,7 +66,7 @@ impl WebBook {
         let replica = self.replica.blocking_lock();
         let home = &replica.home;
         let me = replica.device;
-        let fail = |e: AppError| to_book(&e, &no_field);
+        let fail = |e: AppError| book_error(&e);
         if !home
             .store
             .history_is_current()
@@ -142,7 +142,7 @@ impl WebBook {
             Err(e) if matches!(e.kind(), ErrorKind::BadInput | ErrorKind::NotFound) => {
                 Err(BookError::bad("at", e.to_string()))
             }
-            Err(e) => Err(to_book(&e, &no_field)),
+            Err(e) => Err(book_error(&e)),
         }
     }
 }

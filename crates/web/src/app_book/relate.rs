@@ -4,12 +4,12 @@
 //! kept between pages until the vault's heads change, so that a card's "who can introduce
 //! me" does not reread the index on each view.
 
-use super::WebBook;
+use super::{AppBook, Host};
+use crate::book::{BookError, BookResult, SnoozeTarget};
 use rapport_app::model::relate::{self, DueItem, IntroGraph, IntroPath};
 use rapport_app::model::{Contact, ContactId, Group, GroupId, Interaction, InteractionId, Period};
 use rapport_app::time;
 use rapport_app::Request;
-use rapport_web::book::{BookError, BookResult, SnoozeTarget};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -34,7 +34,7 @@ impl Loaded {
     }
 }
 
-impl WebBook {
+impl<H: Host> AppBook<H> {
     fn loaded(&self) -> BookResult<Arc<Loaded>> {
         let heads = self.heads()?;
         let mut slot = self.relate.lock().map_err(|_| {
