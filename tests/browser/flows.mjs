@@ -332,6 +332,32 @@ const flows = [
     await page.goto(state.grace);
     assert(await page.getByText("(in the trash)").count() === 0, "Grace is back");
   }],
+  ["text zoom 200 %: no sideways scrolling, controls in reach", async () => {
+    // Chromium zoomed to 200 % in a 1280 px window lays pages out in 640 CSS px drawn twice
+    // as large: the same as this emulation.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Emulation.setDeviceMetricsOverride", { width: 640, height: 400, deviceScaleFactor: 2, mobile: false });
+    try {
+      const pages = [
+        [`${base}/contacts`, [page.getByLabel("Search"), page.getByRole("button", { name: "Add ticked to group" })]],
+        [state.grace, [page.getByLabel("What happened"), page.getByRole("button", { name: "Log interaction" }),
+          page.getByRole("button", { name: "Add tag" })]],
+      ];
+      for (const [url, controls] of pages) {
+        await page.goto(url);
+        const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert(sideways <= 1, `${url} scrolls sideways by ${sideways} px at 200 %`);
+        for (const control of controls) {
+          await control.scrollIntoViewIfNeeded();
+          const box = await control.boundingBox();
+          assert(box && box.x >= 0 && box.x + box.width <= 641, `${control} is out of reach at 200 % (${JSON.stringify(box)})`);
+        }
+      }
+    } finally {
+      await cdp.send("Emulation.clearDeviceMetricsOverride");
+      await cdp.detach();
+    }
+  }],
   ["devices: sync status, then revoke with a confirmation", async () => {
     await page.goto(`${base}/devices`);
     const phone = page.getByRole("row", { name: /phone/ });
