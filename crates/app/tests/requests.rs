@@ -224,3 +224,33 @@ fn a_failure_under_a_context_keeps_the_kind_of_what_failed() {
     let other = AppError::wrap("could not do it")(std::io::Error::other("no"));
     assert_eq!(other.exit_code(), 1);
 }
+
+#[test]
+fn sync_by_device_name_needs_an_address_this_device_has_reached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = new_home(dir.path());
+    let (_, phone) = rapport_app::home::new_identity_record("phone").expect("identity");
+    handle(
+        &home,
+        &Request::AddDevice {
+            id: phone,
+            name: Some("Phone".into()),
+        },
+    )
+    .expect("add device");
+    let target = rapport_app::devices::sync_target;
+    let given = "127.0.0.1:7447".parse().expect("addr");
+    assert_eq!(target(&home, Some(given), None).expect("given"), given);
+    let unknown = target(&home, None, Some("tablet")).expect_err("unknown");
+    assert_eq!(unknown.exit_code(), 3, "{unknown}");
+    let unreached = target(&home, None, Some("phone")).expect_err("never reached");
+    assert!(
+        unreached
+            .to_string()
+            .starts_with("this device has never reached Phone"),
+        "{unreached}"
+    );
+    // This device is not a sync target, even by its own name.
+    let me = target(&home, None, Some("laptop")).expect_err("this device");
+    assert_eq!(me.exit_code(), 3, "{me}");
+}
