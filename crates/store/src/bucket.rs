@@ -23,7 +23,6 @@
 
 use crate::chunk;
 use crate::codec::damaged;
-use crate::durable::DirSync;
 use crate::error::StoreError;
 use rapport_model::ContactId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,7 +113,8 @@ pub(crate) fn plain<'a>(entries: impl IntoIterator<Item = (ContactId, &'a [u8])>
     plain
 }
 
-/// Writes a bucket's plain bytes as a file and fsyncs it (not its folder: see `sync_dir`).
+/// Writes a bucket's plain bytes as a file, without an fsync: buckets are caches checked by
+/// hash on every read (see `durable::write_cache_file`).
 pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreError> {
     let io = |e| StoreError::from_io(store, "write the read cache in", e);
     // Refused here rather than written and then refused as damage on every read.
@@ -130,8 +130,7 @@ pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreErr
         len: bytes.len() as u64,
     };
     let path = store.join(DIR).join(r.name());
-    // The folder is synced once for many files, by `sync_dir`.
-    crate::durable::write_atomically(&path, &bytes, DirSync::Later).map_err(io)?;
+    crate::durable::write_cache_file(&path, &bytes).map_err(io)?;
     Ok(r)
 }
 
