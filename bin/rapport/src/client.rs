@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Call {
     /// A request the application layer answers.
-    App(Request),
-    /// A command the binary still runs itself, its paths already absolute.
-    Run(Command),
+    App(Box<Request>),
     /// Open a pairing window beside the live sessions.
     Pair(PairWindow),
     /// Sync once, on the daemon's own endpoint.
@@ -33,16 +31,6 @@ pub struct PairWindow {
     pub timeout: std::time::Duration,
     pub no_discovery: bool,
 }
-
-/// A command that the daemon ran and whose output is already printed; main exits with its code.
-#[derive(Debug)]
-pub struct Forwarded(pub u8);
-impl std::fmt::Display for Forwarded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the daemon's command exited with {}", self.0)
-    }
-}
-impl std::error::Error for Forwarded {}
 
 /// An error the daemon reported: main prints it as any error, with its exit code.
 #[derive(Debug)]
@@ -124,16 +112,19 @@ pub fn forward(dir: &Path, locked: anyhow::Error, command: Command) -> Result<()
             json,
         ),
         Command::Sync { addr, device } => (Call::Sync { addr, device }, false),
-        command => match crate::request::from_command(command)? {
-            crate::request::Routed::App(request, json) => (Call::App(request), json),
-            crate::request::Routed::Bin(mut command) => {
-                // The daemon runs in its own folder; the user meant theirs.
-                if let Ok(cwd) = std::env::current_dir() {
-                    command.resolve_paths(&cwd);
-                }
-                (Call::Run(command), false)
+        mut command => {
+            // The daemon runs in its own folder; the user meant theirs.
+            if let Ok(cwd) = std::env::current_dir() {
+                command.resolve_paths(&cwd);
             }
-        },
+            match crate::request::from_command(command)? {
+                crate::request::Routed::App(request, json) => (Call::App(request), json),
+                // Commands that need the store to themselves (init, repair, clone, join...).
+                crate::request::Routed::Bin => anyhow::bail!(
+                    "`rapport serve` is running on this home and holds its store: stop it (Ctrl-C) before running this command"
+                ),
+            }
+        }
     };
     let reply = match send(dir, &call, |e| crate::cmd::pair::show_pairing(e, json))? {
         Some(reply) => reply,
@@ -146,18 +137,6 @@ pub fn forward(dir: &Path, locked: anyhow::Error, command: Command) -> Result<()
                 crate::note!("{note}");
             }
             crate::render::response(&result.map_err(remote)?, json)
-        }
-        Reply::Printed {
-            stdout,
-            stderr,
-            code,
-        } => {
-            print!("{stdout}");
-            eprint!("{stderr}");
-            match code {
-                0 => Ok(()),
-                code => Err(Forwarded(code).into()),
-            }
         }
         Reply::Paired(done) => {
             println!("{}", done.map_err(remote)?.sentence());

@@ -4,7 +4,6 @@
 //! answers with typed values (a `Response`, pairing events, a sync's figures) that the CLI
 //! renders exactly as it renders a local run; then it tells its live sessions.
 
-use crate::cli::Command;
 use crate::client::{failure, socket_path, Call};
 use crate::home::Home;
 use anyhow::{Context, Result};
@@ -189,22 +188,6 @@ fn run(replica: &mut Replica, call: Call) -> Reply {
                 notes,
             }
         }
-        Call::Run(command) => {
-            let (result, stdout, mut stderr) =
-                crate::out::capture(|| run_command(replica, command));
-            let code = match &result {
-                Ok(()) => 0,
-                Err(e) => {
-                    stderr.push_str(&format!("error: {}\n", crate::render::error_chain(e)));
-                    crate::exit_code(e)
-                }
-            };
-            Reply::Printed {
-                stdout,
-                stderr,
-                code,
-            }
-        }
         Call::Pair(_) | Call::Sync { .. } => Reply::Refused(failure(&anyhow::anyhow!(
             "rapport cannot run this command here (an internal routing bug): please report it"
         ))),
@@ -213,30 +196,12 @@ fn run(replica: &mut Replica, call: Call) -> Reply {
     if before != after {
         if let Err(e) = replica.changed_locally() {
             let warning = format!("warning: {e}");
-            match &mut reply {
-                Reply::App { notes, .. } => notes.push(warning),
-                Reply::Printed { stderr, .. } => stderr.push_str(&format!("{warning}\n")),
-                _ => {}
+            if let Reply::App { notes, .. } = &mut reply {
+                notes.push(warning);
             }
         }
     }
     reply
-}
-
-fn run_command(replica: &mut Replica, command: Command) -> Result<()> {
-    match command {
-        Command::Init { .. }
-        | Command::Serve { .. }
-        | Command::Ui { .. }
-        | Command::Clone { .. }
-        | Command::Join { .. }
-        | Command::Repair
-        | Command::Demo { .. } => Err(anyhow::anyhow!(
-            "`rapport serve` is running on this home and holds its store: stop it (Ctrl-C) before running this command"
-        )),
-        Command::Device { json, .. } => crate::cmd::device::describe(&replica.home, json),
-        command => crate::cmd::dispatch(&replica.home, command),
-    }
 }
 
 pub fn serve(

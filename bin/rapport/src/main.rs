@@ -42,10 +42,6 @@ fn main() -> ExitCode {
     match route::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(client::Forwarded(code)) = e.downcast_ref::<client::Forwarded>() {
-                // The daemon ran the command; its output, errors included, is already printed.
-                return ExitCode::from(*code);
-            }
             eprintln!("error: {}", render::error_chain(&e));
             ExitCode::from(exit_code(&e))
         }

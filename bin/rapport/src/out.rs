@@ -9,28 +9,7 @@ thread_local! {
     static CAPTURE: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
 }
 
-/// Writes one line of data (stdout).
-pub fn line(args: std::fmt::Arguments<'_>) {
-    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
-        Some((out, _)) => {
-            let _ = writeln!(out, "{args}");
-            true
-        }
-        None => false,
-    });
-    if !captured {
-        let mut stdout = std::io::stdout().lock();
-        if let Err(e) = writeln!(stdout, "{args}") {
-            // `rapport list | head` closed the pipe: the reader has what it wanted. Writes are
-            // committed before anything is printed, so stopping here loses nothing.
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }
-}
-
-/// Writes text that is already lines (stdout), as `line` writes one.
+/// Writes text that is already lines (stdout).
 pub fn text(text: &str) {
     let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
         Some((out, _)) => {
@@ -45,7 +24,8 @@ pub fn text(text: &str) {
             .write_all(text.as_bytes())
             .and_then(|()| stdout.flush())
         {
-            // As in `line`: the reader closed the pipe and has what it wanted.
+            // `rapport list | head` closed the pipe: the reader has what it wanted. Writes are
+            // committed before anything is printed, so stopping here loses nothing.
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 std::process::exit(0);
             }
@@ -73,7 +53,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
     }
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match emit(stdout, value) {
-        // As in `line`: the reader closed the pipe and has what it wanted.
+        // As in `text`: the reader closed the pipe and has what it wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other,
     }
@@ -109,12 +89,6 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
 pub fn is_terminal() -> bool {
     let captured = CAPTURE.with(|c| c.borrow().is_some());
     !captured && std::io::IsTerminal::is_terminal(&std::io::stdout())
-}
-
-#[macro_export]
-macro_rules! out {
-    () => { $crate::out::line(format_args!("")) };
-    ($($t:tt)*) => { $crate::out::line(format_args!($($t)*)) };
 }
 
 #[macro_export]

@@ -1,22 +1,25 @@
-//! From the parsed command line to a typed `Request`, once. The commands whose logic has not
-//! moved into rapport-app yet come back unchanged.
+//! From the parsed command line to a typed `Request`, once. The commands that need the store
+//! to themselves or the network (init, repair, clone, pair, join, sync, serve...) are `route`'s.
 
-use crate::cli::{Command, ContactArgs, EditArgs, GroupCommand, ImportCommand, QuarantineCommand};
+use crate::cli::{
+    Command, ContactArgs, DevicesCommand, EditArgs, ExportFormat, GroupCommand, ImportCommand,
+    QuarantineCommand,
+};
 use rapport_app::{
-    AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, NewNote,
-    QuarantineRequest, Request,
+    AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ImportSource, ListFilter,
+    NewNote, QuarantineRequest, Request,
 };
 use rapport_model::Period;
 
 /// Where a command goes.
 pub enum Routed {
     /// The request it makes, and whether it asked for `--json`.
-    App(Request, bool),
-    /// A command the binary still runs itself (`cmd`).
-    Bin(Command),
+    App(Box<Request>, bool),
+    /// A command the binary runs itself (`route`), with the store to itself or on the network.
+    Bin,
 }
 
-/// The request a command makes, or the command itself when it is still run by `cmd`; an
+/// The request a command makes, or `Bin` for the commands `route` runs itself; an
 /// error when its arguments cannot make a request (one sentence, exit 2).
 pub fn from_command(command: Command) -> Result<Routed, AppError> {
     let (request, json) = match command {
@@ -168,14 +171,64 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
         ),
         Command::Revert { contact, to } => (Request::Revert { contact, to }, false),
         Command::Undo { change } => (Request::Undo { change }, false),
-        Command::Import {
-            command: ImportCommand::Undo,
-        } => (Request::ImportUndo, false),
         Command::Dedupe { apply, json } => (Request::Dedupe { apply }, json),
         Command::Merge { a, b } => (Request::Merge { a, b }, false),
-        other => return Ok(Routed::Bin(other)),
+        Command::Device { json, .. } => (Request::ThisDevice, json),
+        Command::Status { json } => (Request::Status, json),
+        Command::Devices { command, json } => (devices_of(command)?, json),
+        Command::Export { format, out } => (
+            Request::Export {
+                format: match format {
+                    ExportFormat::Vcard => rapport_app::ExportFormat::Vcard,
+                    ExportFormat::Csv => rapport_app::ExportFormat::Csv,
+                    ExportFormat::Json => rapport_app::ExportFormat::Json,
+                },
+                out,
+            },
+            false,
+        ),
+        Command::Import { command } => (import_of(command), false),
+        Command::Check { json } => (Request::Check, json),
+        Command::Backup { path } => (Request::Backup { path: Some(path) }, false),
+        Command::RestoreBackup { path } => (Request::RestoreBackup { path }, false),
+        // Listed, not `_`, so that a new command must say where it goes.
+        Command::Init { .. }
+        | Command::Repair
+        | Command::Clone { .. }
+        | Command::Demo { .. }
+        | Command::Serve { .. }
+        | Command::Ui { .. }
+        | Command::Pair { .. }
+        | Command::Join { .. }
+        | Command::Sync { .. } => return Ok(Routed::Bin),
     };
-    Ok(Routed::App(request, json))
+    Ok(Routed::App(Box::new(request), json))
+}
+
+fn devices_of(command: Option<DevicesCommand>) -> Result<Request, AppError> {
+    Ok(match command {
+        None => Request::Devices,
+        Some(DevicesCommand::Add { id, name }) => Request::AddDevice {
+            id: id
+                .parse()
+                .map_err(|e: rapport_model::device::ParseDeviceIdError| {
+                    AppError::BadInput(e.to_string())
+                })?,
+            name,
+        },
+        Some(DevicesCommand::Revoke { device }) => Request::Revoke { device },
+        Some(DevicesCommand::Leave) => Request::Leave,
+    })
+}
+
+fn import_of(command: ImportCommand) -> Request {
+    let (source, dry_run) = match command {
+        ImportCommand::Undo => return Request::ImportUndo,
+        ImportCommand::Linkedin { file, dry_run } => (ImportSource::Linkedin { file }, dry_run),
+        ImportCommand::Vcard { path, dry_run } => (ImportSource::Vcard { path }, dry_run),
+        ImportCommand::Csv { file, map, dry_run } => (ImportSource::Csv { file, map }, dry_run),
+    };
+    Request::Import { source, dry_run }
 }
 
 fn quarantine_of(command: QuarantineCommand) -> (Request, bool) {

@@ -20,7 +20,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ),
         ) {
             Ok(home) => {
-                let result = cmd::device::describe(&home, json);
+                let result = cmd::dispatch(&home, Command::Device { name, json });
                 home.store.close()?;
                 result
             }

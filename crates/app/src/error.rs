@@ -33,6 +33,21 @@ pub enum AppError {
     /// Anything else, as one sentence (no device here, an identity that cannot be made...).
     #[error("{0}")]
     Failed(String),
+    /// A file the user named could not be read or written: what to check, then why.
+    #[error("{context}")]
+    File {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// What failed, said in the user's terms, over the error that made it fail (whose kind
+    /// it keeps: a full disk under it is still a full disk).
+    #[error("{context}")]
+    Context {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
 }
 
 /// A record that an ambiguous reference could mean.
@@ -103,7 +118,10 @@ impl AppError {
                 | EditError::NoSuchInteraction(_) => ErrorKind::NotFound,
                 _ => ErrorKind::BadInput,
             },
-            AppError::Read(_) | AppError::Failed(_) => ErrorKind::Other,
+            AppError::Read(_) | AppError::Failed(_) | AppError::File { .. } => ErrorKind::Other,
+            AppError::Context { source, .. } => source
+                .downcast_ref::<AppError>()
+                .map_or(ErrorKind::Other, AppError::kind),
         }
     }
 
@@ -126,6 +144,29 @@ impl AppError {
                 candidates,
             },
         }
+    }
+
+    /// This error, under a sentence that says what failed.
+    pub fn context(self, context: impl Into<String>) -> AppError {
+        AppError::wrap(context)(self)
+    }
+
+    /// Any error under a sentence that says what failed (its kind is `Other`, unless it is
+    /// an `AppError`).
+    pub fn wrap<E: std::error::Error + Send + Sync + 'static>(
+        context: impl Into<String>,
+    ) -> impl FnOnce(E) -> AppError {
+        let context = context.into();
+        move |source| AppError::Context {
+            context,
+            source: Box::new(source),
+        }
+    }
+
+    /// An I/O error on a file the user named, under a sentence that says what to check.
+    pub fn file(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> AppError {
+        let context = context.into();
+        move |source| AppError::File { context, source }
     }
 
     /// A contact reference that matched nothing (`hint` ends the sentence, such as " in the

@@ -1,6 +1,7 @@
 //! The JSON that `--json` prints for each response: the documented shapes scripts rely on
 //! (see the README). Built as borrowed views of a `Response`, serialised as they are written.
 
+use crate::reports;
 use crate::response::{Card, ContactList, GroupSummary, Response, SearchHits};
 use crate::time;
 use rapport_model::{
@@ -61,6 +62,14 @@ impl Response {
                     contact,
                 }))
             }
+            Response::Status(roster) => Json::Peers(reports::status_json(roster)),
+            Response::Devices(roster) => Json::Roster(reports::roster_json(roster)),
+            Response::ThisDevice {
+                id,
+                name,
+                has_vault,
+            } => Json::Device(reports::device_json(id, name, *has_vault)),
+            Response::Checked(report) => Json::Check(reports::check_json(report)),
             _ => return None,
         })
     }
@@ -80,6 +89,10 @@ pub enum Json<'a> {
     Log(&'a [crate::response::LogEntry]),
     Duplicates(&'a [crate::response::DuplicateRow]),
     At(Box<AtJson<'a>>),
+    Peers(Vec<reports::PeerJson>),
+    Roster(Vec<reports::RosterJson>),
+    Check(reports::CheckJson),
+    Device(reports::DeviceJson),
 }
 
 /// `show --at --json`: the contact's shape with its interactions, and the point in time.

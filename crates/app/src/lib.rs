@@ -10,30 +10,41 @@
 mod conflicts;
 mod contacts;
 mod dedupe;
+pub mod device;
+pub mod devices;
 mod error;
+pub mod export;
 mod groups;
 mod guard;
 mod history;
 pub mod home;
+pub mod import;
 pub mod json;
+pub mod maintenance;
 pub mod node_host;
 mod quarantine;
 mod read;
 mod relate;
 pub mod render;
+pub mod reports;
 pub mod request;
 pub mod resolve;
 pub mod response;
 pub mod time;
 pub mod wire;
 
+pub use device::init;
 pub use error::{AppError, Candidate, ErrorBody, ErrorJson, ErrorKind};
 pub use home::Home;
+pub use maintenance::repair;
 /// The model's types, for front ends that speak only to the app (the web crate).
 pub use rapport_model as model;
+pub use reports::{
+    CheckReport, ImportReport, PeerState, RepairReport, Roster, RosterEntry, SyncState,
+};
 pub use request::{
-    CadenceTarget, ContactEdit, ContactFields, GroupRequest, ListFilter, Millis, NewNote,
-    QuarantineRequest, Request, TagChange,
+    CadenceTarget, ContactEdit, ContactFields, ExportFormat, GroupRequest, ImportSource,
+    ListFilter, Millis, NewNote, QuarantineRequest, Request, TagChange,
 };
 pub use response::{
     Card, ConflictList, ContactList, GroupCard, GroupSummary, HeldBack, Response, SearchHits,
@@ -74,6 +85,16 @@ impl App {
 
 /// Runs one request against an open home.
 pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
+    handle_with_progress(home, request, &mut |_, _| {})
+}
+
+/// `handle`, telling `progress(done, total)` how a long write goes (an import), for a front
+/// end that shows a progress bar.
+pub fn handle_with_progress(
+    home: &Home,
+    request: &Request,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Response, AppError> {
     match request {
         Request::Add { name, fields } => contacts::add(home, name, fields),
         Request::Edit { contact, edit } => contacts::edit(home, contact, edit),
@@ -118,6 +139,17 @@ pub fn handle(home: &Home, request: &Request) -> Result<Response, AppError> {
         Request::ImportUndo => history::import_undo(home),
         Request::Dedupe { apply } => dedupe::dedupe(home, *apply),
         Request::Merge { a, b } => dedupe::merge(home, a, b),
+        Request::ThisDevice => device::describe(home),
+        Request::Status => devices::status(home),
+        Request::Devices => Ok(Response::Devices(devices::roster(home)?)),
+        Request::AddDevice { id, name } => devices::add(home, *id, name.as_deref()),
+        Request::Revoke { device } => devices::revoke(home, device),
+        Request::Leave => devices::leave(home),
+        Request::Export { format, out } => export::export(home, *format, out.as_deref()),
+        Request::Import { source, dry_run } => import::run(home, source, *dry_run, progress),
+        Request::Check => maintenance::check(home),
+        Request::Backup { path } => export::backup(home, path.as_deref()),
+        Request::RestoreBackup { path } => export::restore(home, path),
     }
 }
 

@@ -25,8 +25,18 @@ struct Loaded {
 }
 
 impl Loaded {
+    /// The whole index: what `intro` walks.
     fn read(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
-        let book = view.relate_book()?;
+        Loaded::of(view, view.relate_book()?)
+    }
+
+    /// Without the acquaintance graph: `due` needs none, and `brief` takes the edges of its one
+    /// contact from that contact's whole timeline (`whole_records`).
+    fn read_people(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
+        Loaded::of(view, view.relate_people()?)
+    }
+
+    fn of(view: &ReadView<'_>, book: rapport_store::RelateBook) -> Result<Loaded, StoreError> {
         Ok(Loaded {
             contacts: book.contacts,
             interactions: book.interactions,
@@ -228,7 +238,7 @@ fn no_follow_up(id: InteractionId) -> AppError {
 }
 
 pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Response, AppError> {
-    let data = home.read(Loaded::read)?;
+    let data = home.read(Loaded::read_people)?;
     let today = time::today();
     let items = relate::due(&data.book(), today, within);
     if calendar {
@@ -246,7 +256,8 @@ pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Respon
 
 pub fn brief(home: &Home, query: &str) -> Result<Response, AppError> {
     let history = home.store.history_is_current()?;
-    let (mut data, devices) = home.read(|view| Ok((Loaded::read(view)?, view.devices()?)))?;
+    let (mut data, devices) =
+        home.read(|view| Ok((Loaded::read_people(view)?, view.devices()?)))?;
     let target = find_contact(&data.contacts, query, false)?;
     let whole = home.read(|view| Loaded::whole_records(&data.contacts, view, target.id))?;
     for full in whole {

@@ -3,8 +3,9 @@
 //! as references (a contact's name, an id prefix, a group name) stay strings, because
 //! resolving them needs the vault, but kinds, levels, field names and times are typed.
 
-use rapport_model::{ContactField, InteractionId, InteractionKind, Period, TrustLevel};
+use rapport_model::{ContactField, DeviceId, InteractionId, InteractionKind, Period, TrustLevel};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Unix milliseconds (UTC), as the model keeps every time.
 pub type Millis = i64;
@@ -96,6 +97,69 @@ pub enum Request {
     Dedupe { apply: bool },
     /// Merge contact `b` into contact `a`.
     Merge { a: String, b: String },
+    /// This device's id and name.
+    ThisDevice,
+    /// Each other device as this device last saw it; the "new changes" counts start again.
+    Status,
+    /// The vault's roster, with what this device knows of each peer.
+    Devices,
+    /// Trust a device: it may sync this vault.
+    AddDevice { id: DeviceId, name: Option<String> },
+    /// Revoke a device, by name or id prefix.
+    Revoke { device: String },
+    /// This device leaves the vault.
+    Leave,
+    /// Every live contact as text, or with `out`, written to that file (an absolute path).
+    Export {
+        format: ExportFormat,
+        out: Option<PathBuf>,
+    },
+    /// Import contacts; with `dry_run`, only say what would change.
+    Import { source: ImportSource, dry_run: bool },
+    /// Verify the store and report its sizes.
+    Check,
+    /// The vault as an Automerge document, written to `path` (absolute), or as bytes.
+    Backup { path: Option<PathBuf> },
+    /// Merge a backup into the vault.
+    RestoreBackup { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// vCard 4.0.
+    Vcard,
+    Csv,
+    /// The shape of `list --json`, each contact with its interactions, then groups and tag
+    /// cadences.
+    Json,
+}
+
+/// What to import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportSource {
+    /// LinkedIn's Connections.csv.
+    Linkedin { file: PathBuf },
+    /// One .vcf file, or a folder of them.
+    Vcard { path: PathBuf },
+    /// A spreadsheet, with `--map COLUMN=FIELD` overrides.
+    Csv { file: PathBuf, map: Vec<String> },
+}
+
+impl ImportSource {
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            ImportSource::Linkedin { .. } => "linkedin",
+            ImportSource::Vcard { .. } => "vcard",
+            ImportSource::Csv { .. } => "csv",
+        }
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        match self {
+            ImportSource::Linkedin { file } | ImportSource::Csv { file, .. } => file,
+            ImportSource::Vcard { path } => path,
+        }
+    }
 }
 
 /// `rapport quarantine ...`

@@ -1,18 +1,14 @@
 //! Turning references the user typed (a name, an email, an id or its prefix) into records.
 
 use crate::AppError;
-use rapport_model::{resolve_contact, Contact, ContactId, Group, GroupId};
+use rapport_model::{resolve_contact_among, Contact, ContactId, Group, GroupId};
 use rapport_store::ReadView;
 
 /// Resolves a contact reference among live contacts (or trashed ones, for `restore`).
 pub fn find_contact(contacts: &[Contact], query: &str, trashed: bool) -> Result<Contact, AppError> {
     // A merged contact is in the trash, but its id still resolves (to the survivor).
-    let pool: Vec<Contact> = contacts
-        .iter()
-        .filter(|c| c.is_trashed() == trashed || (!trashed && c.merged_into.is_some()))
-        .cloned()
-        .collect();
-    resolve_contact(query, &pool)
+    let among = |c: &Contact| c.is_trashed() == trashed || (!trashed && c.merged_into.is_some());
+    resolve_contact_among(query, contacts, &among)
         .cloned()
         .map_err(|e| AppError::unresolved(e, if trashed { " in the trash" } else { "" }))
 }

@@ -2,6 +2,7 @@
 //! as the JSON of `Response::json` (the exact shapes `--json` has always printed), the web app
 //! as pages. Owned and `Send`, so it can cross threads and the daemon's socket.
 
+use crate::reports::{CheckReport, ImportReport, RepairReport, Roster};
 use chrono::NaiveDate;
 use rapport_model::relate::{Brief, DueItem, IntroGraph, IntroPath, Person};
 use rapport_model::{
@@ -11,6 +12,7 @@ use rapport_model::{
 use rapport_store::Quarantined;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// What a request produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,6 +147,66 @@ pub enum Response {
         keep: Named,
         gone: Named,
         interactions_moved: usize,
+    },
+    /// `init`.
+    Initialized {
+        vault: String,
+        device: DeviceId,
+        name: String,
+    },
+    /// `device`.
+    ThisDevice {
+        id: DeviceId,
+        name: String,
+        has_vault: bool,
+    },
+    /// `status`: the roster, each other device as this device last saw it.
+    Status(Roster),
+    /// `devices`.
+    Devices(Roster),
+    /// `devices add`.
+    DeviceAdded {
+        id: DeviceId,
+        name: String,
+    },
+    /// `devices revoke`.
+    Revoked {
+        id: DeviceId,
+        name: String,
+    },
+    /// `devices leave`: the local copy stays readable in `dir`.
+    Left {
+        dir: PathBuf,
+    },
+    /// `export` to stdout: the whole file.
+    Export(String),
+    /// `export --out`: written atomically.
+    Wrote {
+        path: PathBuf,
+        bytes: usize,
+    },
+    /// `import`.
+    Imported(ImportReport),
+    /// `check`: the store is intact.
+    Checked(CheckReport),
+    /// `repair`.
+    Repaired(RepairReport),
+    /// A backup's bytes (the web app's download).
+    Backup(Vec<u8>),
+    /// `backup PATH`.
+    BackedUp {
+        path: PathBuf,
+        contacts: usize,
+        bytes: usize,
+    },
+    /// `restore-backup`: what the merge changed here (nothing: the vault held it all).
+    BackupMerged {
+        path: PathBuf,
+        /// Whether anything changed here.
+        changed: bool,
+        contacts: usize,
+        interactions: usize,
+        groups: usize,
     },
     /// `undo` and `import undo`.
     Undone {

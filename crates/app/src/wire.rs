@@ -17,7 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any change to the frames or to what they carry (`Request`, `Response`, ...).
-pub const PROTOCOL: u32 = 1;
+/// 2: every command is a typed `Request` (status, devices, import, export, check, backup);
+/// no call carries a command line, and no reply carries printed text.
+pub const PROTOCOL: u32 = 2;
 /// This rapport's version, named in a mismatch so the user knows which one to restart.
 pub const RAPPORT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// A call is a parsed command line: small.
@@ -77,12 +79,6 @@ pub enum Reply {
     App {
         result: Result<Response, Failure>,
         notes: Vec<String>,
-    },
-    /// A command the binary still runs itself: what it printed, and its exit code.
-    Printed {
-        stdout: String,
-        stderr: String,
-        code: u8,
     },
     /// A pairing window's progress; more frames follow.
     Pairing(PairingEvent),
@@ -341,8 +337,8 @@ mod tests {
             assert!(matches!(decode_reply(junk), Err(WireError::Garbled(_))));
         }
         // The right version with a body of the wrong shape.
-        let e = decode_call::<Request>(br#"{"protocol":1,"rapport":"x","call":{"Nope":1}}"#)
-            .expect_err("garbled");
+        let body = format!(r#"{{"protocol":{PROTOCOL},"rapport":"x","call":{{"Nope":1}}}}"#);
+        let e = decode_call::<Request>(body.as_bytes()).expect_err("garbled");
         assert!(e
             .to_string()
             .starts_with("a daemon frame could not be read"));

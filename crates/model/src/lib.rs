@@ -28,7 +28,7 @@ pub use record::{
     Contact, ContactField, ContactPatch, Device, FollowUp, FollowUpState, Group, Interaction,
     InteractionKind, NewInteraction, ParseFieldError, ParseKindError,
 };
-pub use resolve::{resolve_contact, ResolveError};
+pub use resolve::{resolve_contact, resolve_contact_among, ResolveError};
 pub use trust::{ParseTrustError, TrustLevel};
 pub use vault::{
     actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Revocation,

@@ -34,9 +34,10 @@ pub(crate) const VIEW_PROVENANCE: &str = "view/pb/";
 pub(crate) const VIEW_GROUP: &str = "view/g/";
 pub(crate) const VIEW_DEVICE: &str = "view/d/";
 pub(crate) const VIEW_CONFLICT: &str = "view/x/";
-/// The relate index (see `relate_index`): bucketed like the families above, but each bucket
-/// is a sled value, not a file.
+/// The relate index's two families (see `relate_index`): bucketed like the families above,
+/// but each bucket is a sled value, not a file.
 pub(crate) const VIEW_RELATE: &str = "view/rb/";
+pub(crate) const VIEW_RELATE_GRAPH: &str = "view/rg/";
 /// Schema 2's tag cadences (one small map).
 pub(crate) const VIEW_TAG_CADENCES: &[u8] = b"view/tc";
 

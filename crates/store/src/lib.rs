@@ -27,6 +27,7 @@ mod history;
 mod keys;
 mod quarantine;
 mod relate_index;
+mod relate_slim;
 mod salvage;
 mod snapshot;
 mod store;

@@ -3,25 +3,32 @@
 //! timeline decoded 100k interactions with their text on W1 and took three times a cold
 //! `list --json`.
 //!
-//! Per contact, one entry: the contact without the fields no query reads (phones, links, org,
-//! title, met-at, met-context, notes), and the *links* among its interactions: its newest (for
-//! "last talked"), every one with more than one contact (the acquaintance graph), and the notes
-//! that carry its follow-ups, with their text. Other links have no text; no link has a place.
+//! Two families, each with one entry per contact, so that a query decodes only what it walks:
+//! - **people** (`view/rb/`): the contact without the fields no query reads (phones, links,
+//!   org, title, met-at, met-context, notes), and the links `due` needs: its newest
+//!   interaction (for "last talked") and the notes that carry its follow-ups, with their text.
+//!   `due` and `brief` read only this family (`brief` adds the one card's whole record).
+//! - **graph** (`view/rg/`): the contact's interactions with more than one contact, without
+//!   text (the acquaintance graph that `intro` walks). Reading it as well made `due` cost as
+//!   much as a cold `list --json` on W1: it holds most of the index's links.
 //!
-//! Entries are grouped into buckets by contact id like the view's other families (`bucket`),
-//! but a bucket is a sealed zstd frame stored *in sled* at `view/rb/<bucket>`, not a file: W1's
-//! whole index is ~1 MB, and a value in the commit's own sled batch costs no extra fsync, while
-//! a bucket file costs one per commit. It is part of the read view: written in the same batch
-//! as each commit (`view_write`), rebuilt with it, and damage to it is view damage.
+//! No link has a place. Entries are grouped into buckets by contact id like the view's other
+//! families (`bucket`), but a bucket is a sealed zstd frame stored *in sled* at
+//! `view/r?/<bucket>`, not a file: W1's whole index is ~1 MB, and a value in the commit's own
+//! sled batch costs no extra fsync, while a bucket file costs one per commit. It is part of
+//! the read view: written in the same batch as each commit (`view_write`), rebuilt with it,
+//! and damage to it is view damage.
 
 use crate::bucket::{self, bucket_of};
 use crate::chunk;
 use crate::codec::{damaged, plain};
 use crate::error::StoreError;
 use crate::keys;
+use crate::relate_slim::SlimContact;
 use rapport_model::{Contact, ContactId, DeviceId, Interaction, InteractionId, InteractionKind};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// zstd level for the index's buckets: they are small, and one is rewritten per commit.
@@ -42,62 +49,79 @@ struct Link {
     text: String,
 }
 
+/// A contact's entry in the people family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Entry {
-    contact: Contact,
+struct Person {
+    contact: SlimContact,
     links: Vec<Link>,
+}
+
+/// The two families' encoded entries of one contact (`graph` is `None` when it has no
+/// interaction with others).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    people: Vec<u8>,
+    graph: Option<Vec<u8>>,
+}
+
+/// What a query reads of the index (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Families {
+    People,
+    PeopleAndGraph,
 }
 
 /// What the relationship queries read, from the relate index (see the module documentation):
 /// every contact, trashed ones included, without phones, links, org, title, met-at,
-/// met-context and notes; and each interaction that is some contact's newest, has several
-/// contacts, or carries a follow-up, once, with text only for follow-up notes.
+/// met-context and notes; and each interaction that is some contact's newest or carries a
+/// follow-up, plus (with the graph family) each one with several contacts, once, with text
+/// only for follow-up notes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelateBook {
     pub contacts: Vec<Contact>,
     pub interactions: Vec<Interaction>,
 }
 
-/// The index entry of `contact`, whose timeline (oldest first, as the view keeps it) is
+/// The index entries of `contact`, whose timeline (oldest first, as the view keeps it) is
 /// `timeline`, encoded.
-pub(crate) fn entry(contact: &Contact, timeline: &[Interaction]) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn entry(contact: &Contact, timeline: &[Interaction]) -> Result<Entry, StoreError> {
     let newest = timeline.iter().max_by_key(|i| (i.at, i.id)).map(|i| i.id);
-    let links = timeline
+    let link = |i: &Interaction, text: String| Link {
+        id: i.id.as_u64(),
+        at: i.at,
+        kind: i.kind,
+        contacts: i.contacts.iter().map(|c| c.as_u64()).collect(),
+        device: i.device,
+        text,
+    };
+    let people_links = timeline
         .iter()
-        .filter(|i| {
-            Some(i.id) == newest || i.contacts.len() > 1 || contact.follow_ups.contains_key(&i.id)
-        })
-        .map(|i| Link {
-            id: i.id.as_u64(),
-            at: i.at,
-            kind: i.kind,
-            contacts: i.contacts.iter().map(|c| c.as_u64()).collect(),
-            device: i.device,
-            text: if contact.follow_ups.contains_key(&i.id) {
+        .filter(|i| Some(i.id) == newest || contact.follow_ups.contains_key(&i.id))
+        .map(|i| {
+            let text = if contact.follow_ups.contains_key(&i.id) {
                 i.text.clone()
             } else {
                 String::new()
-            },
+            };
+            link(i, text)
         })
         .collect();
-    let slim = Contact {
-        phones: BTreeSet::new(),
-        links: BTreeSet::new(),
-        org: None,
-        title: None,
-        met_at: None,
-        met_context: None,
-        notes: None,
-        ..contact.clone()
-    };
-    plain(&Entry {
-        contact: slim,
-        links,
+    let shared: Vec<Link> = timeline
+        .iter()
+        .filter(|i| i.contacts.len() > 1)
+        .map(|i| link(i, String::new()))
+        .collect();
+    Ok(Entry {
+        people: plain(&Person {
+            contact: SlimContact::of(contact),
+            links: people_links,
+        })?,
+        graph: (!shared.is_empty()).then(|| plain(&shared)).transpose()?,
     })
 }
 
 /// The sealed sled value of a bucket of entries (`(contact, encoded entry)`, in id order).
-pub(crate) fn seal_bucket<'a>(
+fn seal_bucket<'a>(
     key: &[u8],
     entries: impl IntoIterator<Item = (ContactId, &'a [u8])>,
 ) -> Result<Vec<u8>, StoreError> {
@@ -135,35 +159,61 @@ fn decoder(path: &Path) -> Result<zstd::bulk::Decompressor<'static>, StoreError>
     zstd::bulk::Decompressor::new().map_err(|e| StoreError::from_io(path, "read", e))
 }
 
-/// Reads the whole index (quarantine masks are the caller's: see `ReadView`).
-pub(crate) fn read(tree: &sled::Tree, path: &Path) -> Result<RelateBook, StoreError> {
+/// Hands `f` every entry of `family`, decoded, bucket by bucket; `f` returns `None` for an
+/// entry that decodes but makes no sense (view damage, like one that does not decode).
+fn for_each<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    path: &Path,
+    family: &str,
+    mut f: impl FnMut(T) -> Option<()>,
+) -> Result<(), StoreError> {
     let mut decoder = decoder(path)?;
-    let mut book = RelateBook::default();
-    // Where each interaction is in `book.interactions`.
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    for item in tree.scan_prefix(keys::VIEW_RELATE.as_bytes()) {
+    for item in tree.scan_prefix(family.as_bytes()) {
         let (k, v) = item.map_err(|e| StoreError::from_sled(path, "read", e))?;
         let plain = open_bucket(path, &k, &v, &mut decoder)?;
         for (_, bytes) in bucket::entries(&plain).ok_or_else(|| damaged(path, &k))? {
-            let e: Entry = postcard::from_bytes(bytes).map_err(|_| damaged(path, &k))?;
-            for l in e.links {
-                // A note's follow-up text is only in its owner's entry: keep the link that has it.
-                match seen.get(&l.id) {
-                    None => {
-                        seen.insert(l.id, book.interactions.len());
-                        book.interactions.push(interaction(l));
-                    }
-                    Some(at) if !l.text.is_empty() => {
-                        if let Some(i) = book.interactions.get_mut(*at) {
-                            i.text = l.text;
-                        }
-                    }
-                    Some(_) => {}
-                }
-            }
-            book.contacts.push(e.contact);
+            let entry = postcard::from_bytes(bytes).map_err(|_| damaged(path, &k))?;
+            f(entry).ok_or_else(|| damaged(path, &k))?;
         }
     }
+    Ok(())
+}
+
+/// Reads the index's `families` (quarantine masks are the caller's: see `ReadView`).
+pub(crate) fn read(
+    tree: &sled::Tree,
+    path: &Path,
+    families: Families,
+) -> Result<RelateBook, StoreError> {
+    let mut book = RelateBook::default();
+    // Where each interaction is in `book.interactions`.
+    let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
+    let mut add = |l: Link| match seen.get(&l.id) {
+        None => {
+            seen.insert(l.id, book.interactions.len());
+            book.interactions.push(interaction(l));
+        }
+        // A note's follow-up text is only in its owner's entry: keep the link that has it.
+        Some(at) if !l.text.is_empty() => {
+            if let Some(i) = book.interactions.get_mut(*at) {
+                i.text = l.text;
+            }
+        }
+        Some(_) => {}
+    };
+    let mut contacts = Vec::new();
+    for_each(tree, path, keys::VIEW_RELATE, |p: Person| {
+        p.links.into_iter().for_each(&mut add);
+        contacts.push(p.contact.contact()?);
+        Some(())
+    })?;
+    if families == Families::PeopleAndGraph {
+        for_each(tree, path, keys::VIEW_RELATE_GRAPH, |links: Vec<Link>| {
+            links.into_iter().for_each(&mut add);
+            Some(())
+        })?;
+    }
+    book.contacts = contacts;
     Ok(book)
 }
 
@@ -179,12 +229,41 @@ fn interaction(l: Link) -> Interaction {
     }
 }
 
+/// A sled key and the sealed value to put there.
+pub(crate) type SealedPut = (Vec<u8>, Vec<u8>);
+
+/// The index's buckets of a whole rebuild, as sealed sled writes.
+pub(crate) fn rebuilt(entries: BTreeMap<ContactId, Entry>) -> Result<Vec<SealedPut>, StoreError> {
+    let mut buckets: BTreeMap<(&str, u8), BTreeMap<ContactId, Vec<u8>>> = BTreeMap::new();
+    for (id, e) in entries {
+        let b = bucket_of(id);
+        if let Some(g) = e.graph {
+            buckets
+                .entry((keys::VIEW_RELATE_GRAPH, b))
+                .or_default()
+                .insert(id, g);
+        }
+        buckets
+            .entry((keys::VIEW_RELATE, b))
+            .or_default()
+            .insert(id, e.people);
+    }
+    buckets
+        .into_iter()
+        .map(|((family, b), entries)| {
+            let key = bucket::key(family, b);
+            let sealed = seal_bucket(&key, entries.iter().map(|(id, v)| (*id, v.as_slice())))?;
+            Ok((key, sealed))
+        })
+        .collect()
+}
+
 /// Read-modify-write of the index's buckets during one commit, like `bucket::Buckets`, with
 /// each bucket a sled value of the commit's batch.
 pub(crate) struct IndexBuckets<'a> {
     tree: &'a sled::Tree,
     path: &'a Path,
-    loaded: BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>,
+    loaded: BTreeMap<(&'static str, u8), BTreeMap<ContactId, Vec<u8>>>,
 }
 
 impl<'a> IndexBuckets<'a> {
@@ -196,11 +275,25 @@ impl<'a> IndexBuckets<'a> {
         }
     }
 
-    /// Sets (or with `None` removes) the entry of `id`.
-    pub(crate) fn set(&mut self, id: ContactId, value: Option<Vec<u8>>) -> Result<(), StoreError> {
+    /// Sets (or with `None` removes) the entries of `id`.
+    pub(crate) fn set(&mut self, id: ContactId, entry: Option<Entry>) -> Result<(), StoreError> {
+        let (people, graph) = match entry {
+            Some(e) => (Some(e.people), e.graph),
+            None => (None, None),
+        };
+        self.set_in(keys::VIEW_RELATE, id, people)?;
+        self.set_in(keys::VIEW_RELATE_GRAPH, id, graph)
+    }
+
+    fn set_in(
+        &mut self,
+        family: &'static str,
+        id: ContactId,
+        value: Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
         let b = bucket_of(id);
-        if !self.loaded.contains_key(&b) {
-            let k = bucket::key(keys::VIEW_RELATE, b);
+        if !self.loaded.contains_key(&(family, b)) {
+            let k = bucket::key(family, b);
             let mut entries = BTreeMap::new();
             if let Some(sealed) = self
                 .tree
@@ -212,9 +305,9 @@ impl<'a> IndexBuckets<'a> {
                     entries.insert(id, bytes.to_vec());
                 }
             }
-            self.loaded.insert(b, entries);
+            self.loaded.insert((family, b), entries);
         }
-        if let Some(map) = self.loaded.get_mut(&b) {
+        if let Some(map) = self.loaded.get_mut(&(family, b)) {
             match value {
                 Some(v) => map.insert(id, v),
                 None => map.remove(&id),
@@ -225,8 +318,8 @@ impl<'a> IndexBuckets<'a> {
 
     /// Adds the changed buckets to `batch` (an emptied one is removed).
     pub(crate) fn write(self, batch: &mut sled::Batch) -> Result<(), StoreError> {
-        for (b, entries) in self.loaded {
-            let k = bucket::key(keys::VIEW_RELATE, b);
+        for ((family, b), entries) in self.loaded {
+            let k = bucket::key(family, b);
             if entries.is_empty() {
                 batch.remove(k);
             } else {
@@ -242,6 +335,7 @@ impl<'a> IndexBuckets<'a> {
 mod tests {
     use super::*;
     use rapport_model::FollowUp;
+    use std::collections::BTreeSet;
 
     fn follow_up() -> FollowUp {
         FollowUp {
@@ -292,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_keeps_the_newest_the_shared_and_the_follow_up_notes_only() {
+    fn an_entry_keeps_the_newest_and_the_follow_up_notes_and_apart_the_shared_ones() {
         let mut c = contact(1);
         c.follow_ups
             .insert(InteractionId::from_u64(11), follow_up());
@@ -303,18 +397,27 @@ mod tests {
             note(13, 400, &[1], "newest"),
             note(14, 250, &[1], "middle, alone"),
         ];
-        let bytes = entry(&c, &timeline).unwrap();
-        let e: Entry = postcard::from_bytes(&bytes).unwrap();
-        let ids: Vec<u64> = e.links.iter().map(|l| l.id).collect();
-        assert_eq!(ids, vec![11, 12, 13]);
-        let texts: Vec<&str> = e.links.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, vec!["send the deck", "", ""]);
-        assert_eq!(e.contact.notes, None);
-        assert_eq!(e.contact.org, None);
-        assert_eq!(e.contact.name, "Contact 1");
-        assert_eq!(e.contact.follow_ups, c.follow_ups);
-        assert_eq!(e.contact.emails, c.emails, "emails resolve a contact: kept");
-        assert_eq!(e.contact.tags, c.tags);
+        let e = entry(&c, &timeline).unwrap();
+        let p: Person = postcard::from_bytes(&e.people).unwrap();
+        let p = (p.links, p.contact.contact().unwrap());
+        let ids: Vec<u64> = p.0.iter().map(|l| l.id).collect();
+        assert_eq!(ids, vec![11, 13]);
+        let texts: Vec<&str> = p.0.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, vec!["send the deck", ""]);
+        let shared: Vec<Link> = postcard::from_bytes(&e.graph.unwrap()).unwrap();
+        assert_eq!(shared.len(), 1);
+        assert_eq!((shared[0].id, shared[0].text.as_str()), (12, ""));
+        assert_eq!(p.1.notes, None);
+        assert_eq!(p.1.org, None);
+        assert_eq!(p.1.name, "Contact 1");
+        assert_eq!(p.1.follow_ups, c.follow_ups);
+        assert_eq!(p.1.emails, c.emails, "emails resolve a contact: kept");
+        assert_eq!(p.1.tags, c.tags);
+        let alone = entry(&c, &timeline[..1]).unwrap();
+        assert_eq!(
+            alone.graph, None,
+            "no interaction with others: no graph entry"
+        );
     }
 
     #[test]
@@ -344,12 +447,16 @@ mod tests {
         idx.write(&mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
 
-        let book = read(tree, dir.path()).unwrap();
+        let book = read(tree, dir.path(), Families::PeopleAndGraph).unwrap();
         assert_eq!(book.contacts.len(), 2);
         assert_eq!(book.interactions.len(), 1);
         assert_eq!(book.interactions[0].text, "bring the contract");
         assert_eq!(book.interactions[0].contacts, shared.contacts);
         assert_eq!(book.interactions[0].place, None);
+        // The people family alone still has it: it is `a`'s newest and its follow-up's note.
+        let people = read(tree, dir.path(), Families::People).unwrap();
+        assert_eq!(people.contacts.len(), 2);
+        assert_eq!(people.interactions, book.interactions);
 
         // Removing an entry empties its bucket, which goes.
         let mut idx = IndexBuckets::new(tree, dir.path());
@@ -357,7 +464,13 @@ mod tests {
         let mut batch = sled::Batch::default();
         idx.write(&mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
-        assert_eq!(read(tree, dir.path()).unwrap().contacts.len(), 1);
+        let book = read(tree, dir.path(), Families::PeopleAndGraph).unwrap();
+        assert_eq!(book.contacts.len(), 1);
+        assert_eq!(
+            tree.scan_prefix(keys::VIEW_RELATE_GRAPH).count(),
+            1,
+            "b's graph bucket went with its entry"
+        );
     }
 
     #[test]
@@ -370,7 +483,7 @@ mod tests {
         let k = bucket::key(keys::VIEW_RELATE, 3);
         db.insert(&k, b"not a sealed bucket".to_vec()).unwrap();
         assert!(matches!(
-            read(&db, dir.path()),
+            read(&db, dir.path(), Families::People),
             Err(StoreError::ViewDamaged { .. })
         ));
     }

@@ -21,8 +21,9 @@ pub(crate) const REBUILD_ABOVE: usize = 5_000;
 /// 2: conflicts and provenance (`annotations`). 3: `Contact.merged_into`. 4: contacts,
 /// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
 /// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
-/// on `Group`, the tag cadences). 7: the relate index (`relate_index`).
-pub(crate) const VIEW_FORMAT: u32 = 7;
+/// on `Group`, the tag cadences). 7: the relate index (`relate_index`). 8: the relate index in
+/// two families, people and graph.
+pub(crate) const VIEW_FORMAT: u32 = 8;
 
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
@@ -177,21 +178,12 @@ pub(crate) fn rebuild(
         let b = bucket::bucket_of(*c);
         timelines.entry(b).or_default().insert(*c, plain(&*t)?);
     }
-    let mut index: Family = BTreeMap::new();
+    let mut index = BTreeMap::new();
     for c in &all {
         let t = by_contact.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
-        let b = bucket::bucket_of(c.id);
-        index
-            .entry(b)
-            .or_default()
-            .insert(c.id, relate_index::entry(c, t)?);
+        index.insert(c.id, relate_index::entry(c, t)?);
     }
-    for (b, entries) in index {
-        let key = bucket::key(keys::VIEW_RELATE, b);
-        let sealed =
-            relate_index::seal_bucket(&key, entries.iter().map(|(id, v)| (*id, v.as_slice())))?;
-        puts.push((key, sealed));
-    }
+    puts.extend(relate_index::rebuilt(index)?);
     let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
     puts.extend(annotations);
     let mut plains = Vec::new();

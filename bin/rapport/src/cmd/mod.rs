@@ -2,11 +2,8 @@
 //! the home and printing their result; `dispatch` sends the rest to rapport-app. Nothing here
 //! knows the daemon: `route` decides where a command runs.
 
-mod backup;
 pub mod demo;
 pub mod device;
-mod export;
-mod import;
 pub mod maintenance;
 pub mod pair;
 pub mod revoke;
@@ -21,90 +18,61 @@ use rapport_model::Vault;
 use rapport_store::{ReadView, StoreError};
 use std::cell::RefCell;
 
+/// Runs a command that makes an application `Request` against `home` and prints its answer.
 pub fn dispatch(home: &Home, command: Command) -> Result<()> {
-    let command = match crate::request::from_command(command)? {
-        Routed::App(request, json) => {
-            let result = rapport_app::handle(home, &request);
-            for note in home.take_notes() {
-                crate::note!("{note}");
-            }
-            return crate::render::response(&result?, json);
-        }
-        Routed::Bin(command) => command,
+    let (request, json) = match crate::request::from_command(command)? {
+        Routed::App(request, json) => (request, json),
+        // `route` runs these itself, before a store is open; reaching here is a bug, reported
+        // as an error rather than a panic.
+        Routed::Bin => anyhow::bail!(
+            "rapport cannot run this command here (an internal routing bug): please report it"
+        ),
     };
-    let result = dispatch_unmoved(home, command);
+    let mut bar = Progress::default();
+    let result =
+        rapport_app::handle_with_progress(home, &request, &mut |done, total| bar.tick(done, total));
+    bar.finish();
     for note in home.take_notes() {
         crate::note!("{note}");
     }
-    result
+    crate::render::response(&result?, json)
 }
 
-/// The commands whose logic is still in this crate (see `request::from_command`).
-fn dispatch_unmoved(home: &Home, command: Command) -> Result<()> {
-    match command {
-        Command::Init { .. }
-        | Command::Device { .. }
-        | Command::Repair
-        | Command::Clone { .. }
-        | Command::Demo { .. }
-        | Command::Serve { .. }
-        | Command::Ui { .. }
-        | Command::Pair { .. }
-        | Command::Join { .. }
-        | Command::Sync { .. }
-        // Moved into rapport-app: `dispatch` sends them there.
-        | Command::Add { .. }
-        | Command::Edit { .. }
-        | Command::Note { .. }
-        | Command::Tag { .. }
-        | Command::Rm { .. }
-        | Command::Restore { .. }
-        | Command::Group { .. }
-        | Command::List { .. }
-        | Command::Show { .. }
-        | Command::Search { .. }
-        | Command::Trash { .. }
-        | Command::Intro { .. }
-        | Command::Introduce { .. }
-        | Command::Cadence { .. }
-        | Command::Done { .. }
-        | Command::Snooze { .. }
-        | Command::Due { .. }
-        | Command::Brief { .. }
-        | Command::Conflicts { .. }
-        | Command::Resolve { .. }
-        | Command::Quarantine { .. }
-        | Command::Log { .. }
-        | Command::Revert { .. }
-        | Command::Undo { .. }
-        | Command::Dedupe { .. }
-        | Command::Merge { .. } => Err(anyhow::anyhow!(
-            // `run` and the daemon handle these before a store is open; reaching here is a bug,
-            // reported as an error rather than a panic.
-            "rapport cannot run this command here (an internal routing bug): please report it"
-        )),
-        Command::Devices {
-            command: None,
-            json,
-        } => device::list(home, json),
-        Command::Devices {
-            command: Some(crate::cli::DevicesCommand::Add { id, name }),
-            ..
-        } => device::add(home, &id, name),
-        Command::Devices {
-            command: Some(crate::cli::DevicesCommand::Revoke { device }),
-            ..
-        } => revoke::revoke(home, &device),
-        Command::Devices {
-            command: Some(crate::cli::DevicesCommand::Leave),
-            ..
-        } => revoke::leave(home),
-        Command::Check { json } => maintenance::check(home, json),
-        Command::Status { json } => sync::status(home, json),
-        Command::Import { command } => import::run(home, command),
-        Command::Export { format, out } => export::run(home, format, out.as_deref()),
-        Command::Backup { path } => backup::backup(home, &path),
-        Command::RestoreBackup { path } => backup::restore(home, &path),
+/// A progress bar on stderr for a long write (an import of 1,000 records or more), only when
+/// a person is watching.
+#[derive(Default)]
+struct Progress {
+    /// Decided at the first tick, when the total is known.
+    decided: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn tick(&mut self, done: usize, total: usize) {
+        if !self.decided {
+            self.decided = true;
+            let watched = total >= 1_000
+                && crate::out::is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            if watched {
+                let bar = indicatif::ProgressBar::new(total as u64);
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "importing {bar:40} {pos}/{len} records",
+                ) {
+                    bar.set_style(style);
+                }
+                self.bar = Some(bar);
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 

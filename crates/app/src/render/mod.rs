@@ -5,12 +5,15 @@
 
 mod conflicts;
 mod dedupe;
+mod devices;
+mod files;
 mod history;
 mod relate;
 
 use crate::json::device_label;
 use crate::time;
 use crate::{Card, Response};
+pub use devices::left_message;
 use rapport_model::{Contact, FollowUp, InteractionId, Origin};
 use std::fmt::Write;
 
@@ -232,6 +235,62 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
             gone,
             interactions_moved,
         } => dedupe::merged(o, keep, gone, *interactions_moved),
+        Response::Initialized {
+            vault,
+            device,
+            name,
+        } => out!(o, "created vault {vault} on device {name} ({device})"),
+        Response::ThisDevice {
+            id,
+            name,
+            has_vault,
+        } => {
+            out!(o, "{id}");
+            out!(o, "  name   {name}");
+            if !has_vault {
+                out!(
+                    o,
+                    "  no vault yet: `rapport init` creates one, `rapport clone` fetches one"
+                );
+            }
+        }
+        Response::Status(roster) => devices::status(o, roster),
+        Response::Devices(roster) => devices::devices(o, roster),
+        Response::DeviceAdded { id, name } => devices::added(o, id, name),
+        Response::Revoked { id, name } => devices::revoked(o, id, name),
+        Response::Left { dir } => out!(o, "{}", left_message(dir)),
+        // The file as it is, ending in one newline.
+        Response::Export(text) => out!(o, "{}", text.trim_end_matches(['\r', '\n'])),
+        Response::Wrote { path, bytes } => out!(o, "wrote {} ({bytes} bytes)", path.display()),
+        Response::Imported(report) => files::import(o, report),
+        Response::Checked(report) => files::check(o, report),
+        Response::Repaired(report) => files::repaired(o, report),
+        Response::BackedUp {
+            path,
+            contacts,
+            bytes,
+        } => out!(
+            o,
+            "wrote a backup of {contacts} contacts to {} ({bytes} bytes); merge it back with `rapport restore-backup`",
+            path.display()
+        ),
+        Response::BackupMerged {
+            path,
+            changed,
+            contacts,
+            interactions,
+            groups,
+        } => {
+            if !changed {
+                out!(o, "the vault already holds everything in {}", path.display());
+            } else {
+                out!(
+                    o,
+                    "merged {}: {contacts} contacts, {interactions} interactions and {groups} groups changed",
+                    path.display()
+                );
+            }
+        }
         other => relate::response(o, other),
     }
 }

@@ -4,8 +4,8 @@ use super::due::{effective_cadence, CadenceSource};
 use super::graph::{Evidence, Graph, Person};
 use super::Book;
 use crate::{Contact, ContactId, DeviceId, FollowUp, GroupId, Interaction, InteractionId, Period};
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Interactions a brief shows.
 pub const LAST_INTERACTIONS: usize = 5;

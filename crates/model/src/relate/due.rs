@@ -17,8 +17,8 @@ use crate::{
     Contact, ContactId, FollowUpState, GroupId, InteractionId, Period, TrustLevel, UnixMillis,
 };
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// The period a follow-up's lateness is measured against (see the module documentation).
 pub const FOLLOW_UP_SCALE_DAYS: u32 = 7;
@@ -100,8 +100,8 @@ pub fn due(book: &Book<'_>, today: NaiveDate, within: Option<Period>) -> Vec<Due
     let horizon = within.map_or(today, |w| w.after(today));
     let resolver = Resolver::new(book.contacts);
     let groups: HashMap<GroupId, &crate::Group> = book.groups.iter().map(|g| (g.id, g)).collect();
-    let mut last: HashMap<ContactId, UnixMillis> = HashMap::new();
-    let mut notes: HashMap<InteractionId, &str> = HashMap::new();
+    let mut last: HashMap<ContactId, UnixMillis> = HashMap::default();
+    let mut notes: HashMap<InteractionId, &str> = HashMap::default();
     for i in book.interactions {
         notes.insert(i.id, i.text.as_str());
         for c in &i.contacts {

@@ -6,8 +6,8 @@
 use super::{day_of, Book};
 use crate::{Contact, ContactId, InteractionId, InteractionKind, TrustLevel};
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Interactions with more participants than this are not taken as evidence that each pair
 /// knows each other (a conference is not an acquaintance), and would cost n² edges.
@@ -121,7 +121,7 @@ pub(crate) struct Graph<'a> {
 impl<'a> Graph<'a> {
     pub(crate) fn build(book: &Book<'a>) -> Graph<'a> {
         let resolver = Resolver::new(book.contacts);
-        let mut best: HashMap<(ContactId, ContactId), Evidence> = HashMap::new();
+        let mut best: HashMap<(ContactId, ContactId), Evidence> = HashMap::default();
         let mut offer = |a: ContactId, b: ContactId, e: Evidence| {
             if a == b {
                 return;
@@ -183,7 +183,7 @@ impl<'a> Graph<'a> {
         let mut edges: Vec<(ContactId, ContactId, Evidence)> =
             best.into_iter().map(|((a, b), e)| (a, b, e)).collect();
         edges.sort_by_key(|(a, b, _)| (*a, *b));
-        let mut adjacent: HashMap<ContactId, Vec<(ContactId, usize)>> = HashMap::new();
+        let mut adjacent: HashMap<ContactId, Vec<(ContactId, usize)>> = HashMap::default();
         for (n, (a, b, _)) in edges.iter().enumerate() {
             adjacent.entry(*a).or_default().push((*b, n));
             adjacent.entry(*b).or_default().push((*a, n));

@@ -18,8 +18,9 @@ use super::graph::{Evidence, Graph, Person};
 use super::Book;
 use crate::{ContactId, GroupId};
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 pub const DEFAULT_MAX_HOPS: usize = 3;
 /// More hops than this is not an introduction anyone would ask for, and costs time.
@@ -78,7 +79,8 @@ pub fn intro_paths(book: &Book<'_>, target: ContactId, max_hops: usize) -> Vec<I
         next: None,
         round: 0,
     };
-    let mut rounds: Vec<HashMap<ContactId, Label>> = vec![HashMap::from([(target, start)])];
+    let mut rounds: Vec<HashMap<ContactId, Label>> =
+        vec![std::iter::once((target, start)).collect()];
     for round in 1..=max_hops {
         let prev = &rounds[round - 1];
         let mut cur = prev.clone();
