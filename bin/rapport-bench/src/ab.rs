@@ -35,6 +35,9 @@ pub struct AbArgs {
     /// Leave out the clone measures (they take the longest).
     #[arg(long)]
     pub no_clone: bool,
+    /// Only the import rows (no home is filled, no reads, no clone).
+    #[arg(long)]
+    pub import_only: bool,
 }
 
 /// The two binaries and their medians, row by row.
@@ -100,6 +103,10 @@ pub fn run(args: &AbArgs) -> Result<Table> {
         "≤ 1.2 s (10k) / ≤ 3 s (30k)",
     );
 
+    if args.import_only {
+        t.note("Every figure is one whole process timed from spawn to exit (peak RSS from `wait4`); ours and the baseline alternate run by run.");
+        return Ok(t);
+    }
     progress(&format!("{} into a home, in-process", wl.label()));
     let origin = tmp.path().join("origin");
     pair.ours
