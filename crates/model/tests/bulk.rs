@@ -46,9 +46,11 @@ fn new_contacts(old: ContactId) -> Vec<NewContact> {
                 trust: (n % 4 == 0).then_some(TrustLevel::Trusted),
                 connected_on: Some("2021-03-04".into()),
                 add_emails: vec![format!("p{n}@example.com")],
-                add_links: (n % 5 == 0)
-                    .then(|| vec![format!("https://www.linkedin.com/in/p{n}")])
-                    .unwrap_or_default(),
+                add_links: if n % 5 == 0 {
+                    vec![format!("https://www.linkedin.com/in/p{n}")]
+                } else {
+                    Vec::new()
+                },
                 add_tags: vec!["linkedin".into()],
                 ..Default::default()
             };
