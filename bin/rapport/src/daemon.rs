@@ -161,12 +161,12 @@ async fn sync(
     device: Option<String>,
 ) -> Result<wire::Synced, Failure> {
     let target = rapport_net::with_replica(node.replica(), move |r| {
-        crate::cmd::sync::target(&r.home, addr, device.as_deref())
+        rapport_app::devices::sync_target(&r.home, addr, device.as_deref())
     })
     .await;
     let addr = match target {
         Ok(Ok(addr)) => addr,
-        Ok(Err(e)) => return Err(failure(&e)),
+        Ok(Err(e)) => return Err(failure(&e.into())),
         Err(e) => return Err(failure(&e.into())),
     };
     match node.sync_with(addr).await {

@@ -89,7 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
         },
         Command::Sync { addr, device } => match cmd::open_home(&dir, None) {
             Ok(home) => {
-                let addr = cmd::sync::target(&home, addr, device.as_deref())?;
+                let addr = rapport_app::devices::sync_target(&home, addr, device.as_deref())?;
                 cmd::sync::sync(home, addr)
             }
             Err(e) if cmd::is_locked(&e) => {

@@ -9,6 +9,7 @@ use crate::{time, AppError};
 use rapport_model::automerge::sync::State;
 use rapport_model::{Device, DeviceId, EditError};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 /// What `devices` and `status` say about revoked devices: who is revoked (and whether it left
 /// by itself), and how many of a revoked device's changes arrived that no revoker had seen.
@@ -158,17 +159,18 @@ pub fn leave(home: &Home) -> Result<Response, AppError> {
     })
 }
 
+/// Whether `d` is the device the user called `query` (lowercased): its name, or a prefix of
+/// its id as shown or in hex.
+fn called(d: &Device, query: &str) -> bool {
+    d.name.to_lowercase() == query
+        || d.id.to_string().to_lowercase().starts_with(query)
+        || d.id.to_hex().starts_with(query)
+}
+
 fn find(home: &Home, query: &str) -> Result<Device, AppError> {
     let q = query.trim().to_lowercase();
     let devices = home.read(|v| v.devices())?;
-    let matches: Vec<_> = devices
-        .iter()
-        .filter(|d| {
-            d.name.to_lowercase() == q
-                || d.id.to_string().to_lowercase().starts_with(&q)
-                || d.id.to_hex().starts_with(&q)
-        })
-        .collect();
+    let matches: Vec<_> = devices.iter().filter(|d| called(d, &q)).collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(AppError::NotFound(format!(
@@ -178,4 +180,43 @@ fn find(home: &Home, query: &str) -> Result<Device, AppError> {
             "`{query}` matches several devices: use more of the id"
         ))),
     }
+}
+
+/// Where `sync` goes: `addr`, or the address another device of the roster (by name or id
+/// prefix) was last reached at.
+pub fn sync_target(
+    home: &Home,
+    addr: Option<SocketAddr>,
+    device: Option<&str>,
+) -> Result<SocketAddr, AppError> {
+    if let Some(addr) = addr {
+        return Ok(addr);
+    }
+    let query = device.unwrap_or_default().trim().to_lowercase();
+    let devices = home.read(|v| v.devices())?;
+    let matches: Vec<_> = devices
+        .iter()
+        .filter(|d| d.id != home.device && called(d, &query))
+        .collect();
+    let device = match matches.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(AppError::NotFound(format!(
+                "no other device of this vault is called `{query}`: see `rapport devices`"
+            )))
+        }
+        _ => {
+            return Err(AppError::NotFound(format!(
+                "`{query}` matches several devices: use more of the id"
+            )))
+        }
+    };
+    rapport_node::peers::get(&home.store, device.id)
+        .addr
+        .ok_or_else(|| {
+            AppError::Failed(format!(
+                "this device has never reached {} and does not know its address: use `rapport sync --addr HOST:PORT` once",
+                device.name
+            ))
+        })
 }

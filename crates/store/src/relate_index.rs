@@ -8,8 +8,9 @@
 //!   org, title, met-at, met-context, notes), and the links `due` needs: its newest
 //!   interaction (for "last talked") and the notes that carry its follow-ups, with their text.
 //!   `due` and `brief` read only this family (`brief` adds the one card's whole record).
-//! - **graph** (`view/rg/`): the contact's interactions with more than one contact, without
-//!   text (the acquaintance graph that `intro` walks). Reading it as well made `due` cost as
+//! - **graph** (`view/rg/`): the interactions with more than one contact, without text, each
+//!   in the entry of its participant with the smallest id (the acquaintance graph that
+//!   `intro` walks). Reading it as well made `due` cost as
 //!   much as a cold `list --json` on W1: it holds most of the index's links.
 //!
 //! No link has a place. Entries are grouped into buckets by contact id like the view's other
@@ -106,9 +107,14 @@ pub(crate) fn entry(contact: &Contact, timeline: &[Interaction]) -> Result<Entry
             link(i, text)
         })
         .collect();
+    // Each shared interaction once, in the entry of its participant with the smallest id: it
+    // is in every participant's timeline, and decoding it once per participant was half of
+    // what `intro` read. Contacts are never removed from the vault (only trashed), so that
+    // participant has an entry; when the participants change, every old and new one's
+    // timeline changes, so the entry that holds it is rewritten.
     let shared: Vec<Link> = timeline
         .iter()
-        .filter(|i| i.contacts.len() > 1)
+        .filter(|i| i.contacts.len() > 1 && i.contacts.iter().min() == Some(&contact.id))
         .map(|i| link(i, String::new()))
         .collect();
     Ok(Entry {
@@ -469,7 +475,7 @@ mod tests {
         assert_eq!(
             tree.scan_prefix(keys::VIEW_RELATE_GRAPH).count(),
             1,
-            "b's graph bucket went with its entry"
+            "a's graph bucket holds the shared note; b never had one"
         );
     }
 

@@ -91,7 +91,7 @@ pub fn is_locked(e: &anyhow::Error) -> bool {
     store.is_some_and(|s| s.kind() == rapport_store::StoreErrorKind::Locked)
 }
 
-/// `Home::write` for the commands not yet moved into rapport-app, whose closures return
+/// `Home::write` for the web app's writes not yet moved into rapport-app, whose closures return
 /// `anyhow` errors: the error comes out exactly as the closure made it (so its type still picks
 /// the exit code), and a damaged read cache is still repaired and the action retried.
 pub fn write<T>(home: &Home, f: impl Fn(&mut Vault, &ReadView<'_>) -> Result<T>) -> Result<T> {
