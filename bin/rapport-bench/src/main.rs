@@ -11,6 +11,7 @@
 //! cargo run --release -p rapport-bench -- daemon  [--seed 42] [--out DIR] [--baseline-bin PATH]
 //! cargo run --release -p rapport-bench -- relate  [--seed 42] [--runs 7] [--out DIR]
 //! cargo run --release -p rapport-bench -- scale   [--seed 42] [--runs 7] [--out DIR]
+//! cargo run --release -p rapport-bench -- ab      [--workload w30] [--baseline-bin PATH]
 //! cargo run --release -p rapport-bench -- web     [--seed 42] [--runs 7] [--out DIR]
 //! ```
 //!
@@ -45,6 +46,7 @@
 //! RSS), `rapport_cli` (the binary), `w1` and `baseline`; add a variant to `Command` and one
 //! line to `main`.
 
+mod ab;
 mod baseline;
 mod conflicts;
 mod daemon;
@@ -105,6 +107,9 @@ enum Command {
     /// search and card server times (against a cold `rapport search`), memory over 1,000
     /// actions. Needs /usr/bin/chromium and `npm ci` in tests/browser.
     Web(SuiteArgs),
+    /// Import, cold reads, a daemonless note and `clone` as whole processes, this build
+    /// against `--baseline-bin` run by run, and `clone` against raw Automerge sync (issue #15).
+    Ab(ab::AbArgs),
     /// Internal: one baseline of the formats suite, in a fresh process.
     #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
     FormatsBaseline(formats::BaselineArgs),
@@ -186,6 +191,7 @@ fn main() -> Result<()> {
         Command::Web(args) => report("web", &args, web::run),
         Command::Daemon(args) => report("daemon", &args.suite, |_| daemon::run(&args)),
         Command::Relate(args) => report("relate", &args, relate::run),
+        Command::Ab(args) => report("ab", &args.suite, |_| ab::run(&args)),
         Command::Scale(args) => report("scale", &args, local::scale::run),
         Command::FormatsBaseline(b) => formats::baseline_main(&b),
     }

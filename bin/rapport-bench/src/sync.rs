@@ -15,7 +15,7 @@ mod fresh;
 mod live;
 pub mod memory;
 mod quic;
-mod raw;
+pub mod raw;
 mod replica;
 mod report;
 mod sansio;

@@ -34,6 +34,9 @@ pub enum EditError {
     GroupExists(String),
     #[error("an interaction must name at least one contact")]
     NoContacts,
+    /// `Vault::add_contacts` was given an id the vault (or the same call) already has.
+    #[error("contact {0} already exists: give each new contact a fresh id")]
+    ContactExists(ContactId),
     #[error("the change would do nothing: give at least one field to set, clear, add or remove")]
     NothingToDo,
     #[error("a contact cannot be merged into itself: name two different contacts")]

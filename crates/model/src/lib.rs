@@ -39,7 +39,7 @@ pub use vault::{
     undone_by, AttributedChange, ChangeInfo, GroupRestore, HistoryError, RevertReport, UndoReport,
     BULK_OPS, UNDOES,
 };
-pub use vault::{ContactExtras, MergeBackupError, MergeReport, MAX_VCARD_EXTRA};
+pub use vault::{ContactExtras, MergeBackupError, MergeReport, NewContact, MAX_VCARD_EXTRA};
 
 /// Re-exported so that callers name the same Automerge types the vault uses.
 pub use automerge;

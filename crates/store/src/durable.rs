@@ -89,6 +89,39 @@ pub fn write_atomically(path: &Path, bytes: &[u8], dir_sync: DirSync) -> io::Res
     }
 }
 
+/// Writes `bytes` as `path` under a temporary name and renames it over, WITHOUT any fsync: for
+/// the read view's and the history index's bucket files only. They are caches whose every
+/// read checks the file's blake3 hash (its name and its reference in sled), so a file that a
+/// power cut left empty or torn reads as damage and is rebuilt from the document, which is
+/// fsynced as before. A kill -9 loses nothing: the page cache survives the process. The
+/// rename still keeps an existing file of the same name whole while its replacement is
+/// written. This spares one fsync per bucket: 500-600 of them on a clone or an import.
+pub(crate) fn write_cache_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a file name is needed"))?;
+    std::fs::create_dir_all(dir)?;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(
+        ".{}.{}.c{n}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = File::create(&tmp).and_then(|mut f| f.write_all(bytes));
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
 /// Removes the temporary files that `write_atomically(path, ..)` leaves when the process dies
 /// before its rename. Only for a path no other process writes (the caller holds a lock).
 pub(crate) fn remove_temporaries_of(path: &Path) {

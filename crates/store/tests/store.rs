@@ -321,6 +321,37 @@ fn a_damaged_view_bucket_is_reported_as_view_damage() {
     assert_eq!(store.view().contact(id).unwrap().unwrap().contact.id, id);
 }
 
+/// Bucket files are written without an fsync (they are caches): a power cut may leave them
+/// empty. That must read as view damage, never block a commit, and be rebuilt.
+#[test]
+fn bucket_files_a_power_cut_emptied_are_rebuilt_by_the_next_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut vault) = new_store(dir.path());
+    let first = add(&store, &mut vault, 3);
+    store.close().unwrap();
+    let mut emptied = 0;
+    for entry in std::fs::read_dir(dir.path().join("buckets")).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"").unwrap();
+        emptied += 1;
+    }
+    assert!(emptied > 0, "the store wrote no bucket files");
+    let store = retry("the store reopens", || Store::open(dir.path()).ok());
+    assert!(matches!(
+        store.view().contacts().unwrap_err(),
+        rapport_store::StoreError::ViewDamaged { .. }
+    ));
+    let mut vault = store.load_vault(ME).unwrap();
+    let second = add(&store, &mut vault, 4);
+    let ids: Vec<ContactId> = store
+        .view()
+        .contacts()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert!(ids.contains(&first) && ids.contains(&second), "{ids:?}");
+}
+
 #[test]
 fn contacts_matching_skips_only_contacts_that_cannot_match() {
     let dir = tempfile::tempdir().unwrap();

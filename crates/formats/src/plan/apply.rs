@@ -5,7 +5,7 @@
 use super::{Action, Plan};
 use crate::{Candidate, ImportError};
 use rapport_model::{
-    ContactPatch, InteractionId, InteractionKind, NewInteraction, UnixMillis, Vault,
+    ContactPatch, InteractionId, InteractionKind, NewContact, NewInteraction, UnixMillis, Vault,
 };
 
 /// The commit message of every import starts with this.
@@ -56,6 +56,14 @@ pub fn apply(
         return Ok(());
     }
     let message = commit_message(source, plan);
+    if plan
+        .items
+        .iter()
+        .all(|p| matches!(p.action, Action::Create(_) | Action::Unchanged(_)))
+        && apply_creates(vault, plan, &message, now, &mut new_interaction, progress)
+    {
+        return Ok(());
+    }
     vault.batch(&message, now, |v| {
         for (n, p) in plan.items.iter().enumerate() {
             let c = &p.candidate;
@@ -102,4 +110,52 @@ pub fn apply(
         progress(plan.items.len());
         Ok(())
     })
+}
+
+/// A plan that only creates contacts (a first import), written as one change built whole
+/// (`Vault::add_contacts`): the same records and commit as `batch`, about ten times faster at
+/// 10k rows. Returns false, having written nothing, when a record is refused: the caller then
+/// writes the plan one record at a time, which names the record it refuses.
+fn apply_creates(
+    vault: &mut Vault,
+    plan: &Plan,
+    message: &str,
+    now: UnixMillis,
+    new_interaction: &mut impl FnMut() -> InteractionId,
+    progress: &mut dyn FnMut(usize),
+) -> bool {
+    let mut new = Vec::with_capacity(plan.items.len());
+    for p in &plan.items {
+        let Action::Create(id) = p.action else {
+            continue;
+        };
+        let c = &p.candidate;
+        let interactions = c
+            .connection
+            .iter()
+            .map(|conn| {
+                (
+                    new_interaction(),
+                    NewInteraction {
+                        contacts: vec![id],
+                        at: conn.at,
+                        kind: InteractionKind::Note,
+                        text: conn.text.clone(),
+                        place: None,
+                    },
+                )
+            })
+            .collect();
+        new.push(NewContact {
+            id,
+            patch: create_patch(c),
+            extras: c.extras.clone().filter(|e| !e.is_empty()),
+            interactions,
+        });
+    }
+    if vault.add_contacts(message, now, &new).is_err() {
+        return false;
+    }
+    progress(plan.items.len());
+    true
 }

@@ -6,6 +6,7 @@
 
 mod attribute;
 mod backup;
+mod bulk;
 mod extras;
 mod history;
 mod lan;
@@ -24,6 +25,7 @@ mod provenance;
 
 pub use attribute::{AttributedChange, BULK_OPS};
 pub use backup::MergeBackupError;
+pub use bulk::NewContact;
 pub use conflicts::{Conflict, RecordRef, Written};
 pub use deletions::{count_kinds, Deletion, QuarantinePolicy};
 pub use extras::{ContactExtras, MAX_VCARD_EXTRA};

@@ -30,11 +30,11 @@ pub(crate) struct StoredInteraction {
 
 /// A patch whose values are all validated and normalised.
 #[derive(Default)]
-struct ValidPatch {
-    set: Vec<(&'static str, String)>,
-    clear: Vec<&'static str>,
-    add: Vec<String>,
-    remove: Vec<String>,
+pub(super) struct ValidPatch {
+    pub(super) set: Vec<(&'static str, String)>,
+    pub(super) clear: Vec<&'static str>,
+    pub(super) add: Vec<String>,
+    pub(super) remove: Vec<String>,
 }
 
 impl Vault {
@@ -355,7 +355,7 @@ impl Vault {
         }
     }
 
-    fn validate_patch(&self, p: &ContactPatch) -> Result<ValidPatch, EditError> {
+    pub(super) fn validate_patch(&self, p: &ContactPatch) -> Result<ValidPatch, EditError> {
         let mut v = ValidPatch::default();
         if let Some(name) = &p.name {
             v.set.push((
@@ -493,7 +493,10 @@ impl Vault {
     }
 }
 
-fn optional_text(label: &'static str, value: Option<&str>) -> Result<Option<String>, EditError> {
+pub(super) fn optional_text(
+    label: &'static str,
+    value: Option<&str>,
+) -> Result<Option<String>, EditError> {
     value
         .map(|v| validate::text(label, v, MAX_SHORT_TEXT))
         .transpose()
