@@ -1,34 +1,20 @@
-//! Where command output goes. Normally stdout and stderr; while the daemon runs a command on
-//! behalf of a CLI process, both are captured so they can be sent back over the local socket
-//! and printed there, making every command behave the same with or without a daemon.
+//! Where command output goes: stdout for results, stderr for notes. Every command's result is
+//! typed data rendered here, in the CLI process, whether it ran here or in the daemon, so
+//! nothing else in the binary prints.
 
-use std::cell::RefCell;
 use std::io::Write;
-
-thread_local! {
-    static CAPTURE: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
-}
 
 /// Writes text that is already lines (stdout).
 pub fn text(text: &str) {
-    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
-        Some((out, _)) => {
-            out.extend_from_slice(text.as_bytes());
-            true
-        }
-        None => false,
-    });
-    if !captured {
-        let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            // `rapport list | head` closed the pipe: the reader has what it wanted. Writes are
-            // committed before anything is printed, so stopping here loses nothing.
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // `rapport list | head` closed the pipe: the reader has what it wanted. Writes are
+        // committed before anything is printed, so stopping here loses nothing.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
         }
     }
 }
@@ -38,21 +24,12 @@ pub fn text(text: &str) {
 /// page faults and copies. The writer is a concrete type, not `dyn Write`, so that
 /// serde_json's many small writes are inlined.
 pub fn json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
-    fn emit<W: Write, T: serde::Serialize>(mut w: W, value: &T) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut w, value)?;
-        w.write_all(b"\n")?;
-        w.flush()
-    }
-    let captured = CAPTURE.with(|c| {
-        c.borrow_mut()
-            .as_mut()
-            .map(|(out, _)| emit(&mut *out, value))
-    });
-    if let Some(result) = captured {
-        return result;
-    }
-    let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match emit(stdout, value) {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut w, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| w.write_all(b"\n"))
+        .and_then(|()| w.flush());
+    match written {
         // As in `text`: the reader closed the pipe and has what it wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other,
@@ -61,22 +38,12 @@ pub fn json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
 
 /// Writes one line of diagnostics (stderr).
 pub fn note(args: std::fmt::Arguments<'_>) {
-    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
-        Some((_, err)) => {
-            let _ = writeln!(err, "{args}");
-            true
-        }
-        None => false,
-    });
-    if !captured {
-        eprintln!("{args}");
-    }
+    eprintln!("{args}");
 }
 
-/// Whether output is going to a terminal (never, while captured).
+/// Whether stdout is a terminal (then text may use colour and a progress bar).
 pub fn is_terminal() -> bool {
-    let captured = CAPTURE.with(|c| c.borrow().is_some());
-    !captured && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
 #[macro_export]
