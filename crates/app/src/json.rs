@@ -44,11 +44,11 @@ impl Response {
                 today,
                 within,
                 items,
-            } => Json::Value(serde_json::json!({
-                "today": today,
-                "within": within,
-                "items": items,
-            })),
+            } => Json::Due(DueJson {
+                items,
+                today: *today,
+                within: *within,
+            }),
             Response::Brief(brief) => Json::Value(serde_json::json!(brief)),
             Response::Conflicts(list) => Json::Conflicts(conflicts_json(list)),
             Response::HeldBack(held) => Json::Held(held_json(held)),
@@ -80,6 +80,7 @@ impl Response {
 #[serde(untagged)]
 pub enum Json<'a> {
     Contacts(ContactsJson<'a>),
+    Due(DueJson<'a>),
     Value(serde_json::Value),
     Search(Vec<SearchHitJson<'a>>),
     Groups(Vec<GroupJson<'a>>),
@@ -93,6 +94,15 @@ pub enum Json<'a> {
     Roster(Vec<reports::RosterJson>),
     Check(reports::CheckJson),
     Device(reports::DeviceJson),
+}
+
+/// `due --json`, written straight from the items: building it as a `serde_json::Value` first
+/// was a fifth of the command at 30k contacts. Keys in the order the `Value` printed them.
+#[derive(Debug, Serialize)]
+pub struct DueJson<'a> {
+    items: &'a [rapport_model::relate::DueItem],
+    today: chrono::NaiveDate,
+    within: Option<rapport_model::Period>,
 }
 
 /// `show --at --json`: the contact's shape with its interactions, and the point in time.
