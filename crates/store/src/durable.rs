@@ -53,8 +53,29 @@ pub enum DirSync {
 /// Writes `bytes` as `path` so that the name never holds a partial file, even after a crash
 /// or a power cut: under a temporary name in the same folder, fsynced, then renamed over; then
 /// the folder is fsynced if `dir_sync` says so. The store's one way of writing a whole file
-/// (snapshots, buckets, `acknowledged`), also used by the binary for backups.
+/// (snapshots, `acknowledged`), also used by the binary for backups.
 pub fn write_atomically(path: &Path, bytes: &[u8], dir_sync: DirSync) -> io::Result<()> {
+    let dir = replace_file(path, bytes, true)?;
+    match dir_sync {
+        DirSync::Now => File::open(dir)?.sync_all(),
+        DirSync::Later => Ok(()),
+    }
+}
+
+/// `write_atomically` WITHOUT any fsync: for the read view's and the history index's bucket
+/// files only. They are caches whose every read checks the file's blake3 hash (its name and
+/// its reference in sled), so a file that a power cut left empty or torn reads as damage and
+/// is rebuilt from the document, which is fsynced as before. A kill -9 loses nothing: the page
+/// cache survives the process. The rename still keeps an existing file of the same name whole
+/// while its replacement is written. This spares one fsync per bucket: 500-600 of them on a
+/// clone or an import.
+pub(crate) fn write_cache_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_file(path, bytes, false).map(|_| ())
+}
+
+/// Writes `bytes` under a temporary name in `path`'s folder (fsynced if `sync`) and renames it
+/// over `path`; returns the folder.
+fn replace_file<'p>(path: &'p Path, bytes: &[u8], sync: bool) -> io::Result<&'p Path> {
     use std::io::Write;
     use std::sync::atomic::{AtomicU64, Ordering};
     // Unique, so that two threads writing the same name never share a temporary file.
@@ -77,49 +98,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8], dir_sync: DirSync) -> io::Res
     ));
     let written = File::create(&tmp).and_then(|mut f| {
         f.write_all(bytes)?;
-        f.sync_all()
+        if sync {
+            f.sync_all()?;
+        }
+        Ok(())
     });
     if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    match dir_sync {
-        DirSync::Now => File::open(dir)?.sync_all(),
-        DirSync::Later => Ok(()),
-    }
-}
-
-/// Writes `bytes` as `path` under a temporary name and renames it over, WITHOUT any fsync: for
-/// the read view's and the history index's bucket files only. They are caches whose every
-/// read checks the file's blake3 hash (its name and its reference in sled), so a file that a
-/// power cut left empty or torn reads as damage and is rebuilt from the document, which is
-/// fsynced as before. A kill -9 loses nothing: the page cache survives the process. The
-/// rename still keeps an existing file of the same name whole while its replacement is
-/// written. This spares one fsync per bucket: 500-600 of them on a clone or an import.
-pub(crate) fn write_cache_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a file name is needed"))?;
-    std::fs::create_dir_all(dir)?;
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{}.{}.c{n}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = File::create(&tmp).and_then(|mut f| f.write_all(bytes));
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(())
+    Ok(dir)
 }
 
 /// Removes the temporary files that `write_atomically(path, ..)` leaves when the process dies
