@@ -12,11 +12,11 @@
 //! every operation's predecessor list is empty and nothing has to be read from the document.
 //! Edits of existing records keep going through the transaction (`batch`).
 
-use super::write::{optional_text, StoredInteraction};
+use super::write::StoredInteraction;
 use super::Vault;
 use crate::error::EditError;
 use crate::schema::contact as ck;
-use crate::validate::{self, InvalidValue, MAX_LONG_TEXT, MAX_SHORT_TEXT};
+use crate::validate::{self, InvalidValue, MAX_SHORT_TEXT};
 use crate::{
     ContactExtras, ContactId, ContactPatch, InteractionId, NewInteraction, UnixMillis,
     MAX_VCARD_EXTRA,
@@ -122,13 +122,7 @@ impl Vault {
                         self.contact_obj(*other)?;
                     }
                 }
-                let stored = StoredInteraction {
-                    contacts: new.contacts.clone(),
-                    at: new.at,
-                    kind: new.kind,
-                    text: validate::text("text", &new.text, MAX_LONG_TEXT)?,
-                    place: optional_text("place", new.place.as_deref())?,
-                };
+                let stored = StoredInteraction::validated(new)?;
                 let json = serde_json::to_string(&stored).map_err(|_| AutomergeError::Fail)?;
                 logged.push((*id, json));
             }

@@ -28,6 +28,20 @@ pub(crate) struct StoredInteraction {
     // that holds it, which costs nothing to store and cannot disagree with the history.
 }
 
+impl StoredInteraction {
+    /// `new` as stored, its text and place validated: the one way both the single and the
+    /// bulk write (`bulk.rs`) build it, so they store the same bytes.
+    pub(crate) fn validated(new: &NewInteraction) -> Result<StoredInteraction, EditError> {
+        Ok(StoredInteraction {
+            contacts: new.contacts.clone(),
+            at: new.at,
+            kind: new.kind,
+            text: validate::text("text", &new.text, MAX_LONG_TEXT)?,
+            place: optional_text("place", new.place.as_deref())?,
+        })
+    }
+}
+
 /// A patch whose values are all validated and normalised.
 #[derive(Default)]
 pub(super) struct ValidPatch {
@@ -153,13 +167,7 @@ impl Vault {
                 self.contact_obj(*c)?;
             }
         }
-        let stored = StoredInteraction {
-            contacts: new.contacts.clone(),
-            at: new.at,
-            kind: new.kind,
-            text: validate::text("text", &new.text, MAX_LONG_TEXT)?,
-            place: optional_text("place", new.place.as_deref())?,
-        };
+        let stored = StoredInteraction::validated(new)?;
         self.put_interaction(id, &stored, new.kind.as_str(), now)
     }
 
