@@ -10,6 +10,8 @@
 //! - `conflicts`: conflicts you can see, provenance and the mass-deletion quarantine, synced.
 //! - `corruption`: damaged store files give a clear error (or the same contacts), never a panic.
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
+//! - `beyond_lan`: daemons whose LAN addresses went stale syncing by endpoint id through a
+//!   loopback relay the test runs (two devices, a star of three), and a revoked device refused.
 //! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
@@ -18,6 +20,7 @@
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod beyond_lan;
 mod cli;
 mod conflicts;
 mod corruption;

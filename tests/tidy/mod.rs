@@ -2,8 +2,8 @@
 //! checked against the sources, so that breaking one fails `cargo test` with the file and the
 //! rule instead of waiting for a reviewer.
 //!
-//! - Confined crates: `sled` only in the store, `quinn` and `rustls` only in the network
-//!   crate, `tokio` only in the crates that ARCHITECTURE.md allows (as a dependency in a
+//! - Confined crates: `sled` only in the store, `quinn`, `iroh` and `rustls` only in the
+//!   network crate, `tokio` only in the crates that ARCHITECTURE.md allows (as a dependency in a
 //!   `Cargo.toml`, or as a path in a `.rs` file).
 //! - No cycle among the top-level modules of a crate.
 //! - Every key prefix of the store is defined in `crates/store/src/keys.rs`.
@@ -42,6 +42,18 @@ pub const CONFINED: &[Confined] = &[
         lib: "quinn",
         allowed: &["crates/net"],
         why: "only the network crate knows quinn; it exposes Rapport's own types",
+    },
+    Confined {
+        package: "iroh",
+        lib: "iroh",
+        allowed: &["crates/net"],
+        why: "only the network crate knows iroh (and its quinn fork); it exposes Rapport's own types",
+    },
+    Confined {
+        package: "iroh-relay",
+        lib: "iroh_relay",
+        allowed: &["crates/net"],
+        why: "the loopback test relay is the network crate's (`rapport_net::test_relay`)",
     },
     Confined {
         package: "rustls",

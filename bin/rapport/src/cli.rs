@@ -292,6 +292,15 @@ pub enum Command {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
+    /// The relay the vault's devices use to sync when they are not on the same network.
+    /// None by default: without one, devices sync only where they can reach each other
+    /// directly. The setting syncs to every device. Self-host one with `iroh-relay` (see the
+    /// README, "Syncing away from home"); the relay sees only encrypted packets, endpoint ids,
+    /// IP addresses and timing.
+    Relay {
+        #[command(subcommand)]
+        command: RelayCommand,
+    },
     /// Import contacts from LinkedIn, vCard or a spreadsheet. Every import is one change;
     /// importing the same file again updates contacts instead of duplicating them.
     Import {
@@ -407,6 +416,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
+pub enum RelayCommand {
+    /// Show the vault's relay.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Use this relay, e.g. `https://relay.example.org` (your own `iroh-relay`).
+    Set { url: String },
+    /// Use no relay any more.
+    Clear,
 }
 
 #[derive(Debug, Subcommand, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 use crate::client::{failure, socket_path, Call};
 use crate::home::Home;
 use anyhow::{Context, Result};
+use rapport_app::devices::SyncTarget;
 use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_app::wire::{self, Failure, Reply, WireError};
 use rapport_node::pairing::Window;
@@ -165,7 +166,16 @@ async fn sync(
     })
     .await;
     let addr = match target {
-        Ok(Ok(addr)) => addr,
+        Ok(Ok(SyncTarget::Addr(addr))) => addr,
+        Ok(Ok(SyncTarget::Iroh(peer))) => {
+            return match node.sync_device(peer).await {
+                Ok(report) => Ok(crate::cmd::sync::synced(
+                    &report,
+                    SocketAddr::from(([0, 0, 0, 0], 0)),
+                )),
+                Err(e) => Err(failure(&e.into())),
+            }
+        }
         Ok(Err(e)) => return Err(failure(&e.into())),
         Err(e) => return Err(failure(&e.into())),
     };

@@ -3,11 +3,11 @@
 
 use crate::cli::{
     Command, ContactArgs, DevicesCommand, EditArgs, ExportFormat, GroupCommand, ImportCommand,
-    QuarantineCommand,
+    QuarantineCommand, RelayCommand,
 };
 use rapport_app::{
     AppError, CadenceTarget, ContactEdit, ContactFields, GroupRequest, ImportSource, ListFilter,
-    NewNote, QuarantineRequest, Request,
+    NewNote, QuarantineRequest, RelayRequest, Request,
 };
 use rapport_model::Period;
 
@@ -151,6 +151,11 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
             false,
         ),
         Command::Quarantine { command } => quarantine_of(command),
+        Command::Relay { command } => match command {
+            RelayCommand::Show { json } => (Request::Relay(RelayRequest::Show), json),
+            RelayCommand::Set { url } => (Request::Relay(RelayRequest::Set { url }), false),
+            RelayCommand::Clear => (Request::Relay(RelayRequest::Clear), false),
+        },
         Command::Show {
             contact,
             json,

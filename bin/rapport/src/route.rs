@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 use crate::home;
 use crate::{client, cmd, daemon};
 use anyhow::Result;
+use rapport_app::devices::SyncTarget;
 
 pub fn run(cli: Cli) -> Result<()> {
     let dir = home::resolve_dir(cli.home)?;
@@ -88,10 +89,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Err(e) => Err(e),
         },
         Command::Sync { addr, device } => match cmd::open_home(&dir, None) {
-            Ok(home) => {
-                let addr = rapport_app::devices::sync_target(&home, addr, device.as_deref())?;
-                cmd::sync::sync(home, addr)
-            }
+            Ok(home) => match rapport_app::devices::sync_target(&home, addr, device.as_deref())? {
+                SyncTarget::Addr(addr) => cmd::sync::sync(home, addr),
+                SyncTarget::Iroh(peer) => cmd::sync::sync_iroh(home, peer),
+            },
             Err(e) if cmd::is_locked(&e) => {
                 client::forward(&dir, e, Command::Sync { addr, device })
             }

@@ -21,6 +21,12 @@ pub fn init(dir: &Path, name: &str) -> Result<Response, AppError> {
         .map_err(|e| AppError::Failed(e.to_string()))?;
     // The key of this vault's LAN beacons (see `rapport-discovery`): secret, unlike the id.
     vault.ensure_lan_secret(rand::random(), time::now_ms())?;
+    // Where this device can be reached beyond the LAN: its iroh endpoint id (no relay yet).
+    let reach = rapport_model::Reach {
+        endpoint: home.endpoint_key.endpoint_id(),
+        relay: None,
+    };
+    vault.set_reach(home.device, &reach, time::now_ms())?;
     home.store.create_vault(&mut vault)?;
     home.store.close()?;
     Ok(Response::Initialized {

@@ -59,6 +59,7 @@ pub fn roster(home: &Home) -> Result<Roster, AppError> {
             Some(PeerState {
                 address: info.addr.map(|a| a.to_string()),
                 address_source: info.source,
+                via: info.via,
                 last_seen: info.last_seen_ms,
                 last_synced: info.last_synced_ms,
                 sync: match shared {
@@ -182,15 +183,25 @@ fn find(home: &Home, query: &str) -> Result<Device, AppError> {
     }
 }
 
+/// Where `sync` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncTarget {
+    /// An address: the one typed, or the LAN address the device was last reached at.
+    Addr(SocketAddr),
+    /// A device this device never reached on the LAN but whose roster record names an iroh
+    /// endpoint and a relay: dial it beyond the LAN, with no address typed.
+    Iroh(DeviceId),
+}
+
 /// Where `sync` goes: `addr`, or the address another device of the roster (by name or id
-/// prefix) was last reached at.
+/// prefix) was last reached at, or that device over iroh when its record says how.
 pub fn sync_target(
     home: &Home,
     addr: Option<SocketAddr>,
     device: Option<&str>,
-) -> Result<SocketAddr, AppError> {
+) -> Result<SyncTarget, AppError> {
     if let Some(addr) = addr {
-        return Ok(addr);
+        return Ok(SyncTarget::Addr(addr));
     }
     let query = device.unwrap_or_default().trim().to_lowercase();
     let devices = home.read(|v| v.devices())?;
@@ -211,12 +222,15 @@ pub fn sync_target(
             )))
         }
     };
-    rapport_node::peers::get(&home.store, device.id)
-        .addr
-        .ok_or_else(|| {
-            AppError::Failed(format!(
-                "this device has never reached {} and does not know its address: use `rapport sync --addr HOST:PORT` once",
-                device.name
-            ))
-        })
+    if let Some(addr) = rapport_node::peers::get(&home.store, device.id).addr {
+        return Ok(SyncTarget::Addr(addr));
+    }
+    let reach = home.with_vault(|v| Ok::<_, AppError>(v.reaches()?.remove(&device.id)))?;
+    match reach {
+        Some(r) if r.relay.is_some() => Ok(SyncTarget::Iroh(device.id)),
+        _ => Err(AppError::Failed(format!(
+            "this device has never reached {} and does not know its address: use `rapport sync --addr HOST:PORT` once, or name a relay with `rapport relay set URL`",
+            device.name
+        ))),
+    }
 }

@@ -115,7 +115,8 @@ impl AppError {
             AppError::Edit(e) => match e {
                 EditError::NoSuchContact(_)
                 | EditError::NoSuchGroup(_)
-                | EditError::NoSuchInteraction(_) => ErrorKind::NotFound,
+                | EditError::NoSuchInteraction(_)
+                | EditError::NoSuchDevice(_) => ErrorKind::NotFound,
                 _ => ErrorKind::BadInput,
             },
             AppError::Read(_) | AppError::Failed(_) | AppError::File { .. } => ErrorKind::Other,

@@ -2,7 +2,7 @@
 //! uses them (read the view, or load the vault, change it and commit durably).
 
 use crate::AppError;
-use rapport_identity::DeviceIdentity;
+use rapport_identity::{DeviceIdentity, EndpointKey};
 use rapport_model::{DeviceId, Touched, Vault};
 use rapport_store::{ReadView, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,8 @@ pub struct Home {
     pub device: DeviceId,
     pub device_name: String,
     pub identity: DeviceIdentity,
+    /// The Ed25519 key of this device's iroh endpoint (sync beyond the LAN).
+    pub endpoint_key: EndpointKey,
     /// The loaded vault, kept between writes (the daemon writes many times; loading W1 takes
     /// about a second). Always equal to what the store holds, or `None`.
     vault: RefCell<Option<Vault>>,
@@ -58,6 +60,24 @@ pub fn resolve_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
         })
 }
 
+/// The device's iroh endpoint key, made and stored the first time a home is opened without
+/// one (a new device, or a store upgraded from format 2).
+fn endpoint_key(store: &Store) -> Result<EndpointKey> {
+    let damaged = |_| StoreError::Corrupt {
+        path: store.path().to_owned(),
+        what: "the iroh endpoint key is not 32 bytes".to_owned(),
+    };
+    match store.endpoint_key()? {
+        Some(bytes) => Ok(EndpointKey::from_bytes(&bytes).map_err(damaged)?),
+        None => {
+            let key = EndpointKey::generate()
+                .map_err(|e| AppError::Failed(format!("could not make an endpoint key: {e}")))?;
+            store.set_endpoint_key(key.seed())?;
+            Ok(key)
+        }
+    }
+}
+
 impl Home {
     /// Opens the home, creating the device identity if `create_identity` and there is none.
     pub fn open(dir: &Path, create_identity: Option<&str>) -> Result<Home> {
@@ -83,8 +103,10 @@ impl Home {
                 None => return Err(no_device(dir)),
             },
         };
+        let endpoint_key = endpoint_key(&store)?;
         Ok(Home {
             dir: dir.to_owned(),
+            endpoint_key,
             vault: RefCell::new(None),
             commits: std::cell::Cell::new(0),
             notes: RefCell::new(Vec::new()),

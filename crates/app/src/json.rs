@@ -70,6 +70,7 @@ impl Response {
                 has_vault,
             } => Json::Device(reports::device_json(id, name, *has_vault)),
             Response::Checked(report) => Json::Check(reports::check_json(report)),
+            Response::Relay { url, .. } => Json::Value(serde_json::json!({ "relay": url })),
             _ => return None,
         })
     }

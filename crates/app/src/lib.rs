@@ -25,6 +25,7 @@ pub mod node_host;
 mod quarantine;
 mod read;
 mod relate;
+mod relay;
 pub mod render;
 pub mod reports;
 pub mod request;
@@ -49,7 +50,7 @@ pub use reports::{
 };
 pub use request::{
     CadenceTarget, ContactEdit, ContactFields, ExportFormat, GroupRequest, ImportSource,
-    ListFilter, Millis, NewNote, QuarantineRequest, Request, TagChange,
+    ListFilter, Millis, NewNote, QuarantineRequest, RelayRequest, Request, TagChange,
 };
 pub use response::{
     Card, ConflictList, ContactList, GroupCard, GroupSummary, HeldBack, Response, SearchHits,
@@ -155,6 +156,7 @@ pub fn handle_with_progress(
         Request::Check => maintenance::check(home),
         Request::Backup { path } => export::backup(home, path.as_deref()),
         Request::RestoreBackup { path } => export::restore(home, path),
+        Request::Relay(r) => relay::handle(home, r),
     }
 }
 

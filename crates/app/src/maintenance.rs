@@ -50,6 +50,11 @@ pub fn repair(dir: &Path) -> Result<Response, AppError> {
             }
         };
         store.set_identity(&identity)?;
+        // The endpoint key goes with the identity it was made beside; a new identity gets a
+        // new key when the home is next opened.
+        if let (Some(key), None) = (&salvage.endpoint_key, &new_device) {
+            store.set_endpoint_key(key)?;
+        }
         let device = home::device_of(&identity)?;
         let mut vault = Vault::open(salvage.doc, device).map_err(AppError::wrap(
             "nothing of the vault could be salvaged: clone it again from another device",

@@ -20,6 +20,9 @@ impl rapport_node::Host for Home {
     fn identity(&self) -> &DeviceIdentity {
         &self.identity
     }
+    fn endpoint_key(&self) -> &rapport_identity::EndpointKey {
+        &self.endpoint_key
+    }
     fn vault(&mut self) -> Result<&mut Vault, HostError> {
         self.vault_mut().map_err(host_error)
     }

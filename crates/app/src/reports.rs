@@ -37,6 +37,9 @@ pub struct PeerState {
     pub address: Option<String>,
     /// Where the address was learned: `lan` (local network discovery), `dialled`, `accepted`.
     pub address_source: Option<String>,
+    /// How the peer was last reached: `lan`, `direct` (iroh, hole punched) or `relay`.
+    #[serde(default)]
+    pub via: Option<String>,
     pub last_seen: Option<Millis>,
     pub last_synced: Option<Millis>,
     pub sync: SyncState,
@@ -159,6 +162,8 @@ pub struct PeerJson {
     address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     address_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
     last_seen: Option<String>,
     last_synced: Option<String>,
     state: &'static str,
@@ -177,6 +182,7 @@ pub(crate) fn status_json(roster: &Roster) -> Vec<PeerJson> {
                 name: e.device.name.clone(),
                 address: p.address.clone(),
                 address_source: p.address_source.clone(),
+                via: p.via.clone(),
                 last_seen: p.last_seen.map(time::rfc3339),
                 last_synced: p.last_synced.map(time::rfc3339),
                 state: p.sync.as_str(),

@@ -122,6 +122,16 @@ pub enum Request {
     Backup { path: Option<PathBuf> },
     /// Merge a backup into the vault.
     RestoreBackup { path: PathBuf },
+    /// The relay the vault's devices use beyond the local network.
+    Relay(RelayRequest),
+}
+
+/// `relay show | set URL | clear`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelayRequest {
+    Show,
+    Set { url: String },
+    Clear,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -130,6 +130,12 @@ pub enum Response {
     },
     /// `quarantine threshold`.
     QuarantinePolicy(QuarantinePolicy),
+    /// `relay show | set | clear`: the vault's relay now (`None`: no relay), and whether
+    /// this request changed it.
+    Relay {
+        url: Option<String>,
+        changed: bool,
+    },
     /// `log`: changes, newest first.
     Log(Vec<LogEntry>),
     /// `show --at`.

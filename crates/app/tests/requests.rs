@@ -240,7 +240,10 @@ fn sync_by_device_name_needs_an_address_this_device_has_reached() {
     .expect("add device");
     let target = rapport_app::devices::sync_target;
     let given = "127.0.0.1:7447".parse().expect("addr");
-    assert_eq!(target(&home, Some(given), None).expect("given"), given);
+    assert_eq!(
+        target(&home, Some(given), None).expect("given"),
+        rapport_app::devices::SyncTarget::Addr(given)
+    );
     let unknown = target(&home, None, Some("tablet")).expect_err("unknown");
     assert_eq!(unknown.exit_code(), 3, "{unknown}");
     let unreached = target(&home, None, Some("phone")).expect_err("never reached");
@@ -253,4 +256,52 @@ fn sync_by_device_name_needs_an_address_this_device_has_reached() {
     // This device is not a sync target, even by its own name.
     let me = target(&home, None, Some("laptop")).expect_err("this device");
     assert_eq!(me.exit_code(), 3, "{me}");
+}
+
+fn relay(home: &Home, request: rapport_app::RelayRequest) -> (Option<String>, bool) {
+    match handle(home, &Request::Relay(request)).expect("relay") {
+        Response::Relay { url, changed } => (url, changed),
+        other => panic!("relay answered {other:?}"),
+    }
+}
+
+#[test]
+fn no_relay_is_set_until_the_user_names_one_and_it_goes_into_this_devices_record() {
+    use rapport_app::RelayRequest;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = new_home(dir.path());
+    assert_eq!(relay(&home, RelayRequest::Show), (None, false));
+    let url = "https://relay.example.org";
+    let set = RelayRequest::Set {
+        url: url.to_owned(),
+    };
+    assert_eq!(relay(&home, set.clone()), (Some(url.to_owned()), true));
+    assert_eq!(relay(&home, set), (Some(url.to_owned()), false));
+    assert_eq!(
+        relay(&home, RelayRequest::Show),
+        (Some(url.to_owned()), false)
+    );
+    // This device's own record says how to reach it: its endpoint id and the relay.
+    let endpoint = home.endpoint_key.endpoint_id();
+    let reach = home
+        .with_vault(|v| Ok::<_, AppError>(v.reaches()?.get(&home.device).cloned()))
+        .expect("reaches")
+        .expect("this device's reach");
+    assert_eq!(reach.endpoint, endpoint);
+    assert_eq!(reach.relay.as_deref(), Some(url));
+    // A bad URL is refused as bad input and changes nothing.
+    let bad = handle(
+        &home,
+        &Request::Relay(RelayRequest::Set {
+            url: "relay.example.org".to_owned(),
+        }),
+    )
+    .expect_err("a URL without a scheme");
+    assert_eq!(bad.kind(), rapport_app::ErrorKind::BadInput, "{bad}");
+    assert_eq!(relay(&home, RelayRequest::Clear), (None, true));
+    assert_eq!(relay(&home, RelayRequest::Show), (None, false));
+    // The endpoint key survives a reopen (it is stored, not made anew).
+    drop(home);
+    let home = Home::open(dir.path(), None).expect("reopen");
+    assert_eq!(home.endpoint_key.endpoint_id(), endpoint);
 }

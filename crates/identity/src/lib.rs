@@ -8,6 +8,9 @@
 //! re-validated: the key must parse and the certificate must carry that key, so the id a device
 //! shows is always the id its peers will see in the handshake.
 
+mod endpoint_key;
+
+pub use endpoint_key::{EndpointKey, EndpointKeyError};
 use rapport_model::DeviceId;
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PublicKeyData};
 use serde::{Deserialize, Serialize};

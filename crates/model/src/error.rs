@@ -30,6 +30,8 @@ pub enum EditError {
     NoSuchInteraction(InteractionId),
     #[error("no group has id {0}: check it with `rapport group list`")]
     NoSuchGroup(GroupId),
+    #[error("device {0} is not in the roster: see `rapport devices`")]
+    NoSuchDevice(crate::DeviceId),
     #[error("a group named `{0}` already exists: pick another name or use that group")]
     GroupExists(String),
     #[error("an interaction must name at least one contact")]

@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod device;
+pub mod endpoint;
 mod error;
 mod guard;
 mod ids;
@@ -20,6 +21,7 @@ pub mod validate;
 mod vault;
 
 pub use device::DeviceId;
+pub use endpoint::{EndpointId, Reach};
 pub use error::{EditError, OpenError, ReadError};
 pub use guard::{guarded, panic_is_expected};
 pub use ids::{ContactId, GroupId, InteractionId, ParseIdError, VaultId};

@@ -23,6 +23,9 @@ pub const REVOKED: &str = "revoked";
 /// Root map (schema 2): tag -> cadence. Created by `init` or by the migration from schema 1;
 /// two devices migrating at once leave two copies, which readers union (see docs/SCHEMA.md).
 pub const TAG_CADENCES: &str = "tag_cadences";
+/// Root scalar: the relay URL every device of the vault uses beyond the LAN (`rapport relay
+/// set`). Absent or empty: no relay. Any device may write it; the last writer wins.
+pub const RELAY: &str = "relay";
 
 /// Keys inside one contact map besides the `ContactField` keys.
 pub mod contact {
@@ -69,4 +72,8 @@ pub mod device {
     pub const NAME: &str = "name";
     pub const ADDED_AT: &str = "added_at";
     pub const ADDED_BY: &str = "added_by";
+    /// The device's iroh endpoint id (64 hex digits), written by the device itself.
+    pub const ENDPOINT: &str = "endpoint";
+    /// The device's home relay URL, written by the device itself; absent when it has none.
+    pub const RELAY: &str = "relay";
 }

@@ -17,6 +17,8 @@ pub enum InvalidValue {
         "`{0}` is not a valid link: write a full URL such as https://www.linkedin.com/in/someone"
     )]
     Link(String),
+    #[error("`{0}` is not a relay URL: give an https:// URL with a host, such as https://relay.example.org")]
+    RelayUrl(String),
     #[error("`{0}` is not a valid date: write it as YYYY-MM-DD, for example 2024-05-17")]
     Date(String),
     #[error("`{0}` is not a valid tag: tags are one word, without spaces or commas")]

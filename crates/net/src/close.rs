@@ -28,10 +28,13 @@ pub enum CloseCode {
     PairingRefused,
     /// A local-network probe learnt which device listens at an address, and hangs up.
     Identified,
+    /// An iroh connection from an endpoint id that belongs to no trusted device of the roster
+    /// (a stranger, or a revoked device), closed before any vault byte.
+    Untrusted,
 }
 
 impl CloseCode {
-    const ALL: [CloseCode; 9] = [
+    const ALL: [CloseCode; 10] = [
         CloseCode::Done,
         CloseCode::ShuttingDown,
         CloseCode::Busy,
@@ -41,6 +44,7 @@ impl CloseCode {
         CloseCode::PairingFailed,
         CloseCode::PairingRefused,
         CloseCode::Identified,
+        CloseCode::Untrusted,
     ];
 
     /// The number on the wire. Stable: peers of other versions read it.
@@ -55,6 +59,7 @@ impl CloseCode {
             CloseCode::PairingFailed => 6,
             CloseCode::PairingRefused => 7,
             CloseCode::Identified => 8,
+            CloseCode::Untrusted => 9,
         }
     }
 
@@ -77,6 +82,7 @@ impl CloseCode {
             CloseCode::PairingFailed => "pairing failed",
             CloseCode::PairingRefused => "pairing refused",
             CloseCode::Identified => "found on the local network",
+            CloseCode::Untrusted => "this endpoint is not a device of the vault",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Rapport's own handles on QUIC connections: an authenticated [`PeerConnection`] (it knows
 //! which device it is), an [`IncomingPeer`] not yet authenticated, and a raw [`PeerStream`].
-//! Callers never see quinn's types.
+//! Callers never see quinn's or iroh's types: a connection is either transport underneath
+//! (`Link`), and the session driver cannot tell them apart.
 
 use crate::error::{self, TransportError};
 use crate::{tls, CloseCode, NetError};
@@ -12,8 +13,35 @@ use std::time::Duration;
 /// A connection to a device whose certificate was checked: `peer` is who it is.
 #[derive(Debug, Clone)]
 pub struct PeerConnection {
-    pub(crate) conn: quinn::Connection,
+    pub(crate) conn: Link,
     peer: DeviceId,
+}
+
+/// The transport under a [`PeerConnection`]: quinn on the LAN, iroh (noq, n0's quinn fork)
+/// beyond it. Two QUIC stacks, because iroh's multipath and hole punching live in its fork.
+#[derive(Debug, Clone)]
+pub(crate) enum Link {
+    Quic(quinn::Connection),
+    Iroh(iroh::endpoint::Connection),
+}
+
+/// How a connection reaches its peer: the LAN transport, or iroh directly (hole punched, or an
+/// address on the same network) or through the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkPath {
+    Lan,
+    Direct,
+    Relay,
+}
+
+impl LinkPath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPath::Lan => "lan",
+            LinkPath::Direct => "direct",
+            LinkPath::Relay => "relay",
+        }
+    }
 }
 
 /// Byte and datagram counts of a connection (QUIC and TLS overhead included).
@@ -30,7 +58,27 @@ impl PeerConnection {
     /// certificate (cannot happen with our verifiers, but is not assumed).
     pub(crate) fn new(conn: quinn::Connection) -> Option<PeerConnection> {
         let peer = device_of(&conn)?;
-        Some(PeerConnection { conn, peer })
+        Some(PeerConnection {
+            conn: Link::Quic(conn),
+            peer,
+        })
+    }
+
+    /// Wraps an iroh connection whose endpoint id the roster says is `peer`'s.
+    pub(crate) fn iroh(conn: iroh::endpoint::Connection, peer: DeviceId) -> PeerConnection {
+        PeerConnection {
+            conn: Link::Iroh(conn),
+            peer,
+        }
+    }
+
+    /// The path the connection uses now (an iroh connection may move from the relay to a
+    /// hole-punched path, or back).
+    pub fn path(&self) -> LinkPath {
+        match &self.conn {
+            Link::Quic(_) => LinkPath::Lan,
+            Link::Iroh(c) => crate::wan::path_of(c),
+        }
     }
 
     /// The device at the other end, as its TLS certificate proved.
@@ -38,78 +86,147 @@ impl PeerConnection {
         self.peer
     }
 
+    /// The peer's address on the LAN, or the address of the iroh path in use (unspecified
+    /// when that path is the relay: a relay is not the peer's address).
     pub fn remote_address(&self) -> SocketAddr {
-        self.conn.remote_address()
+        match &self.conn {
+            Link::Quic(c) => c.remote_address(),
+            Link::Iroh(c) => {
+                crate::wan::remote_ip(c).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+            }
+        }
     }
 
     /// Closes the connection at once with `code` (unsent stream data is dropped: finish a
     /// stream first when its last bytes matter).
     pub fn close(&self, code: CloseCode) {
-        self.conn.close(code.varint(), code.reason().as_bytes());
+        match &self.conn {
+            Link::Quic(c) => c.close(code.varint(), code.reason().as_bytes()),
+            Link::Iroh(c) => c.close(crate::wan::varint(code), code.reason().as_bytes()),
+        }
     }
 
     /// Resolves when the connection is gone, with why.
     pub async fn closed(&self) -> NetError {
-        error::from_connection(self.conn.closed().await)
+        match &self.conn {
+            Link::Quic(c) => error::from_connection(c.closed().await),
+            Link::Iroh(c) => crate::wan::from_connection(c.closed().await),
+        }
     }
 
     /// Waits (at most `limit`) for the peer to close; used so a last message is not cut off.
     pub async fn closed_within(&self, limit: Duration) {
-        let _ = tokio::time::timeout(limit, self.conn.closed()).await;
+        let _ = tokio::time::timeout(limit, self.closed()).await;
     }
 
     pub fn stats(&self) -> ConnectionStats {
-        let s = self.conn.stats();
-        ConnectionStats {
-            udp_tx_bytes: s.udp_tx.bytes,
-            udp_rx_bytes: s.udp_rx.bytes,
-            udp_tx_datagrams: s.udp_tx.datagrams,
-            udp_rx_datagrams: s.udp_rx.datagrams,
+        match &self.conn {
+            Link::Quic(c) => {
+                let s = c.stats();
+                ConnectionStats {
+                    udp_tx_bytes: s.udp_tx.bytes,
+                    udp_rx_bytes: s.udp_rx.bytes,
+                    udp_tx_datagrams: s.udp_tx.datagrams,
+                    udp_rx_datagrams: s.udp_rx.datagrams,
+                }
+            }
+            Link::Iroh(c) => {
+                let s = c.stats();
+                ConnectionStats {
+                    udp_tx_bytes: s.udp_tx.bytes,
+                    udp_rx_bytes: s.udp_rx.bytes,
+                    udp_tx_datagrams: s.udp_tx.datagrams,
+                    udp_rx_datagrams: s.udp_rx.datagrams,
+                }
+            }
         }
     }
 
     /// Opens a bidirectional stream (the initiator's side of a session).
     pub async fn open_stream(&self) -> Result<PeerStream, NetError> {
-        let (send, recv) = self.conn.open_bi().await.map_err(error::from_connection)?;
-        Ok(PeerStream { send, recv })
+        match &self.conn {
+            Link::Quic(c) => {
+                let (send, recv) = c.open_bi().await.map_err(error::from_connection)?;
+                Ok(PeerStream(Streams::Quic { send, recv }))
+            }
+            Link::Iroh(c) => {
+                let (send, recv) = c.open_bi().await.map_err(crate::wan::from_connection)?;
+                Ok(PeerStream(Streams::Iroh { send, recv }))
+            }
+        }
     }
 
     /// Accepts the peer's next bidirectional stream (the responder's side).
     pub async fn accept_stream(&self) -> Result<PeerStream, NetError> {
-        let (send, recv) = self
-            .conn
-            .accept_bi()
-            .await
-            .map_err(error::from_connection)?;
-        Ok(PeerStream { send, recv })
+        match &self.conn {
+            Link::Quic(c) => {
+                let (send, recv) = c.accept_bi().await.map_err(error::from_connection)?;
+                Ok(PeerStream(Streams::Quic { send, recv }))
+            }
+            Link::Iroh(c) => {
+                let (send, recv) = c.accept_bi().await.map_err(crate::wan::from_connection)?;
+                Ok(PeerStream(Streams::Iroh { send, recv }))
+            }
+        }
     }
 }
 
 /// One bidirectional stream of a [`PeerConnection`].
 #[derive(Debug)]
-pub struct PeerStream {
-    pub(crate) send: quinn::SendStream,
-    pub(crate) recv: quinn::RecvStream,
+pub struct PeerStream(Streams);
+
+#[derive(Debug)]
+enum Streams {
+    Quic {
+        send: quinn::SendStream,
+        recv: quinn::RecvStream,
+    },
+    Iroh {
+        send: iroh::endpoint::SendStream,
+        recv: iroh::endpoint::RecvStream,
+    },
 }
 
 impl PeerStream {
     pub async fn write_all(&mut self, bytes: &[u8]) -> Result<(), NetError> {
-        self.send.write_all(bytes).await.map_err(error::from_write)
+        match &mut self.0 {
+            Streams::Quic { send, .. } => send.write_all(bytes).await.map_err(error::from_write),
+            Streams::Iroh { send, .. } => {
+                send.write_all(bytes).await.map_err(crate::wan::from_write)
+            }
+        }
     }
 
     /// Reads what has arrived into `buf`: `Some(n)`, or `None` once the peer finished.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<Option<usize>, NetError> {
-        self.recv.read(buf).await.map_err(error::from_read)
+        match &mut self.0 {
+            Streams::Quic { recv, .. } => recv.read(buf).await.map_err(error::from_read),
+            Streams::Iroh { recv, .. } => recv.read(buf).await.map_err(crate::wan::from_read),
+        }
     }
 
     /// Says that nothing more will be sent.
     pub fn finish(&mut self) {
-        let _ = self.send.finish();
+        match &mut self.0 {
+            Streams::Quic { send, .. } => {
+                let _ = send.finish();
+            }
+            Streams::Iroh { send, .. } => {
+                let _ = send.finish();
+            }
+        }
     }
 
     /// Waits (at most `limit`) until the peer has read everything sent and stopped.
     pub async fn stopped_within(&mut self, limit: Duration) {
-        let _ = tokio::time::timeout(limit, self.send.stopped()).await;
+        match &mut self.0 {
+            Streams::Quic { send, .. } => {
+                let _ = tokio::time::timeout(limit, send.stopped()).await;
+            }
+            Streams::Iroh { send, .. } => {
+                let _ = tokio::time::timeout(limit, send.stopped()).await;
+            }
+        }
     }
 }
 
@@ -117,31 +234,65 @@ impl PeerStream {
 /// [`IncomingPeer::authenticate`] on a task of its own, so that one slow or abandoned handshake
 /// never holds up the next peer.
 #[derive(Debug)]
-pub struct IncomingPeer(pub(crate) quinn::Incoming);
+pub struct IncomingPeer(pub(crate) Incoming);
+
+pub(crate) enum Incoming {
+    Quic(quinn::Incoming),
+    /// An iroh attempt, with the roster check that names the device behind an endpoint id.
+    Iroh(iroh::endpoint::Incoming, crate::wan::EndpointTrust),
+}
+
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Incoming::Quic(i) => f.debug_tuple("Quic").field(i).finish(),
+            Incoming::Iroh(i, _) => f.debug_tuple("Iroh").field(i).finish(),
+        }
+    }
+}
 
 /// How long an incoming handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl IncomingPeer {
+    /// The address the attempt came from (for an iroh attempt through the relay, unspecified).
     pub fn remote_address(&self) -> SocketAddr {
-        self.0.remote_address()
+        match &self.0 {
+            Incoming::Quic(i) => i.remote_address(),
+            Incoming::Iroh(i, _) => {
+                crate::wan::incoming_ip(i).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+            }
+        }
     }
 
     /// Turns the attempt away before any TLS work (the device is too busy).
     pub fn refuse(self) {
-        self.0.refuse();
+        match self.0 {
+            Incoming::Quic(i) => i.refuse(),
+            Incoming::Iroh(i, _) => i.refuse(),
+        }
     }
 
     /// Completes the handshake (bounded): the connection and the device it authenticated as.
-    /// The TLS verifier already checked trust; an untrusted device fails here.
+    /// The TLS verifier (quinn), or the endpoint hook (iroh), already checked trust; an
+    /// untrusted device fails here.
     pub async fn authenticate(self) -> Result<PeerConnection, NetError> {
-        let addr = self.0.remote_address();
-        let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, self.0)
+        let addr = self.remote_address();
+        let no_answer = || NetError::NoAnswer {
+            addr,
+            seconds: HANDSHAKE_TIMEOUT.as_secs(),
+        };
+        let incoming = match self.0 {
+            Incoming::Quic(i) => i,
+            Incoming::Iroh(i, trust) => {
+                return tokio::time::timeout(HANDSHAKE_TIMEOUT, crate::wan::accept(i, trust))
+                    .await
+                    .map_err(|_| no_answer())?;
+            }
+        };
+        let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, incoming)
             .await
-            .map_err(|_| NetError::NoAnswer {
-                addr,
-                seconds: HANDSHAKE_TIMEOUT.as_secs(),
-            })?
+            .map_err(|_| no_answer())?
             .map_err(error::from_connection)?;
         match PeerConnection::new(conn.clone()) {
             Some(peer) => Ok(peer),

@@ -1,6 +1,6 @@
 //! `Node`: one QUIC endpoint that both accepts trusted peers and dials them.
 
-use crate::conn::{transport as opaque, IncomingPeer, PeerConnection};
+use crate::conn::{transport as opaque, Incoming, IncomingPeer, PeerConnection};
 use crate::error::{self, TransportError};
 use crate::tls::{self, TrustCheck};
 use crate::{CloseCode, NetError, Refusal};
@@ -134,7 +134,10 @@ impl Node {
     /// The next incoming connection attempt, not yet authenticated; `None` once the node is
     /// closed.
     pub async fn accept(&self) -> Option<IncomingPeer> {
-        self.endpoint.accept().await.map(IncomingPeer)
+        self.endpoint
+            .accept()
+            .await
+            .map(|i| IncomingPeer(Incoming::Quic(i)))
     }
 
     /// Stops accepting, closes every connection, and waits until they are gone.

@@ -100,7 +100,7 @@ impl NetError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            NetError::Refused { .. } | NetError::Closed(CloseCode::Revoked)
+            NetError::Refused { .. } | NetError::Closed(CloseCode::Revoked | CloseCode::Untrusted)
         )
     }
 }

@@ -1,7 +1,8 @@
-//! The network edge of Rapport: QUIC (quinn) with mutual TLS 1.3 pinned to device ids, and
-//! the async driver that pumps a sans-IO `rapport_sync::Session` over a QUIC stream.
+//! The network edge of Rapport: QUIC (quinn) with mutual TLS 1.3 pinned to device ids on the
+//! LAN, iroh (hole punching and relays, `WanNode`) beyond it, and the async driver that pumps a
+//! sans-IO `rapport_sync::Session` over a stream of either.
 //!
-//! This is the only crate that knows quinn, and it hands out none of quinn's types: callers get
+//! This is the only crate that knows quinn and iroh, and it hands out none of their types: callers get
 //! a [`PeerConnection`] (which knows the device it authenticated), an [`IncomingPeer`], a
 //! [`CloseCode`] and typed [`NetError`]s. It knows nothing of sled: the vault and its
 //! persistence come in through the [`Replica`] trait, which rapport-node implements.
@@ -13,14 +14,18 @@ mod driver;
 mod endpoint;
 mod error;
 pub mod pairing;
+#[cfg(feature = "test-relay")]
+pub mod test_relay;
 mod tls;
+mod wan;
 
 pub use close::CloseCode;
-pub use conn::{ConnectionStats, IncomingPeer, PeerConnection, PeerStream};
+pub use conn::{ConnectionStats, IncomingPeer, LinkPath, PeerConnection, PeerStream};
 pub use driver::{run_session, with_replica, Replica, SessionOptions, SessionReport, Shared};
 pub use endpoint::{Node, NodeConfig};
 pub use error::{NetError, Refusal, ReplicaError, TransportError};
 pub use tls::{device_id_of_cert, TrustCheck};
+pub use wan::{EndpointTrust, WanAddr, WanConfig, WanNode};
 
 /// The async runtime Rapport runs its network on: two worker threads (a device syncs with a
 /// handful of peers; more threads only cost memory), with I/O and timers enabled. Blocking

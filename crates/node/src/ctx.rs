@@ -8,8 +8,8 @@ use crate::replica::StoreReplica;
 use crate::sessions::Sessions;
 use rapport_model::DeviceId;
 use rapport_net::{
-    run_session, with_replica, CloseCode, NetError, Node, PeerConnection, SessionOptions,
-    SessionReport, Shared,
+    run_session, with_replica, CloseCode, LinkPath, NetError, Node, PeerConnection, SessionOptions,
+    SessionReport, Shared, WanNode,
 };
 use rapport_sync::Role;
 use std::net::SocketAddr;
@@ -30,6 +30,8 @@ pub(crate) enum DialerCmd {
 pub(crate) struct Ctx<H> {
     pub(crate) replica: Shared<StoreReplica<H>>,
     pub(crate) node: Arc<Node>,
+    /// The iroh endpoint, when the vault names a relay (sync beyond the LAN).
+    pub(crate) wan: Option<Arc<WanNode>>,
     pub(crate) roster: crate::Roster,
     pub(crate) sessions: Sessions,
     pub(crate) events: broadcast::Sender<NodeEvent>,
@@ -53,6 +55,7 @@ impl<H: Host> Ctx<H> {
     ) -> Result<SessionReport, NetError> {
         let peer = conn.peer();
         let addr = conn.remote_address();
+        let path = conn.path();
         let limit = match how {
             Reached::Accepted => self.options.max_sessions_per_peer,
             // This device chose to dial: the dialer already runs one at a time per peer.
@@ -63,8 +66,15 @@ impl<H: Host> Ctx<H> {
             tracing::info!(peer = %peer.short(), "a newer connection replaced a stale session");
             self.emit(NodeEvent::SessionReplaced { peer });
         }
-        tracing::info!(peer = %peer.short(), %addr, how = how.as_str(), "connected");
+        tracing::info!(peer = %peer.short(), %addr, how = how.as_str(), via = path.as_str(), "connected");
         self.emit(NodeEvent::SessionStarted { peer, addr, how });
+        // `status` says how each device was reached while the session runs, not only after.
+        let lan_addr = (path == LinkPath::Lan).then_some(addr);
+        let dialable = how != Reached::Accepted;
+        let _ = with_replica(&self.replica, move |r| {
+            crate::peers::record(r.home.store(), peer, lan_addr, dialable, false, path)
+        })
+        .await;
         let changes = with_replica(&self.replica, |r| r.subscribe_changes()).await?;
         let options = SessionOptions {
             live: true,
@@ -84,7 +94,8 @@ impl<H: Host> Ctx<H> {
         };
         self.sessions.remove(peer, id);
         let _ = self.dialer.send(DialerCmd::Ended { peer });
-        self.record(peer, addr, how, &result).await;
+        // An iroh connection may have moved from the relay to a direct path meanwhile.
+        self.record(peer, addr, how, conn.path(), &result).await;
         result
     }
 
@@ -95,12 +106,15 @@ impl<H: Host> Ctx<H> {
         peer: DeviceId,
         addr: SocketAddr,
         how: Reached,
+        path: LinkPath,
         result: &Result<SessionReport, NetError>,
     ) {
         let dialable = how != Reached::Accepted;
         let synced = matches!(result, Ok(r) if r.equal);
+        // Only a LAN address is one to dial again on the LAN; iroh dials by endpoint id.
+        let addr = (path == LinkPath::Lan).then_some(addr);
         let _ = with_replica(&self.replica, move |r| {
-            crate::peers::record(r.home.store(), peer, Some(addr), dialable, synced)
+            crate::peers::record(r.home.store(), peer, addr, dialable, synced, path)
         })
         .await;
         let (sent, received, error) = match result {

@@ -2,7 +2,7 @@
 //! (the binary's `Home` today) implements [`Host`]; the node never sees how the folder is laid
 //! out, how commands write, or how errors are shown.
 
-use rapport_identity::DeviceIdentity;
+use rapport_identity::{DeviceIdentity, EndpointKey};
 use rapport_model::{DeviceId, Touched, Vault};
 use rapport_store::{Store, StoreError};
 
@@ -13,6 +13,8 @@ pub trait Host: Send + 'static {
     fn store(&self) -> &Store;
     /// This device's key pair and certificate.
     fn identity(&self) -> &DeviceIdentity;
+    /// This device's Ed25519 key for iroh (sync beyond the LAN).
+    fn endpoint_key(&self) -> &EndpointKey;
     fn device(&self) -> DeviceId {
         self.identity().device_id()
     }

@@ -30,7 +30,9 @@ pub use backoff::Backoff;
 pub use events::{NodeEvent, Reached};
 pub use host::{Host, HostError};
 pub use lan::{announce_pairing, find_pairing, LanAnnouncement, OFF_VAR};
-pub use oneshot::{clone_vault, receive_vault, sync_once, tell_peers, unspecified_like};
+pub use oneshot::{
+    clone_vault, receive_vault, sync_once, sync_once_iroh, tell_peers, unspecified_like,
+};
 pub use options::ServeOptions;
 pub use replica::{Roster, StoreReplica};
 pub use serve::{NodeStatus, SyncNode};
@@ -60,6 +62,8 @@ pub enum NodeError {
         #[source]
         source: rapport_net::NetError,
     },
+    #[error("device {} has no iroh endpoint in the roster yet: sync with it once on the LAN (`rapport sync --addr HOST:PORT`), or let it run `rapport serve` with the relay set", device.short())]
+    NoReach { device: rapport_model::DeviceId },
     #[error("the vault did not arrive completely: run `rapport clone` again")]
     CloneIncomplete,
     #[error("the peer sent something that is not a Rapport vault")]

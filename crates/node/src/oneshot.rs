@@ -36,6 +36,69 @@ pub async fn sync_once<H: Host>(
     result
 }
 
+/// Syncs once with `peer` over iroh, dialling it by the endpoint id and relay of its roster
+/// record (`rapport sync DEVICE` for a device never reached on the LAN). The endpoint binds
+/// `bind` (the unspecified address: every interface).
+pub async fn sync_once_iroh<H: Host>(
+    replica: &Shared<StoreReplica<H>>,
+    peer: DeviceId,
+    bind: std::net::IpAddr,
+) -> Result<SessionReport, NodeError> {
+    let (key, check, reach, relay) = with_replica(replica, move |r| {
+        let relay = r.home.vault().and_then(|v| Ok(v.relay()?));
+        (
+            r.home.endpoint_key().clone(),
+            r.roster.endpoint_check(),
+            r.roster.reach(peer),
+            relay,
+        )
+    })
+    .await?;
+    let unreachable = || NodeError::NoReach { device: peer };
+    let reach = reach.ok_or_else(unreachable)?;
+    let relay = relay?.or_else(|| reach.relay.clone());
+    let config = rapport_net::WanConfig {
+        bind: match bind.is_unspecified() {
+            true => Vec::new(),
+            false => vec![SocketAddr::new(bind, 0)],
+        },
+        relay,
+        relay_only: false,
+    };
+    let wan = rapport_net::WanNode::bind(&key, check, &config).await?;
+    let to = rapport_net::WanAddr {
+        endpoint: Some(reach.endpoint),
+        relay: reach.relay,
+        direct: Vec::new(),
+    };
+    let result = async {
+        let conn = wan.connect(&to, peer).await?;
+        let report = run_session(
+            &conn,
+            Role::Initiator,
+            replica.clone(),
+            SessionOptions::default(),
+        )
+        .await?;
+        let path = conn.path();
+        conn.close(CloseCode::Done);
+        let equal = report.equal;
+        with_replica(replica, move |r| {
+            crate::peers::record(r.home.store(), peer, None, false, equal, path)
+        })
+        .await?;
+        if !equal {
+            return Err(NodeError::NotEqual {
+                addr: conn.remote_address(),
+            });
+        }
+        Ok(report)
+    }
+    .await;
+    wan.shutdown().await;
+    result
+}
+
 /// Syncs once with the device at `addr` over `node`.
 pub(crate) async fn sync_on<H: Host>(
     node: &Node,
@@ -55,7 +118,14 @@ pub(crate) async fn sync_on<H: Host>(
     conn.close(CloseCode::Done);
     let equal = report.equal;
     with_replica(replica, move |r| {
-        crate::peers::record(r.home.store(), peer, Some(addr), true, equal)
+        crate::peers::record(
+            r.home.store(),
+            peer,
+            Some(addr),
+            true,
+            equal,
+            rapport_net::LinkPath::Lan,
+        )
     })
     .await?;
     if !equal {
@@ -162,7 +232,7 @@ pub async fn receive_vault(
                 .set_peer_state(*peer, state)
                 .map_err(HostError::from)?;
         }
-        crate::peers::record(store, peer, addr, true, true);
+        crate::peers::record(store, peer, addr, true, true, rapport_net::LinkPath::Lan);
         Ok((vault, report))
     })
 }

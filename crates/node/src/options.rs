@@ -14,6 +14,11 @@ pub struct ServeOptions {
     /// How often an idle live session re-announces its heads (anti-entropy): a backstop for a
     /// change whose wake-up was lost, or a peer that went back in time (a restored backup).
     pub resync_every: Duration,
+    /// Sync beyond the LAN over iroh when the vault names a relay (`rapport relay set`). Its
+    /// endpoint binds the same IP as the LAN endpoint: a loopback `--addr` keeps iroh on the
+    /// loopback interface too (as the tests do), an unspecified one lets iroh use every
+    /// interface.
+    pub iroh: bool,
 }
 
 impl Default for ServeOptions {
@@ -23,6 +28,7 @@ impl Default for ServeOptions {
             max_sessions: 64,
             max_sessions_per_peer: 3,
             resync_every: Duration::from_secs(300),
+            iroh: true,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! function here reads or writes sled: call them from blocking code.
 
 use rapport_model::DeviceId;
+use rapport_net::LinkPath;
 use rapport_store::Store;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -21,6 +22,10 @@ pub struct PeerInfo {
     /// in records written before discovery existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// How the peer was last reached: `lan` (quinn on the local network), `direct` (iroh,
+    /// hole punched) or `relay` (iroh, through the relay). Absent before iroh existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 pub fn get(store: &Store, peer: DeviceId) -> PeerInfo {
@@ -40,8 +45,10 @@ pub fn record(
     addr: Option<SocketAddr>,
     dialable: bool,
     synced: bool,
+    via: LinkPath,
 ) {
     let mut info = get(store, peer);
+    info.via = Some(via.as_str().to_owned());
     let now = now_ms();
     if let Some(addr) = addr {
         if dialable || !info.dialable {

@@ -5,10 +5,10 @@
 use crate::events::NodeEvent;
 use crate::host::{Host, HostError};
 use rapport_model::automerge::AutoCommit;
-use rapport_model::{DeviceId, Touched, Vault, VaultId};
-use rapport_net::{Replica, TrustCheck};
+use rapport_model::{DeviceId, Reach, Touched, Vault, VaultId};
+use rapport_net::{EndpointTrust, Replica, TrustCheck};
 use rapport_sync::CLONE_VAULT;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, watch};
 
@@ -19,6 +19,9 @@ use tokio::sync::{broadcast, watch};
 #[derive(Debug, Clone)]
 pub struct Roster {
     ids: Arc<RwLock<BTreeSet<DeviceId>>>,
+    /// How each trusted device says it can be reached beyond the LAN (its own roster record):
+    /// the iroh admission check and the dialer read it.
+    reaches: Arc<RwLock<BTreeMap<DeviceId, Reach>>>,
     version: Arc<watch::Sender<u64>>,
 }
 
@@ -26,6 +29,7 @@ impl Default for Roster {
     fn default() -> Self {
         Roster {
             ids: Arc::default(),
+            reaches: Arc::default(),
             version: Arc::new(watch::channel(0).0),
         }
     }
@@ -45,8 +49,16 @@ impl Roster {
                 .filter(|id| *id != me && !revoked.contains(id))
                 .collect()
         };
+        let reaches: BTreeMap<DeviceId, Reach> = vault
+            .reaches()?
+            .into_iter()
+            .filter(|(id, _)| ids.contains(id))
+            .collect();
         if let Ok(mut set) = self.ids.write() {
             *set = ids;
+        }
+        if let Ok(mut map) = self.reaches.write() {
+            *map = reaches;
         }
         self.version.send_modify(|v| *v += 1);
         Ok(())
@@ -76,6 +88,23 @@ impl Roster {
                 return std::future::pending().await;
             }
         }
+    }
+
+    /// How a trusted device can be reached beyond the LAN, as its roster record says.
+    pub fn reach(&self, peer: DeviceId) -> Option<Reach> {
+        self.reaches.read().ok()?.get(&peer).cloned()
+    }
+
+    /// The iroh admission check: the trusted, non-revoked device whose roster record carries
+    /// this endpoint id, if any. Read on every iroh handshake.
+    pub fn endpoint_check(&self) -> EndpointTrust {
+        let reaches = self.reaches.clone();
+        Arc::new(move |endpoint| {
+            let map = reaches.read().ok()?;
+            map.iter()
+                .find(|(_, reach)| reach.endpoint == *endpoint)
+                .map(|(id, _)| *id)
+        })
     }
 
     pub fn check(&self) -> TrustCheck {
@@ -125,6 +154,35 @@ impl<H: Host> StoreReplica<H> {
         self.roster.refresh(vault, device)?;
         self.changed.send_modify(|n| *n += 1);
         Ok(())
+    }
+
+    /// Writes this device's own reach into its roster record (its iroh endpoint id, and the
+    /// vault's relay as its home relay) when the record says otherwise: a device made before
+    /// iroh, a joiner whose pairing added it without one, or a relay changed on another
+    /// device. The change syncs to the others like any edit. Returns the reach written or
+    /// already there; `None` when this device is not in the roster (it left).
+    pub fn ensure_own_reach(&mut self) -> Result<Option<Reach>, HostError> {
+        let me = self.device;
+        let endpoint = self.home.endpoint_key().endpoint_id();
+        let vault = self.home.vault()?;
+        if !vault.devices()?.iter().any(|d| d.id == me) {
+            return Ok(None);
+        }
+        let want = Reach {
+            endpoint,
+            relay: vault.relay()?,
+        };
+        if vault.reaches()?.get(&me) == Some(&want) {
+            return Ok(Some(want));
+        }
+        let now = crate::peers::now_ms();
+        let written = want.clone();
+        self.home.write(&|v| {
+            v.set_reach(me, &written, now)?;
+            Ok(())
+        })?;
+        self.changed_locally()?;
+        Ok(Some(want))
     }
 
     /// Ticks after every change the vault gains.

@@ -11,7 +11,8 @@ use crate::options::ServeOptions;
 use crate::replica::StoreReplica;
 use crate::sessions::{SessionStatus, Sessions};
 use crate::NodeError;
-use rapport_net::{with_replica, Node, NodeConfig, SessionReport, Shared};
+use rapport_model::Reach;
+use rapport_net::{with_replica, Node, NodeConfig, SessionReport, Shared, WanConfig, WanNode};
 use rapport_sync::Role;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -64,11 +65,16 @@ impl<H: Host> SyncNode<H> {
         })
         .await?;
         let node = Node::bind(listen, identity, roster.check(), &NodeConfig::default())?;
+        let wan = match options.iroh {
+            true => bind_wan(&replica, listen).await?,
+            false => None,
+        };
         let (dialer, dialer_rx) = mpsc::unbounded_channel();
         Ok(SyncNode {
             ctx: Arc::new(Ctx {
                 replica,
                 node: Arc::new(node),
+                wan,
                 roster,
                 sessions: Sessions::default(),
                 events,
@@ -126,15 +132,61 @@ impl<H: Host> SyncNode<H> {
                 None => std::future::pending().await,
             }
         };
+        let wan_accept = async {
+            match &self.ctx.wan {
+                Some(wan) => accept_wan(self.ctx.clone(), wan.clone()).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = accept_loop(self.ctx.clone()) => {}
+            () = wan_accept => {}
             () = dialer::run(self.ctx.clone(), dialer_rx) => {}
             // Dropping the discovery (when another branch wins) sends mDNS goodbyes.
             () = discovery => {}
             () = shutdown => {}
         }
         self.ctx.node.shutdown().await;
+        if let Some(wan) = &self.ctx.wan {
+            wan.shutdown().await;
+        }
         Ok(())
+    }
+
+    /// Syncs once with `peer` over this node's iroh endpoint, by its roster record (a
+    /// `rapport sync DEVICE` forwarded to the daemon for a device never reached on the LAN).
+    pub async fn sync_device(
+        &self,
+        peer: rapport_model::DeviceId,
+    ) -> Result<SessionReport, NodeError> {
+        let Some(wan) = &self.ctx.wan else {
+            return Err(NodeError::NoReach { device: peer });
+        };
+        let reach = self
+            .ctx
+            .roster
+            .reach(peer)
+            .ok_or(NodeError::NoReach { device: peer })?;
+        let to = rapport_net::WanAddr {
+            endpoint: Some(reach.endpoint),
+            relay: reach.relay,
+            direct: Vec::new(),
+        };
+        let conn = wan.connect(&to, peer).await?;
+        let report = rapport_net::run_session(
+            &conn,
+            Role::Initiator,
+            self.ctx.replica.clone(),
+            rapport_net::SessionOptions::default(),
+        )
+        .await?;
+        conn.close(rapport_net::CloseCode::Done);
+        Ok(report)
+    }
+
+    /// This device's iroh endpoint id, when the node runs iroh (the vault names a relay).
+    pub fn endpoint_id(&self) -> Option<rapport_model::EndpointId> {
+        self.ctx.wan.as_ref().map(|w| w.endpoint_id())
     }
 
     /// Syncs once with the device at `addr` on this node's endpoint, beside the live sessions
@@ -145,6 +197,72 @@ impl<H: Host> SyncNode<H> {
             let _ = self.ctx.dialer.send(DialerCmd::Learned { peer, addr });
         }
         Ok(report)
+    }
+}
+
+/// Writes this device's reach into its roster record, then binds its iroh endpoint if the
+/// vault names a relay. No relay, no iroh: nothing is ever sent to a relay by default. A
+/// failure to bind iroh is logged and the LAN goes on alone.
+async fn bind_wan<H: Host>(
+    replica: &Shared<StoreReplica<H>>,
+    listen: SocketAddr,
+) -> Result<Option<Arc<WanNode>>, NodeError> {
+    let (reach, key, check) = with_replica(replica, |r| {
+        let reach = r.ensure_own_reach();
+        (
+            reach,
+            r.home.endpoint_key().clone(),
+            r.roster.endpoint_check(),
+        )
+    })
+    .await?;
+    let relay = match reach? {
+        Some(Reach {
+            relay: Some(relay), ..
+        }) => relay,
+        _ => return Ok(None),
+    };
+    let config = WanConfig {
+        bind: match listen.ip().is_unspecified() {
+            true => Vec::new(),
+            false => vec![SocketAddr::new(listen.ip(), 0)],
+        },
+        relay: Some(relay.clone()),
+        relay_only: false,
+    };
+    match WanNode::bind(&key, check, &config).await {
+        Ok(wan) => {
+            tracing::info!(endpoint = %wan.endpoint_id().short(), %relay, "iroh endpoint up");
+            Ok(Some(Arc::new(wan)))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, %relay, "could not start iroh: syncing on the LAN only");
+            Ok(None)
+        }
+    }
+}
+
+/// Accepts iroh connections; the roster check already ran in the handshake hook.
+async fn accept_wan<H: Host>(ctx: Arc<Ctx<H>>, wan: Arc<WanNode>) {
+    while let Some(incoming) = wan.accept().await {
+        let Ok(slot) = ctx.slots.clone().try_acquire_owned() else {
+            incoming.refuse();
+            continue;
+        };
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let conn = match incoming.authenticate().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::debug!(error = %e, "iroh handshake refused or failed");
+                    return;
+                }
+            };
+            let _ = ctx
+                .live_session(conn, Role::Responder, Reached::Accepted)
+                .await;
+            drop(slot);
+        });
     }
 }
 

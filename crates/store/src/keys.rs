@@ -15,6 +15,8 @@ pub(crate) const FORMAT: &[u8] = b"meta/format";
 pub(crate) const HEADS: &[u8] = b"meta/heads";
 pub(crate) const NEXT_CHUNK: &[u8] = b"meta/next_chunk";
 pub(crate) const IDENTITY: &[u8] = b"meta/identity";
+/// Format 3: the device's Ed25519 key for iroh (opaque bytes to the store).
+pub(crate) const ENDPOINT_KEY: &[u8] = b"meta/endpoint_key";
 pub(crate) const CHUNK_STATS: &[u8] = b"meta/chunk_stats";
 pub(crate) const SNAPSHOT_LEN: &[u8] = b"meta/snapshot_len";
 

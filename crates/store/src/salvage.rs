@@ -15,6 +15,8 @@ pub struct Salvage {
     pub doc: AutoCommit,
     /// The device identity, if it was intact.
     pub identity: Option<Vec<u8>>,
+    /// The device's iroh endpoint key, if it was there and intact (format 3).
+    pub endpoint_key: Option<Vec<u8>>,
     /// What was left behind, one line each (for the user).
     pub skipped: Vec<String>,
 }
@@ -49,6 +51,7 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
         chunk::open(key, &value).map(<[u8]>::to_vec)
     };
     let identity = read(keys::IDENTITY);
+    let endpoint_key = read(keys::ENDPOINT_KEY);
     // The referenced snapshot if it is intact; otherwise the newest snapshot file that loads.
     let referenced = read(keys::SNAPSHOT)
         .and_then(|r| SnapshotRef::decode(&r))
@@ -130,6 +133,7 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
     Ok(Salvage {
         doc,
         identity,
+        endpoint_key,
         skipped,
     })
 }

@@ -28,6 +28,22 @@ pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
     })
 }
 
+/// `sync DEVICE` for a device never reached on the LAN: over iroh, by its roster record.
+pub fn sync_iroh(home: Home, peer: DeviceId) -> Result<()> {
+    let replica: SharedReplica = Arc::new(Mutex::new(Replica::open(home)?));
+    let rt = runtime()?;
+    rt.block_on(async {
+        if crate::out::is_terminal() {
+            crate::note!("syncing with {} over iroh…", peer.short());
+        }
+        let unspecified = std::net::IpAddr::from([0, 0, 0, 0]);
+        let report = rapport_node::sync_once_iroh(&replica, peer, unspecified).await?;
+        let addr = SocketAddr::from(([0, 0, 0, 0], 0));
+        println!("{}", synced(&report, addr).line());
+        Ok(())
+    })
+}
+
 /// What a sync did, as `sync` prints it whether it ran here or in the daemon.
 pub fn synced(report: &rapport_net::SessionReport, addr: SocketAddr) -> rapport_app::wire::Synced {
     rapport_app::wire::Synced {

@@ -25,7 +25,7 @@ pub fn status(o: &mut Out, roster: &Roster) {
         let id = e.device.id.to_string();
         out!(
             o,
-            "{}  {}  {}  last seen {}, last synced {}{}  ({} new changes from it since the last status)",
+            "{}  {}  {}  last seen {}, last synced {}{}{}  ({} new changes from it since the last status)",
             id.get(..7).unwrap_or(&id),
             e.device.name,
             p.sync.as_str(),
@@ -34,6 +34,10 @@ pub fn status(o: &mut Out, roster: &Roster) {
             p.address
                 .as_ref()
                 .map(|a| format!("  at {a}"))
+                .unwrap_or_default(),
+            p.via
+                .as_ref()
+                .map(|v| format!("  via {v}"))
                 .unwrap_or_default(),
             p.changes_since_last_look
         );

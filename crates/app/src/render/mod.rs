@@ -211,6 +211,18 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
         Response::QuarantineAccepted { records } => conflicts::accepted(o, *records),
         Response::QuarantineRejected { restored } => conflicts::rejected(o, *restored),
         Response::QuarantinePolicy(p) => conflicts::policy(o, p),
+        Response::Relay { url, changed } => match (url, changed) {
+            (Some(url), true) => out!(
+                o,
+                "relay set to {url}: every device of the vault uses it once this change reaches it"
+            ),
+            (Some(url), false) => out!(o, "relay {url}"),
+            (None, true) => out!(o, "relay cleared: devices sync only where they can reach each other directly"),
+            (None, false) => out!(
+                o,
+                "no relay: devices sync only where they can reach each other directly (name one with `rapport relay set URL`)"
+            ),
+        },
         Response::Log(entries) => history::log(o, entries),
         Response::ContactAt(at) => history::contact_at(o, at),
         Response::Reverted {

@@ -11,6 +11,7 @@ mod extras;
 mod history;
 mod lan;
 mod merge_contacts;
+mod reach;
 mod read;
 mod relations;
 mod revert;

@@ -50,7 +50,7 @@ pub use view_log::ViewMark;
 /// The on-disk format of the store (key layout and value encoding). Bumped on any change that
 /// an older rapport could misread; see ARCHITECTURE.md for the migration rule.
 /// 2: zstd snapshots; view buckets and contact histories in files outside sled.
-pub const STORE_FORMAT: u32 = 2;
+pub const STORE_FORMAT: u32 = 3;
 
 /// sled's page cache. Its default is 1 GiB; the view and the document are read once per command,
 /// so a small cache loses nothing.

@@ -16,7 +16,11 @@ impl Store {
                 found,
                 supported: STORE_FORMAT,
             }),
-            1 => self.upgrade_from_1(),
+            1 => {
+                self.upgrade_from_1()?;
+                self.upgrade_from_2()
+            }
+            2 => self.upgrade_from_2(),
             _ => Ok(()),
         }
     }
@@ -26,6 +30,15 @@ impl Store {
     /// `index_history` (its contact entries moved into bucket files).
     fn upgrade_from_1(&self) -> Result<(), StoreError> {
         self.drop_history_index()?;
+        self.insert(keys::FORMAT, &2u32.to_le_bytes())?;
+        self.sync()
+    }
+
+    /// Format 2 to 3. Format 3 adds the device's iroh endpoint key (`meta/endpoint_key`) beside
+    /// its identity. The store does not make keys: the application gives an upgraded store one
+    /// when it next opens it (`Home::open`), so nothing but the number changes here. A format-2
+    /// rapport refuses the upgraded store rather than run without the key.
+    fn upgrade_from_2(&self) -> Result<(), StoreError> {
         self.insert(keys::FORMAT, &STORE_FORMAT.to_le_bytes())?;
         self.sync()
     }
@@ -136,6 +149,46 @@ mod tests {
         store.close().unwrap();
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.load_vault(ME).unwrap().contacts().unwrap().len(), 2);
+    }
+
+    /// A store of format 2 (today's, before the iroh endpoint key) opens as format 3 with its
+    /// vault and identity kept and no endpoint key yet; the key it is then given survives a
+    /// reopen.
+    #[test]
+    fn a_format_2_store_opens_upgraded_with_its_identity_and_no_endpoint_key() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let mut vault = Vault::create(ME, "laptop", VaultId::from_u64(1), T0).unwrap();
+            store.create_vault(&mut vault).unwrap();
+            add(&store, &mut vault, 1);
+            store.set_identity(b"the P-256 identity").unwrap();
+            store.close().unwrap();
+        }
+        {
+            // What a format-2 rapport left: the number 2, and no endpoint key.
+            let db = sled::Config::new()
+                .path(dir.path().join("sled"))
+                .open()
+                .unwrap();
+            db.insert(keys::FORMAT, chunk::seal(keys::FORMAT, &2u32.to_le_bytes()))
+                .unwrap();
+            assert!(db.get(keys::ENDPOINT_KEY).unwrap().is_none());
+            db.flush().unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.get_u32(keys::FORMAT).unwrap(), Some(STORE_FORMAT));
+        assert_eq!(STORE_FORMAT, 3);
+        assert_eq!(
+            store.identity().unwrap().as_deref(),
+            Some(&b"the P-256 identity"[..])
+        );
+        assert_eq!(store.endpoint_key().unwrap(), None);
+        assert_eq!(store.load_vault(ME).unwrap().contacts().unwrap().len(), 1);
+        store.set_endpoint_key(&[7; 32]).unwrap();
+        store.close().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.endpoint_key().unwrap(), Some(vec![7; 32]));
     }
 
     #[test]
