@@ -14,7 +14,7 @@ mod request;
 mod route;
 mod ui;
 
-use rapport_app::{home, time};
+use rapport_app::home;
 
 use clap::Parser;
 use std::process::ExitCode;
