@@ -75,3 +75,18 @@ fn unanswered(e: WireError) -> DaemonError {
         other => other.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_daemon_is_none_and_a_stale_socket_file_is_not_a_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        let call = Call::App(Box::new(Request::Status));
+        assert!(send(dir.path(), &call, |_| {}).unwrap().is_none());
+        // A daemon killed with SIGKILL leaves its socket file; nothing listens on it.
+        drop(std::os::unix::net::UnixListener::bind(socket_path(dir.path())).unwrap());
+        assert!(send(dir.path(), &call, |_| {}).unwrap().is_none());
+    }
+}

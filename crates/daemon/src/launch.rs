@@ -113,3 +113,19 @@ fn start_daemon(home: &Path) -> Result<Served, DaemonError> {
         log_path.display()
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_without_a_device_says_to_init_and_starts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = web_app(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("run `rapport init`"), "{e}");
+        assert!(
+            !dir.path().join("daemon.log").exists(),
+            "no daemon was started"
+        );
+    }
+}
