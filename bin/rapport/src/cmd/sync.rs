@@ -23,7 +23,7 @@ pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
             crate::note!("syncing with {addr}…");
         }
         let report = rapport_node::sync_once(&replica, addr).await?;
-        println!("{}", synced(&report, addr).line());
+        println!("{}", rapport_daemon::synced(&report, addr).line());
         Ok(())
     })
 }
@@ -39,25 +39,12 @@ pub fn sync_iroh(home: Home, peer: DeviceId) -> Result<()> {
         let unspecified = std::net::IpAddr::from([0, 0, 0, 0]);
         let report = rapport_node::sync_once_iroh(&replica, peer, unspecified).await?;
         let addr = SocketAddr::from(([0, 0, 0, 0], 0));
-        println!("{}", synced(&report, addr).line());
+        println!("{}", rapport_daemon::synced(&report, addr).line());
         Ok(())
     })
 }
 
 /// What a sync did, as `sync` prints it whether it ran here or in the daemon.
-pub fn synced(report: &rapport_net::SessionReport, addr: SocketAddr) -> rapport_app::wire::Synced {
-    rapport_app::wire::Synced {
-        peer: report.peer.map(|p| p.short()).unwrap_or_default(),
-        addr,
-        records_updated: report.touched.contacts.len()
-            + report.touched.interactions.len()
-            + report.touched.groups.len(),
-        bytes_sent: report.bytes_sent,
-        bytes_received: report.bytes_received,
-        elapsed_ms: report.elapsed.as_millis(),
-    }
-}
-
 pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Result<()> {
     let peer: DeviceId = id
         .parse()
