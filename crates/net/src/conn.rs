@@ -4,7 +4,7 @@
 //! (`Link`), and the session driver cannot tell them apart.
 
 use crate::error::{self, TransportError};
-use crate::{tls, CloseCode, NetError};
+use crate::{tls, CloseCode, LinkPath, NetError};
 use rapport_model::DeviceId;
 use rustls::pki_types::CertificateDer;
 use std::net::SocketAddr;
@@ -23,25 +23,6 @@ pub struct PeerConnection {
 pub(crate) enum Link {
     Quic(quinn::Connection),
     Iroh(iroh::endpoint::Connection),
-}
-
-/// How a connection reaches its peer: the LAN transport, or iroh directly (hole punched, or an
-/// address on the same network) or through the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LinkPath {
-    Lan,
-    Direct,
-    Relay,
-}
-
-impl LinkPath {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkPath::Lan => "lan",
-            LinkPath::Direct => "direct",
-            LinkPath::Relay => "relay",
-        }
-    }
 }
 
 /// Byte and datagram counts of a connection (QUIC and TLS overhead included).
@@ -77,7 +58,7 @@ impl PeerConnection {
     pub fn path(&self) -> LinkPath {
         match &self.conn {
             Link::Quic(_) => LinkPath::Lan,
-            Link::Iroh(c) => crate::wan::path_of(c),
+            Link::Iroh(c) => crate::far::path_of(c),
         }
     }
 
@@ -92,7 +73,7 @@ impl PeerConnection {
         match &self.conn {
             Link::Quic(c) => c.remote_address(),
             Link::Iroh(c) => {
-                crate::wan::remote_ip(c).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+                crate::far::remote_ip(c).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
             }
         }
     }
@@ -102,7 +83,7 @@ impl PeerConnection {
     pub fn close(&self, code: CloseCode) {
         match &self.conn {
             Link::Quic(c) => c.close(code.varint(), code.reason().as_bytes()),
-            Link::Iroh(c) => c.close(crate::wan::varint(code), code.reason().as_bytes()),
+            Link::Iroh(c) => c.close(crate::far::varint(code), code.reason().as_bytes()),
         }
     }
 
@@ -110,7 +91,7 @@ impl PeerConnection {
     pub async fn closed(&self) -> NetError {
         match &self.conn {
             Link::Quic(c) => error::from_connection(c.closed().await),
-            Link::Iroh(c) => crate::wan::from_connection(c.closed().await),
+            Link::Iroh(c) => crate::far::from_connection(c.closed().await),
         }
     }
 
@@ -150,7 +131,7 @@ impl PeerConnection {
                 Ok(PeerStream(Streams::Quic { send, recv }))
             }
             Link::Iroh(c) => {
-                let (send, recv) = c.open_bi().await.map_err(crate::wan::from_connection)?;
+                let (send, recv) = c.open_bi().await.map_err(crate::far::from_connection)?;
                 Ok(PeerStream(Streams::Iroh { send, recv }))
             }
         }
@@ -164,7 +145,7 @@ impl PeerConnection {
                 Ok(PeerStream(Streams::Quic { send, recv }))
             }
             Link::Iroh(c) => {
-                let (send, recv) = c.accept_bi().await.map_err(crate::wan::from_connection)?;
+                let (send, recv) = c.accept_bi().await.map_err(crate::far::from_connection)?;
                 Ok(PeerStream(Streams::Iroh { send, recv }))
             }
         }
@@ -192,7 +173,7 @@ impl PeerStream {
         match &mut self.0 {
             Streams::Quic { send, .. } => send.write_all(bytes).await.map_err(error::from_write),
             Streams::Iroh { send, .. } => {
-                send.write_all(bytes).await.map_err(crate::wan::from_write)
+                send.write_all(bytes).await.map_err(crate::far::from_write)
             }
         }
     }
@@ -201,7 +182,7 @@ impl PeerStream {
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<Option<usize>, NetError> {
         match &mut self.0 {
             Streams::Quic { recv, .. } => recv.read(buf).await.map_err(error::from_read),
-            Streams::Iroh { recv, .. } => recv.read(buf).await.map_err(crate::wan::from_read),
+            Streams::Iroh { recv, .. } => recv.read(buf).await.map_err(crate::far::from_read),
         }
     }
 
@@ -239,7 +220,7 @@ pub struct IncomingPeer(pub(crate) Incoming);
 pub(crate) enum Incoming {
     Quic(quinn::Incoming),
     /// An iroh attempt, with the roster check that names the device behind an endpoint id.
-    Iroh(iroh::endpoint::Incoming, crate::wan::EndpointTrust),
+    Iroh(iroh::endpoint::Incoming, crate::far::EndpointTrust),
 }
 
 impl std::fmt::Debug for Incoming {
@@ -260,7 +241,7 @@ impl IncomingPeer {
         match &self.0 {
             Incoming::Quic(i) => i.remote_address(),
             Incoming::Iroh(i, _) => {
-                crate::wan::incoming_ip(i).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+                crate::far::incoming_ip(i).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
             }
         }
     }
@@ -285,7 +266,7 @@ impl IncomingPeer {
         let incoming = match self.0 {
             Incoming::Quic(i) => i,
             Incoming::Iroh(i, trust) => {
-                return tokio::time::timeout(HANDSHAKE_TIMEOUT, crate::wan::accept(i, trust))
+                return tokio::time::timeout(HANDSHAKE_TIMEOUT, accept_iroh(i, trust))
                     .await
                     .map_err(|_| no_answer())?;
             }
@@ -306,6 +287,37 @@ impl IncomingPeer {
                     source: None,
                 })
             }
+        }
+    }
+}
+
+/// Completes an incoming handshake; the hook has already refused strangers, and the roster is
+/// asked again for the device (it may have changed in between).
+async fn accept_iroh(
+    incoming: iroh::endpoint::Incoming,
+    trust: crate::far::EndpointTrust,
+) -> Result<PeerConnection, NetError> {
+    let refused = || NetError::Refused {
+        why: crate::Refusal::Untrusted,
+        source: None,
+    };
+    let accepting = incoming.accept().map_err(crate::far::from_connection)?;
+    let conn = accepting.await.map_err(|e| {
+        use iroh::endpoint::ConnectingError;
+        match e {
+            ConnectingError::ConnectionError { source, .. } => crate::far::from_connection(source),
+            ConnectingError::LocallyRejected { .. } => refused(),
+            other => NetError::Connection(transport(other)),
+        }
+    })?;
+    match trust(&crate::far::endpoint_of(&conn.remote_id())) {
+        Some(device) => Ok(PeerConnection::iroh(conn, device)),
+        None => {
+            conn.close(
+                crate::far::varint(CloseCode::Untrusted),
+                CloseCode::Untrusted.reason().as_bytes(),
+            );
+            Err(refused())
         }
     }
 }

@@ -13,6 +13,7 @@ mod conn;
 mod driver;
 mod endpoint;
 mod error;
+mod far;
 pub mod pairing;
 #[cfg(feature = "test-relay")]
 pub mod test_relay;
@@ -20,12 +21,13 @@ mod tls;
 mod wan;
 
 pub use close::CloseCode;
-pub use conn::{ConnectionStats, IncomingPeer, LinkPath, PeerConnection, PeerStream};
+pub use conn::{ConnectionStats, IncomingPeer, PeerConnection, PeerStream};
 pub use driver::{run_session, with_replica, Replica, SessionOptions, SessionReport, Shared};
 pub use endpoint::{Node, NodeConfig};
 pub use error::{NetError, Refusal, ReplicaError, TransportError};
+pub use far::{EndpointTrust, LinkPath};
 pub use tls::{device_id_of_cert, TrustCheck};
-pub use wan::{EndpointTrust, WanAddr, WanConfig, WanNode};
+pub use wan::{WanAddr, WanConfig, WanNode};
 
 /// The async runtime Rapport runs its network on: two worker threads (a device syncs with a
 /// handful of peers; more threads only cost memory), with I/O and timers enabled. Blocking

@@ -18,23 +18,17 @@
 
 use crate::conn::{transport as opaque, Incoming, IncomingPeer, PeerConnection};
 use crate::error::TransportError;
-use crate::{CloseCode, LinkPath, NetError, Refusal};
-use iroh::endpoint::{
-    presets, AfterHandshakeOutcome, Connection, ConnectionError, EndpointHooks, IncomingAddr,
-    ReadError, VarInt, WriteError,
-};
-use iroh::{Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr};
+use crate::far::{endpoint_of, from_connection, varint, EndpointTrust};
+use crate::{CloseCode, NetError, Refusal};
+use iroh::endpoint::{presets, AfterHandshakeOutcome, Connection, EndpointHooks};
+use iroh::{Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey};
 use rapport_identity::EndpointKey;
 use rapport_model::{DeviceId, EndpointId};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// ALPN of sync over iroh (a separate protocol id from the LAN's `rapport/1`, so neither
 /// endpoint ever mistakes the other's peers for its own).
 pub(crate) const ALPN: &[u8] = b"rapport-iroh/1";
-
-/// The roster's answer to "which trusted, non-revoked device owns this endpoint id?".
-pub type EndpointTrust = Arc<dyn Fn(&EndpointId) -> Option<DeviceId> + Send + Sync>;
 
 /// How to bind the iroh endpoint.
 #[derive(Debug, Clone, Default)]
@@ -230,110 +224,7 @@ impl WanNode {
     }
 }
 
-/// Completes an incoming handshake; the hook has already refused strangers, and the roster is
-/// asked again for the device (it may have changed in between).
-pub(crate) async fn accept(
-    incoming: iroh::endpoint::Incoming,
-    trust: EndpointTrust,
-) -> Result<PeerConnection, NetError> {
-    let refused = || NetError::Refused {
-        why: Refusal::Untrusted,
-        source: None,
-    };
-    let accepting = incoming.accept().map_err(from_connection)?;
-    let conn = accepting.await.map_err(|e| {
-        use iroh::endpoint::ConnectingError;
-        match e {
-            ConnectingError::ConnectionError { source, .. } => from_connection(source),
-            ConnectingError::LocallyRejected { .. } => refused(),
-            other => NetError::Connection(opaque(other)),
-        }
-    })?;
-    match trust(&endpoint_of(&conn.remote_id())) {
-        Some(device) => Ok(PeerConnection::iroh(conn, device)),
-        None => {
-            conn.close(
-                varint(CloseCode::Untrusted),
-                CloseCode::Untrusted.reason().as_bytes(),
-            );
-            Err(refused())
-        }
-    }
-}
-
 fn parse_relay(url: &str) -> Result<RelayUrl, NetError> {
     url.parse::<RelayUrl>()
         .map_err(|e| NetError::Tls(opaque(e)))
-}
-
-fn endpoint_of(key: &iroh::EndpointId) -> EndpointId {
-    EndpointId::from_bytes(*key.as_bytes())
-}
-
-pub(crate) fn varint(code: CloseCode) -> VarInt {
-    VarInt::from_u32(code.code())
-}
-
-/// The path an iroh connection uses now: the selected one, relay or direct.
-pub(crate) fn path_of(conn: &Connection) -> LinkPath {
-    let paths = conn.paths();
-    let selected = paths.iter().find(|p| p.is_selected());
-    match selected {
-        Some(p) if p.is_relay() => LinkPath::Relay,
-        Some(_) => LinkPath::Direct,
-        // No path selected yet (the handshake went through the relay): say so.
-        None => LinkPath::Relay,
-    }
-}
-
-/// The IP address of the path in use, if it is a direct one.
-pub(crate) fn remote_ip(conn: &Connection) -> Option<SocketAddr> {
-    let paths = conn.paths();
-    let selected = paths.iter().find(|p| p.is_selected())?;
-    match selected.remote_addr() {
-        TransportAddr::Ip(addr) => Some(*addr),
-        _ => None,
-    }
-}
-
-pub(crate) fn incoming_ip(incoming: &iroh::endpoint::Incoming) -> Option<SocketAddr> {
-    match incoming.remote_addr() {
-        IncomingAddr::Ip(addr) => Some(addr),
-        _ => None,
-    }
-}
-
-/// noq's connection errors, classified as quinn's are in `error.rs` (same QUIC codes).
-pub(crate) fn from_connection(e: ConnectionError) -> NetError {
-    use ConnectionError as E;
-    let crypto = |code: u64| (0x100..0x200).contains(&code);
-    match &e {
-        E::TransportError(t) if crypto(u64::from(t.code)) => NetError::Refused {
-            why: Refusal::Untrusted,
-            source: Some(opaque(e)),
-        },
-        E::ConnectionClosed(c) if crypto(u64::from(c.error_code)) => NetError::Refused {
-            why: Refusal::Untrusted,
-            source: Some(opaque(e)),
-        },
-        E::ApplicationClosed(a) => match CloseCode::from_code(a.error_code.into_inner()) {
-            Some(code) => NetError::Closed(code),
-            None => NetError::Connection(opaque(e)),
-        },
-        _ => NetError::Connection(opaque(e)),
-    }
-}
-
-pub(crate) fn from_write(e: WriteError) -> NetError {
-    match e {
-        WriteError::ConnectionLost(inner) => from_connection(inner),
-        other => NetError::Connection(opaque(other)),
-    }
-}
-
-pub(crate) fn from_read(e: ReadError) -> NetError {
-    match e {
-        ReadError::ConnectionLost(inner) => from_connection(inner),
-        other => NetError::Connection(opaque(other)),
-    }
 }

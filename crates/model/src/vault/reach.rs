@@ -88,7 +88,7 @@ impl Vault {
         })();
         let written = self.finish_or_abort(
             result,
-            || format!("set reach of device {}", device.short()),
+            || "set device endpoint and relay".to_owned(),
             now,
         )?;
         self.touched.devices = true;
