@@ -140,12 +140,16 @@ const flows = [
   ["a sync from a second device appears live", async () => {
     await page.goto(state.grace);
     await page.evaluate(() => { window.__sameDocument = true; });
+    // A section the person opened stays open through the update.
+    await page.getByText("Edit details").click();
+    await page.getByLabel("Organisation").waitFor();
     const id = state.grace.split("/").pop();
     onB("sync", "--addr", cfg.addrA);
     onB("note", id, "Met again at the Computer History Museum", "--kind", "meeting");
     onB("sync", "--addr", cfg.addrA);
     await page.locator("ol.timeline").getByText("Computer History Museum").waitFor({ timeout: 15000 });
     assert(await page.evaluate(() => window.__sameDocument === true), "updated without a reload");
+    assert(await page.getByLabel("Organisation").isVisible(), "the open section stayed open");
   }],
   ["the list updates live and search as you type keeps working after it", async () => {
     await page.goto(`${base}/contacts?q=lovelace`);

@@ -63,6 +63,7 @@ pub const CONFINED: &[Confined] = &[
             "crates/node",
             "crates/app",
             "crates/web",
+            "crates/daemon",
             "bin/rapport",
             "bin/rapport-bench",
             "tests",
@@ -85,13 +86,14 @@ pub const CYCLE_CHECKED: &[&str] = &[
     "crates/web",
     "crates/app",
     "crates/node",
+    "crates/daemon",
     "bin/rapport-bench",
     "bin/rapport",
 ];
 
 /// Packages with a known module cycle that a refactor in progress removes. Not checked for
 /// cycles until they leave this list. Empty since issue 17 layered the binary (`route` over
-/// `client`, `daemon` and `cmd`; `cmd` knows neither the daemon nor the router).
+/// `client` and `cmd`; `cmd` knows neither the daemon's client nor the router).
 pub const CYCLE_CHECK_PENDING: &[&str] = &[];
 
 /// The only files that may lift the workspace's `unsafe_code = "deny"`: glibc's allocator

@@ -3,13 +3,29 @@
 
 use clap::{Args, Parser, Subcommand};
 use rapport_app::{Millis, TagChange};
-use rapport_model::{ContactField, InteractionKind, TrustLevel};
-use serde::{Deserialize, Serialize};
+use rapport_model::{ContactField, DeviceId, InteractionKind, TrustLevel};
 use std::path::PathBuf;
 
 /// `--at`: a time as `rapport_app::time::parse_at` reads it.
 fn parse_at(s: &str) -> Result<Millis, rapport_app::AppError> {
     rapport_app::time::parse_at(s)
+}
+
+/// `resolve`'s FIELD: every field a conflict can be on, the name included.
+fn parse_field(s: &str) -> Result<ContactField, rapport_app::AppError> {
+    s.parse().map_err(|_| {
+        rapport_app::AppError::BadInput(format!(
+            "`{s}` is not a contact field: use name, org, title, notes, trust, met-on, met-at, met-context, introduced-by or connected-on"
+        ))
+    })
+}
+
+/// A device id as `rapport device` prints it on that device.
+fn parse_device_id(s: &str) -> Result<DeviceId, rapport_app::AppError> {
+    s.parse()
+        .map_err(|e: rapport_model::device::ParseDeviceIdError| {
+            rapport_app::AppError::BadInput(e.to_string())
+        })
 }
 
 /// Rapport: a local-first contact book that remembers how you know people.
@@ -32,7 +48,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand, Serialize, Deserialize)]
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create this device and a new, empty vault.
     Init {
@@ -283,7 +299,8 @@ pub enum Command {
         contact: String,
         /// name, org, title, notes, trust, met-on, met-at, met-context, introduced-by or
         /// connected-on.
-        field: String,
+        #[arg(value_parser = parse_field)]
+        field: ContactField,
         /// The value to keep: one of those `rapport conflicts` lists, or a new one.
         value: String,
     },
@@ -409,7 +426,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand, Serialize, Deserialize)]
+#[derive(Debug, Subcommand)]
 pub enum QuarantineCommand {
     /// List the records that the held-back changes would delete, and which device deleted them.
     Show {
@@ -458,7 +475,7 @@ impl Command {
 }
 
 /// What `import` reads.
-#[derive(Debug, Subcommand, Serialize, Deserialize)]
+#[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// LinkedIn's Connections.csv (Settings > Data privacy > Get a copy of your data).
     /// Contacts are matched by profile URL (older exports without one: by email).
@@ -495,18 +512,19 @@ pub enum ImportCommand {
 }
 
 /// The formats of `export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     Vcard,
     Csv,
     Json,
 }
 
-#[derive(Debug, Subcommand, Serialize, Deserialize)]
+#[derive(Debug, Subcommand)]
 pub enum DevicesCommand {
     /// Trust a device: it may sync this vault. Give the id that `rapport device` prints on it.
     Add {
-        id: String,
+        #[arg(value_parser = parse_device_id)]
+        id: DeviceId,
         /// A name for the device.
         #[arg(long)]
         name: Option<String>,
@@ -520,7 +538,7 @@ pub enum DevicesCommand {
 }
 
 /// The options of `edit`: the fields of `add`, plus a new name, removals and clears.
-#[derive(Debug, Args, Serialize, Deserialize)]
+#[derive(Debug, Args)]
 pub struct EditArgs {
     /// A new name.
     #[arg(long)]
@@ -542,12 +560,11 @@ pub struct EditArgs {
     /// Clear a field: org, title, notes, trust, met-on, met-at, met-context, introduced-by,
     /// connected-on (repeatable).
     #[arg(long, value_name = "FIELD")]
-    #[serde(with = "rapport_app::request::field_names")]
     pub clear: Vec<ContactField>,
 }
 
 /// Fields shared by `add` and `edit`.
-#[derive(Debug, Args, Default, Serialize, Deserialize)]
+#[derive(Debug, Args, Default)]
 pub struct ContactArgs {
     /// An email address (repeatable).
     #[arg(long, value_name = "EMAIL")]
@@ -590,7 +607,7 @@ pub struct ContactArgs {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Subcommand, Serialize, Deserialize)]
+#[derive(Debug, Subcommand)]
 pub enum GroupCommand {
     /// Create a group.
     Create {

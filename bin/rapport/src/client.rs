@@ -1,98 +1,12 @@
-//! The CLI's side of the daemon's socket: while `rapport serve` holds the store, a command is
-//! sent there as a typed `Call` (framed and versioned by `rapport_app::wire`) and its typed
-//! reply is rendered here exactly as a local run renders it. The daemon's side is `daemon`.
+//! The CLI's side of the daemon: while `rapport serve` holds the store, a command is sent to it
+//! as a typed `Call` (`rapport_daemon::client`) and its typed reply is rendered here exactly as
+//! a local run renders it.
 
 use crate::cli::Command;
-use anyhow::{Context, Result};
-use rapport_app::wire::{self, Failure, Reply, WireError};
-use rapport_app::Request;
-use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-
-/// What the CLI asks the daemon, parsed once on the CLI's side.
-#[derive(Debug, Serialize, Deserialize)]
-pub enum Call {
-    /// A request the application layer answers.
-    App(Box<Request>),
-    /// Open a pairing window beside the live sessions.
-    Pair(PairWindow),
-    /// Sync once, on the daemon's own endpoint.
-    Sync {
-        addr: Option<SocketAddr>,
-        device: Option<String>,
-    },
-}
-
-/// `rapport_node::pairing::Window` as it travels.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PairWindow {
-    pub listen: SocketAddr,
-    pub timeout: std::time::Duration,
-    pub no_discovery: bool,
-}
-
-/// An error the daemon reported: main prints it as any error, with its exit code.
-#[derive(Debug)]
-pub struct Remote(pub Failure);
-impl std::fmt::Display for Remote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.message)
-    }
-}
-impl std::error::Error for Remote {}
-
-/// Any error as the daemon sends it: the sentence and exit code a local run would show.
-pub fn failure(e: &anyhow::Error) -> Failure {
-    Failure {
-        message: crate::render::error_chain(e),
-        exit_code: crate::exit_code(e),
-    }
-}
-
-pub fn socket_path(home: &Path) -> PathBuf {
-    home.join("daemon.sock")
-}
-
-/// Sends `call` to the daemon of `home`, if one is listening, and returns its final reply;
-/// pairing events on the way are given to `on_event`.
-pub fn send(
-    home: &Path,
-    call: &Call,
-    mut on_event: impl FnMut(&rapport_node::pairing::PairingEvent),
-) -> Result<Option<Reply>> {
-    use std::io::Write;
-    let path = socket_path(home);
-    // A daemon that is starting holds the store a moment before its socket answers.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    let retry = rapport_node::Backoff::new(
-        std::time::Duration::from_millis(5),
-        std::time::Duration::from_millis(50),
-    );
-    let Ok(mut stream) =
-        { retry }.retry_until(deadline, || std::os::unix::net::UnixStream::connect(&path))
-    else {
-        return Ok(None);
-    };
-    stream
-        .write_all(&wire::client_frame(call)?)
-        .context("could not talk to the running daemon")?;
-    let mut reader = std::io::BufReader::new(stream);
-    loop {
-        let body = wire::read_frame(&mut reader, wire::MAX_REPLY).map_err(unanswered)?;
-        match wire::decode_reply(&body)? {
-            Reply::Pairing(event) => on_event(&event),
-            reply => return Ok(Some(reply)),
-        }
-    }
-}
-
-fn unanswered(e: WireError) -> anyhow::Error {
-    match e {
-        WireError::Io(io) => anyhow::Error::new(io).context("the running daemon did not answer"),
-        other => other.into(),
-    }
-}
+use anyhow::Result;
+use rapport_app::wire::{Remote, Reply};
+use rapport_daemon::client::{send, Call, PairWindow};
+use std::path::Path;
 
 /// The store is held by another process; if it is this home's daemon, it runs the command and
 /// its typed answer is rendered here, as a local run renders it.

@@ -5,7 +5,6 @@ mod alloc;
 mod cli;
 mod client;
 mod cmd;
-mod daemon;
 mod logging;
 mod pairing;
 #[macro_use]
@@ -14,22 +13,14 @@ mod render;
 mod request;
 mod route;
 mod ui;
-mod web;
 
-use rapport_app::{home, time};
+use rapport_app::home;
 
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Exit codes, stable for scripts (also listed in the README).
-mod exit {
-    pub const ERROR: u8 = 1;
-    pub const BAD_INPUT: u8 = 2;
-    pub const NOT_FOUND: u8 = 3;
-    pub const LOCKED: u8 = 4;
-    pub const DAMAGED: u8 = 5;
-    pub const DISK: u8 = 6;
-}
+/// The exit code of a value clap refused (the others are `rapport_app::exit::code`).
+const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     alloc::use_one_arena();
@@ -42,49 +33,14 @@ fn main() -> ExitCode {
     match route::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", render::error_chain(&e));
+            eprintln!("error: {}", rapport_app::exit::sentence(e.as_ref()));
             ExitCode::from(exit_code(&e))
         }
     }
 }
 
 pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
-    use rapport_store::{StoreError, StoreErrorKind};
-    // Anywhere in the chain: a full disk during a sync's persist arrives wrapped in the
-    // node's and the network's errors.
-    if let Some(s) = e.chain().find_map(|c| c.downcast_ref::<StoreError>()) {
-        return match s.kind() {
-            StoreErrorKind::Locked => exit::LOCKED,
-            StoreErrorKind::Corrupt => exit::DAMAGED,
-            StoreErrorKind::Io => exit::DISK,
-            _ => exit::ERROR,
-        };
-    }
-    if e.downcast_ref::<rapport_model::ResolveError>().is_some()
-        || e.downcast_ref::<rapport_node::NodeError>()
-            .is_some_and(rapport_node::NodeError::is_not_found)
-    {
-        return exit::NOT_FOUND;
-    }
-    if let Some(edit) = e.downcast_ref::<rapport_model::EditError>() {
-        use rapport_model::EditError as E;
-        return match edit {
-            E::NoSuchContact(_) | E::NoSuchGroup(_) | E::NoSuchInteraction(_) => exit::NOT_FOUND,
-            _ => exit::BAD_INPUT,
-        };
-    }
-    if let Some(client::Remote(failure)) = e.downcast_ref::<client::Remote>() {
-        return failure.exit_code;
-    }
-    if let Some(app) = e.downcast_ref::<rapport_app::AppError>() {
-        return app.exit_code();
-    }
-    if e.downcast_ref::<rapport_node::pairing::BadInvitation>()
-        .is_some()
-    {
-        return exit::BAD_INPUT;
-    }
-    exit::ERROR
+    rapport_app::exit::code(e.as_ref())
 }
 
 /// A value clap's parsers refused (a kind, a level, a time) is one sentence on stderr and exit
@@ -95,7 +51,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
     if e.kind() == ErrorKind::ValueValidation {
         if let Some(source) = std::error::Error::source(&e) {
             eprintln!("error: {source}");
-            return ExitCode::from(exit::BAD_INPUT);
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     }
     e.exit()

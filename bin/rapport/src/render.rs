@@ -9,19 +9,6 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The error and its causes, as one line.
-pub fn error_chain(e: &anyhow::Error) -> String {
-    let mut out = e.to_string();
-    for cause in e.chain().skip(1) {
-        let c = cause.to_string();
-        if !out.contains(&c) {
-            out.push_str(": ");
-            out.push_str(&c);
-        }
-    }
-    out
-}
-
 /// Prints a response: its JSON form with `json` (when it has one), else its text for people
 /// (`rapport_app::render`, the same text whether the command ran here or in the daemon).
 pub fn response(r: &Response, json: bool) -> anyhow::Result<()> {

@@ -141,11 +141,7 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
         } => (
             Request::Resolve {
                 contact,
-                field: field.parse().map_err(|_| {
-                    AppError::BadInput(format!(
-                        "`{field}` is not a contact field: use name, org, title, notes, trust, met-on, met-at, met-context, introduced-by or connected-on"
-                    ))
-                })?,
+                field,
                 value,
             },
             false,
@@ -208,14 +204,7 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
 fn devices_of(command: Option<DevicesCommand>) -> Result<Request, AppError> {
     Ok(match command {
         None => Request::Devices,
-        Some(DevicesCommand::Add { id, name }) => Request::AddDevice {
-            id: id
-                .parse()
-                .map_err(|e: rapport_model::device::ParseDeviceIdError| {
-                    AppError::BadInput(e.to_string())
-                })?,
-            name,
-        },
+        Some(DevicesCommand::Add { id, name }) => Request::AddDevice { id, name },
         Some(DevicesCommand::Revoke { device }) => Request::Revoke { device },
         Some(DevicesCommand::Leave) => Request::Leave,
     })

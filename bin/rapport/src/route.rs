@@ -4,7 +4,7 @@
 
 use crate::cli::{Cli, Command};
 use crate::home;
-use crate::{client, cmd, daemon};
+use crate::{client, cmd};
 use anyhow::Result;
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -37,12 +37,12 @@ pub fn run(cli: Cli) -> Result<()> {
             no_discovery,
             ui,
             no_ui,
-        } => daemon::serve(
+        } => Ok(rapport_daemon::serve(
             cmd::open_home(&dir, None)?,
             listen,
             no_discovery,
             (!no_ui).then_some(ui),
-        ),
+        )?),
         Command::Ui { no_open } => crate::ui::open(&dir, no_open),
         Command::Pair {
             timeout,

@@ -204,7 +204,7 @@ pub struct ErrorBody {
     pub candidates: Option<Vec<Candidate>>,
 }
 
-fn store_kind(e: &StoreError) -> ErrorKind {
+pub(crate) fn store_kind(e: &StoreError) -> ErrorKind {
     match e.kind() {
         StoreErrorKind::Locked => ErrorKind::Locked,
         StoreErrorKind::Corrupt => ErrorKind::Damaged,

@@ -13,6 +13,7 @@ mod dedupe;
 pub mod device;
 pub mod devices;
 mod error;
+pub mod exit;
 pub mod export;
 mod groups;
 mod guard;

@@ -103,6 +103,19 @@ pub struct Failure {
     pub exit_code: u8,
 }
 
+/// A failure the daemon reported, as an error on the CLI's side: shown as any error, with the
+/// daemon's exit code.
+#[derive(Debug)]
+pub struct Remote(pub Failure);
+
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Remote {}
+
 /// What a sync did, as `rapport sync` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Synced {

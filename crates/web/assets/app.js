@@ -82,10 +82,32 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("main");
         var main = document.getElementById("main");
-        if (fresh && main) main.innerHTML = fresh.innerHTML;
+        if (fresh && main) {
+          // A section the person opened ("Edit details") stays open: the fresh page has it
+          // closed, and closing it under their cursor loses their place.
+          var open = openSections(main);
+          main.innerHTML = fresh.innerHTML;
+          reopen(main, open);
+        }
         if (live) live.textContent = "Updated with the latest changes.";
       })
       .catch(function () {});
+  }
+  function sectionName(d) {
+    var summary = d.querySelector("summary");
+    return summary ? summary.textContent.trim() : "";
+  }
+  function openSections(root) {
+    var names = {};
+    Array.prototype.forEach.call(root.querySelectorAll("details[open]"), function (d) {
+      names[sectionName(d)] = true;
+    });
+    return names;
+  }
+  function reopen(root, names) {
+    Array.prototype.forEach.call(root.querySelectorAll("details"), function (d) {
+      if (names[sectionName(d)]) d.open = true;
+    });
   }
   document.addEventListener("focusout", function () {
     setTimeout(function () { if (waiting && !busy()) refreshPage(); }, 50);

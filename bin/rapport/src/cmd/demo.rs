@@ -3,13 +3,10 @@
 //! synced over QUIC, and the merged result is printed and checked: nothing may be lost.
 
 use crate::home::Home;
-use crate::time;
 use anyhow::{bail, ensure, Context, Result};
 use rapport_app::node_host::{Replica, SharedReplica};
-use rapport_model::{
-    ContactField, ContactId, ContactPatch, InteractionId, InteractionKind, NewInteraction,
-    TrustLevel, Vault, VaultId,
-};
+use rapport_app::{ContactEdit, ContactFields, NewNote, Request, Response};
+use rapport_model::{ContactField, ContactId, InteractionKind, TrustLevel, Vault};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,27 +27,24 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
         "1. Three devices",
         "a laptop holds the vault; a phone and a desktop are new",
     );
-    let jeanne = ContactId::random(&mut rand::thread_rng());
-    {
-        let laptop = Home::open(&dir("laptop"), Some("laptop"))?;
-        let mut vault = Vault::create(
-            laptop.device,
-            "laptop",
-            VaultId::random(&mut rand::thread_rng()),
-            time::now_ms(),
-        )?;
-        let patch = ContactPatch {
-            name: Some("Jeanne Yocum".into()),
-            add_emails: vec!["jeanne@example.org".into()],
-            add_tags: vec!["conference".into()],
+    rapport_app::init(&dir("laptop"), "laptop")?;
+    let jeanne = {
+        let laptop = Home::open(&dir("laptop"), None)?;
+        let fields = ContactFields {
+            emails: vec!["jeanne@example.org".into()],
+            tags: vec!["conference".into()],
             trust: Some(TrustLevel::Met),
             met_at: Some("RustConf, Montréal".into()),
             ..Default::default()
         };
-        vault.add_contact(jeanne, &patch, time::now_ms())?;
-        laptop.store.create_vault(&mut vault)?;
+        let added = rapport_app::handle(&laptop, &add_with("Jeanne Yocum", fields))?;
         laptop.store.close()?;
-    }
+        match added {
+            Response::Created { id } => id.parse::<ContactId>()?,
+            other => bail!("adding Jeanne answered {other:?}"),
+        }
+    };
+    let j = &jeanne.to_string();
 
     say(
         "2. Pairing",
@@ -62,62 +56,50 @@ pub fn run(keep: Option<PathBuf>) -> Result<()> {
         "3. Offline",
         "each device edits on its own, the same contact on all three",
     );
-    edit(&dir("laptop"), |v, now| {
-        tags(v, jeanne, "investor", now)?;
-        set(
-            v,
-            jeanne,
-            ContactPatch {
-                title: Some("CTO".into()),
-                ..Default::default()
-            },
-            now,
-        )?;
-        note(
-            v,
-            jeanne,
-            "Coffee in Lisbon: she is raising a seed round.",
-            now,
-        )
-    })?;
-    edit(&dir("phone"), |v, now| {
-        tags(v, jeanne, "climbing", now)?;
-        set(
-            v,
-            jeanne,
-            ContactPatch {
-                org: Some("Acme Robotics".into()),
-                ..Default::default()
-            },
-            now,
-        )?;
-        note(
-            v,
-            jeanne,
-            "Bumped into her at the climbing gym; wants an intro to Sam.",
-            now,
-        )?;
-        add(v, "Priya Raman", "priya@example.net", now)
-    })?;
-    edit(&dir("desktop"), |v, now| {
-        set(
-            v,
-            jeanne,
-            ContactPatch {
-                title: Some("Founder".into()),
-                trust: Some(TrustLevel::WorkedWith),
-                ..Default::default()
-            },
-            now,
-        )?;
-        note(
-            v,
-            jeanne,
-            "Call: agreed to co-write the grant proposal.",
-            now,
-        )?;
-        add(v, "Lars Olsen", "lars@example.com", now)
-    })?;
+    let offline = [
+        (
+            "laptop",
+            vec![
+                edit(j, |f| {
+                    f.tags = vec!["investor".into()];
+                    f.title = Some("CTO".into());
+                }),
+                note(j, "Coffee in Lisbon: she is raising a seed round."),
+            ],
+        ),
+        (
+            "phone",
+            vec![
+                edit(j, |f| {
+                    f.tags = vec!["climbing".into()];
+                    f.org = Some("Acme Robotics".into());
+                }),
+                note(
+                    j,
+                    "Bumped into her at the climbing gym; wants an intro to Sam.",
+                ),
+                add("Priya Raman", "priya@example.net"),
+            ],
+        ),
+        (
+            "desktop",
+            vec![
+                edit(j, |f| {
+                    f.title = Some("Founder".into());
+                    f.trust = Some(TrustLevel::WorkedWith);
+                }),
+                note(j, "Call: agreed to co-write the grant proposal."),
+                add("Lars Olsen", "lars@example.com"),
+            ],
+        ),
+    ];
+    for (name, requests) in offline {
+        let home = Home::open(&dir(name), None)?;
+        for request in &requests {
+            rapport_app::handle(&home, request)?;
+        }
+        home.store.close()?;
+    }
     println!("   laptop: +#investor, title CTO, a note");
     println!("   phone: +#climbing, org Acme Robotics, a note, new contact Priya Raman");
     println!("   desktop: title Founder (conflicts with the laptop), trust worked-with, a note, new contact Lars Olsen");
@@ -289,46 +271,48 @@ fn with_server(
     result
 }
 
-fn edit(dir: &Path, f: impl Fn(&mut Vault, i64) -> Result<()>) -> Result<()> {
-    let home = Home::open(dir, None)?;
-    super::write(&home, |v, _| f(v, time::now_ms()))?;
-    home.store.close()?;
-    Ok(())
+/// `rapport edit CONTACT` with the fields `set` fills in (tags are added).
+fn edit(contact: &str, set: impl FnOnce(&mut ContactFields)) -> Request {
+    let mut fields = ContactFields::default();
+    set(&mut fields);
+    Request::Edit {
+        contact: contact.into(),
+        edit: ContactEdit {
+            fields,
+            ..Default::default()
+        },
+    }
 }
 
-fn set(v: &mut Vault, id: ContactId, patch: ContactPatch, now: i64) -> Result<()> {
-    v.edit_contact(id, &patch, now)?;
-    Ok(())
-}
-
-fn tags(v: &mut Vault, id: ContactId, tag: &str, now: i64) -> Result<()> {
-    let patch = ContactPatch {
-        add_tags: vec![tag.into()],
-        ..Default::default()
-    };
-    set(v, id, patch, now)
-}
-
-fn note(v: &mut Vault, id: ContactId, text: &str, now: i64) -> Result<()> {
-    let new = NewInteraction {
-        contacts: vec![id],
-        at: now,
-        kind: InteractionKind::Note,
+/// `rapport note CONTACT TEXT`.
+fn note(contact: &str, text: &str) -> Request {
+    Request::Note(NewNote {
+        contact: contact.into(),
         text: text.into(),
+        kind: InteractionKind::Note,
+        at: None,
         place: None,
-    };
-    v.add_interaction(InteractionId::random(&mut rand::thread_rng()), &new, now)?;
-    Ok(())
+        with: Vec::new(),
+        follow_up: None,
+    })
 }
 
-fn add(v: &mut Vault, name: &str, email: &str, now: i64) -> Result<()> {
-    let patch = ContactPatch {
-        name: Some(name.into()),
-        add_emails: vec![email.into()],
-        ..Default::default()
-    };
-    v.add_contact(ContactId::random(&mut rand::thread_rng()), &patch, now)?;
-    Ok(())
+/// `rapport add NAME --email EMAIL`.
+fn add(name: &str, email: &str) -> Request {
+    add_with(
+        name,
+        ContactFields {
+            emails: vec![email.into()],
+            ..Default::default()
+        },
+    )
+}
+
+fn add_with(name: &str, fields: ContactFields) -> Request {
+    Request::Add {
+        name: name.into(),
+        fields,
+    }
 }
 
 /// Every offline edit from every device must be in the merged vault.

@@ -14,9 +14,7 @@ use crate::home::Home;
 use crate::request::Routed;
 use anyhow::Result;
 use rapport_app::AppError;
-use rapport_model::Vault;
-use rapport_store::{ReadView, StoreError};
-use std::cell::RefCell;
+use rapport_store::StoreError;
 
 /// Runs a command that makes an application `Request` against `home` and prints its answer.
 pub fn dispatch(home: &Home, command: Command) -> Result<()> {
@@ -89,32 +87,4 @@ pub fn is_locked(e: &anyhow::Error) -> bool {
             _ => None,
         });
     store.is_some_and(|s| s.kind() == rapport_store::StoreErrorKind::Locked)
-}
-
-/// `Home::write` for the web app's writes not yet moved into rapport-app, whose closures return
-/// `anyhow` errors: the error comes out exactly as the closure made it (so its type still picks
-/// the exit code), and a damaged read cache is still repaired and the action retried.
-pub fn write<T>(home: &Home, f: impl Fn(&mut Vault, &ReadView<'_>) -> Result<T>) -> Result<T> {
-    let failed: RefCell<Option<anyhow::Error>> = RefCell::new(None);
-    let result = home.write(|vault, view| {
-        f(vault, view).map_err(|e| match e.downcast_ref::<StoreError>() {
-            Some(StoreError::ViewDamaged { path, key }) => {
-                AppError::Store(StoreError::ViewDamaged {
-                    path: path.clone(),
-                    key: key.clone(),
-                })
-            }
-            _ => {
-                *failed.borrow_mut() = Some(e);
-                AppError::Failed(String::new())
-            }
-        })
-    });
-    match result {
-        Ok(out) => Ok(out),
-        Err(e) => match failed.into_inner() {
-            Some(original) => Err(original),
-            None => Err(e.into()),
-        },
-    }
 }

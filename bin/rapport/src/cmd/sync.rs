@@ -23,25 +23,12 @@ pub fn sync(home: Home, addr: SocketAddr) -> Result<()> {
             crate::note!("syncing with {addr}…");
         }
         let report = rapport_node::sync_once(&replica, addr).await?;
-        println!("{}", synced(&report, addr).line());
+        println!("{}", rapport_daemon::synced(&report, addr).line());
         Ok(())
     })
 }
 
 /// What a sync did, as `sync` prints it whether it ran here or in the daemon.
-pub fn synced(report: &rapport_net::SessionReport, addr: SocketAddr) -> rapport_app::wire::Synced {
-    rapport_app::wire::Synced {
-        peer: report.peer.map(|p| p.short()).unwrap_or_default(),
-        addr,
-        records_updated: report.touched.contacts.len()
-            + report.touched.interactions.len()
-            + report.touched.groups.len(),
-        bytes_sent: report.bytes_sent,
-        bytes_received: report.bytes_received,
-        elapsed_ms: report.elapsed.as_millis(),
-    }
-}
-
 pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Result<()> {
     let peer: DeviceId = id
         .parse()

@@ -1,30 +1,72 @@
-//! The web app's `Host` (see `rapport_web::app_book`): pairing windows, which run on the
-//! daemon's sync node (`rapport_node::pairing`) and its runtime. Everything else the pages do
-//! is a `rapport_app` request, sent by `rapport_web::app_book::AppBook`.
+//! The web app inside `rapport serve`: its listener, its address file for `rapport ui`, and its
+//! `Host` (see `rapport_web::app_book`), which runs pairing windows on the daemon's sync node
+//! (`rapport_node::pairing`) and its runtime. Everything else the pages do is a `rapport_app`
+//! request, sent by `rapport_web::app_book::AppBook`.
 
+use crate::launch::address_path;
+use crate::DaemonError;
 use rapport_app::node_host::SharedReplica;
+use rapport_model::DeviceId;
 use rapport_web::app_book::{AppBook, Host};
+use rapport_web::auth::write_owner_only;
 use rapport_web::book::{BookError, BookResult, PairingState, PairingView};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
-/// The web app's book over the daemon's replica. Must be called on the daemon's runtime
-/// (pairing windows run on it).
-pub fn book(
-    replica: SharedReplica,
-    name: String,
-    tag: String,
-    no_discovery: bool,
-) -> AppBook<WebHost> {
+/// What the web app serves: the daemon's replica and who this device is.
+pub struct App<'a> {
+    pub home: &'a Path,
+    pub replica: SharedReplica,
+    pub device_name: String,
+    pub device: DeviceId,
+    pub no_discovery: bool,
+}
+
+/// Starts the web app on `addr`; `None` (and a line on stderr) when that address is taken, so
+/// the daemon still syncs without it.
+pub async fn start(
+    app: App<'_>,
+    addr: SocketAddr,
+) -> Result<Option<tokio::task::JoinHandle<()>>, DaemonError> {
+    let secrets = rapport_web::Secrets::load_or_create(app.home)?;
+    let listener = match rapport_web::bind(addr).await {
+        Ok(l) => l,
+        Err(e @ rapport_web::ServeError::Bind { .. }) => {
+            eprintln!("rapport: {e}; serving without the web app");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let local = listener.local_addr()?;
+    let address_file = address_path(app.home);
+    write_owner_only(&address_file, local.to_string().as_bytes())
+        .map_err(DaemonError::file(address_file))?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "web app on http://{local} (`rapport ui` opens it signed in)"
+    );
     let host = WebHost {
         pairing: Arc::default(),
         runtime: tokio::runtime::Handle::current(),
-        no_discovery,
+        no_discovery: app.no_discovery,
     };
-    AppBook::new(replica, name, tag, host)
+    let book = Arc::new(AppBook::new(
+        app.replica,
+        app.device_name,
+        app.device.short(),
+        host,
+    ));
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = rapport_web::serve(listener, book, secrets, std::future::pending()).await {
+            eprintln!("rapport: {e}");
+        }
+    })))
 }
 
 #[derive(Debug)]
-pub struct WebHost {
+struct WebHost {
     /// The pairing window opened from the page, shared with the task that runs it.
     pairing: Arc<std::sync::Mutex<Option<PairingView>>>,
     runtime: tokio::runtime::Handle,

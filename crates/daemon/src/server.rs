@@ -1,14 +1,15 @@
-//! `rapport serve`, and its local socket. While `rapport serve` runs it holds the store (sled allows one
-//! process), so other `rapport` commands on this home send their parsed command over a Unix
-//! socket that only the owner can open, framed and versioned by `rapport_app::wire`. The daemon
-//! answers with typed values (a `Response`, pairing events, a sync's figures) that the CLI
-//! renders exactly as it renders a local run; then it tells its live sessions.
+//! `rapport serve`, and its local socket. While `rapport serve` runs it holds the store (sled
+//! allows one process), so other `rapport` commands on this home send their parsed command over
+//! a Unix socket that only the owner can open, framed and versioned by `rapport_app::wire`. The
+//! daemon answers with typed values (a `Response`, pairing events, a sync's figures) that the
+//! CLI renders exactly as it renders a local run; then it tells its live sessions.
 
-use crate::client::{failure, socket_path, Call};
-use crate::home::Home;
-use anyhow::{Context, Result};
+use crate::client::{socket_path, Call};
+use crate::DaemonError;
+use rapport_app::exit;
 use rapport_app::node_host::{Replica, SharedReplica};
 use rapport_app::wire::{self, Failure, Reply, WireError};
+use rapport_app::Home;
 use rapport_node::pairing::Window;
 use rapport_node::{ServeOptions, SyncNode};
 use std::io::Write;
@@ -16,47 +17,109 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::Mutex;
+
+/// Runs the daemon on `home` until SIGINT or SIGTERM: the sync node on `listen`, the local
+/// socket, and the web app on `ui` (loopback only). Every acknowledged change is on disk when
+/// it returns.
+pub fn serve(
+    home: Home,
+    listen: SocketAddr,
+    no_discovery: bool,
+    ui: Option<SocketAddr>,
+) -> Result<(), DaemonError> {
+    if let Some(addr) = ui {
+        // Refused before anything starts: the app can edit and export the whole network.
+        rapport_web::check_loopback(addr)?;
+    }
+    // Loading the vault blocks: done before the runtime exists.
+    let replica = Replica::open(home)?;
+    let (vault_id, device, home_dir) = (replica.vault_id, replica.device, replica.home.dir.clone());
+    let device_name = replica.home.device_name.clone();
+    let replica: SharedReplica = Arc::new(Mutex::new(replica));
+    let rt = rapport_node::runtime().map_err(DaemonError::Runtime)?;
+    rt.block_on(async {
+        let options = ServeOptions {
+            discovery: !no_discovery,
+            ..ServeOptions::default()
+        };
+        let node = SyncNode::start(replica.clone(), listen, options).await?;
+        let addr = node.local_addr()?;
+        let socket = bind(&home_dir)?;
+        println!("serving vault {vault_id} as {device} on {addr}");
+        std::io::stdout().flush()?;
+        let web = match ui {
+            Some(addr) => {
+                let app = crate::web::App {
+                    home: &home_dir,
+                    replica: replica.clone(),
+                    device_name,
+                    device,
+                    no_discovery,
+                };
+                crate::web::start(app, addr).await?
+            }
+            None => None,
+        };
+        let socket = tokio::spawn(self::listen(socket, node.clone(), no_discovery));
+        node.run(shutdown_signal()).await?;
+        socket.abort();
+        let _ = std::fs::remove_file(socket_path(&home_dir));
+        if let Some(web) = web {
+            web.abort();
+            let _ = std::fs::remove_file(crate::launch::address_path(&home_dir));
+        }
+        // Every session has let go of the replica once the endpoint is closed.
+        drop(replica.lock().await);
+        eprintln!("rapport: stopped; every acknowledged change is on disk");
+        Ok(())
+    })
+}
 
 /// Opens the home's socket, owner-only. Done before the daemon announces itself, so that a
 /// command run right after `serve` printed its address always finds the socket.
-pub fn bind(home: &Path) -> Result<tokio::net::UnixListener> {
+fn bind(home: &Path) -> Result<UnixListener, DaemonError> {
     let path = socket_path(home);
     // A socket left by a daemon that was killed: nothing listens on it (we hold the store lock).
     let _ = std::fs::remove_file(&path);
-    let listener = tokio::net::UnixListener::bind(&path)
-        .with_context(|| format!("could not open the local socket {}", path.display()))?;
-    set_owner_only(&path)?;
+    let socket_error = |source| DaemonError::Socket {
+        path: path.clone(),
+        source,
+    };
+    let listener = UnixListener::bind(&path).map_err(socket_error)?;
+    set_owner_only(&path).map_err(socket_error)?;
     Ok(listener)
 }
 
+#[cfg(unix)]
+fn set_owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
 /// Serves CLI requests on the bound socket until the task is dropped.
-pub async fn listen(
-    listener: tokio::net::UnixListener,
+async fn listen(
+    listener: UnixListener,
     node: SyncNode<Home>,
     no_discovery: bool,
-) -> Result<()> {
+) -> Result<(), DaemonError> {
     loop {
         let (stream, _) = listener.accept().await?;
         let node = node.clone();
         tokio::spawn(async move {
+            // A client that went away mid-answer has nobody to tell.
             let _ = answer(stream, node, no_discovery).await;
         });
     }
 }
 
-#[cfg(unix)]
-fn set_owner_only(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("could not restrict {}", path.display()))
-}
-
 async fn answer(
-    stream: tokio::net::UnixStream,
+    stream: UnixStream,
     node: SyncNode<Home>,
     daemon_no_discovery: bool,
-) -> Result<()> {
+) -> Result<(), DaemonError> {
     let (mut read, mut write) = stream.into_split();
     let call = match read_call(&mut read).await {
         Ok(call) => call,
@@ -71,7 +134,7 @@ async fn answer(
             return Ok(());
         }
         Err(e) => {
-            let refused = Reply::Refused(failure(&e.into()));
+            let refused = Reply::Refused(exit::failure(&e));
             write.write_all(&wire::server_frame(refused)?).await?;
             return Ok(());
         }
@@ -93,9 +156,11 @@ async fn answer(
             }
         }
         Call::Sync { addr, device } => Reply::Synced(sync(&node, addr, device).await),
-        call => {
+        Call::App(request) => {
             let replica = node.replica().clone();
-            tokio::task::spawn_blocking(move || run(&mut replica.blocking_lock(), call)).await?
+            tokio::task::spawn_blocking(move || run(&mut replica.blocking_lock(), &request))
+                .await
+                .unwrap_or_else(|_| Reply::Refused(internal("the request stopped unexpectedly")))
         }
     };
     write.write_all(&wire::server_frame(reply)?).await?;
@@ -103,7 +168,15 @@ async fn answer(
     Ok(())
 }
 
-async fn read_call(read: &mut tokio::net::unix::OwnedReadHalf) -> Result<Call, WireError> {
+/// A failure that is rapport's own bug, with the sentence to show.
+fn internal(what: &str) -> Failure {
+    Failure {
+        message: format!("{what}: run the command again, and report it if it repeats"),
+        exit_code: 1,
+    }
+}
+
+async fn read_call(read: &mut OwnedReadHalf) -> Result<Call, WireError> {
     let mut header = [0u8; 4];
     read.read_exact(&mut header).await?;
     let mut body = vec![0u8; wire::body_len(header, wire::MAX_CALL)?];
@@ -115,9 +188,9 @@ async fn read_call(read: &mut tokio::net::unix::OwnedReadHalf) -> Result<Call, W
 async fn pair(
     node: &SyncNode<Home>,
     window: Window,
-    read: &mut tokio::net::unix::OwnedReadHalf,
-    write: &mut tokio::net::unix::OwnedWriteHalf,
-) -> Result<Option<Reply>> {
+    read: &mut OwnedReadHalf,
+    write: &mut OwnedWriteHalf,
+) -> Result<Option<Reply>, DaemonError> {
     let replica = node.replica().clone();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut task =
@@ -148,10 +221,11 @@ async fn pair(
     };
     Ok(Some(Reply::Paired(match done {
         Ok(Ok(done)) => Ok(done),
-        Ok(Err(e)) => Err(failure(&e.into())),
-        Err(_) => Err(failure(&anyhow::anyhow!(
-            "the pairing window stopped unexpectedly: run `rapport pair` again"
-        ))),
+        Ok(Err(e)) => Err(exit::failure(&e)),
+        Err(_) => Err(Failure {
+            message: "the pairing window stopped unexpectedly: run `rapport pair` again".into(),
+            exit_code: 1,
+        }),
     })))
 }
 
@@ -166,97 +240,29 @@ async fn sync(
     .await;
     let addr = match target {
         Ok(Ok(addr)) => addr,
-        Ok(Err(e)) => return Err(failure(&e.into())),
-        Err(e) => return Err(failure(&e.into())),
+        Ok(Err(e)) => return Err(exit::failure(&e)),
+        Err(e) => return Err(exit::failure(&e)),
     };
     match node.sync_with(addr).await {
-        Ok(report) => Ok(crate::cmd::sync::synced(&report, addr)),
-        Err(e) => Err(failure(&e.into())),
+        Ok(report) => Ok(crate::synced(&report, addr)),
+        Err(e) => Err(exit::failure(&e)),
     }
 }
 
-/// Runs one forwarded request or command against the daemon's home, then tells the live
-/// sessions if it changed the vault.
-fn run(replica: &mut Replica, call: Call) -> Reply {
+/// Answers one forwarded request against the daemon's home, then tells the live sessions if
+/// it changed the vault.
+fn run(replica: &mut Replica, request: &rapport_app::Request) -> Reply {
     let before = replica.home.vault_mut().map(|v| v.heads()).ok();
-    let mut reply = match call {
-        Call::App(request) => {
-            let result = rapport_app::handle(&replica.home, &request);
-            let notes = replica.home.take_notes();
-            Reply::App {
-                result: result.map_err(|e| failure(&e.into())),
-                notes,
-            }
-        }
-        Call::Pair(_) | Call::Sync { .. } => Reply::Refused(failure(&anyhow::anyhow!(
-            "rapport cannot run this command here (an internal routing bug): please report it"
-        ))),
-    };
+    let result = rapport_app::handle(&replica.home, request);
+    let mut notes = replica.home.take_notes();
+    let result = result.map_err(|e| exit::failure(&e));
     let after = replica.home.vault_mut().map(|v| v.heads()).ok();
     if before != after {
         if let Err(e) = replica.changed_locally() {
-            let warning = format!("warning: {e}");
-            if let Reply::App { notes, .. } = &mut reply {
-                notes.push(warning);
-            }
+            notes.push(format!("warning: {e}"));
         }
     }
-    reply
-}
-
-pub fn serve(
-    home: Home,
-    listen: SocketAddr,
-    no_discovery: bool,
-    ui: Option<SocketAddr>,
-) -> Result<()> {
-    if let Some(addr) = ui {
-        // Refused before anything starts: the app can edit and export the whole network.
-        rapport_web::check_loopback(addr)?;
-    }
-    // Loading the vault blocks: done before the runtime exists.
-    let replica = Replica::open(home)?;
-    let (vault_id, device, home_dir) = (replica.vault_id, replica.device, replica.home.dir.clone());
-    let device_name = replica.home.device_name.clone();
-    let replica: SharedReplica = Arc::new(Mutex::new(replica));
-    let rt = crate::cmd::sync::runtime()?;
-    rt.block_on(async {
-        let options = ServeOptions {
-            discovery: !no_discovery,
-            ..ServeOptions::default()
-        };
-        let node = SyncNode::start(replica.clone(), listen, options).await?;
-        let addr = node.local_addr()?;
-        let socket = bind(&home_dir)?;
-        println!("serving vault {vault_id} as {device} on {addr}");
-        std::io::stdout().flush()?;
-        let web = match ui {
-            Some(addr) => {
-                crate::ui::start(
-                    &home_dir,
-                    addr,
-                    replica.clone(),
-                    device_name,
-                    device,
-                    no_discovery,
-                )
-                .await?
-            }
-            None => None,
-        };
-        let socket = tokio::spawn(self::listen(socket, node.clone(), no_discovery));
-        node.run(shutdown_signal()).await?;
-        socket.abort();
-        let _ = std::fs::remove_file(socket_path(&home_dir));
-        if let Some(web) = web {
-            web.abort();
-            let _ = std::fs::remove_file(crate::ui::address_path(&home_dir));
-        }
-        // Every session has let go of the replica once the endpoint is closed.
-        drop(replica.lock().await);
-        eprintln!("rapport: stopped; every acknowledged change is on disk");
-        Ok(())
-    })
+    Reply::App { result, notes }
 }
 
 /// Resolves on SIGINT or SIGTERM.
