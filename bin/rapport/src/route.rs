@@ -104,6 +104,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 Err(e) if cmd::is_locked(&e) => return client::forward(&dir, e, command),
                 Err(e) => return Err(e),
             };
+            // `main` returns right after this request: see `Home::release` and `close_for_exit`.
+            home.exits_after_request();
             let result = cmd::dispatch(&home, command);
             // `main` returns right after this: see `close_for_exit`.
             home.store.close_for_exit()?;

@@ -34,6 +34,8 @@ pub struct Home {
     /// Notes for the user about what was done on the side (a cache rebuilt): the front end
     /// shows them (the CLI on stderr); see `take_notes`.
     notes: RefCell<Vec<String>>,
+    /// Set by a front end whose process exits right after its one request (see `release`).
+    exits_after_request: std::cell::Cell<bool>,
 }
 
 type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -110,6 +112,7 @@ impl Home {
             vault: RefCell::new(None),
             commits: std::cell::Cell::new(0),
             notes: RefCell::new(Vec::new()),
+            exits_after_request: std::cell::Cell::new(false),
             store,
             device: record.identity.device_id(),
             device_name: record.name,
@@ -245,6 +248,24 @@ impl Home {
             self.store.rebuild_view(&mut vault)?;
         }
         Ok(vault)
+    }
+
+    /// Tells the home that this process exits right after its one request (the CLI without a
+    /// daemon): a request may then leave what it read to the exit (`release`). Never for a
+    /// process that serves more than one request, which would leak every one.
+    pub fn exits_after_request(&self) {
+        self.exits_after_request.set(true);
+    }
+
+    /// Frees read-only data a request is done with, or, in a process that exits right after
+    /// this request (`exits_after_request`), leaves it to the exit: freeing W1's relate
+    /// records one allocation at a time was a twentieth of a cold `rapport intro`, and the
+    /// operating system takes the whole heap back at once. Nothing in `data` needs its drop
+    /// to run (it holds no file, lock or buffer to flush).
+    pub(crate) fn release<T>(&self, data: T) {
+        if self.exits_after_request.get() {
+            std::mem::forget(data);
+        }
     }
 
     /// The notes gathered since the last call, oldest first, for the front end to show.

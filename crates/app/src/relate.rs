@@ -25,9 +25,9 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// The whole index: what `intro` walks.
-    fn read(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
-        Loaded::of(view, view.relate_book()?)
+    /// The contacts and the interactions among several of them: what `intro` walks.
+    fn read_graph(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
+        Loaded::of(view, view.relate_graph()?)
     }
 
     /// Without the acquaintance graph: `due` needs none, and `brief` takes the edges of its one
@@ -109,9 +109,10 @@ impl Loaded {
 }
 
 pub fn intro(home: &Home, target: &str, max_hops: u8) -> Result<Response, AppError> {
-    let data = home.read(Loaded::read)?;
+    let data = home.read(Loaded::read_graph)?;
     let target = find_contact(&data.contacts, target, false)?;
     let paths = relate::intro_paths(&data.book(), target.id, max_hops.into());
+    home.release(data);
     Ok(Response::Intro {
         target: relate::Person::of(&target),
         max_hops,
@@ -120,11 +121,12 @@ pub fn intro(home: &Home, target: &str, max_hops: u8) -> Result<Response, AppErr
 }
 
 pub fn graph(home: &Home, group: Option<&str>) -> Result<Response, AppError> {
-    let data = home.read(Loaded::read)?;
+    let data = home.read(Loaded::read_graph)?;
     let group = group
         .map(|g| find_group(&data.groups, g, false))
         .transpose()?;
     let graph = relate::intro_graph(&data.book(), group.as_ref().map(|g| g.id));
+    home.release(data);
     Ok(Response::IntroGraph(graph))
 }
 
@@ -241,6 +243,7 @@ pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Respon
     let data = home.read(Loaded::read_people)?;
     let today = time::today();
     let items = relate::due(&data.book(), today, within);
+    home.release(data);
     if calendar {
         return Ok(Response::Calendar(rapport_formats::ics_out::due_calendar(
             &items,
@@ -264,8 +267,10 @@ pub fn brief(home: &Home, query: &str) -> Result<Response, AppError> {
         data.replace(full);
     }
     let touches = home.read(|view| device_touches(view, target.id, history, &devices))?;
-    let b = relate::brief(&data.book(), target.id, touches)
-        .ok_or_else(|| AppError::NotFound(format!("contact {} is in the trash", target.id)))?;
+    let b = relate::brief(&data.book(), target.id, touches);
+    home.release(data);
+    let b =
+        b.ok_or_else(|| AppError::NotFound(format!("contact {} is in the trash", target.id)))?;
     Ok(Response::Brief(Box::new(b)))
 }
 

@@ -244,6 +244,21 @@ impl std::fmt::Debug for Reader<'_> {
 }
 
 /// The entries of a bucket's plain bytes, in stored order, or `None` if they are malformed.
+/// How many entries `plain` holds (`None` if it is not a bucket's plain bytes), without
+/// collecting them.
+pub(crate) fn count(plain: &[u8]) -> Option<usize> {
+    let mut n = 0;
+    let mut rest = plain;
+    while !rest.is_empty() {
+        let (_, r) = rest.split_first_chunk::<8>()?;
+        let (len, r) = r.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        rest = r.get(len..)?;
+        n += 1;
+    }
+    Some(n)
+}
+
 pub(crate) fn entries(plain: &[u8]) -> Option<Vec<(ContactId, &[u8])>> {
     let mut out = Vec::new();
     let mut rest = plain;
@@ -548,6 +563,10 @@ mod tests {
         assert_eq!(entries(&plain).unwrap(), vec![(a, &b"alpha"[..])]);
         assert_eq!(entries(&plain[..plain.len() - 1]), None);
         assert_eq!(entries(&plain[..3]), None);
+        assert_eq!(count(&plain), Some(1));
+        assert_eq!(count(&plain[..plain.len() - 1]), None);
+        assert_eq!(count(&plain[..3]), None);
+        assert_eq!(count(&[]), Some(0));
     }
 
     #[test]

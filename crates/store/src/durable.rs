@@ -162,7 +162,7 @@ pub(crate) fn available_bytes(path: &Path) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
 
     #[test]
@@ -214,9 +214,10 @@ mod tests {
         let blobs = dir.path().join("blobs");
         std::fs::create_dir(&blobs).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
+        let written = Arc::new(AtomicU64::new(0));
         // What sled does to blob files: write a new one, remove an older one, all the time.
         let churn = {
-            let (blobs, stop) = (blobs.clone(), stop.clone());
+            let (blobs, stop, written) = (blobs.clone(), stop.clone(), written.clone());
             std::thread::spawn(move || {
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
@@ -225,10 +226,16 @@ mod tests {
                         std::fs::remove_file(blobs.join((n - 8).to_string())).unwrap();
                     }
                     n += 1;
+                    written.store(n, Ordering::Relaxed);
                 }
                 n
             })
         };
+        // On a loaded machine the churn may not have run yet: the walks must race removals.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while written.load(Ordering::Relaxed) <= 8 && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
         for _ in 0..300 {
             sync_tree(dir.path()).unwrap();
         }

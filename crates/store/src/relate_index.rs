@@ -70,6 +70,11 @@ pub(crate) struct Entry {
 pub(crate) enum Families {
     People,
     PeopleAndGraph,
+    /// The graph and the contacts, with only the people links that have several contacts:
+    /// the acquaintance graph walks nothing else, and 10k single-contact links (each
+    /// contact's newest) were a tenth of a cold `intro`. The links kept come in the same
+    /// order as with `PeopleAndGraph`, which decides between equally good evidence.
+    Acquaintance,
 }
 
 /// What the relationship queries read, from the relate index (see the module documentation):
@@ -165,25 +170,43 @@ fn decoder(path: &Path) -> Result<zstd::bulk::Decompressor<'static>, StoreError>
     zstd::bulk::Decompressor::new().map_err(|e| StoreError::from_io(path, "read", e))
 }
 
-/// Hands `f` every entry of `family`, decoded, bucket by bucket; `f` returns `None` for an
-/// entry that decodes but makes no sense (view damage, like one that does not decode).
-fn for_each<T: serde::de::DeserializeOwned>(
+/// The plain bytes of every bucket of `family`, in key order.
+fn buckets(
     tree: &sled::Tree,
     path: &Path,
     family: &str,
-    mut f: impl FnMut(T) -> Option<()>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(sled::IVec, Vec<u8>)>, StoreError> {
     let mut decoder = decoder(path)?;
+    let mut out = Vec::new();
     for item in tree.scan_prefix(family.as_bytes()) {
         let (k, v) = item.map_err(|e| StoreError::from_sled(path, "read", e))?;
         let plain = open_bucket(path, &k, &v, &mut decoder)?;
-        for (_, bytes) in bucket::entries(&plain).ok_or_else(|| damaged(path, &k))? {
-            let entry = postcard::from_bytes(bytes).map_err(|_| damaged(path, &k))?;
-            f(entry).ok_or_else(|| damaged(path, &k))?;
+        out.push((k, plain));
+    }
+    Ok(out)
+}
+
+/// Hands `f` every entry of `buckets`, decoded; `f` returns `None` for an entry that decodes
+/// but makes no sense (view damage, like one that does not decode).
+fn for_each<T: serde::de::DeserializeOwned>(
+    buckets: &[(sled::IVec, Vec<u8>)],
+    path: &Path,
+    mut f: impl FnMut(T) -> Option<()>,
+) -> Result<(), StoreError> {
+    for (k, plain) in buckets {
+        for (_, bytes) in bucket::entries(plain).ok_or_else(|| damaged(path, k))? {
+            let entry = postcard::from_bytes(bytes).map_err(|_| damaged(path, k))?;
+            f(entry).ok_or_else(|| damaged(path, k))?;
         }
     }
     Ok(())
 }
+
+/// Bytes a link takes at least in a bucket (its device alone is 32): the plain size divided
+/// by this bounds the number of links, to reserve room for them at once. Growing the lists
+/// step by step copied them and was a tenth of a cold `intro`; room reserved and never used
+/// is never touched, so it costs no memory.
+const MIN_LINK_BYTES: usize = 38;
 
 /// Reads the index's `families` (quarantine masks are the caller's: see `ReadView`).
 pub(crate) fn read(
@@ -191,9 +214,26 @@ pub(crate) fn read(
     path: &Path,
     families: Families,
 ) -> Result<RelateBook, StoreError> {
-    let mut book = RelateBook::default();
+    let people = buckets(tree, path, keys::VIEW_RELATE)?;
+    let graph = match families {
+        Families::People => Vec::new(),
+        Families::PeopleAndGraph | Families::Acquaintance => {
+            buckets(tree, path, keys::VIEW_RELATE_GRAPH)?
+        }
+    };
+    let mut entries = 0;
+    for (k, plain) in &people {
+        entries += bucket::count(plain).ok_or_else(|| damaged(path, k))?;
+    }
+    let plain_bytes = |b: &[(sled::IVec, Vec<u8>)]| b.iter().map(|(_, p)| p.len()).sum::<usize>();
+    let most_links = (plain_bytes(&people) + plain_bytes(&graph)) / MIN_LINK_BYTES;
+    let mut book = RelateBook {
+        contacts: Vec::with_capacity(entries),
+        interactions: Vec::with_capacity(most_links),
+    };
     // Where each interaction is in `book.interactions`.
-    let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
+    let mut seen: FxHashMap<u64, usize> =
+        FxHashMap::with_capacity_and_hasher(most_links, Default::default());
     let mut add = |l: Link| match seen.get(&l.id) {
         None => {
             seen.insert(l.id, book.interactions.len());
@@ -207,19 +247,20 @@ pub(crate) fn read(
         }
         Some(_) => {}
     };
-    let mut contacts = Vec::new();
-    for_each(tree, path, keys::VIEW_RELATE, |p: Person| {
-        p.links.into_iter().for_each(&mut add);
+    let shared_only = families == Families::Acquaintance;
+    let contacts = &mut book.contacts;
+    for_each(&people, path, |p: Person| {
+        p.links
+            .into_iter()
+            .filter(|l| !shared_only || l.contacts.len() > 1)
+            .for_each(&mut add);
         contacts.push(p.contact.contact()?);
         Some(())
     })?;
-    if families == Families::PeopleAndGraph {
-        for_each(tree, path, keys::VIEW_RELATE_GRAPH, |links: Vec<Link>| {
-            links.into_iter().for_each(&mut add);
-            Some(())
-        })?;
-    }
-    book.contacts = contacts;
+    for_each(&graph, path, |links: Vec<Link>| {
+        links.into_iter().for_each(&mut add);
+        Some(())
+    })?;
     Ok(book)
 }
 
@@ -463,6 +504,33 @@ mod tests {
         let people = read(tree, dir.path(), Families::People).unwrap();
         assert_eq!(people.contacts.len(), 2);
         assert_eq!(people.interactions, book.interactions);
+
+        // The acquaintance read keeps the contacts and the shared note, not a's note alone.
+        let mut idx = IndexBuckets::new(tree, dir.path());
+        let alone = note(6, 60, &[1], "a's own newest note");
+        idx.set(
+            a.id,
+            Some(entry(&a, &[shared.clone(), alone.clone()]).unwrap()),
+        )
+        .unwrap();
+        let mut batch = sled::Batch::default();
+        idx.write(&mut batch).unwrap();
+        tree.apply_batch(batch).unwrap();
+        let all = read(tree, dir.path(), Families::PeopleAndGraph).unwrap();
+        assert_eq!(all.interactions.len(), 2);
+        let graph = read(tree, dir.path(), Families::Acquaintance).unwrap();
+        assert_eq!(graph.contacts, all.contacts);
+        let ids: Vec<InteractionId> = graph.interactions.iter().map(|i| i.id).collect();
+        assert_eq!(ids, vec![shared.id]);
+        let mut idx = IndexBuckets::new(tree, dir.path());
+        idx.set(
+            a.id,
+            Some(entry(&a, std::slice::from_ref(&shared)).unwrap()),
+        )
+        .unwrap();
+        let mut batch = sled::Batch::default();
+        idx.write(&mut batch).unwrap();
+        tree.apply_batch(batch).unwrap();
 
         // Removing an entry empties its bucket, which goes.
         let mut idx = IndexBuckets::new(tree, dir.path());

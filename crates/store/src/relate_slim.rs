@@ -56,9 +56,12 @@ struct SlimFollowUp {
 pub(crate) struct SlimContact {
     id: u64,
     name: String,
-    /// Kept: a contact is found by email as well as by name.
-    emails: Vec<String>,
-    tags: Vec<String>,
+    /// Kept: a contact is found by email as well as by name. Sets, as in `Contact`: postcard
+    /// writes a set as it writes a list (the bytes of format 8 are unchanged), and decoding
+    /// straight into the set skips collecting, sorting and rebuilding it, which was a tenth
+    /// of a cold `due`.
+    emails: BTreeSet<String>,
+    tags: BTreeSet<String>,
     groups: Vec<u64>,
     met_on: Option<Day>,
     introduced_by: Option<u64>,
@@ -78,8 +81,8 @@ impl SlimContact {
         SlimContact {
             id: c.id.as_u64(),
             name: c.name.clone(),
-            emails: c.emails.iter().cloned().collect(),
-            tags: c.tags.iter().cloned().collect(),
+            emails: c.emails.clone(),
+            tags: c.tags.clone(),
             groups: c.groups.iter().map(|g| g.as_u64()).collect(),
             met_on: c.met_on.map(day),
             introduced_by: c.introduced_by.map(ContactId::as_u64),
@@ -123,12 +126,12 @@ impl SlimContact {
         Some(Contact {
             id: ContactId::from_u64(self.id),
             name: self.name,
-            emails: self.emails.into_iter().collect(),
+            emails: self.emails,
             phones: BTreeSet::new(),
             links: BTreeSet::new(),
             org: None,
             title: None,
-            tags: self.tags.into_iter().collect(),
+            tags: self.tags,
             groups: self.groups.into_iter().map(GroupId::from_u64).collect(),
             met_on: opt_date(self.met_on)?,
             met_at: None,
@@ -214,6 +217,16 @@ mod tests {
             ..c
         };
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn a_set_is_written_as_the_list_format_8_wrote() {
+        let set = BTreeSet::from(["a@example.org".to_owned(), "b@example.org".to_owned()]);
+        let list: Vec<String> = set.iter().cloned().collect();
+        assert_eq!(
+            postcard::to_allocvec(&set).unwrap(),
+            postcard::to_allocvec(&list).unwrap()
+        );
     }
 
     #[test]

@@ -151,6 +151,12 @@ impl ReadView<'_> {
         self.relate(Families::PeopleAndGraph)
     }
 
+    /// `relate_book` with only what the acquaintance graph is made of: every contact, and the
+    /// interactions among several contacts (what `intro` walks).
+    pub fn relate_graph(&self) -> Result<crate::RelateBook, StoreError> {
+        self.relate(Families::Acquaintance)
+    }
+
     /// `relate_book` without the interactions among several contacts (the acquaintance graph),
     /// which `due` and `brief` do without: a small part of its cost.
     pub fn relate_people(&self) -> Result<crate::RelateBook, StoreError> {

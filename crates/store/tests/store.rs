@@ -74,6 +74,9 @@ fn committed_changes_load_back_with_a_consistent_view() {
     }
     let store = Store::open(dir.path()).unwrap();
     assert!(store.view_is_current().unwrap());
+    // 20 chunks: applied eight at a time, so the load crosses two batch boundaries and ends
+    // on a short batch.
+    assert_eq!(store.stats().unwrap().change_chunks, 20);
     let vault = store.load_vault(ME).unwrap();
     let mut from_doc = vault.contacts().unwrap();
     let mut from_view = store.view().contacts().unwrap();

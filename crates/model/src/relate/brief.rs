@@ -1,7 +1,8 @@
 //! `brief`: what to remember before meeting someone, on one screen.
 
+use super::acquaint::Acquaintances;
 use super::due::{effective_cadence, CadenceSource};
-use super::graph::{Evidence, Graph, Person};
+use super::graph::{Evidence, Person};
 use super::Book;
 use crate::{Contact, ContactId, DeviceId, FollowUp, GroupId, Interaction, InteractionId, Period};
 use rustc_hash::FxHashMap as HashMap;
@@ -60,8 +61,8 @@ pub struct Brief {
 /// (from the history index or provenance: the caller knows where to read them). `None` for
 /// an unknown or trashed contact.
 pub fn brief(book: &Book<'_>, id: ContactId, mut touches: Vec<DeviceTouch>) -> Option<Brief> {
-    let graph = Graph::build(book);
-    let c = graph.resolver.live(id)?;
+    let graph = Acquaintances::build(book);
+    let c = graph.live(book, id)?;
     let groups: HashMap<GroupId, &crate::Group> = book.groups.iter().map(|g| (g.id, g)).collect();
     let mut group_names: Vec<String> = c
         .groups
@@ -77,7 +78,7 @@ pub fn brief(book: &Book<'_>, id: ContactId, mut touches: Vec<DeviceTouch>) -> O
         .filter(|i| {
             i.contacts
                 .iter()
-                .any(|p| graph.resolver.live(*p).is_some_and(|l| l.id == c.id))
+                .any(|p| graph.live(book, *p).is_some_and(|l| l.id == c.id))
         })
         .collect();
     timeline.sort_by_key(|i| std::cmp::Reverse((i.at, i.id)));
@@ -96,20 +97,14 @@ pub fn brief(book: &Book<'_>, id: ContactId, mut touches: Vec<DeviceTouch>) -> O
             text: texts.get(n).map(|t| (*t).to_owned()),
         })
         .collect();
-    let names = |id: ContactId| graph.name(id);
+    let names = |id: ContactId| graph.name(book, id);
     let mut mutual: Vec<Mutual> = graph
-        .adjacent
-        .get(&c.id)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-        .iter()
-        .map(|(other, edge)| {
-            let evidence = graph.edges[*edge].2.clone();
-            Mutual {
-                person: graph.person(*other),
-                why: evidence.describe(&names),
-                evidence,
-            }
+        .neighbours(book, c.id)
+        .into_iter()
+        .map(|(other, evidence)| Mutual {
+            person: graph.person(book, other),
+            why: evidence.describe(&names),
+            evidence,
         })
         .collect();
     mutual.sort_by(|a, b| {
@@ -125,7 +120,7 @@ pub fn brief(book: &Book<'_>, id: ContactId, mut touches: Vec<DeviceTouch>) -> O
         .filter(|o| o.merged_into.is_none() && !o.is_trashed())
         .filter(|o| {
             o.introduced_by
-                .and_then(|b| graph.resolver.live(b))
+                .and_then(|b| graph.live(book, b))
                 .is_some_and(|b| b.id == c.id)
         })
         .map(Person::of)
@@ -136,7 +131,7 @@ pub fn brief(book: &Book<'_>, id: ContactId, mut touches: Vec<DeviceTouch>) -> O
         contact: c.clone(),
         introduced_by: c
             .introduced_by
-            .and_then(|b| graph.resolver.live(b))
+            .and_then(|b| graph.live(book, b))
             .map(Person::of),
         introduced,
         groups: group_names,

@@ -3,6 +3,7 @@
 //! to a merged contact are followed to the survivor (`merged_into`); trashed contacts are not
 //! nodes, so a path never goes through one.
 
+#[cfg(test)]
 use super::{day_of, Book};
 use crate::{Contact, ContactId, InteractionId, InteractionKind, TrustLevel};
 use chrono::NaiveDate;
@@ -74,7 +75,7 @@ impl Evidence {
     }
 
     /// Preferred evidence between two: the more recent; an introduction on a tie.
-    fn better_than(&self, other: &Evidence) -> bool {
+    pub(crate) fn better_than(&self, other: &Evidence) -> bool {
         (self.date(), matches!(self, Evidence::IntroducedBy { .. }))
             > (other.date(), matches!(other, Evidence::IntroducedBy { .. }))
     }
@@ -108,9 +109,23 @@ impl<'a> Resolver<'a> {
         }
         None
     }
+
+    /// The contact with this id as the results name it, live or not.
+    pub(crate) fn person(&self, id: ContactId) -> Person {
+        match self.by_id.get(&id) {
+            Some(c) => Person::of(c),
+            None => Person {
+                id,
+                name: id.to_string(),
+                trust: None,
+            },
+        }
+    }
 }
 
-/// The undirected acquaintance graph over live contacts, with the best evidence per pair.
+/// The undirected acquaintance graph over live contacts, with the best evidence per pair,
+/// built whole: what `Acquaintances` must agree with, kept as the tests' reference.
+#[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct Graph<'a> {
     pub(crate) resolver: Resolver<'a>,
@@ -118,6 +133,7 @@ pub(crate) struct Graph<'a> {
     pub(crate) adjacent: HashMap<ContactId, Vec<(ContactId, usize)>>,
 }
 
+#[cfg(test)]
 impl<'a> Graph<'a> {
     pub(crate) fn build(book: &Book<'a>) -> Graph<'a> {
         let resolver = Resolver::new(book.contacts);
@@ -192,25 +208,6 @@ impl<'a> Graph<'a> {
             resolver,
             edges,
             adjacent,
-        }
-    }
-
-    pub(crate) fn name(&self, id: ContactId) -> String {
-        self.resolver
-            .by_id
-            .get(&id)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    }
-
-    pub(crate) fn person(&self, id: ContactId) -> Person {
-        match self.resolver.by_id.get(&id) {
-            Some(c) => Person::of(c),
-            None => Person {
-                id,
-                name: id.to_string(),
-                trust: None,
-            },
         }
     }
 }

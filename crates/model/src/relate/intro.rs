@@ -12,9 +12,12 @@
 //! Search: a hop-bounded widest-path relaxation from the target (Bellman-Ford for `max_hops`
 //! rounds over labels (stalest date, hops)), O(max_hops x edges). A label only changes when
 //! strictly better, so a walk that revisits a node never wins over the shorter walk it
-//! contains: cycles in the graph yield simple paths.
+//! contains: cycles in the graph yield simple paths. A node's edges are worked out when the
+//! relaxation first reaches it (`Acquaintances`), so a walk of three hops from one target
+//! costs what it touches, not the whole graph.
 
-use super::graph::{Evidence, Graph, Person};
+use super::acquaint::Acquaintances;
+use super::graph::{Evidence, Person, Resolver};
 use super::Book;
 use crate::{ContactId, GroupId};
 use chrono::NaiveDate;
@@ -68,65 +71,109 @@ impl Label {
 /// documentation), at most `MAX_PATHS`. `target` may be a merged contact's id (it is
 /// followed); an unknown or trashed target has no paths.
 pub fn intro_paths(book: &Book<'_>, target: ContactId, max_hops: usize) -> Vec<IntroPath> {
-    let graph = Graph::build(book);
-    let Some(target) = graph.resolver.live(target).map(|c| c.id) else {
-        return Vec::new();
-    };
-    let max_hops = max_hops.clamp(1, MAX_MAX_HOPS);
-    let start = Label {
-        date: NaiveDate::MAX,
-        hops: 0,
-        next: None,
-        round: 0,
-    };
-    let mut rounds: Vec<HashMap<ContactId, Label>> =
-        vec![std::iter::once((target, start)).collect()];
-    for round in 1..=max_hops {
-        let prev = &rounds[round - 1];
-        let mut cur = prev.clone();
-        for (v, lv) in prev {
-            // Only labels set in the last round can lead anywhere new.
-            if lv.round != round - 1 {
-                continue;
+    Acquaintances::build(book).intro_paths(book, target, max_hops)
+}
+
+/// The edges met so far in one walk: each node's edges once, their evidence in one list.
+struct Walked<'g, 'b> {
+    graph: &'g Acquaintances,
+    book: &'g Book<'b>,
+    adjacent: HashMap<ContactId, Vec<(ContactId, usize)>>,
+    evidence: Vec<Evidence>,
+}
+
+impl Walked<'_, '_> {
+    /// The edges of `v` (indices into the evidence, which comes with them).
+    fn adjacent(&mut self, v: ContactId) -> (&[(ContactId, usize)], &[Evidence]) {
+        if !self.adjacent.contains_key(&v) {
+            let mut edges = Vec::new();
+            for (u, e) in self.graph.neighbours(self.book, v) {
+                self.evidence.push(e);
+                edges.push((u, self.evidence.len() - 1));
             }
-            for (u, edge) in graph.adjacent.get(v).map(Vec::as_slice).unwrap_or(&[]) {
-                if *u == target {
+            self.adjacent.insert(v, edges);
+        }
+        let edges = self.adjacent.get(&v).map(Vec::as_slice).unwrap_or(&[]);
+        (edges, &self.evidence)
+    }
+}
+
+impl Acquaintances {
+    /// `intro_paths` on the graph of `book`, which must be the book this was built from.
+    pub fn intro_paths(
+        &self,
+        book: &Book<'_>,
+        target: ContactId,
+        max_hops: usize,
+    ) -> Vec<IntroPath> {
+        let Some(target) = self.live(book, target).map(|c| c.id) else {
+            return Vec::new();
+        };
+        let max_hops = max_hops.clamp(1, MAX_MAX_HOPS);
+        let start = Label {
+            date: NaiveDate::MAX,
+            hops: 0,
+            next: None,
+            round: 0,
+        };
+        let mut walked = Walked {
+            graph: self,
+            book,
+            adjacent: HashMap::default(),
+            evidence: Vec::new(),
+        };
+        let mut rounds: Vec<HashMap<ContactId, Label>> =
+            vec![std::iter::once((target, start)).collect()];
+        for round in 1..=max_hops {
+            let prev = &rounds[round - 1];
+            let mut cur = prev.clone();
+            for (v, lv) in prev {
+                // Only labels set in the last round can lead anywhere new.
+                if lv.round != round - 1 {
                     continue;
                 }
-                let cand = Label {
-                    date: lv.date.min(graph.edges[*edge].2.date()),
-                    hops: lv.hops + 1,
-                    next: Some((*v, *edge)),
-                    round,
-                };
-                if cur.get(u).is_none_or(|old| cand.better_than(old)) {
-                    cur.insert(*u, cand);
+                let (adjacent, evidence) = walked.adjacent(*v);
+                for (u, edge) in adjacent {
+                    if *u == target {
+                        continue;
+                    }
+                    let cand = Label {
+                        date: lv.date.min(evidence[*edge].date()),
+                        hops: lv.hops + 1,
+                        next: Some((*v, *edge)),
+                        round,
+                    };
+                    if cur.get(u).is_none_or(|old| cand.better_than(old)) {
+                        cur.insert(*u, cand);
+                    }
                 }
             }
+            rounds.push(cur);
         }
-        rounds.push(cur);
+        let last = &rounds[max_hops];
+        let mut paths: Vec<IntroPath> = last
+            .iter()
+            .filter(|(id, _)| **id != target)
+            .filter_map(|(id, label)| path_of(self, book, &walked.evidence, &rounds, *id, *label))
+            .collect();
+        paths.sort_by(|a, b| {
+            b.first
+                .trust
+                .cmp(&a.first.trust)
+                .then(b.recency.cmp(&a.recency))
+                .then(a.hops.len().cmp(&b.hops.len()))
+                .then(a.first.name.cmp(&b.first.name))
+                .then(a.first.id.cmp(&b.first.id))
+        });
+        paths.truncate(MAX_PATHS);
+        paths
     }
-    let last = &rounds[max_hops];
-    let mut paths: Vec<IntroPath> = last
-        .iter()
-        .filter(|(id, _)| **id != target)
-        .filter_map(|(id, label)| path_of(&graph, &rounds, *id, *label))
-        .collect();
-    paths.sort_by(|a, b| {
-        b.first
-            .trust
-            .cmp(&a.first.trust)
-            .then(b.recency.cmp(&a.recency))
-            .then(a.hops.len().cmp(&b.hops.len()))
-            .then(a.first.name.cmp(&b.first.name))
-            .then(a.first.id.cmp(&b.first.id))
-    });
-    paths.truncate(MAX_PATHS);
-    paths
 }
 
 fn path_of(
-    graph: &Graph<'_>,
+    graph: &Acquaintances,
+    book: &Book<'_>,
+    evidence: &[Evidence],
     rounds: &[HashMap<ContactId, Label>],
     first: ContactId,
     label: Label,
@@ -135,11 +182,11 @@ fn path_of(
     let mut seen = BTreeSet::from([first]);
     let (mut at, mut l) = (first, label);
     while let Some((next, edge)) = l.next {
-        let evidence = graph.edges[edge].2.clone();
-        let names = |id: ContactId| graph.name(id);
+        let evidence = evidence.get(edge)?.clone();
+        let names = |id: ContactId| graph.name(book, id);
         hops.push(Hop {
-            from: graph.person(at),
-            to: graph.person(next),
+            from: graph.person(book, at),
+            to: graph.person(book, next),
             why: evidence.describe(&names),
             evidence,
         });
@@ -151,7 +198,7 @@ fn path_of(
         at = next;
     }
     Some(IntroPath {
-        first: graph.person(first),
+        first: graph.person(book, first),
         hops,
         recency: label.date,
     })
@@ -184,22 +231,19 @@ pub struct IntroGraph {
 /// The introductions graph: `introduced_by` links and `intro` interactions between live
 /// contacts. With a group, the edges that touch one of its members, and their ends.
 pub fn intro_graph(book: &Book<'_>, group: Option<GroupId>) -> IntroGraph {
-    let graph = Graph::build(book);
+    let resolver = Resolver::new(book.contacts);
     let member = |id: ContactId| match group {
         None => true,
-        Some(g) => graph
-            .resolver
-            .live(id)
-            .is_some_and(|c| c.groups.contains(&g)),
+        Some(g) => resolver.live(id).is_some_and(|c| c.groups.contains(&g)),
     };
     // Not the graph's best evidence per pair: an introduction stays an edge even when the
     // two have met since.
     let mut edges = Vec::new();
     for c in book.contacts {
-        let (Some(me), Some(by)) = (graph.resolver.live(c.id), c.introduced_by) else {
+        let (Some(me), Some(by)) = (resolver.live(c.id), c.introduced_by) else {
             continue;
         };
-        let Some(by) = graph.resolver.live(by) else {
+        let Some(by) = resolver.live(by) else {
             continue;
         };
         if c.merged_into.is_some() || by.id == me.id {
@@ -226,7 +270,7 @@ pub fn intro_graph(book: &Book<'_>, group: Option<GroupId>) -> IntroGraph {
         let mut people: Vec<ContactId> = i
             .contacts
             .iter()
-            .filter_map(|c| graph.resolver.live(*c).map(|c| c.id))
+            .filter_map(|c| resolver.live(*c).map(|c| c.id))
             .collect();
         people.dedup();
         for (n, a) in people.iter().enumerate() {
@@ -252,7 +296,7 @@ pub fn intro_graph(book: &Book<'_>, group: Option<GroupId>) -> IntroGraph {
             book.contacts
                 .iter()
                 .filter(|c| {
-                    c.groups.contains(&g) && graph.resolver.live(c.id).is_some_and(|l| l.id == c.id)
+                    c.groups.contains(&g) && resolver.live(c.id).is_some_and(|l| l.id == c.id)
                 })
                 .map(|c| c.id),
         );
@@ -260,7 +304,7 @@ pub fn intro_graph(book: &Book<'_>, group: Option<GroupId>) -> IntroGraph {
     let nodes = ids
         .into_iter()
         .map(|id| GraphNode {
-            person: graph.person(id),
+            person: resolver.person(id),
             in_group: member(id),
         })
         .collect();

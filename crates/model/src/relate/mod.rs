@@ -3,11 +3,13 @@
 //! records already read (from the vault or from a store's read view): no document, no clock;
 //! `today` is an argument.
 
+mod acquaint;
 mod brief;
 mod due;
 mod graph;
 mod intro;
 
+pub use acquaint::Acquaintances;
 pub use brief::{brief, Brief, DeviceTouch, Mutual, OpenFollowUp, LAST_INTERACTIONS};
 pub use due::{due, effective_cadence, CadenceSource, DueItem, DueKind, FOLLOW_UP_SCALE_DAYS};
 pub use graph::{Evidence, Person};

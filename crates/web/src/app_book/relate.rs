@@ -2,7 +2,8 @@
 //! layer's requests, answered with the CLI's sentences. Reads run the same queries as `due`
 //! and `intro` (`rapport_model::relate`) on the store's relate index, as `rapport_app` does,
 //! kept between pages until the vault's heads change, so that a card's "who can introduce
-//! me" does not reread the index on each view.
+//! me" does not reread the index on each view, nor rebuild the acquaintance graph (built on
+//! the first card that asks, kept with the records it indexes).
 
 use super::{AppBook, Host};
 use crate::book::{BookError, BookResult, SnoozeTarget};
@@ -11,7 +12,7 @@ use rapport_app::model::{Contact, ContactId, Group, GroupId, Interaction, Intera
 use rapport_app::time;
 use rapport_app::Request;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Everything the queries read, from the view, at one set of heads.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ pub(super) struct Loaded {
     interactions: Vec<Interaction>,
     groups: Vec<Group>,
     tags: BTreeMap<String, Period>,
+    acquaintances: OnceLock<relate::Acquaintances>,
 }
 
 impl Loaded {
@@ -53,6 +55,7 @@ impl<H: Host> AppBook<H> {
                 interactions: book.interactions,
                 groups: v.groups()?,
                 tags: v.tag_cadences()?,
+                acquaintances: OnceLock::new(),
             })
         })?);
         *slot = Some(loaded.clone());
@@ -66,11 +69,11 @@ impl<H: Host> AppBook<H> {
 
     pub(super) fn paths_to(&self, target: ContactId) -> BookResult<Vec<IntroPath>> {
         let l = self.loaded()?;
-        Ok(relate::intro_paths(
-            &l.book(),
-            target,
-            relate::DEFAULT_MAX_HOPS,
-        ))
+        let book = l.book();
+        let graph = l
+            .acquaintances
+            .get_or_init(|| relate::Acquaintances::build(&book));
+        Ok(graph.intro_paths(&book, target, relate::DEFAULT_MAX_HOPS))
     }
 
     pub(super) fn graph(&self, group: Option<GroupId>) -> BookResult<IntroGraph> {
