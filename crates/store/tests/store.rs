@@ -459,3 +459,27 @@ fn a_bulk_commit_compacts_directly_and_loads_back() {
     let vault = store.load_vault(ME).unwrap();
     assert_eq!(vault.contacts().unwrap().len() as u64, n + 1);
 }
+
+#[test]
+fn a_commit_that_touched_many_records_folds_into_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut vault) = new_store(dir.path());
+    // One contact and its note: a chunk, replayed by the next load.
+    add(&store, &mut vault, 1);
+    assert_eq!(store.stats().unwrap().change_chunks, 1);
+    // Seventeen contacts in one commit: no chunk to replay, everything in the snapshot.
+    for n in 100..117 {
+        let patch = ContactPatch {
+            name: Some(format!("Person {n}")),
+            ..Default::default()
+        };
+        vault
+            .add_contact(ContactId::from_u64(n), &patch, T0)
+            .unwrap();
+    }
+    let touched = vault.take_touched();
+    store.commit(&mut vault, &touched).unwrap();
+    assert_eq!(store.stats().unwrap().change_chunks, 0);
+    let reloaded = store.load_vault(ME).unwrap();
+    assert_eq!(reloaded.contacts().unwrap().len(), 18);
+}

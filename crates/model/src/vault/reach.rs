@@ -86,11 +86,8 @@ impl Vault {
             }
             Ok(true)
         })();
-        let written = self.finish_or_abort(
-            result,
-            || "set device endpoint and relay".to_owned(),
-            now,
-        )?;
+        let written =
+            self.finish_or_abort(result, || "set device endpoint and relay".to_owned(), now)?;
         self.touched.devices = true;
         Ok(written)
     }

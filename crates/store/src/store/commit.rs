@@ -24,6 +24,12 @@ pub struct CommitReport {
     pub compacted: bool,
 }
 
+/// A commit that touched more contacts and interactions than this compacts (see `commit`).
+/// Replaying a change costs about 12 MB per record it touched on W1 (36 MB on W30), so this
+/// bounds that cost at about 200 MB on W1; the fold costs one save of the document (~0.3 s on
+/// W1), paid only by group edits of many members, merges, imports and large syncs.
+const FOLD_ABOVE_RECORDS: usize = 16;
+
 impl Store {
     /// Stores a vault for the first time (after `init`, or after fetching it from a peer).
     pub fn create_vault(&self, vault: &mut Vault) -> Result<CommitReport, StoreError> {
@@ -58,15 +64,22 @@ impl Store {
         }
         // A commit that touched thousands of records (an import) compacts without encoding
         // its change chunk first: on W1 that chunk took 0.2 s and 90 MiB only to be measured.
-        let bulk = touched.contacts.len() + touched.interactions.len() > view_write::REBUILD_ABOVE;
-        let bytes = if bulk {
+        let records = touched.contacts.len() + touched.interactions.len();
+        let bulk = records > view_write::REBUILD_ABOVE;
+        // A change that touched many records folds into a new snapshot too, so that no later
+        // load replays it: Automerge 0.12 keeps a copy of the op set's columns per place a
+        // change inserts at until the apply ends, so replaying one change that logged 100
+        // interactions on W1 peaked at 1.2 GB (heaptrack), in every command and daemon start
+        // until the next compaction.
+        let fold = bulk || records > FOLD_ABOVE_RECORDS;
+        let bytes = if fold {
             Vec::new()
         } else {
             vault.doc_mut().save_after(&saved)
         };
         let pending = self.pending()?;
         self.ensure_room(bytes.len() as u64 + pending.snapshot_bytes)?;
-        let compact = bulk || pending.compacts_with(bytes.len() as u64);
+        let compact = fold || pending.compacts_with(bytes.len() as u64);
         let mut batch = sled::Batch::default();
         let mut saved_bytes = bytes.len();
         let mut replaced = Replaced::default();
