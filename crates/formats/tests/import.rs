@@ -21,7 +21,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The shared real-world corpus: `RAPPORT_CORPUS` (a folder holding `vcard-syncevolution/`),
 /// else `../shared/corpus` beside the repository as the workplace lays it out. A checkout
-/// without it skips the corpus tests and says so.
+/// without it skips the corpus tests and says so, except under `CI=true`, where it fails.
 fn corpus() -> Option<PathBuf> {
     let candidates = std::env::var_os("RAPPORT_CORPUS")
         .map(PathBuf::from)
@@ -33,6 +33,11 @@ fn corpus() -> Option<PathBuf> {
             return Some(dir);
         }
     }
+    // CI runs beside a copy of shared/, which holds the corpus: missing there is a failure.
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the vCard corpus is not beside the repository (../shared/corpus) in CI; set RAPPORT_CORPUS"
+    );
     eprintln!(
         "skipped: the vCard corpus is not here (set RAPPORT_CORPUS to the folder holding vcard-syncevolution/)"
     );
