@@ -12,7 +12,7 @@ use rapport_model::{
     Contact, ContactField, ContactId, ContactPatch, Group, Interaction, InteractionId, Period,
     RecordRef,
 };
-use rapport_store::{ContactView, ReadView, StoreError};
+use rapport_store::{ContactView, Emails, ReadView, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything the queries read, from the view's relate index (`ReadView::relate_book`): slim
@@ -26,14 +26,41 @@ struct Loaded {
 
 impl Loaded {
     /// The contacts and the interactions among several of them: what `intro` walks.
-    fn read_graph(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
-        Loaded::of(view, view.relate_graph()?)
+    fn read_graph(view: &ReadView<'_>, emails: Emails) -> Result<Loaded, StoreError> {
+        Loaded::of(view, view.relate_graph(emails)?)
     }
 
     /// Without the acquaintance graph: `due` needs none, and `brief` takes the edges of its one
     /// contact from that contact's whole timeline (`whole_records`).
-    fn read_people(view: &ReadView<'_>) -> Result<Loaded, StoreError> {
-        Loaded::of(view, view.relate_people()?)
+    fn read_people(view: &ReadView<'_>, emails: Emails) -> Result<Loaded, StoreError> {
+        Loaded::of(view, view.relate_people(emails)?)
+    }
+
+    /// `read` (`read_graph` or `read_people`, with whatever else it returns) for a query that
+    /// finds `query` among the contacts: first without their emails, which only finding a
+    /// contact by email reads, and again with them unless `query` turned out to be the exact
+    /// id of a contact `find_contact` takes, the first thing it tries. Decoding 30k contacts'
+    /// emails was a tenth of a cold `intro` on W30, and scripts name contacts by id.
+    fn read_to_find<T>(
+        home: &Home,
+        query: &str,
+        read: impl Fn(&ReadView<'_>, Emails) -> Result<T, StoreError>,
+        loaded: impl Fn(&T) -> &Loaded,
+    ) -> Result<T, AppError> {
+        let Ok(id) = query.trim().to_lowercase().parse::<ContactId>() else {
+            return home.read(|view| read(view, Emails::Read));
+        };
+        let lean = home.read(|view| read(view, Emails::Skip))?;
+        // As `find_contact` takes an exact id: a live contact, or a merged one (followed).
+        let by_id = loaded(&lean)
+            .contacts
+            .iter()
+            .any(|c| c.id == id && (!c.is_trashed() || c.merged_into.is_some()));
+        if by_id {
+            return Ok(lean);
+        }
+        home.release(lean);
+        home.read(|view| read(view, Emails::Read))
     }
 
     fn of(view: &ReadView<'_>, book: rapport_store::RelateBook) -> Result<Loaded, StoreError> {
@@ -109,7 +136,7 @@ impl Loaded {
 }
 
 pub fn intro(home: &Home, target: &str, max_hops: u8) -> Result<Response, AppError> {
-    let data = home.read(Loaded::read_graph)?;
+    let data = Loaded::read_to_find(home, target, Loaded::read_graph, |l| l)?;
     let target = find_contact(&data.contacts, target, false)?;
     let paths = relate::intro_paths(&data.book(), target.id, max_hops.into());
     home.release(data);
@@ -121,7 +148,8 @@ pub fn intro(home: &Home, target: &str, max_hops: u8) -> Result<Response, AppErr
 }
 
 pub fn graph(home: &Home, group: Option<&str>) -> Result<Response, AppError> {
-    let data = home.read(Loaded::read_graph)?;
+    // The graph names its people by name and trust only.
+    let data = home.read(|view| Loaded::read_graph(view, Emails::Skip))?;
     let group = group
         .map(|g| find_group(&data.groups, g, false))
         .transpose()?;
@@ -240,7 +268,8 @@ fn no_follow_up(id: InteractionId) -> AppError {
 }
 
 pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Response, AppError> {
-    let data = home.read(Loaded::read_people)?;
+    // `due` finds no contact, and names them by name and trust only.
+    let data = home.read(|view| Loaded::read_people(view, Emails::Skip))?;
     let today = time::today();
     let items = relate::due(&data.book(), today, within);
     home.release(data);
@@ -259,8 +288,13 @@ pub fn due(home: &Home, within: Option<Period>, calendar: bool) -> Result<Respon
 
 pub fn brief(home: &Home, query: &str) -> Result<Response, AppError> {
     let history = home.store.history_is_current()?;
-    let (mut data, devices) =
-        home.read(|view| Ok((Loaded::read_people(view)?, view.devices()?)))?;
+    // The brief's own contact comes whole from the view (`whole_records`), emails included.
+    let (mut data, devices) = Loaded::read_to_find(
+        home,
+        query,
+        |view, emails| Ok((Loaded::read_people(view, emails)?, view.devices()?)),
+        |(l, _)| l,
+    )?;
     let target = find_contact(&data.contacts, query, false)?;
     let whole = home.read(|view| Loaded::whole_records(&data.contacts, view, target.id))?;
     for full in whole {

@@ -38,7 +38,7 @@ pub use durable::{write_atomically, DirSync};
 pub use error::{StoreError, StoreErrorKind};
 pub use history::HistoryEntry;
 pub use quarantine::Quarantined;
-pub use relate_index::RelateBook;
+pub use relate_index::{Emails, RelateBook};
 pub use salvage::{salvage, Salvage};
 pub use store::{CommitReport, Store, StoreStats, ViewMark, STORE_FORMAT};
 pub use view::{ContactView, ReadView};

@@ -25,7 +25,7 @@ use crate::chunk;
 use crate::codec::{damaged, plain};
 use crate::error::StoreError;
 use crate::keys;
-use crate::relate_slim::SlimContact;
+use crate::relate_slim::{Skipped, SlimContact};
 use rapport_model::{Contact, ContactId, DeviceId, Interaction, InteractionId, InteractionKind};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -50,10 +50,10 @@ struct Link {
     text: String,
 }
 
-/// A contact's entry in the people family.
+/// A contact's entry in the people family (its contact read as `C`: see `SlimContact`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Person {
-    contact: SlimContact,
+struct Person<C = SlimContact> {
+    contact: C,
     links: Vec<Link>,
 }
 
@@ -208,11 +208,22 @@ fn for_each<T: serde::de::DeserializeOwned>(
 /// is never touched, so it costs no memory.
 const MIN_LINK_BYTES: usize = 38;
 
-/// Reads the index's `families` (quarantine masks are the caller's: see `ReadView`).
+/// Whether a query reads the contacts' emails: only to find a contact by email, which a query
+/// that names its contact by id, or finds none, does without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emails {
+    Read,
+    Skip,
+}
+
+/// Reads the index's `families` (quarantine masks are the caller's: see `ReadView`). The
+/// acquaintance graph reads no tags; `emails` says whether the emails are read. What is not
+/// read is left empty on the contacts.
 pub(crate) fn read(
     tree: &sled::Tree,
     path: &Path,
     families: Families,
+    emails: Emails,
 ) -> Result<RelateBook, StoreError> {
     let people = buckets(tree, path, keys::VIEW_RELATE)?;
     let graph = match families {
@@ -226,42 +237,90 @@ pub(crate) fn read(
         entries += bucket::count(plain).ok_or_else(|| damaged(path, k))?;
     }
     let plain_bytes = |b: &[(sled::IVec, Vec<u8>)]| b.iter().map(|(_, p)| p.len()).sum::<usize>();
-    let most_links = (plain_bytes(&people) + plain_bytes(&graph)) / MIN_LINK_BYTES;
-    let mut book = RelateBook {
-        contacts: Vec::with_capacity(entries),
-        interactions: Vec::with_capacity(most_links),
+    let mut book = Collect {
+        book: RelateBook {
+            contacts: Vec::with_capacity(entries),
+            interactions: Vec::with_capacity(
+                (plain_bytes(&people) + plain_bytes(&graph)) / MIN_LINK_BYTES,
+            ),
+        },
+        seen: FxHashMap::with_capacity_and_hasher(
+            plain_bytes(&people) / MIN_LINK_BYTES,
+            Default::default(),
+        ),
+        shared_only: families == Families::Acquaintance,
     };
-    // Where each interaction is in `book.interactions`.
-    let mut seen: FxHashMap<u64, usize> =
-        FxHashMap::with_capacity_and_hasher(most_links, Default::default());
-    let mut add = |l: Link| match seen.get(&l.id) {
-        None => {
-            seen.insert(l.id, book.interactions.len());
-            book.interactions.push(interaction(l));
-        }
-        // A note's follow-up text is only in its owner's entry: keep the link that has it.
-        Some(at) if !l.text.is_empty() => {
-            if let Some(i) = book.interactions.get_mut(*at) {
-                i.text = l.text;
-            }
-        }
-        Some(_) => {}
-    };
-    let shared_only = families == Families::Acquaintance;
-    let contacts = &mut book.contacts;
-    for_each(&people, path, |p: Person| {
-        p.links
-            .into_iter()
-            .filter(|l| !shared_only || l.contacts.len() > 1)
-            .for_each(&mut add);
-        contacts.push(p.contact.contact()?);
-        Some(())
-    })?;
+    type Set = std::collections::BTreeSet<String>;
+    match (families == Families::Acquaintance, emails) {
+        (false, Emails::Read) => book.people::<Set, Set>(&people, path)?,
+        (false, Emails::Skip) => book.people::<Skipped, Set>(&people, path)?,
+        (true, Emails::Read) => book.people::<Set, Skipped>(&people, path)?,
+        (true, Emails::Skip) => book.people::<Skipped, Skipped>(&people, path)?,
+    }
     for_each(&graph, path, |links: Vec<Link>| {
-        links.into_iter().for_each(&mut add);
+        links.into_iter().for_each(|l| book.shared(l));
         Some(())
     })?;
-    Ok(book)
+    Ok(book.book)
+}
+
+/// The book being read, and where each interaction read from the people family is in it.
+struct Collect {
+    book: RelateBook,
+    seen: FxHashMap<u64, usize>,
+    /// Only the people links with several contacts are kept (`Families::Acquaintance`).
+    shared_only: bool,
+}
+
+impl Collect {
+    /// Reads the people family, emails as `E` and tags as `T` (sets, or `Skipped`).
+    fn people<E, T>(
+        &mut self,
+        buckets: &[(sled::IVec, Vec<u8>)],
+        path: &Path,
+    ) -> Result<(), StoreError>
+    where
+        E: serde::de::DeserializeOwned + Into<std::collections::BTreeSet<String>>,
+        T: serde::de::DeserializeOwned + Into<std::collections::BTreeSet<String>>,
+    {
+        for_each(buckets, path, |p: Person<SlimContact<E, T>>| {
+            for l in p.links {
+                if !self.shared_only || l.contacts.len() > 1 {
+                    self.person_link(l);
+                }
+            }
+            self.book.contacts.push(p.contact.contact()?);
+            Some(())
+        })
+    }
+
+    /// A link of the people family: the same interaction can be in several contacts' entries
+    /// (each participant's newest, a follow-up's owner).
+    fn person_link(&mut self, l: Link) {
+        match self.seen.get(&l.id) {
+            None => {
+                self.seen.insert(l.id, self.book.interactions.len());
+                self.book.interactions.push(interaction(l));
+            }
+            // A note's follow-up text is only in its owner's entry: keep the link that has it.
+            Some(at) if !l.text.is_empty() => {
+                if let Some(i) = self.book.interactions.get_mut(*at) {
+                    i.text = l.text;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// A link of the graph family. Each is there once (in the entry of its participant with
+    /// the smallest id, see `entry`) and without text, so it is looked up among the people
+    /// family's links only, never remembered: filing every one in `seen` was a tenth of a
+    /// cold `intro`.
+    fn shared(&mut self, l: Link) {
+        if !self.seen.contains_key(&l.id) {
+            self.book.interactions.push(interaction(l));
+        }
+    }
 }
 
 fn interaction(l: Link) -> Interaction {
@@ -494,14 +553,14 @@ mod tests {
         idx.write(&mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
 
-        let book = read(tree, dir.path(), Families::PeopleAndGraph).unwrap();
+        let book = read(tree, dir.path(), Families::PeopleAndGraph, Emails::Read).unwrap();
         assert_eq!(book.contacts.len(), 2);
         assert_eq!(book.interactions.len(), 1);
         assert_eq!(book.interactions[0].text, "bring the contract");
         assert_eq!(book.interactions[0].contacts, shared.contacts);
         assert_eq!(book.interactions[0].place, None);
         // The people family alone still has it: it is `a`'s newest and its follow-up's note.
-        let people = read(tree, dir.path(), Families::People).unwrap();
+        let people = read(tree, dir.path(), Families::People, Emails::Read).unwrap();
         assert_eq!(people.contacts.len(), 2);
         assert_eq!(people.interactions, book.interactions);
 
@@ -516,10 +575,36 @@ mod tests {
         let mut batch = sled::Batch::default();
         idx.write(&mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
-        let all = read(tree, dir.path(), Families::PeopleAndGraph).unwrap();
+        let all = read(tree, dir.path(), Families::PeopleAndGraph, Emails::Read).unwrap();
         assert_eq!(all.interactions.len(), 2);
-        let graph = read(tree, dir.path(), Families::Acquaintance).unwrap();
-        assert_eq!(graph.contacts, all.contacts);
+        let graph = read(tree, dir.path(), Families::Acquaintance, Emails::Read).unwrap();
+        // The acquaintance graph reads no tags; everything else of the contacts is there.
+        let untagged: Vec<Contact> = all
+            .contacts
+            .iter()
+            .map(|c| Contact {
+                tags: BTreeSet::new(),
+                ..c.clone()
+            })
+            .collect();
+        assert_eq!(graph.contacts, untagged);
+        let lean = read(tree, dir.path(), Families::Acquaintance, Emails::Skip).unwrap();
+        let no_emails: Vec<Contact> = untagged
+            .iter()
+            .map(|c| Contact {
+                emails: BTreeSet::new(),
+                ..c.clone()
+            })
+            .collect();
+        assert_eq!(lean.contacts, no_emails);
+        assert_eq!(lean.interactions, graph.interactions);
+        let people = read(tree, dir.path(), Families::People, Emails::Skip).unwrap();
+        assert_eq!(
+            people.contacts[0].tags,
+            BTreeSet::from(["friend".to_owned()]),
+            "only the acquaintance graph leaves the tags out"
+        );
+        assert!(people.contacts[0].emails.is_empty());
         let ids: Vec<InteractionId> = graph.interactions.iter().map(|i| i.id).collect();
         assert_eq!(ids, vec![shared.id]);
         let mut idx = IndexBuckets::new(tree, dir.path());
@@ -538,7 +623,7 @@ mod tests {
         let mut batch = sled::Batch::default();
         idx.write(&mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
-        let book = read(tree, dir.path(), Families::PeopleAndGraph).unwrap();
+        let book = read(tree, dir.path(), Families::PeopleAndGraph, Emails::Read).unwrap();
         assert_eq!(book.contacts.len(), 1);
         assert_eq!(
             tree.scan_prefix(keys::VIEW_RELATE_GRAPH).count(),
@@ -557,7 +642,7 @@ mod tests {
         let k = bucket::key(keys::VIEW_RELATE, 3);
         db.insert(&k, b"not a sealed bucket".to_vec()).unwrap();
         assert!(matches!(
-            read(&db, dir.path(), Families::People),
+            read(&db, dir.path(), Families::People, Emails::Read),
             Err(StoreError::ViewDamaged { .. })
         ));
     }

@@ -16,7 +16,7 @@ use crate::codec::{self, damaged};
 use crate::error::StoreError;
 use crate::keys;
 use crate::quarantine::Masks;
-use crate::relate_index::Families;
+use crate::relate_index::{Emails, Families};
 use rapport_model::{Conflict, Contact, ContactId, Device, Group, Interaction, Origin, Period};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
@@ -148,23 +148,25 @@ impl ReadView<'_> {
     /// What the relationship queries read, without the timelines' text (see `RelateBook`):
     /// a third of the time of `contacts` plus `interactions` on W1.
     pub fn relate_book(&self) -> Result<crate::RelateBook, StoreError> {
-        self.relate(Families::PeopleAndGraph)
+        self.relate(Families::PeopleAndGraph, Emails::Read)
     }
 
-    /// `relate_book` with only what the acquaintance graph is made of: every contact, and the
-    /// interactions among several contacts (what `intro` walks).
-    pub fn relate_graph(&self) -> Result<crate::RelateBook, StoreError> {
-        self.relate(Families::Acquaintance)
+    /// `relate_book` with only what the acquaintance graph is made of: every contact (without
+    /// tags, which no walk reads), and the interactions among several contacts (what `intro`
+    /// walks). With `Emails::Skip` the contacts have no emails either.
+    pub fn relate_graph(&self, emails: Emails) -> Result<crate::RelateBook, StoreError> {
+        self.relate(Families::Acquaintance, emails)
     }
 
     /// `relate_book` without the interactions among several contacts (the acquaintance graph),
-    /// which `due` and `brief` do without: a small part of its cost.
-    pub fn relate_people(&self) -> Result<crate::RelateBook, StoreError> {
-        self.relate(Families::People)
+    /// which `due` and `brief` do without: a small part of its cost. With `Emails::Skip` the
+    /// contacts have no emails.
+    pub fn relate_people(&self, emails: Emails) -> Result<crate::RelateBook, StoreError> {
+        self.relate(Families::People, emails)
     }
 
-    fn relate(&self, families: Families) -> Result<crate::RelateBook, StoreError> {
-        let mut book = crate::relate_index::read(self.tree, self.path, families)?;
+    fn relate(&self, families: Families, emails: Emails) -> Result<crate::RelateBook, StoreError> {
+        let mut book = crate::relate_index::read(self.tree, self.path, families, emails)?;
         self.masks()?.unmask_contacts(&mut book.contacts);
         Ok(book)
     }
