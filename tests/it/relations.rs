@@ -267,3 +267,22 @@ fn the_json_export_carries_cadences_and_follow_ups() {
     assert_eq!(group["members"], 1, "{exported:#}");
     assert_eq!(exported["tag_cadences"]["climbing"], "6mo", "{exported:#}");
 }
+
+/// `intro` and `brief` first read the contacts without their emails when named by id (see
+/// `Loaded::read_to_find`): an email, and an id that does not name a live contact, must still
+/// resolve as `find_contact` does.
+#[test]
+fn intro_and_brief_find_a_contact_by_email_as_by_id() {
+    let home = Home::init();
+    let ann = home.id(&["add", "Ann Smith", "--email", "ann@example.org"]);
+    let bob = home.id(&["add", "Bob Stone", "--introduced-by", &ann]);
+    let by_id = home.json(&["intro", &ann]);
+    assert_eq!(by_id["paths"][0]["first"]["id"], bob.as_str(), "{by_id:#}");
+    assert_eq!(home.json(&["intro", "ann@example.org"]), by_id);
+    let brief = home.ok(&["brief", &ann]);
+    assert!(brief.contains("ann@example.org"), "{brief}");
+    assert_eq!(home.ok(&["brief", "ann@example.org"]), brief);
+    home.ok(&["rm", &bob]);
+    home.fails(3, &["intro", &bob]);
+    home.fails(3, &["brief", &bob]);
+}
