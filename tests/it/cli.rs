@@ -158,7 +158,10 @@ fn list_while_another_process_holds_the_store_exits_4_in_use() {
     let before = home.json(&["list"]);
     let held = rapport_store::Store::open(&home.store()).expect("opening the store in the test");
     for args in [&["list"][..], &["add", "Grace Hopper"], &["check"]] {
-        let run = home.run(args);
+        // A command waits 30 s for a held store by default (tests/it/daemon.rs); not here.
+        let mut cmd = home.command(args);
+        cmd.env("RAPPORT_WAIT_FOR_STORE", "0");
+        let run = support::run_command(cmd, support::owned(args));
         assert_eq!(run.code(), Some(4), "{}", run.describe());
         assert_clean_error(&run);
         assert!(run.stderr.contains("in use"), "{}", run.describe());

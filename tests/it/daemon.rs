@@ -15,8 +15,9 @@ pub(crate) struct Daemon {
 }
 
 impl Daemon {
-    pub(crate) fn start(home: &Home) -> Daemon {
-        let mut child = home
+    /// `rapport serve` on loopback, without waiting for it to announce its address.
+    fn spawn(home: &Home) -> Child {
+        home
             // No web app: its fixed port would collide with other tests' daemons.
             .command(&[
                 "serve",
@@ -28,7 +29,11 @@ impl Daemon {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("rapport serve starts");
+            .expect("rapport serve starts")
+    }
+
+    pub(crate) fn start(home: &Home) -> Daemon {
+        let mut child = Daemon::spawn(home);
         let stdout = child.stdout.take().expect("piped stdout");
         let mut first = String::new();
         BufReader::new(stdout)
@@ -423,4 +428,74 @@ fn a_client_of_another_version_gets_one_sentence_and_the_daemon_keeps_serving() 
         .is_some_and(|s| s.contains("could not be read")));
     a.id(&["add", "Still Served"]);
     assert!(a.ok(&["list"]).contains("Still Served"));
+}
+
+/// A daemon holds the store while it loads the vault (seconds at 30k contacts) before its
+/// socket answers. A command issued then waits and runs; before, it gave up after 2 s with
+/// "in use by another rapport process". The test holds the store's lock itself, as a loading
+/// daemon does, for longer than that.
+#[test]
+fn a_command_waits_for_a_store_held_while_a_daemon_loads() {
+    let a = Home::init();
+    let jeanne = a.id(&["add", "Jeanne Yocum"]);
+    let held = sled::open(a.sled()).expect("the test takes the store's lock");
+    let mut note = a
+        .command(&["note", &jeanne, "written while the store was held"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rapport note starts");
+    std::thread::sleep(Duration::from_millis(3000));
+    assert!(
+        note.try_wait().expect("the command's status").is_none(),
+        "the command gave up while the store was held"
+    );
+    drop(held);
+    let run = match crate::support::wait_or_kill(note, Instant::now() + Duration::from_secs(30)) {
+        crate::support::Ended::Exited(run) => run,
+        crate::support::Ended::Killed(run) => {
+            panic!("still waiting 30 s later: {}", run.describe())
+        }
+    };
+    assert!(run.success(), "{}", run.describe());
+    assert!(
+        run.stderr.contains("waiting for the other rapport process"),
+        "it said why it waited: {}",
+        run.describe()
+    );
+    let texts = a.json(&["show", &jeanne])["interactions"].to_string();
+    assert!(
+        texts.contains("written while the store was held"),
+        "{texts}"
+    );
+}
+
+/// The case: a command sent 100 ms after `serve` starts runs (here or in the daemon)
+/// and its edit is in the vault the daemon serves.
+#[test]
+fn a_command_sent_as_the_daemon_starts_runs() {
+    let a = Home::init();
+    let jeanne = a.id(&["add", "Jeanne Yocum"]);
+    let daemon = a
+        .command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-discovery",
+            "--no-ui",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rapport serve starts");
+    let daemon = Daemon {
+        child: Some(daemon),
+        addr: String::new(),
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let run = a.run(&["note", &jeanne, "sent as the daemon started"]);
+    assert!(run.success(), "{}", run.describe());
+    let texts = a.json(&["show", &jeanne])["interactions"].to_string();
+    assert!(texts.contains("sent as the daemon started"), "{texts}");
+    drop(daemon);
 }

@@ -21,7 +21,7 @@ use rand::SeedableRng;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The issue's figure is over 1,000 actions; `RAPPORT_BENCH_WEB_ACTIONS` takes fewer for a
 /// quick run (each action is a durable commit, and at W30 a second or more).
@@ -75,6 +75,17 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         let search_cli = commands::repeat(&rapport, &home, args.runs as usize, |_| {
             vec!["search".into(), word.clone()]
         })?;
+
+        eprintln!("web {label}: `rapport note` 100 ms after `serve` starts");
+        let (note_wall, ready) =
+            note_as_the_daemon_starts(&rapport, &home, &card, &tmp.path().join("start.log"))?;
+        t.row(
+            format!("{label}: `note` sent 100 ms after `serve` starts (whole process)"),
+            table::time(note_wall),
+            format!("the daemon's start to its address {}", table::time(ready)),
+            table::dur_ratio(note_wall, ready),
+            "exit 0 (issue #15)",
+        );
 
         eprintln!("web {label}: the daemon and the browser");
         let (daemon, ui) = Daemon::start_with_ui(&rapport, &home, &tmp.path().join("serve.log"))?;
@@ -166,6 +177,53 @@ fn rows(t: &mut Table, label: &str, m: &Measured, search_cli: &[Duration]) {
         table::ratio(last as f64, first as f64),
         "≤ 1.2×",
     );
+}
+
+/// Issue #15: a command sent while the daemon still loads the vault waits for it and runs
+/// (it used to fail with "in use" when the load took over 2 s). Returns the command's whole
+/// process time (it fails the bench if the command fails) and the daemon's time to announce
+/// its address. The daemon is then killed: the note was acknowledged, so it is durable.
+fn note_as_the_daemon_starts(
+    rapport: &Rapport,
+    home: &Path,
+    card: &str,
+    log: &Path,
+) -> Result<(Duration, Duration)> {
+    use std::io::BufRead;
+    let start = Instant::now();
+    let mut serve = rapport
+        .command(
+            home,
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--no-discovery",
+                "--no-ui",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log)?)
+        .spawn()?;
+    let stdout = serve.stdout.take().context("piped stdout")?;
+    let ready = std::thread::spawn(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map(|_| start.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let note = rapport.run(
+        home,
+        &["note", card, "sent as the daemon started"],
+        Stdout::Discard,
+    );
+    let ready = ready
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reader of serve's output panicked"))?;
+    let _ = serve.kill();
+    let _ = serve.wait();
+    Ok((note?.wall, ready?))
 }
 
 /// Adds one contact with 100 interactions (in-process, before the daemon starts); its id.

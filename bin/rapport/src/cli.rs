@@ -48,7 +48,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Create this device and a new, empty vault.
     Init {
@@ -435,7 +435,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum RelayCommand {
     /// Show the vault's relay.
     Show {
@@ -448,7 +448,7 @@ pub enum RelayCommand {
     Clear,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum QuarantineCommand {
     /// List the records that the held-back changes would delete, and which device deleted them.
     Show {
@@ -497,7 +497,7 @@ impl Command {
 }
 
 /// What `import` reads.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ImportCommand {
     /// LinkedIn's Connections.csv (Settings > Data privacy > Get a copy of your data).
     /// Contacts are matched by profile URL (older exports without one: by email).
@@ -541,7 +541,7 @@ pub enum ExportFormat {
     Json,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum DevicesCommand {
     /// Trust a device: it may sync this vault. Give the id that `rapport device` prints on it.
     Add {
@@ -560,7 +560,7 @@ pub enum DevicesCommand {
 }
 
 /// The options of `edit`: the fields of `add`, plus a new name, removals and clears.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct EditArgs {
     /// A new name.
     #[arg(long)]
@@ -586,7 +586,7 @@ pub struct EditArgs {
 }
 
 /// Fields shared by `add` and `edit`.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Clone, Args, Default)]
 pub struct ContactArgs {
     /// An email address (repeatable).
     #[arg(long, value_name = "EMAIL")]
@@ -629,7 +629,7 @@ pub struct ContactArgs {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum GroupCommand {
     /// Create a group.
     Create {

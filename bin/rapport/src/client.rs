@@ -9,8 +9,8 @@ use rapport_daemon::client::{send, Call, PairWindow};
 use std::path::Path;
 
 /// The store is held by another process; if it is this home's daemon, it runs the command and
-/// its typed answer is rendered here, as a local run renders it.
-pub fn forward(dir: &Path, locked: anyhow::Error, command: Command) -> Result<()> {
+/// its typed answer is rendered here, as a local run renders it. `None`: no daemon answered.
+pub fn forward(dir: &Path, command: Command) -> Result<Option<()>> {
     let (call, json) = match command {
         Command::Pair {
             timeout,
@@ -42,10 +42,10 @@ pub fn forward(dir: &Path, locked: anyhow::Error, command: Command) -> Result<()
     };
     let reply = match send(dir, &call, |e| crate::cmd::pair::show_pairing(e, json))? {
         Some(reply) => reply,
-        None => return Err(locked),
+        None => return Ok(None),
     };
     let remote = |f| anyhow::Error::new(Remote(f));
-    match reply {
+    let shown: Result<()> = match reply {
         Reply::App { result, notes } => {
             for note in notes {
                 crate::note!("{note}");
@@ -62,6 +62,9 @@ pub fn forward(dir: &Path, locked: anyhow::Error, command: Command) -> Result<()
         }
         Reply::Refused(f) => Err(remote(f)),
         // A reply this version cannot show (the protocol version says it knows them all).
-        _ => anyhow::bail!("rapport cannot show the daemon's answer: please report it"),
-    }
+        _ => Err(anyhow::anyhow!(
+            "rapport cannot show the daemon's answer: please report it"
+        )),
+    };
+    shown.map(Some)
 }

@@ -3,33 +3,32 @@
 //! `client` and `daemon`, and none of them uses it.
 
 use crate::cli::{Cli, Command};
-use crate::home;
+use crate::home::{self, Home};
 use crate::{client, cmd};
 use anyhow::Result;
 use rapport_app::devices::SyncTarget;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 pub fn run(cli: Cli) -> Result<()> {
     let dir = home::resolve_dir(cli.home)?;
     match cli.command {
         Command::Init { name } => cmd::device::init(&dir, name),
-        Command::Device { name, json } => match cmd::open_home(
-            &dir,
-            Some(
-                &name
-                    .clone()
-                    .unwrap_or_else(cmd::device::default_device_name),
-            ),
-        ) {
-            Ok(home) => {
-                let result = cmd::dispatch(&home, Command::Device { name, json });
-                home.store.close()?;
-                result
-            }
-            Err(e) if cmd::is_locked(&e) => {
-                client::forward(&dir, e, Command::Device { name, json })
-            }
-            Err(e) => Err(e),
-        },
+        Command::Device { name, json } => {
+            let device = name
+                .clone()
+                .unwrap_or_else(cmd::device::default_device_name);
+            here_or_daemon(
+                &dir,
+                Some(&device),
+                Command::Device { name, json },
+                |home, command| {
+                    let result = cmd::dispatch(&home, command);
+                    home.store.close()?;
+                    result
+                },
+            )
+        }
         Command::Repair => cmd::maintenance::repair(&dir),
         Command::Clone { addr, id, name } => cmd::sync::clone(&dir, addr, &id, name),
         Command::Demo { keep } => cmd::demo::run(keep),
@@ -39,19 +38,20 @@ pub fn run(cli: Cli) -> Result<()> {
             ui,
             no_ui,
         } => Ok(rapport_daemon::serve(
-            cmd::open_home(&dir, None)?,
+            open_for_serve(&dir)?,
             listen,
             no_discovery,
             (!no_ui).then_some(ui),
         )?),
         Command::Ui { no_open } => crate::ui::open(&dir, no_open),
-        Command::Pair {
-            timeout,
-            json,
-            listen,
-            no_discovery,
-        } => match cmd::open_home(&dir, None) {
-            Ok(home) => cmd::pair::pair(
+        Command::Join { code, addr, name } => cmd::pair::join(&dir, &code, addr, name),
+        command => here_or_daemon(&dir, None, command, |home, command| match command {
+            Command::Pair {
+                timeout,
+                json,
+                listen,
+                no_discovery,
+            } => cmd::pair::pair(
                 home,
                 rapport_node::pairing::Window {
                     listen,
@@ -60,56 +60,91 @@ pub fn run(cli: Cli) -> Result<()> {
                     no_discovery,
                 },
             ),
-            Err(e) if cmd::is_locked(&e) => client::forward(
-                &dir,
-                e,
-                Command::Pair {
-                    timeout,
-                    json,
-                    listen,
-                    no_discovery,
-                },
-            ),
-            Err(e) => Err(e),
-        },
-        Command::Join { code, addr, name } => cmd::pair::join(&dir, &code, addr, name),
-        Command::Devices {
-            command: Some(crate::cli::DevicesCommand::Leave),
-            ..
-        } => match cmd::open_home(&dir, None) {
-            Ok(home) => cmd::revoke::leave_and_tell(home),
-            Err(e) if cmd::is_locked(&e) => client::forward(
-                &dir,
-                e,
-                Command::Devices {
-                    command: Some(crate::cli::DevicesCommand::Leave),
-                    json: false,
-                },
-            ),
-            Err(e) => Err(e),
-        },
-        Command::Sync { addr, device } => match cmd::open_home(&dir, None) {
-            Ok(home) => match rapport_app::devices::sync_target(&home, addr, device.as_deref())? {
-                SyncTarget::Addr(addr) => cmd::sync::sync(home, addr),
-                SyncTarget::Iroh(peer) => cmd::sync::sync_iroh(home, peer),
-            },
-            Err(e) if cmd::is_locked(&e) => {
-                client::forward(&dir, e, Command::Sync { addr, device })
+            Command::Devices {
+                command: Some(crate::cli::DevicesCommand::Leave),
+                ..
+            } => cmd::revoke::leave_and_tell(home),
+            Command::Sync { addr, device } => {
+                match rapport_app::devices::sync_target(&home, addr, device.as_deref())? {
+                    SyncTarget::Addr(addr) => cmd::sync::sync(home, addr),
+                    SyncTarget::Iroh(peer) => cmd::sync::sync_iroh(home, peer),
+                }
             }
-            Err(e) => Err(e),
-        },
-        command => {
-            let home = match cmd::open_home(&dir, None) {
-                Ok(home) => home,
-                Err(e) if cmd::is_locked(&e) => return client::forward(&dir, e, command),
-                Err(e) => return Err(e),
-            };
-            // `main` returns right after this request: see `Home::release` and `close_for_exit`.
-            home.exits_after_request();
-            let result = cmd::dispatch(&home, command);
-            // `main` returns right after this: see `close_for_exit`.
-            home.store.close_for_exit()?;
-            result
+            command => {
+                // `main` returns right after this request: see `Home::release` and `close_for_exit`.
+                home.exits_after_request();
+                let result = cmd::dispatch(&home, command);
+                home.store.close_for_exit()?;
+                result
+            }
+        }),
+    }
+}
+
+/// How long a command waits for a store that another rapport process holds without answering;
+/// `RAPPORT_WAIT_FOR_STORE=SECONDS` changes it (0: fail at once, as a script may prefer).
+const WAIT_FOR_STORE: Duration = Duration::from_secs(30);
+
+fn wait_for_store() -> Result<Duration> {
+    match std::env::var("RAPPORT_WAIT_FOR_STORE") {
+        Err(_) => Ok(WAIT_FOR_STORE),
+        Ok(text) => text.trim().parse().map(Duration::from_secs).map_err(|_| {
+            anyhow::anyhow!(
+                "RAPPORT_WAIT_FOR_STORE is {text:?}, not a number of seconds: set it to a whole number such as 30, or unset it"
+            )
+        }),
+    }
+}
+
+/// Runs `command` here, on the home's store, or in the daemon that holds it. A store held by a
+/// process whose socket does not answer is a daemon still loading the vault (seconds at 30k
+/// contacts) or another one-shot command: the command waits for either, as one writer at a
+/// time requires, instead of failing while the daemon starts.
+fn here_or_daemon(
+    dir: &Path,
+    device_name: Option<&str>,
+    command: Command,
+    here: impl FnOnce(Home, Command) -> Result<()>,
+) -> Result<()> {
+    let deadline = Instant::now() + wait_for_store()?;
+    let mut told = false;
+    loop {
+        let locked = match cmd::open_home(dir, device_name) {
+            Ok(home) => return here(home, command),
+            Err(e) if cmd::is_locked(&e) => e,
+            Err(e) => return Err(e),
+        };
+        // `forward` itself gives a starting daemon's socket two seconds to answer.
+        if let Some(()) = client::forward(dir, command.clone())? {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(locked);
+        }
+        if !told {
+            crate::note!(
+                "waiting for the other rapport process on this home (a daemon that is starting, or a command) to let go of its store"
+            );
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `serve` started while a command holds the store waits for it to finish, as a command waits
+/// for a daemon that is starting. A daemon already answering on the socket is not waited for.
+fn open_for_serve(dir: &Path) -> Result<Home> {
+    let deadline = Instant::now() + wait_for_store()?;
+    loop {
+        match cmd::open_home(dir, None) {
+            Err(e) if cmd::is_locked(&e) && Instant::now() < deadline => {
+                let socket = rapport_daemon::client::socket_path(dir);
+                if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+                    return Err(e);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            opened => return opened,
         }
     }
 }
