@@ -170,6 +170,11 @@ fn rows(t: &mut Table, label: &str, m: &Measured, search_cli: &[Duration]) {
         m.rss_kib.last().copied().unwrap_or(0),
     );
     let peak = m.rss_kib.iter().copied().max().unwrap_or(0);
+    let series: Vec<String> = m.rss_kib.iter().map(|&k| format!("{}", k / 1024)).collect();
+    t.note(format!(
+        "{label}: the daemon's RSS in MiB, at the start and after every 100 actions: {}.",
+        series.join(", ")
+    ));
     t.row(
         format!("{label}: daemon RSS after {} actions (peak)", actions()),
         format!("{} ({})", table::kib(last), table::kib(peak)),

@@ -1,4 +1,4 @@
-//! One malloc arena for the whole process.
+//! glibc malloc, tuned for a long-lived daemon: one arena, and a fixed mmap threshold.
 //!
 //! glibc gives a thread that finds the heap busy an arena of its own (up to 8 per core). In the
 //! daemon, tokio's workers, sled's flusher and the periodic copy of the vault (see
@@ -8,27 +8,46 @@
 //! filled by sync: glibc's default arenas 274 -> 413 MiB (1.51×), two arenas 1.36×, one arena
 //! 238 -> 227 MiB (0.95×). Rapport's threads spend little time in malloc, so the shared lock
 //! costs nothing measurable.
+//!
+//! Large blocks are mapped on their own, at a fixed threshold. glibc raises its mmap threshold
+//! to the size of every mapped block that is freed (up to 32 MiB), so after the first such free
+//! the web app's per-change buffers of several MiB (the relate index's records, the
+//! acquaintance graph) came from the heap, and the holes they left kept the daemon's RSS at
+//! its high-water mark. `rapport-bench web` on W1, 300 actions (a note and a search each):
+//! 119 -> 215 MiB (1.80×) with the moving threshold, 107 -> 120 MiB (1.12×) with a fixed one.
 
 /// glibc's own `MALLOC_ARENA_MAX` variable, when set, wins: it is how the benchmark measures
 /// the default for comparison, and how a user could override this.
 const ENV: &str = "MALLOC_ARENA_MAX";
+/// The same for the mmap threshold.
+const MMAP_ENV: &str = "MALLOC_MMAP_THRESHOLD_";
+/// Blocks from this size up are mapped, and unmapped when freed: glibc's initial threshold.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
 
 /// Call first in `main`, before any other thread exists.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)] // mallopt has no safe wrapper.
-pub fn use_one_arena() {
-    if std::env::var_os(ENV).is_some() {
-        return;
+pub fn tune_malloc() {
+    if std::env::var_os(ENV).is_none() {
+        // SAFETY: mallopt only tunes the allocator; M_ARENA_MAX with 1 is a documented setting,
+        // and no other thread is allocating yet. A refusal (0) leaves glibc's default, which
+        // is safe.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+        }
     }
-    // SAFETY: mallopt only tunes the allocator; M_ARENA_MAX with 1 is a documented setting, and
-    // no other thread is allocating yet. A refusal (0) leaves glibc's default, which is safe.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
+    if std::env::var_os(MMAP_ENV).is_none() {
+        // SAFETY: as above; setting M_MMAP_THRESHOLD is documented, and turns off glibc's
+        // dynamic adjustment of it (see the module's comment).
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        }
     }
 }
 
 /// Other allocators and platforms keep their defaults.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn use_one_arena() {
-    let _ = ENV;
+pub fn tune_malloc() {
+    let _ = (ENV, MMAP_ENV);
 }

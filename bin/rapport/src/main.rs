@@ -23,7 +23,7 @@ use std::process::ExitCode;
 const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    alloc::use_one_arena();
+    alloc::tune_malloc();
     install_panic_hook();
     logging::init();
     let cli = match cli::Cli::try_parse() {

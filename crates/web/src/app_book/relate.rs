@@ -45,6 +45,10 @@ impl<H: Host> AppBook<H> {
         if let Some(l) = slot.as_ref().filter(|l| l.heads == heads) {
             return Ok(l.clone());
         }
+        // Let go of the old heads' records (and their graph) before reading the new ones, so
+        // the two are never held at once: at W1 that is tens of MiB the daemon would keep as
+        // its high-water mark after every change.
+        *slot = None;
         // The store's relate index, as `rapport due` and `rapport intro` read it: slim
         // contacts and only the interactions the queries look at, no timeline decoded.
         let loaded = Arc::new(self.read(|v| {
