@@ -12,6 +12,9 @@
 //! - `pairing`: one-time codes, trust spreading through sync, revocation and leaving.
 //! - `beyond_lan`: daemons whose LAN addresses went stale syncing by endpoint id through a
 //!   loopback relay the test runs (two devices, a star of three), and a revoked device refused.
+//! - `nat`: two daemons behind masquerading routers in namespaces the test creates, syncing
+//!   direct or through a relay in a "wan" namespace, the relay killed mid-transfer, and a
+//!   capture of the wan searched for anything readable (`natlab` builds the topology).
 //! - `relay`: changes relayed through daemons (a star, a chain), and killed syncs reconnecting.
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
@@ -31,6 +34,8 @@ mod formats;
 mod golden;
 mod history;
 mod lan;
+mod nat;
+mod natlab;
 mod pairing;
 mod relations;
 mod relay;

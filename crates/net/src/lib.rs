@@ -27,7 +27,7 @@ pub use endpoint::{Node, NodeConfig};
 pub use error::{NetError, Refusal, ReplicaError, TransportError};
 pub use far::{EndpointTrust, LinkPath};
 pub use tls::{device_id_of_cert, TrustCheck};
-pub use wan::{WanAddr, WanConfig, WanNode};
+pub use wan::{certificates_from_pem, WanAddr, WanConfig, WanNode};
 
 /// The async runtime Rapport runs its network on: two worker threads (a device syncs with a
 /// handful of peers; more threads only cost memory), with I/O and timers enabled. Blocking

@@ -42,6 +42,26 @@ pub struct WanConfig {
     /// No direct paths: every packet goes through the relay (which then also hides this
     /// device's IP addresses from its peers). Needs `relay`.
     pub relay_only: bool,
+    /// Certificates (DER) trusted for the relay's TLS besides the usual web roots: a
+    /// self-hosted relay whose certificate no public authority signed (`RAPPORT_RELAY_CA`).
+    /// Its address discovery runs over TLS too, and is how this endpoint learns its public
+    /// address behind a NAT: without it, no hole can be punched.
+    pub relay_roots: Vec<Vec<u8>>,
+}
+
+/// The certificates in PEM text (`-----BEGIN CERTIFICATE-----` blocks), as DER.
+pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, NetError> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| NetError::Tls(opaque(e)))?;
+    match certs.is_empty() {
+        true => Err(NetError::Tls(TransportError::msg(
+            "no PEM certificate in the file: give the relay's certificate, `-----BEGIN CERTIFICATE-----` and all",
+        ))),
+        false => Ok(certs),
+    }
 }
 
 /// Where to dial a device over iroh: its endpoint id, its home relay, and any direct
@@ -112,6 +132,14 @@ impl WanNode {
             .alpns(vec![ALPN.to_vec()])
             .relay_mode(relay_mode)
             .hooks(RosterHook(trust.clone()));
+        if !config.relay_roots.is_empty() {
+            let roots = config
+                .relay_roots
+                .iter()
+                .map(|der| rustls::pki_types::CertificateDer::from(der.clone()));
+            builder =
+                builder.ca_tls_config(iroh::tls::CaTlsConfig::default().with_extra_roots(roots));
+        }
         if config.relay_only {
             builder = builder.clear_ip_transports();
         } else if !config.bind.is_empty() {

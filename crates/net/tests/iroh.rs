@@ -103,6 +103,7 @@ impl Device {
             bind: vec![SocketAddr::from(([127, 0, 0, 1], 0))],
             relay: relay.map(str::to_owned),
             relay_only,
+            relay_roots: Vec::new(),
         };
         WanNode::bind(&self.key, self.check(), &config)
             .await

@@ -16,6 +16,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, Semaphore};
 
+/// How often a live session looks whether its connection changed path (relay to direct).
+const PATH_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What the dialer is told.
 #[derive(Debug)]
 pub(crate) enum DialerCmd {
@@ -84,8 +87,26 @@ impl<H: Host> Ctx<H> {
         };
         // A live session ends the moment its peer is revoked (here, or by a change that
         // arrives from any other device): the TLS check only runs at the handshake.
+        // iroh starts on the relay and moves to a direct path once a hole is punched: keep
+        // `status` up to date while the session lasts.
+        let path_watch = async {
+            let mut shown = path;
+            loop {
+                tokio::time::sleep(PATH_CHECK_EVERY).await;
+                let now = conn.path();
+                if now != shown {
+                    shown = now;
+                    tracing::info!(peer = %peer.short(), via = now.as_str(), "path changed");
+                    let _ = with_replica(&self.replica, move |r| {
+                        crate::peers::record(r.home.store(), peer, None, dialable, false, now)
+                    })
+                    .await;
+                }
+            }
+        };
         let result = tokio::select! {
             result = run_session(&conn, role, self.replica.clone(), options) => result,
+            () = path_watch => unreachable!("the path watch loops until the session ends"),
             () = self.roster.until_untrusted(peer) => {
                 tracing::info!(peer = %peer.short(), "no longer trusted (revoked): session closed");
                 conn.close(CloseCode::Revoked);

@@ -22,6 +22,7 @@ mod oneshot;
 mod options;
 pub mod pairing;
 pub mod peers;
+pub mod relay_ca;
 mod replica;
 mod serve;
 mod sessions;

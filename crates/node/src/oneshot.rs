@@ -64,6 +64,7 @@ pub async fn sync_once_iroh<H: Host>(
         },
         relay,
         relay_only: false,
+        relay_roots: crate::relay_ca::relay_roots(),
     };
     let wan = rapport_net::WanNode::bind(&key, check, &config).await?;
     let to = rapport_net::WanAddr {

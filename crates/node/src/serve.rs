@@ -229,6 +229,7 @@ async fn bind_wan<H: Host>(
         },
         relay: Some(relay.clone()),
         relay_only: false,
+        relay_roots: crate::relay_ca::relay_roots(),
     };
     match WanNode::bind(&key, check, &config).await {
         Ok(wan) => {
