@@ -476,20 +476,8 @@ fn a_command_waits_for_a_store_held_while_a_daemon_loads() {
 fn a_command_sent_as_the_daemon_starts_runs() {
     let a = Home::init();
     let jeanne = a.id(&["add", "Jeanne Yocum"]);
-    let daemon = a
-        .command(&[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-discovery",
-            "--no-ui",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rapport serve starts");
     let daemon = Daemon {
-        child: Some(daemon),
+        child: Some(Daemon::spawn(&a)),
         addr: String::new(),
     };
     std::thread::sleep(Duration::from_millis(100));

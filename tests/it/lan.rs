@@ -4,11 +4,8 @@
 //! no `--addr` finds `rapport pair` (alone or through its daemon) there by the code's
 //! nameplate. Skipped, saying why, where namespaces cannot be made.
 
-#[path = "../../crates/discovery/tests/support/netns.rs"]
-mod netns;
-
+use crate::netns::{NetnsHost, NetnsLan};
 use crate::support::Home;
-use netns::{NetnsHost, NetnsLan};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

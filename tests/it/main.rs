@@ -36,6 +36,9 @@ mod history;
 mod lan;
 mod nat;
 mod natlab;
+// The namespace helpers the discovery crate's LAN tests use, shared by `lan` and `natlab`.
+#[path = "../../crates/discovery/tests/support/netns.rs"]
+mod netns;
 mod pairing;
 mod relations;
 mod relay;

@@ -12,6 +12,7 @@
 //! `rapport-t<pid>-`, like the LAN tests' namespaces, so a run killed before its cleanup is
 //! swept by the next one; everything is deleted on drop, also when the test fails.
 
+use crate::netns::{ip, remove_stale, run};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -361,41 +362,4 @@ pub fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     false
-}
-
-/// Deletes namespaces left by test processes that died before their cleanup ran.
-fn remove_stale() {
-    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let name = line.split_whitespace().next().unwrap_or_default();
-        let pid = name
-            .strip_prefix("rapport-t")
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<u32>().ok());
-        if let Some(pid) = pid {
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = Command::new("ip").args(["netns", "del", name]).output();
-            }
-        }
-    }
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    run(Command::new("ip").args(args))
-}
-
-fn run(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not run {cmd:?}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
 }

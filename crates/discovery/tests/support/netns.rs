@@ -118,7 +118,7 @@ impl Drop for NetnsLan {
 
 /// Deletes namespaces left by test processes that died before their cleanup ran (SIGKILL):
 /// ours are named `rapport-t<pid>-...`, so one whose process is gone is garbage.
-fn remove_stale() {
+pub fn remove_stale() {
     let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
         return;
     };
@@ -136,15 +136,17 @@ fn remove_stale() {
     }
 }
 
-fn ip(args: &[&str]) -> Result<(), String> {
-    let mut cmd = Command::new("ip");
-    cmd.args(args);
-    run(&mut cmd)
+/// Runs `ip ARGS...`; the error says what failed.
+pub fn ip(args: &[&str]) -> Result<(), String> {
+    run(Command::new("ip").args(args))
 }
 
-fn run(cmd: &mut Command) -> Result<(), String> {
+/// Runs a set-up command to success; the error names a program that is not installed.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
     let out = cmd.output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "`ip` (iproute2) is not installed".to_owned(),
+        std::io::ErrorKind::NotFound => {
+            format!("`{}` is not installed", cmd.get_program().to_string_lossy())
+        }
         _ => format!("could not run {cmd:?}: {e}"),
     })?;
     if out.status.success() {
