@@ -99,6 +99,7 @@ pub const CYCLE_CHECKED: &[&str] = &[
     "crates/app",
     "crates/node",
     "crates/daemon",
+    "crates/wasm",
     "bin/rapport-bench",
     "bin/rapport",
 ];

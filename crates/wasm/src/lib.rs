@@ -1,0 +1,21 @@
+//! The browser replica: the same `rapport-model` code as every device, behind a small API that
+//! the phone app's Web Worker calls through wasm-bindgen (`bindings`, wasm32 only).
+//!
+//! `Replica` owns the `Vault` and keeps what the app must persist: every edit returns the new
+//! change bytes (Automerge's `save_after` of the heads already persisted), which the Worker
+//! appends to IndexedDB, and `snapshot` folds them into one document when the Worker compacts,
+//! as `rapport-store` does in sled. `Index` is the in-memory read view that makes the contact
+//! list and search as you type cheap: contacts sorted by name, each with its lowercased text,
+//! and each contact's interactions.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod error;
+mod index;
+mod replica;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+pub use error::ReplicaError;
+pub use index::{Card, Index, Row, TimelineEntry};
+pub use replica::{Edit, Replica};

@@ -1,0 +1,373 @@
+//! `Replica`: one browser device's copy of the vault, and the bytes it must persist.
+
+use crate::error::ReplicaError;
+use crate::index::{Card, Index, Row};
+use rapport_model::automerge::{AutoCommit, ChangeHash};
+use rapport_model::{
+    guarded, ContactId, ContactPatch, DeviceId, InteractionId, InteractionKind, NewInteraction,
+    TrustLevel, UnixMillis, Vault, VaultId,
+};
+
+/// How many stored change chunks one `load_incremental` applies.
+const CHUNKS_PER_APPLY: usize = 8;
+
+/// What an edit gives back: the new record's id (for an add) and the change bytes to persist
+/// before the edit is shown as saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub id: Option<String>,
+    pub change: Vec<u8>,
+}
+
+/// One device's replica of the vault, with its read view.
+#[derive(Debug)]
+pub struct Replica {
+    vault: Vault,
+    /// The heads of what the app has been handed to persist; the next edit's bytes are the
+    /// changes after them (tracked here because `AutoCommit::load` resets Automerge's own
+    /// incremental-save cursor).
+    persisted: Vec<ChangeHash>,
+    index: Index,
+}
+
+impl Replica {
+    /// Creates a new vault with this browser as its first device. Returns the replica and the
+    /// whole document, to be stored as the first snapshot.
+    pub fn create(
+        device_spki: &[u8],
+        device_name: &str,
+        now: UnixMillis,
+    ) -> Result<(Replica, Vec<u8>), ReplicaError> {
+        let device = DeviceId::from_spki(device_spki);
+        let vault_id = VaultId::random(&mut rand::thread_rng());
+        let mut vault = Vault::create(device, device_name, vault_id, now)?;
+        let snapshot = vault.doc_mut().save();
+        let persisted = vault.heads();
+        let index = Index::build(&vault)?;
+        Ok((
+            Replica {
+                vault,
+                persisted,
+                index,
+            },
+            snapshot,
+        ))
+    }
+
+    /// Loads a replica from its snapshot and the change chunks appended after it, in order.
+    /// Automerge checks each chunk's checksum; a panic on damaged bytes becomes `Damaged`.
+    pub fn load(
+        device_spki: &[u8],
+        snapshot: &[u8],
+        chunks: &[Vec<u8>],
+    ) -> Result<Replica, ReplicaError> {
+        let device = DeviceId::from_spki(device_spki);
+        let mut doc = match guarded(|| AutoCommit::load(snapshot)) {
+            Ok(Ok(doc)) => doc,
+            Ok(Err(e)) => return Err(ReplicaError::Damaged(e.to_string())),
+            Err(panic) => return Err(ReplicaError::Damaged(panic)),
+        };
+        // Automerge makes a pass over the whole document per `load_incremental`, so chunks are
+        // applied a few at a time, as the store does (see rapport-store's `load_doc`).
+        for (n, batch) in chunks.chunks(CHUNKS_PER_APPLY).enumerate() {
+            let bytes = batch.concat();
+            let first = n * CHUNKS_PER_APPLY;
+            match guarded(|| doc.load_incremental(&bytes)) {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    return Err(ReplicaError::Damaged(format!(
+                        "change chunks from {first}: {e}"
+                    )))
+                }
+                Err(panic) => {
+                    return Err(ReplicaError::Damaged(format!(
+                        "change chunks from {first}: {panic}"
+                    )))
+                }
+            }
+        }
+        // Automerge queues a change whose dependencies it has not seen, and says nothing: a lost
+        // chunk would hide every later edit without an error.
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Err(ReplicaError::Damaged(
+                "a stored change chunk is missing".to_owned(),
+            ));
+        }
+        let mut vault = Vault::open(doc, device)?;
+        let persisted = vault.heads();
+        let index = Index::build(&vault)?;
+        Ok(Replica {
+            vault,
+            persisted,
+            index,
+        })
+    }
+
+    /// The device this replica writes as (its id in the vault's roster).
+    pub fn device(&self) -> DeviceId {
+        self.vault.device()
+    }
+
+    /// The vault's id.
+    pub fn vault_id(&self) -> Result<VaultId, ReplicaError> {
+        Ok(self.vault.vault_id()?)
+    }
+
+    /// The whole document, for a compaction: from now on edits are relative to it.
+    pub fn snapshot(&mut self) -> Vec<u8> {
+        let bytes = self.vault.doc_mut().save();
+        self.persisted = self.vault.heads();
+        bytes
+    }
+
+    /// Adds a contact with a name, emails and tags.
+    pub fn add_contact(
+        &mut self,
+        name: &str,
+        emails: &[String],
+        tags: &[String],
+        now: UnixMillis,
+    ) -> Result<Edit, ReplicaError> {
+        let id = ContactId::random(&mut rand::thread_rng());
+        let patch = ContactPatch {
+            name: Some(name.to_owned()),
+            add_emails: emails.to_vec(),
+            add_tags: tags.to_vec(),
+            ..ContactPatch::default()
+        };
+        self.vault.add_contact(id, &patch, now)?;
+        self.after_edit(Some(id.to_string()))
+    }
+
+    /// Logs an interaction with a contact and whoever else was there (`with`: what the user
+    /// typed for each, resolved as the CLI resolves a contact).
+    pub fn log_interaction(
+        &mut self,
+        contact: &str,
+        with: &[String],
+        kind: &str,
+        text: &str,
+        place: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<Edit, ReplicaError> {
+        let kind: InteractionKind = kind
+            .parse()
+            .map_err(|e: rapport_model::ParseKindError| ReplicaError::BadInput(e.to_string()))?;
+        let mut contacts = vec![self.index.resolve(contact)?];
+        for other in with.iter().filter(|w| !w.trim().is_empty()) {
+            let id = self.index.resolve(other)?;
+            if !contacts.contains(&id) {
+                contacts.push(id);
+            }
+        }
+        let id = InteractionId::random(&mut rand::thread_rng());
+        let new = NewInteraction {
+            contacts,
+            at: now,
+            kind,
+            text: text.to_owned(),
+            place: place.map(str::to_owned).filter(|p| !p.trim().is_empty()),
+        };
+        self.vault.add_interaction(id, &new, now)?;
+        self.after_edit(Some(id.to_string()))
+    }
+
+    /// Adds and removes tags on a contact.
+    pub fn tag(
+        &mut self,
+        contact: &str,
+        add: &[String],
+        remove: &[String],
+        now: UnixMillis,
+    ) -> Result<Edit, ReplicaError> {
+        let id = self.index.resolve(contact)?;
+        let patch = ContactPatch {
+            add_tags: add.to_vec(),
+            remove_tags: remove.to_vec(),
+            ..ContactPatch::default()
+        };
+        self.vault.edit_contact(id, &patch, now)?;
+        self.after_edit(None)
+    }
+
+    /// Sets a contact's trust level (`stranger` .. `trusted`).
+    pub fn set_trust(
+        &mut self,
+        contact: &str,
+        trust: &str,
+        now: UnixMillis,
+    ) -> Result<Edit, ReplicaError> {
+        let id = self.index.resolve(contact)?;
+        let trust: TrustLevel = trust
+            .parse()
+            .map_err(|e: rapport_model::ParseTrustError| ReplicaError::BadInput(e.to_string()))?;
+        let patch = ContactPatch {
+            trust: Some(trust),
+            ..ContactPatch::default()
+        };
+        self.vault.edit_contact(id, &patch, now)?;
+        self.after_edit(None)
+    }
+
+    /// Contacts whose name, organisation, emails or tags contain `query` (case-insensitive),
+    /// by name; at most `limit`.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Row> {
+        self.index.search(query, limit)
+    }
+
+    /// A page of the contact list, by name, and how many contacts there are.
+    pub fn list(&self, offset: usize, limit: usize) -> (Vec<Row>, usize) {
+        self.index.list(offset, limit)
+    }
+
+    /// A contact's card: its fields and its interactions, newest first.
+    pub fn card(&self, contact: &str) -> Result<Card, ReplicaError> {
+        let id = self.index.resolve(contact)?;
+        self.index.card(&self.vault, id)
+    }
+
+    /// How many live contacts and interactions the replica holds.
+    pub fn counts(&self) -> (usize, usize) {
+        self.index.counts()
+    }
+
+    /// The changes since the last persisted heads, after a local write; the index follows the
+    /// records the write touched.
+    fn after_edit(&mut self, id: Option<String>) -> Result<Edit, ReplicaError> {
+        let touched = self.vault.take_touched();
+        self.index.update(&self.vault, &touched)?;
+        let change = self.vault.doc_mut().save_after(&self.persisted);
+        self.persisted = self.vault.heads();
+        Ok(Edit { id, change })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPKI: &[u8] = b"a browser's public key";
+    const NOW: UnixMillis = 1_765_000_000_000;
+
+    fn tags(t: &[&str]) -> Vec<String> {
+        t.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn edits_persisted_as_snapshot_plus_chunks_load_back_the_same_vault() {
+        let (mut r, snapshot) = Replica::create(SPKI, "phone", NOW).unwrap();
+        let mut chunks = Vec::new();
+        let ada = r
+            .add_contact(
+                "Ada Lovelace",
+                &tags(&["ada@example.org"]),
+                &tags(&["math"]),
+                NOW,
+            )
+            .unwrap();
+        chunks.push(ada.change);
+        chunks.push(
+            r.add_contact("Charles Babbage", &[], &[], NOW + 1)
+                .unwrap()
+                .change,
+        );
+        let note = r
+            .log_interaction(
+                "ada",
+                &tags(&["Charles"]),
+                "met",
+                "talked engines",
+                Some("London"),
+                NOW + 2,
+            )
+            .unwrap();
+        assert!(note.id.is_some());
+        chunks.push(note.change);
+        chunks.push(
+            r.tag("ada", &tags(&["vip"]), &tags(&["math"]), NOW + 3)
+                .unwrap()
+                .change,
+        );
+        chunks.push(
+            r.set_trust("Charles Babbage", "worked-with", NOW + 4)
+                .unwrap()
+                .change,
+        );
+        assert!(chunks.iter().all(|c| !c.is_empty()));
+
+        let loaded = Replica::load(SPKI, &snapshot, &chunks).unwrap();
+        assert_eq!(loaded.counts(), (2, 1));
+        assert_eq!(loaded.device(), DeviceId::from_spki(SPKI));
+        let card = loaded.card("ada@example.org").unwrap();
+        assert_eq!(card.contact.tags.iter().collect::<Vec<_>>(), ["vip"]);
+        assert_eq!(card.timeline.len(), 1);
+        assert_eq!(card.timeline[0].place.as_deref(), Some("London"));
+        assert_eq!(card.timeline[0].with, ["Charles Babbage"]);
+        let charles = loaded.card("charles").unwrap();
+        assert_eq!(charles.contact.trust, Some(TrustLevel::WorkedWith));
+        assert_eq!(charles.timeline.len(), 1, "the note shows on both cards");
+    }
+
+    #[test]
+    fn a_compaction_snapshot_holds_everything_and_later_chunks_follow_it() {
+        let (mut r, _) = Replica::create(SPKI, "phone", NOW).unwrap();
+        r.add_contact("Grace Hopper", &[], &[], NOW).unwrap();
+        let snapshot = r.snapshot();
+        let later = r.add_contact("Alan Turing", &[], &[], NOW + 1).unwrap();
+        let loaded = Replica::load(SPKI, &snapshot, &[later.change]).unwrap();
+        let names: Vec<String> = loaded
+            .list(0, 10)
+            .0
+            .into_iter()
+            .map(|row| row.name)
+            .collect();
+        assert_eq!(names, ["Alan Turing", "Grace Hopper"]);
+    }
+
+    #[test]
+    fn search_is_case_insensitive_over_name_email_and_tags_and_keeps_name_order() {
+        let (mut r, _) = Replica::create(SPKI, "phone", NOW).unwrap();
+        r.add_contact("zed Smith", &tags(&["z@example.org"]), &[], NOW)
+            .unwrap();
+        r.add_contact("Amy Smith", &[], &tags(&["rust"]), NOW)
+            .unwrap();
+        r.add_contact("Bob Jones", &tags(&["bob@smith.example"]), &[], NOW)
+            .unwrap();
+        let names =
+            |q: &str| -> Vec<String> { r.search(q, 10).into_iter().map(|row| row.name).collect() };
+        assert_eq!(names("SMITH"), ["Amy Smith", "Bob Jones", "zed Smith"]);
+        assert_eq!(names("rus"), ["Amy Smith"]);
+        assert!(names("nobody").is_empty());
+        assert_eq!(r.search("smith", 1).len(), 1);
+    }
+
+    #[test]
+    fn a_refused_edit_returns_no_bytes_and_changes_nothing() {
+        let (mut r, snapshot) = Replica::create(SPKI, "phone", NOW).unwrap();
+        assert!(r.add_contact("  ", &[], &[], NOW).is_err());
+        assert!(r.set_trust("nobody", "trusted", NOW).is_err());
+        r.add_contact("Ada", &[], &[], NOW).unwrap();
+        assert!(r.set_trust("Ada", "best-friend", NOW).is_err());
+        assert!(r
+            .log_interaction("Ada", &[], "telepathy", "hi", None, NOW)
+            .is_err());
+        let next = r.add_contact("Bea", &[], &[], NOW).unwrap();
+        // Only Bea's change after Ada's: the refused edits left nothing behind.
+        assert!(
+            Replica::load(SPKI, &snapshot, &[next.change]).is_err(),
+            "Ada's change is missing"
+        );
+    }
+
+    #[test]
+    fn damaged_bytes_are_refused_with_a_sentence_not_a_panic() {
+        let (_, mut snapshot) = Replica::create(SPKI, "phone", NOW).unwrap();
+        let mid = snapshot.len() / 2;
+        snapshot[mid] ^= 0xff;
+        assert!(matches!(
+            Replica::load(SPKI, &snapshot, &[]),
+            Err(ReplicaError::Damaged(_))
+        ));
+        assert!(Replica::load(SPKI, b"not automerge", &[]).is_err());
+    }
+}
