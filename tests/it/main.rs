@@ -40,6 +40,7 @@ mod natlab;
 #[path = "../../crates/discovery/tests/support/netns.rs"]
 mod netns;
 mod pairing;
+mod phone;
 mod relations;
 mod relay;
 mod support;

@@ -21,7 +21,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Paths a browser may reach before signing in.
 fn is_public(path: &str) -> bool {
-    path == "/signin" || path.starts_with("/assets/")
+    // The phone app (`/app/`) is static files that hold no data; its data never comes from here.
+    path == "/signin" || path.starts_with("/assets/") || path == "/app" || path.starts_with("/app/")
 }
 
 pub async fn check(
@@ -170,11 +171,14 @@ fn add_headers(headers: &mut HeaderMap, state: &State) {
     let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        headers,
-        "content-security-policy",
-        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    );
+    // The phone app sets its own policy (it compiles WebAssembly); every other page gets this.
+    if !headers.contains_key("content-security-policy") {
+        set(
+            headers,
+            "content-security-policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        );
+    }
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "no-referrer");
     set(headers, "x-content-type-options", "nosniff");

@@ -14,6 +14,7 @@ pub mod book;
 mod guard;
 mod live;
 mod pages;
+pub mod phone;
 
 pub use auth::Secrets;
 pub use book::{Book, BookError, BookResult};
@@ -119,6 +120,10 @@ fn router_with_state(state: Arc<State>) -> Router {
         )
         .route("/signout", post(pages::signin::signout))
         .route("/assets/{name}", get(pages::assets::serve))
+        .route("/app", get(phone::redirect))
+        .route("/app/", get(phone::index))
+        .route("/app/{name}", get(phone::file))
+        .route("/app/pkg/{name}", get(phone::pkg_file))
         .route("/events", get(live::events))
         .route(
             "/contacts",

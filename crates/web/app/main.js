@@ -1,0 +1,228 @@
+// The page: views over the replica that the Worker owns. Nothing here touches the vault or
+// storage directly; every read and edit is a message to the Worker (`call`). An edit shows as
+// saved only when the Worker answers, which it does once the change is durable.
+
+const TRUST = ["stranger", "acquainted", "met", "worked-with", "trusted"];
+const KINDS = ["met", "call", "message", "email", "meeting", "event", "intro", "note"];
+const PAGE = 50;
+
+let worker = null;
+let nextId = 1;
+const waiting = new Map();
+
+function startWorker() {
+  worker = new Worker("worker.js", { type: "module" });
+  worker.onmessage = (event) => {
+    const { id, ok, value, error, fatal } = event.data;
+    const w = waiting.get(id);
+    if (!w) return;
+    waiting.delete(id);
+    if (ok) w.resolve(value);
+    else w.reject(new Error(error));
+    if (fatal) restartWorker();
+  };
+  worker.onerror = () => restartWorker();
+}
+
+// A trapped instance is replaced by a fresh one that loads what storage holds.
+function restartWorker() {
+  worker.terminate();
+  for (const w of waiting.values()) w.reject(new Error("The app restarted: that action was not saved."));
+  waiting.clear();
+  startWorker();
+  route();
+}
+
+function call(op, ...args) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  }
+  return node;
+}
+
+function field(label, input) {
+  return el("div", { class: "field" }, el("label", {}, label, " ", input));
+}
+
+function list(text) {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function show(...nodes) {
+  const main = document.getElementById("main");
+  main.replaceChildren(...nodes);
+}
+
+function say(text) {
+  document.getElementById("saved").textContent = text;
+}
+
+// Runs an edit from a form: the button stays busy and "Saved" appears only after the Worker
+// answered, that is once the change is durable in IndexedDB.
+function editForm(form, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    const error = form.querySelector(".error");
+    button.disabled = true;
+    error.textContent = "";
+    say("Saving…");
+    try {
+      await action(new FormData(form));
+      say("Saved.");
+    } catch (e) {
+      error.textContent = e.message;
+      say("");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+function rowView(row) {
+  return el("tr", { "data-id": row.id },
+    el("td", {}, el("a", { href: `#/c/${row.id}` }, row.name)),
+    el("td", {}, row.org || ""),
+    el("td", {}, row.email || ""),
+    el("td", {}, row.tags.map((t) => el("span", { class: "tag" }, t))),
+    el("td", {}, row.trust || ""),
+    el("td", { class: "count" }, row.interactions));
+}
+
+async function contactsView() {
+  const input = el("input", { type: "search", id: "search", autocomplete: "off", placeholder: "name, email, tag" });
+  const body = el("tbody");
+  const summary = el("p", { id: "summary" });
+  const render = async () => {
+    const q = input.value.trim();
+    if (q) {
+      const rows = await call("search", q, PAGE);
+      body.replaceChildren(...rows.map(rowView));
+      summary.textContent = rows.length === PAGE ? `First ${PAGE} matches` : `${rows.length} matching`;
+    } else {
+      const { rows, total } = await call("list", 0, PAGE);
+      body.replaceChildren(...rows.map(rowView));
+      summary.textContent = `${total} contacts`;
+    }
+  };
+  input.addEventListener("input", render);
+  show(el("h1", {}, "Contacts"), field("Search", input), summary,
+    el("table", { class: "contacts" },
+      el("thead", {}, el("tr", {}, ["Name", "Organisation", "Email", "Tags", "Trust", "Notes"].map((h) => el("th", {}, h)))),
+      body));
+  await render();
+  input.focus();
+}
+
+function addView() {
+  const form = el("form", { id: "add-contact" },
+    field("Name", el("input", { name: "name", required: true })),
+    field("Emails (comma-separated)", el("input", { name: "emails" })),
+    field("Tags (comma-separated)", el("input", { name: "tags" })),
+    el("p", { class: "error", role: "alert" }),
+    el("button", { type: "submit" }, "Add contact"));
+  editForm(form, async (data) => {
+    const { id } = await call("addContact", data.get("name"), list(data.get("emails")), list(data.get("tags")));
+    location.hash = `#/c/${id}`;
+  });
+  show(el("h1", {}, "Add a contact"), form);
+}
+
+async function cardView(id) {
+  const { contact, timeline } = await call("card", id);
+  const refresh = () => cardView(id);
+  const note = editForm(el("form", { id: "log" },
+    field("Kind", el("select", { name: "kind" }, KINDS.map((k) => el("option", { value: k }, k)))),
+    field("What happened", el("textarea", { name: "text", required: true })),
+    field("Where", el("input", { name: "place" })),
+    field("With (names, comma-separated)", el("input", { name: "with" })),
+    el("p", { class: "error", role: "alert" }),
+    el("button", { type: "submit" }, "Log it")), async (data) => {
+    await call("logInteraction", id, list(data.get("with")), data.get("kind"), data.get("text"), data.get("place"));
+    await refresh();
+  });
+  const tags = editForm(el("form", { id: "tags", class: "inline" },
+    field("Add tags", el("input", { name: "add" })),
+    field("Remove tags", el("input", { name: "remove" })),
+    el("p", { class: "error", role: "alert" }),
+    el("button", { type: "submit" }, "Save tags")), async (data) => {
+    await call("tag", id, list(data.get("add")), list(data.get("remove")));
+    await refresh();
+  });
+  const trust = editForm(el("form", { id: "trust", class: "inline" },
+    field("Trust", el("select", { name: "trust" }, TRUST.map((t) =>
+      el("option", { value: t, selected: t === contact.trust }, t)))),
+    el("p", { class: "error", role: "alert" }),
+    el("button", { type: "submit" }, "Set trust")), async (data) => {
+    await call("setTrust", id, data.get("trust"));
+    await refresh();
+  });
+  const facts = [["Emails", contact.emails.join(", ")], ["Tags", contact.tags.join(", ")],
+    ["Trust", contact.trust || ""], ["Organisation", contact.org || ""]];
+  show(
+    el("h1", {}, contact.name),
+    el("dl", { class: "fields" }, facts.map(([k, v]) => el("div", { class: "row" }, el("dt", {}, k), el("dd", {}, v)))),
+    el("h2", {}, "Log an interaction"), note,
+    el("h2", {}, "Tags and trust"), tags, trust,
+    el("h2", {}, `Timeline (${timeline.length})`),
+    el("ol", { class: "timeline", id: "timeline" }, timeline.map((i) => el("li", {},
+      el("p", {}, `${new Date(i.at).toLocaleString()} · ${i.kind}${i.place ? ` · ${i.place}` : ""}${i.with.length ? ` · with ${i.with.join(", ")}` : ""}`),
+      el("p", {}, i.text)))));
+}
+
+function createView() {
+  const form = el("form", { id: "create" },
+    field("This device's name", el("input", { name: "device", required: true, value: "phone" })),
+    el("p", { class: "error", role: "alert" }),
+    el("button", { type: "submit" }, "Create a new vault"));
+  editForm(form, async (data) => {
+    await call("create", data.get("device"));
+    location.hash = "#/";
+    await route();
+  });
+  show(el("h1", {}, "Start"),
+    el("p", {}, "This browser holds no vault. Create one here, with this browser as its first device; it keeps working with no network."),
+    form);
+}
+
+async function route() {
+  try {
+    const status = await call("status");
+    if (!status.vault) return createView();
+    document.getElementById("device").textContent = `device ${status.device.slice(0, 7)}`;
+    const hash = location.hash || "#/";
+    if (hash === "#/new") return addView();
+    if (hash.startsWith("#/c/")) return await cardView(decodeURIComponent(hash.slice(4)));
+    return await contactsView();
+  } catch (e) {
+    show(el("p", { class: "error", role: "alert" }, e.message));
+  }
+}
+
+// Handles for tests and for the console: what storage holds, read back by a fresh replica.
+window.rapportApp = {
+  stored: () => call("stored"),
+  status: () => call("status"),
+  offlineReady: "serviceWorker" in navigator
+    ? navigator.serviceWorker.register("sw.js").then(() => navigator.serviceWorker.ready)
+    : Promise.reject(new Error("this browser has no service workers: the app needs a secure context")),
+  persisted: navigator.storage && navigator.storage.persist ? navigator.storage.persist() : Promise.resolve(false),
+};
+
+startWorker();
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,144 @@
+// The Worker that owns the replica: the wasm instance (rapport-model compiled to WebAssembly)
+// and the storage. The page sends {id, op, args} and gets {id, ok, value | error} back. Edits
+// run one at a time, each answered only once its change bytes are durable in IndexedDB. If
+// the instance traps (a WebAssembly.RuntimeError), the Worker tells the page, which restarts
+// it: a new instance loads from storage, which holds every edit that was answered.
+
+import init, { Replica } from "./pkg/rapport_wasm.js";
+import * as storage from "./storage.js";
+
+let store = null;
+let replica = null;
+let spki = null;
+let queue = Promise.resolve();
+
+async function deviceKey() {
+  const pair = await crypto.subtle.generateKey(
+    { name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+  // Only the public key leaves: its SPKI is this browser's device id (blake3 in the model).
+  return pair;
+}
+
+async function spkiOf(pair) {
+  return new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+}
+
+function concat(chunks) {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(new Uint8Array(c), at);
+    at += c.byteLength;
+  }
+  return { all, lengths: Uint32Array.from(chunks, (c) => c.byteLength) };
+}
+
+// Reads the vault from storage into a new replica (at start, and for `stored`).
+async function loadFromStorage() {
+  const pair = await store.get("device");
+  if (!pair) return null;
+  const key = await spkiOf(pair);
+  const { snapshot, chunks } = await store.load();
+  const { all, lengths } = concat(chunks);
+  return { key, replica: Replica.load(key, new Uint8Array(snapshot), all, lengths) };
+}
+
+async function start() {
+  await init();
+  store = await storage.open();
+  const loaded = await loadFromStorage();
+  if (loaded) ({ key: spki, replica } = loaded);
+}
+
+const started = start();
+
+function counts(r) {
+  const [contacts, interactions] = JSON.parse(r.counts());
+  return { contacts, interactions };
+}
+
+function status() {
+  if (!replica) return { vault: null };
+  return { vault: replica.vaultId(), device: replica.deviceId(), ...counts(replica) };
+}
+
+// Persists one edit's change, compacting when due; the answer waits for the transaction.
+async function persist(edit) {
+  const change = edit.change;
+  const id = edit.id;
+  edit.free();
+  try {
+    if (change.byteLength > 0) await store.append(change);
+    if (store.compactionDue()) await store.compact(replica.snapshot());
+  } catch (e) {
+    // The replica in memory is now ahead of storage, and the next edit's bytes would depend on
+    // this lost one: restart from storage instead.
+    const lost = new Error(`This edit was not saved (${e && e.message || e}); the app restarts from what is saved.`);
+    lost.restart = true;
+    throw lost;
+  }
+  return { id: id ?? null };
+}
+
+function needVault() {
+  if (!replica) throw new Error("This browser holds no vault yet: create one first.");
+  return replica;
+}
+
+const reads = {
+  status: () => status(),
+  list: (offset, limit) => JSON.parse(needVault().list(offset, limit)),
+  search: (query, limit) => JSON.parse(needVault().search(query, limit)),
+  card: (contact) => JSON.parse(needVault().card(contact)),
+  // What storage holds, read back through a fresh replica (not this one's memory).
+  stored: async () => {
+    const loaded = await loadFromStorage();
+    if (!loaded) return { contacts: 0, interactions: 0 };
+    const c = counts(loaded.replica);
+    loaded.replica.free();
+    return c;
+  },
+};
+
+const edits = {
+  create: async (deviceName) => {
+    if (replica) throw new Error("This browser already holds a vault.");
+    const pair = await deviceKey();
+    const key = await spkiOf(pair);
+    const fresh = Replica.create(key, deviceName, Date.now());
+    await store.create(pair, fresh.snapshot());
+    [spki, replica] = [key, fresh];
+    return status();
+  },
+  addContact: (name, emails, tags) =>
+    persist(needVault().addContact(name, emails, tags, Date.now())),
+  logInteraction: (contact, withWhom, kind, text, place) =>
+    persist(needVault().logInteraction(contact, withWhom, kind, text, place || undefined, Date.now())),
+  tag: (contact, add, remove) => persist(needVault().tag(contact, add, remove, Date.now())),
+  setTrust: (contact, trust) => persist(needVault().setTrust(contact, trust, Date.now())),
+};
+
+function fatal(e) {
+  // A trapped instance cannot be trusted with another call: the page restarts the Worker.
+  return e instanceof WebAssembly.RuntimeError || Boolean(e && e.restart);
+}
+
+self.onmessage = (event) => {
+  const { id, op, args } = event.data;
+  const run = async () => {
+    await started;
+    if (op in reads) return reads[op](...args);
+    if (op in edits) {
+      // One edit at a time, in order: each one's bytes follow the previous one's.
+      const result = queue.then(() => edits[op](...args));
+      queue = result.catch(() => {});
+      return result;
+    }
+    throw new Error(`unknown operation ${op}`);
+  };
+  run().then(
+    (value) => self.postMessage({ id, ok: true, value }),
+    (e) => self.postMessage({ id, ok: false, error: String(e && e.message || e), fatal: fatal(e) }),
+  );
+};

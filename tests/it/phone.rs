@@ -1,0 +1,82 @@
+//! The phone app (the browser replica at `/app/`) offline in a real browser: served by a real
+//! `rapport serve`, driven in Debian's headless Chromium by tests/browser/phone.mjs.
+//!
+//! It needs the WebAssembly module that scripts/wasm-build.sh writes to target/wasm-pkg (after
+//! scripts/wasm-toolchain.sh), besides Chromium and Node: where one is missing this test says
+//! SKIPPED loudly, except in CI (`CI=true`), where `.ci/run` builds it and its absence fails.
+
+use crate::support::{rapport_bin, wait_or_kill, Ended, Home};
+use crate::web::{artefacts, browser_tools, serve_with_ui};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// It takes about 20 s here.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The folder the daemon serves `/app/pkg/` from (crates/web `phone::pkg_dir`), if built.
+fn wasm_module() -> Result<PathBuf, String> {
+    let dir = std::env::var_os("RAPPORT_APP_PKG").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm-pkg"),
+        PathBuf::from,
+    );
+    if dir.join("rapport_wasm_bg.wasm").exists() && dir.join("rapport_wasm.js").exists() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "the phone app's module is not built in {} (run scripts/wasm-toolchain.sh and scripts/wasm-build.sh)",
+            dir.display()
+        ))
+    }
+}
+
+#[test]
+fn the_phone_app_keeps_offline_edits_across_a_reload() {
+    let tools = browser_tools().and_then(|dir| wasm_module().map(|_| dir));
+    let dir = match tools {
+        Ok(dir) => dir,
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("the phone app's browser test cannot run in CI: {why}")
+        }
+        Err(why) => {
+            eprintln!("\n*** SKIPPED the phone app's browser test: {why} ***\n");
+            return;
+        }
+    };
+    let home = Home::init();
+    let served = serve_with_ui(&home);
+    let config = serde_json::json!({
+        "app": format!("http://{}/app/", served.ui),
+        "daemonPid": served.child.id(),
+        "artefacts": artefacts(),
+        "bin": rapport_bin(),
+    });
+    let node = Command::new("node")
+        .arg(dir.join("phone.mjs"))
+        .current_dir(&dir)
+        .env("RAPPORT_PHONE", config.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let run = match wait_or_kill(node, Instant::now() + BROWSER_TIMEOUT) {
+        Ended::Exited(run) => run,
+        Ended::Killed(run) => panic!(
+            "the phone app's flow took over {} s:\n{}",
+            BROWSER_TIMEOUT.as_secs(),
+            run.describe()
+        ),
+    };
+    println!("{}", run.stdout);
+    assert!(
+        run.success(),
+        "the phone app's flow failed:\n{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout.contains(r#""ok":true"#),
+        "the flow reported no result:\n{}",
+        run.describe()
+    );
+    drop(served);
+}
