@@ -185,6 +185,11 @@ pub enum Command {
         /// Print the one-time sign-in address instead of opening a browser.
         #[arg(long)]
         no_open: bool,
+        /// Write the phone app's files (the offline browser replica served at /app/) into DIR,
+        /// to publish on an HTTPS origin, instead of opening the web app. The data never goes
+        /// to that host: it stays in each browser and syncs with your devices.
+        #[arg(long, value_name = "DIR", conflicts_with = "no_open")]
+        export_pwa: Option<std::path::PathBuf>,
     },
     /// Sync once with another device of this vault; exits 0 only when both hold the same
     /// changes.

@@ -43,7 +43,11 @@ pub fn run(cli: Cli) -> Result<()> {
             no_discovery,
             (!no_ui).then_some(ui),
         )?),
-        Command::Ui { no_open } => crate::ui::open(&dir, no_open),
+        Command::Ui {
+            export_pwa: Some(out),
+            ..
+        } => crate::ui::export_pwa(&out),
+        Command::Ui { no_open, .. } => crate::ui::open(&dir, no_open),
         Command::Join { code, addr, name } => cmd::pair::join(&dir, &code, addr, name),
         command => here_or_daemon(&dir, None, command, |home, command| match command {
             Command::Pair {

@@ -9,6 +9,21 @@ use anyhow::{bail, Context, Result};
 use rapport_web::auth::{new_once_code, write_owner_only};
 use std::path::Path;
 
+/// `rapport ui --export-pwa DIR`: the phone app's files, for a static HTTPS host.
+pub fn export_pwa(out: &Path) -> Result<()> {
+    let written = rapport_web::phone::export(out).with_context(|| {
+        format!(
+            "could not write the phone app into {} (is its WebAssembly module built? run scripts/wasm-toolchain.sh and scripts/wasm-build.sh in the source tree, or set RAPPORT_APP_PKG)",
+            out.display()
+        )
+    })?;
+    println!(
+        "wrote the phone app ({written} files) into {}",
+        out.display()
+    );
+    Ok(())
+}
+
 /// `rapport ui [--no-open]`.
 pub fn open(home: &Path, no_open: bool) -> Result<()> {
     let served = rapport_daemon::launch::web_app(home)?;
