@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the browser replica (crates/wasm) needs to build, and nothing the native build
 # needs: Debian's web Rust toolchain (rustc 1.96 with the wasm32 target's std as source, which
-# rustup cannot fetch here), the linker it points to, binaryen's wasm-opt, and wasm-bindgen-cli
+# rustup cannot fetch here), the linker it points to, and wasm-bindgen-cli
 # at exactly the version of the `wasm-bindgen` crate in Cargo.lock (the CLI refuses a module
 # made by another version). Idempotent: each step is skipped when already done.
 # Used by .ci/run and by developers; then run scripts/wasm-build.sh.
@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # Where wasm-bindgen-cli goes: a folder of this checkout, so CI caches it with target/.
 tools="${RAPPORT_WASM_TOOLS:-$PWD/target/wasm-tools}"
 
-apt_packages=(rustc-web cargo-web rust-web-src lld-22 binaryen)
+# Not binaryen: Debian's wasm-opt (108) breaks the module's exception handling (wasm-build.sh).
+apt_packages=(rustc-web cargo-web rust-web-src lld-22)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -41,4 +42,4 @@ if [ "$have" != "$want" ]; then
     # Without --locked: the CLI's own lockfile names a crate version the registry no longer has.
     cargo install --quiet --root "$tools" wasm-bindgen-cli --version "=$want"
 fi
-echo "wasm toolchain: ready (rustc-web $(/usr/bin/rustc --version | awk '{ print $2 }'), wasm-bindgen $want, $(wasm-opt --version 2>/dev/null | head -1))"
+echo "wasm toolchain: ready (rustc-web $(/usr/bin/rustc --version | awk '{ print $2 }'), wasm-bindgen $want)"
