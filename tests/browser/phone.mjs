@@ -45,6 +45,8 @@ try {
   await page.goto(cfg.app);
   await page.evaluate(() => window.rapportApp.offlineReady);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const status = await page.evaluate(() => window.rapportApp.status());
+  assert(status.panicGuard === true, "a panic inside rapport_model::guarded is caught in this browser");
   await page.locator("#create button").click();
   await page.getByRole("heading", { name: "Contacts" }).waitFor();
 

@@ -13,6 +13,19 @@ fn json(v: &impl serde::Serialize) -> Result<String, JsError> {
     serde_json::to_string(v).map_err(js_err)
 }
 
+/// Whether a panic inside `rapport_model::guarded` is caught here (the module must be built
+/// with unwinding panics: scripts/wasm-build.sh). The Worker checks it once at start; when it
+/// is false, a panic on damaged bytes would trap the instance instead of returning an error.
+#[wasm_bindgen(js_name = panicGuardWorks)]
+pub fn panic_guard_works() -> bool {
+    rapport_model::guarded(|| {
+        if rapport_model::panic_is_expected() {
+            panic!("the guard's own check: an expected panic");
+        }
+    })
+    .is_err()
+}
+
 /// What an edit returns to JavaScript: the new record's id, if any, and the change bytes.
 #[wasm_bindgen(js_name = Edit)]
 #[derive(Debug)]

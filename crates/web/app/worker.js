@@ -4,13 +4,14 @@
 // the instance traps (a WebAssembly.RuntimeError), the Worker tells the page, which restarts
 // it: a new instance loads from storage, which holds every edit that was answered.
 
-import init, { Replica } from "./pkg/rapport_wasm.js";
+import init, { Replica, panicGuardWorks } from "./pkg/rapport_wasm.js";
 import * as storage from "./storage.js";
 
 let store = null;
 let replica = null;
 let spki = null;
 let queue = Promise.resolve();
+let panicGuard = false;
 
 async function deviceKey() {
   const pair = await crypto.subtle.generateKey(
@@ -46,6 +47,7 @@ async function loadFromStorage() {
 
 async function start() {
   await init();
+  panicGuard = panicGuardWorks();
   store = await storage.open();
   const loaded = await loadFromStorage();
   if (loaded) ({ key: spki, replica } = loaded);
@@ -59,8 +61,8 @@ function counts(r) {
 }
 
 function status() {
-  if (!replica) return { vault: null };
-  return { vault: replica.vaultId(), device: replica.deviceId(), ...counts(replica) };
+  if (!replica) return { vault: null, panicGuard };
+  return { vault: replica.vaultId(), device: replica.deviceId(), panicGuard, ...counts(replica) };
 }
 
 // Persists one edit's change, compacting when due; the answer waits for the transaction.
