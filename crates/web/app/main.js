@@ -215,6 +215,7 @@ async function route() {
 
 // Handles for tests and for the console: what storage holds, read back by a fresh replica.
 window.rapportApp = {
+  call,
   stored: () => call("stored"),
   status: () => call("status"),
   offlineReady: "serviceWorker" in navigator
