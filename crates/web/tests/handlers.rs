@@ -1332,3 +1332,61 @@ async fn exports_and_the_backup_download_as_attachments() {
     assert_ne!(status, StatusCode::OK);
     assert!(!body.contains("csv of"));
 }
+
+#[tokio::test]
+async fn the_phone_app_needs_no_sign_in_and_may_compile_webassembly() {
+    let app = app();
+    let req = Request::get("/app/")
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = app.send(req).await;
+    assert_ne!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        headers.get(header::LOCATION).is_none(),
+        "no sign-in redirect"
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+    // Built or not (scripts/wasm-build.sh), the answer is the app or how to build it.
+    match status {
+        StatusCode::OK => assert!(body.contains("main.js")),
+        StatusCode::NOT_FOUND => assert!(body.contains("scripts/wasm-build.sh")),
+        other => panic!("/app/ answered {other}"),
+    }
+    let foreign = Request::get("/app/")
+        .header(header::HOST, "evil.example:80")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(foreign).await.0, StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn the_phone_app_files_include_the_module_and_a_service_worker_versioned_by_their_contents() {
+    let pkg = tempfile::tempdir().unwrap();
+    std::fs::write(pkg.path().join("rapport_wasm.js"), "export default 1;").unwrap();
+    std::fs::write(pkg.path().join("rapport_wasm_bg.wasm"), b"\0asm one").unwrap();
+    let sw = |files: Vec<(String, Vec<u8>, &str)>| {
+        let names: Vec<&str> = files.iter().map(|(n, _, _)| n.as_str()).collect();
+        for wanted in [
+            "index.html",
+            "worker.js",
+            "storage.js",
+            "pkg/rapport_wasm_bg.wasm",
+        ] {
+            assert!(names.contains(&wanted), "{wanted} is in {names:?}");
+        }
+        let (_, body, _) = files.into_iter().find(|(n, _, _)| n == "sw.js").unwrap();
+        String::from_utf8(body).unwrap()
+    };
+    let first = sw(rapport_web::phone::files(pkg.path()).unwrap());
+    assert!(!first.contains("__VERSION__"));
+    std::fs::write(pkg.path().join("rapport_wasm_bg.wasm"), b"\0asm two").unwrap();
+    let second = sw(rapport_web::phone::files(pkg.path()).unwrap());
+    assert_ne!(
+        first, second,
+        "a new module gives the service worker a new cache"
+    );
+    std::fs::remove_file(pkg.path().join("rapport_wasm.js")).unwrap();
+    assert!(rapport_web::phone::files(pkg.path()).is_err());
+}
