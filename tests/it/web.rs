@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// A running `rapport serve` with its web app, killed when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    quic: String,
-    ui: String,
+    pub(crate) quic: String,
+    pub(crate) ui: String,
 }
 
 impl Drop for Served {
@@ -30,7 +30,7 @@ impl Drop for Served {
     }
 }
 
-fn serve_with_ui(home: &Home) -> Served {
+pub(crate) fn serve_with_ui(home: &Home) -> Served {
     let mut child = home
         .command(&[
             "serve",
@@ -104,7 +104,7 @@ fn artefacts() -> PathBuf {
 }
 
 /// Node, Chromium and the pinned playwright-core, or why they are missing.
-fn browser_tools() -> Result<PathBuf, String> {
+pub(crate) fn browser_tools() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
     if !Path::new("/usr/bin/chromium").exists() {
         return Err("/usr/bin/chromium is not installed (apt-get install chromium)".into());

@@ -19,9 +19,12 @@ const MAX_FORM: usize = 1 << 20;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The WebTransport endpoint and certificate hashes, as JSON (public: see `WebTransportInfo`).
+pub(crate) const WEBTRANSPORT_JSON: &str = "/webtransport.json";
+
 /// Paths a browser may reach before signing in.
 fn is_public(path: &str) -> bool {
-    path == "/signin" || path.starts_with("/assets/")
+    path == "/signin" || path.starts_with("/assets/") || path == WEBTRANSPORT_JSON
 }
 
 pub async fn check(
