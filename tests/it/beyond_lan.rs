@@ -124,6 +124,33 @@ fn a_revoked_device_is_refused_over_iroh() {
     );
 }
 
+/// The pairing carries each side's endpoint id: the hub writes the phone's into its roster as
+/// it admits it, and the vault the phone fetches holds the hub's. So two devices that paired
+/// on the LAN and never met there again sync beyond it at once.
+#[test]
+fn a_device_paired_on_the_lan_is_reached_beyond_it_without_syncing_there_again() {
+    let relay = TestRelay::start().expect("the loopback relay starts");
+    let hub = Home::init();
+    hub.ok(&["relay", "set", relay.url()]);
+    let jeanne = hub.id(&["add", "Jeanne Yocum"]);
+    let phone = crate::pairing::pair_new(&hub, "phone");
+    // The window's address is gone and discovery is off: only iroh can join them now.
+    let _dh = Daemon::start(&hub);
+    let _dp = Daemon::start(&phone);
+    let note = phone.id(&["note", &jeanne, "made on the phone after pairing"]);
+    assert!(
+        arrives(&hub, &jeanne, &note, Duration::from_secs(30)),
+        "the hub never admitted the paired phone beyond the LAN"
+    );
+    let back = hub.id(&["note", &jeanne, "and back to the phone"]);
+    assert!(arrives(&phone, &jeanne, &back, Duration::from_secs(30)));
+    let how = via(&phone, &hub_name(&hub));
+    assert!(
+        matches!(how.as_deref(), Some("direct" | "relay")),
+        "the phone says it last reached the hub via {how:?}"
+    );
+}
+
 fn hub_name(hub: &Home) -> String {
     hub.json(&["device"])["name"]
         .as_str()

@@ -193,7 +193,7 @@ fn entry(home: &Home, id: &str) -> Value {
 }
 
 /// Pairs a fresh home with `host` (directly or through its daemon) and returns it.
-fn pair_new(host: &Home, name: &str) -> Home {
+pub(crate) fn pair_new(host: &Home, name: &str) -> Home {
     let w = Window::open(host, "60s");
     let new = Home::empty();
     let out = must(join(&new, &w, name));

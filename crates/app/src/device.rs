@@ -42,5 +42,6 @@ pub fn describe(home: &Home) -> Result<Response, AppError> {
         id: home.device,
         name: home.device_name.clone(),
         has_vault: home.store.has_vault()?,
+        endpoint: home.endpoint_key.endpoint_id(),
     })
 }

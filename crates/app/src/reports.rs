@@ -219,12 +219,19 @@ pub struct DeviceJson {
     id: String,
     name: String,
     has_vault: bool,
+    endpoint: String,
 }
 
-pub(crate) fn device_json(id: &DeviceId, name: &str, has_vault: bool) -> DeviceJson {
+pub(crate) fn device_json(
+    id: &DeviceId,
+    name: &str,
+    has_vault: bool,
+    endpoint: &rapport_model::EndpointId,
+) -> DeviceJson {
     DeviceJson {
         id: id.to_string(),
         name: name.to_owned(),
         has_vault,
+        endpoint: endpoint.to_hex(),
     }
 }

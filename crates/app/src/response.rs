@@ -170,6 +170,8 @@ pub enum Response {
         id: DeviceId,
         name: String,
         has_vault: bool,
+        /// Its iroh endpoint id: how devices of the vault reach it beyond the LAN.
+        endpoint: rapport_model::EndpointId,
     },
     /// `status`: the roster, each other device as this device last saw it.
     Status(Roster),

@@ -18,7 +18,7 @@ use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
 use quinn::{Endpoint, VarInt};
 use rand::rngs::OsRng;
 use rapport_identity::{DeviceIdentity, TLS_SERVER_NAME};
-use rapport_model::{DeviceId, VaultId};
+use rapport_model::{DeviceId, EndpointId, VaultId};
 use rapport_sync::pairing::{Host, Joiner, Message, MessageReader, PairError, PairingCode};
 use rapport_sync::Role;
 use std::net::SocketAddr;
@@ -38,7 +38,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 /// A replica that can admit a newly paired device to its roster (durably, before `Welcome`).
 pub trait Admit: Replica {
     /// Fails if the device may not join (it was revoked) or the roster cannot be saved.
-    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), Self::Error>;
+    /// `endpoint` is the joiner's iroh endpoint id, which goes into its roster record at once.
+    fn admit(
+        &mut self,
+        device: DeviceId,
+        name: &str,
+        endpoint: Option<EndpointId>,
+    ) -> Result<(), Self::Error>;
 }
 
 /// A device that paired.
@@ -181,14 +187,14 @@ async fn answer<R: Admit>(
         }
     };
     let result = lock(&host)?.handle_confirm(joiner, &confirm);
-    let name = match result {
-        Ok(name) => name,
+    let admission = match result {
+        Ok(admission) => admission,
         Err(e) => return Err(refuse(&conn, stream, e).await),
     };
+    let name = admission.name.clone();
     let admitted = {
-        let name = name.clone();
         with_replica(&replica, move |r| {
-            r.admit(joiner, &name)
+            r.admit(joiner, &admission.name, admission.endpoint)
                 .map_err(|e| NetError::Persist(Box::new(e)))
         })
         .await
@@ -270,12 +276,14 @@ impl Joined {
 
 /// Pairs with the device at `addr` using `code`. `expected` pins the pairing device's id when
 /// it is known (from a QR code); otherwise the key confirmation is what authenticates it.
+/// `endpoint_id` is this device's iroh endpoint id, announced so it is admitted beyond the LAN.
 pub async fn join(
     identity: &DeviceIdentity,
     addr: SocketAddr,
     code: &PairingCode,
     name: &str,
     expected: Option<DeviceId>,
+    endpoint_id: Option<EndpointId>,
 ) -> Result<Joined, NetError> {
     let started = Instant::now();
     let trust: tls::TrustCheck = match expected {
@@ -320,7 +328,7 @@ pub async fn join(
     })?;
     let host = conn.peer();
     let me = identity.device_id();
-    let (joiner, start) = Joiner::start(code, me, name, &mut OsRng);
+    let (joiner, start) = Joiner::start(code, me, name, endpoint_id, &mut OsRng);
     let mut stream = step(conn.open_stream()).await?;
     write_message(&mut stream, &start).await?;
     let mut reader = MessageReader::default();

@@ -4,7 +4,7 @@
 
 use rapport_identity::DeviceIdentity;
 use rapport_model::automerge::AutoCommit;
-use rapport_model::{DeviceId, Touched, Vault, VaultId};
+use rapport_model::{DeviceId, EndpointId, Touched, Vault, VaultId};
 use rapport_net::pairing::{join, Admit, PairingEndpoint};
 use rapport_net::{NetError, Replica};
 use rapport_sync::pairing::{Host, PairError, PairingCode};
@@ -14,10 +14,11 @@ use tokio::sync::Mutex;
 
 const VAULT: VaultId = VaultId::from_u64(0x5eed_0000_0000_0002);
 const LIMIT: Duration = Duration::from_secs(20);
+const ENDPOINT: EndpointId = EndpointId::from_bytes([0x1e; 32]);
 
 struct Hub {
     vault: Vault,
-    admitted: Vec<(DeviceId, String)>,
+    admitted: Vec<(DeviceId, String, Option<EndpointId>)>,
 }
 
 impl Replica for Hub {
@@ -43,8 +44,13 @@ impl Replica for Hub {
 }
 
 impl Admit for Hub {
-    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), Self::Error> {
-        self.admitted.push((device, name.to_owned()));
+    fn admit(
+        &mut self,
+        device: DeviceId,
+        name: &str,
+        endpoint: Option<EndpointId>,
+    ) -> Result<(), Self::Error> {
+        self.admitted.push((device, name.to_owned(), endpoint));
         Ok(())
     }
 }
@@ -91,10 +97,20 @@ async fn the_right_code_admits_the_device_its_tls_certificate_names() {
     let code = PairingCode::generate(&mut rand::rngs::OsRng);
     let (w, hub_id) = open(&code, now_ms() + 60_000, LIMIT);
     let joiner = DeviceIdentity::generate().unwrap();
-    let joined = tokio::time::timeout(LIMIT, join(&joiner, w.addr, &code, "phone", Some(hub_id)))
-        .await
-        .expect("bounded")
-        .expect("pairs");
+    let joined = tokio::time::timeout(
+        LIMIT,
+        join(
+            &joiner,
+            w.addr,
+            &code,
+            "phone",
+            Some(hub_id),
+            Some(ENDPOINT),
+        ),
+    )
+    .await
+    .expect("bounded")
+    .expect("pairs");
     assert_eq!((joined.host, joined.vault), (hub_id, VAULT));
     joined.close().await;
     let paired = tokio::time::timeout(LIMIT, w.task)
@@ -105,7 +121,7 @@ async fn the_right_code_admits_the_device_its_tls_certificate_names() {
     assert_eq!(paired.device, joiner.device_id());
     assert_eq!(
         w.hub.lock().await.admitted,
-        vec![(joiner.device_id(), "phone".to_owned())]
+        vec![(joiner.device_id(), "phone".to_owned(), Some(ENDPOINT))]
     );
 }
 
@@ -115,7 +131,7 @@ async fn a_wrong_code_is_refused_on_both_sides_and_nobody_is_admitted() {
     let (w, _) = open(&code, now_ms() + 60_000, LIMIT);
     let joiner = DeviceIdentity::generate().unwrap();
     let wrong: PairingCode = "12-harbor-vessel".parse().unwrap();
-    let err = join(&joiner, w.addr, &wrong, "phone", None)
+    let err = join(&joiner, w.addr, &wrong, "phone", None, None)
         .await
         .expect_err("refused");
     assert!(matches!(err, NetError::Pair(PairError::WrongCode)), "{err}");
@@ -136,7 +152,7 @@ async fn an_expired_code_is_refused_while_the_window_still_answers() {
     // The code expired a second ago, but the endpoint answers for two more seconds.
     let (w, _) = open(&code, now_ms() - 1000, Duration::from_secs(2));
     let joiner = DeviceIdentity::generate().unwrap();
-    let err = join(&joiner, w.addr, &code, "phone", None)
+    let err = join(&joiner, w.addr, &code, "phone", None, None)
         .await
         .expect_err("refused");
     assert!(matches!(err, NetError::Pair(PairError::Expired)), "{err}");

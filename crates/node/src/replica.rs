@@ -5,7 +5,7 @@
 use crate::events::NodeEvent;
 use crate::host::{Host, HostError};
 use rapport_model::automerge::AutoCommit;
-use rapport_model::{DeviceId, Reach, Touched, Vault, VaultId};
+use rapport_model::{DeviceId, EndpointId, Reach, Touched, Vault, VaultId};
 use rapport_net::{EndpointTrust, Replica, TrustCheck};
 use rapport_sync::CLONE_VAULT;
 use std::collections::{BTreeMap, BTreeSet};
@@ -240,9 +240,17 @@ impl<H: Host> Replica for StoreReplica<H> {
 }
 
 impl<H: Host> rapport_net::pairing::Admit for StoreReplica<H> {
-    /// Adds a device that just paired to the roster, durably, before it is told so.
-    fn admit(&mut self, device: DeviceId, name: &str) -> Result<(), HostError> {
+    /// Adds a device that just paired to the roster, durably, before it is told so: with the
+    /// iroh endpoint id it announced (its home relay is the vault's), and this device's own
+    /// reach written too, so either can reach the other beyond the LAN before they sync again.
+    fn admit(
+        &mut self,
+        device: DeviceId,
+        name: &str,
+        endpoint: Option<EndpointId>,
+    ) -> Result<(), HostError> {
         let me = self.device;
+        let own_endpoint = self.home.endpoint_key().endpoint_id();
         let name = if name.trim().is_empty() {
             format!("device {}", device.short())
         } else {
@@ -263,6 +271,19 @@ impl<H: Host> rapport_net::pairing::Admit for StoreReplica<H> {
                 added_by: Some(me),
             };
             vault.add_device(&entry, now)?;
+            let relay = vault.relay()?;
+            if let Some(endpoint) = endpoint {
+                let reach = Reach {
+                    endpoint,
+                    relay: relay.clone(),
+                };
+                vault.set_reach(device, &reach, now)?;
+            }
+            let own = Reach {
+                endpoint: own_endpoint,
+                relay,
+            };
+            vault.set_reach(me, &own, now)?;
             Ok(())
         })?;
         self.changed_locally()

@@ -111,6 +111,7 @@ pub async fn join_at(
                 &invitation.code,
                 &home.device_name,
                 invitation.device,
+                Some(home.endpoint_key.endpoint_id()),
             )
             .await
             {

@@ -257,9 +257,11 @@ pub(crate) fn response(o: &mut Out, r: &Response) {
             id,
             name,
             has_vault,
+            endpoint,
         } => {
             out!(o, "{id}");
-            out!(o, "  name   {name}");
+            out!(o, "  name      {name}");
+            out!(o, "  endpoint  {endpoint}  (iroh: how it is reached beyond the LAN)");
             if !has_vault {
                 out!(
                     o,

@@ -11,7 +11,9 @@
 //! joiner                                   pairing device
 //!   Start{spake_A}                    ->   consumes the code (one guess per code)
 //!                                     <-   Reply{spake_B, vault id masked, tag_B}
-//!   checks tag_B; Confirm{tag_A, name} ->  checks tag_A: adds the joiner to the roster
+//!   checks tag_B;
+//!   Confirm{tag_A, endpoint, name}    ->   checks tag_A: adds the joiner (and its iroh
+//!                                          endpoint id) to the roster
 //!   (or Failed: the code is burned)   <-   Welcome (or Refused(WrongCode): burned)
 //! ```
 //!
@@ -30,7 +32,7 @@ pub use code::{PairingCode, ParseCodeError, MAX_NAMEPLATE};
 pub use wire::{Message, MessageReader, Refusal, MAX_MESSAGE, PAIR_VERSION};
 
 use rand::{CryptoRng, RngCore};
-use rapport_model::{DeviceId, VaultId};
+use rapport_model::{DeviceId, EndpointId, VaultId};
 use spake2::{Ed25519Group, Identity, Password, Spake2};
 
 /// Why pairing did not happen, on either side.
@@ -108,19 +110,25 @@ impl Keys {
         Keys { confirm, mask }
     }
 
-    /// The tag of one side over both TLS device ids and the vault id.
+    /// The tag of one side over both TLS device ids and the vault id; the joiner's tag also
+    /// covers the endpoint id it announces, so the roster gets exactly the one it sent.
     fn tag(
         &self,
         side: &str,
         pairing: DeviceId,
         joining: DeviceId,
         vault: VaultId,
+        endpoint: Option<EndpointId>,
     ) -> blake3::Hash {
         let mut h = blake3::Hasher::new_keyed(&self.confirm);
         h.update(side.as_bytes());
         h.update(pairing.as_bytes());
         h.update(joining.as_bytes());
         h.update(&vault.as_u64().to_be_bytes());
+        match endpoint {
+            Some(e) => h.update(&[1]).update(e.as_bytes()),
+            None => h.update(&[0]),
+        };
         h.finalize()
     }
 
@@ -200,7 +208,7 @@ impl Host {
         // A malformed point is refused before anything key-dependent leaves: no guess was made.
         let key = state.finish(spake).map_err(|_| PairError::Malformed)?;
         let keys = Keys::derive(&key);
-        let tag = keys.tag(PAIRING_SIDE, self.me, joiner, self.vault);
+        let tag = keys.tag(PAIRING_SIDE, self.me, joiner, self.vault, None);
         let masked_vault = keys.mask(self.vault);
         self.state = HostState::Waiting { keys, joiner };
         Ok(Message::Reply {
@@ -210,8 +218,12 @@ impl Host {
         })
     }
 
-    /// The joiner's second message. `Ok(name)`: add it to the roster, then send `Welcome`.
-    pub fn handle_confirm(&mut self, joiner: DeviceId, msg: &Message) -> Result<String, PairError> {
+    /// The joiner's second message. `Ok`: add it to the roster, then send `Welcome`.
+    pub fn handle_confirm(
+        &mut self,
+        joiner: DeviceId,
+        msg: &Message,
+    ) -> Result<Admission, PairError> {
         let HostState::Waiting {
             keys,
             joiner: expected,
@@ -224,11 +236,18 @@ impl Host {
             });
         };
         let result = match msg {
-            Message::Confirm { tag, name } if *expected == joiner => {
-                let want = keys.tag(JOINING_SIDE, self.me, joiner, self.vault);
+            Message::Confirm {
+                tag,
+                endpoint,
+                name,
+            } if *expected == joiner => {
+                let want = keys.tag(JOINING_SIDE, self.me, joiner, self.vault, *endpoint);
                 // blake3::Hash compares in constant time.
                 if want == blake3::Hash::from_bytes(*tag) {
-                    Ok(name.clone())
+                    Ok(Admission {
+                        name: name.clone(),
+                        endpoint: *endpoint,
+                    })
                 } else {
                     Err(PairError::WrongCode)
                 }
@@ -261,10 +280,21 @@ impl Host {
     }
 }
 
+/// What the pairing device learns of a joiner whose code was right: what to put in the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admission {
+    /// The name the joiner asked for (possibly empty).
+    pub name: String,
+    /// Its iroh endpoint id, written into its roster record at once, so the pairing device
+    /// admits it beyond the LAN before the two sync again.
+    pub endpoint: Option<EndpointId>,
+}
+
 /// The joining device's side.
 pub struct Joiner {
     me: DeviceId,
     name: String,
+    endpoint: Option<EndpointId>,
     state: Spake2<Ed25519Group>,
 }
 
@@ -277,11 +307,13 @@ impl std::fmt::Debug for Joiner {
 }
 
 impl Joiner {
-    /// Starts pairing with `code`; returns the first message to send.
+    /// Starts pairing with `code`; returns the first message to send. `endpoint` is this
+    /// device's iroh endpoint id, if it has that transport.
     pub fn start(
         code: &PairingCode,
         me: DeviceId,
         name: &str,
+        endpoint: Option<EndpointId>,
         rng: &mut (impl RngCore + CryptoRng),
     ) -> (Joiner, Message) {
         let (id_a, id_b) = identities(code.nameplate());
@@ -292,6 +324,7 @@ impl Joiner {
             Joiner {
                 me,
                 name: name.to_owned(),
+                endpoint,
                 state,
             },
             Message::Start {
@@ -322,13 +355,14 @@ impl Joiner {
         let keys = Keys::derive(&key);
         let vault =
             VaultId::from_u64(u64::from_be_bytes(*masked_vault) ^ u64::from_be_bytes(keys.mask));
-        if keys.tag(PAIRING_SIDE, pairing, self.me, vault) != blake3::Hash::from_bytes(*tag) {
+        if keys.tag(PAIRING_SIDE, pairing, self.me, vault, None) != blake3::Hash::from_bytes(*tag) {
             return Err(PairError::WrongCode);
         }
-        let mine = keys.tag(JOINING_SIDE, pairing, self.me, vault);
+        let mine = keys.tag(JOINING_SIDE, pairing, self.me, vault, self.endpoint);
         Ok((
             Message::Confirm {
                 tag: *mine.as_bytes(),
+                endpoint: self.endpoint,
                 name: self.name,
             },
             vault,

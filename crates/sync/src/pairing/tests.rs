@@ -6,6 +6,7 @@ const HOST: DeviceId = DeviceId::from_bytes([1; 32]);
 const JOINER: DeviceId = DeviceId::from_bytes([2; 32]);
 const MITM: DeviceId = DeviceId::from_bytes([3; 32]);
 const VAULT: VaultId = VaultId::from_u64(0x0123_4567_89ab_cdef);
+const ENDPOINT: EndpointId = EndpointId::from_bytes([7; 32]);
 
 fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
@@ -22,9 +23,9 @@ fn run(
     host_sees: DeviceId,
     joiner_sees: DeviceId,
     now: u64,
-) -> Result<(String, VaultId), PairError> {
+) -> Result<(Admission, VaultId), PairError> {
     let mut r = rng(now + 1);
-    let (joiner, start) = Joiner::start(joiner_code, JOINER, "phone", &mut r);
+    let (joiner, start) = Joiner::start(joiner_code, JOINER, "phone", Some(ENDPOINT), &mut r);
     let reply = host.handle_start(host_sees, &start, now, &mut r)?;
     match joiner.handle_reply(joiner_sees, &reply) {
         Ok((confirm, vault)) => Ok((host.handle_confirm(host_sees, &confirm)?, vault)),
@@ -45,9 +46,57 @@ fn right_code_pairs_and_tells_the_joiner_the_vault() {
     let mut host = Host::new(c.clone(), HOST, VAULT, 1000);
     assert_eq!(
         run(&mut host, &c, JOINER, HOST, 10),
-        Ok(("phone".into(), VAULT))
+        Ok((
+            Admission {
+                name: "phone".into(),
+                endpoint: Some(ENDPOINT),
+            },
+            VAULT
+        ))
     );
     assert!(host.is_paired());
+}
+
+#[test]
+fn the_joiners_tag_binds_the_endpoint_id_it_announces() {
+    let c = code("42-harbor-velvet");
+    let mut r = rng(3);
+    let mut host = Host::new(c.clone(), HOST, VAULT, 1000);
+    let (joiner, start) = Joiner::start(&c, JOINER, "phone", Some(ENDPOINT), &mut r);
+    let reply = host.handle_start(JOINER, &start, 1, &mut r).expect("reply");
+    let (confirm, _) = joiner.handle_reply(HOST, &reply).expect("right code");
+    let Message::Confirm { tag, name, .. } = confirm else {
+        panic!("not a confirm")
+    };
+    // Someone who swaps the endpoint id (to be admitted beyond the LAN in the joiner's place)
+    // fails the tag: the code is burned and nobody is admitted.
+    let swapped = Message::Confirm {
+        tag,
+        endpoint: Some(EndpointId::from_bytes([8; 32])),
+        name,
+    };
+    assert_eq!(
+        host.handle_confirm(JOINER, &swapped),
+        Err(PairError::WrongCode)
+    );
+    assert!(host.is_burned());
+}
+
+#[test]
+fn a_joiner_without_an_endpoint_pairs_with_none() {
+    let c = code("42-harbor-velvet");
+    let mut r = rng(4);
+    let mut host = Host::new(c.clone(), HOST, VAULT, 1000);
+    let (joiner, start) = Joiner::start(&c, JOINER, "browser", None, &mut r);
+    let reply = host.handle_start(JOINER, &start, 1, &mut r).expect("reply");
+    let (confirm, _) = joiner.handle_reply(HOST, &reply).expect("right code");
+    assert_eq!(
+        host.handle_confirm(JOINER, &confirm),
+        Ok(Admission {
+            name: "browser".into(),
+            endpoint: None,
+        })
+    );
 }
 
 #[test]
@@ -97,7 +146,7 @@ fn tags_bind_the_vault_id() {
     let c = code("42-harbor-velvet");
     let mut r = rng(5);
     let mut host = Host::new(c.clone(), HOST, VAULT, 1000);
-    let (joiner, start) = Joiner::start(&c, JOINER, "phone", &mut r);
+    let (joiner, start) = Joiner::start(&c, JOINER, "phone", None, &mut r);
     let Message::Reply {
         spake,
         masked_vault,
@@ -144,10 +193,10 @@ fn a_second_joiner_mid_exchange_is_busy_and_hanging_up_burns() {
     let c = code("42-harbor-velvet");
     let mut r = rng(9);
     let mut host = Host::new(c.clone(), HOST, VAULT, 1000);
-    let (_j1, start1) = Joiner::start(&c, JOINER, "one", &mut r);
+    let (_j1, start1) = Joiner::start(&c, JOINER, "one", None, &mut r);
     host.handle_start(JOINER, &start1, 1, &mut r)
         .expect("reply");
-    let (_j2, start2) = Joiner::start(&c, MITM, "two", &mut r);
+    let (_j2, start2) = Joiner::start(&c, MITM, "two", None, &mut r);
     assert_eq!(
         host.handle_start(MITM, &start2, 2, &mut r),
         Err(PairError::Busy)
@@ -170,7 +219,7 @@ fn a_malformed_point_is_refused_without_consuming_the_code() {
         Err(PairError::Malformed)
     );
     assert_eq!(
-        run(&mut host, &c, JOINER, HOST, 2).map(|(n, _)| n),
+        run(&mut host, &c, JOINER, HOST, 2).map(|(a, _)| a.name),
         Ok("phone".into())
     );
 }

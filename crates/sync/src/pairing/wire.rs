@@ -3,14 +3,18 @@
 //! make us allocate more or panic.
 
 use super::PairError;
+use rapport_model::EndpointId;
 
-/// The largest message either side sends (the longest is `Confirm` with a 200-byte name).
+/// The largest message either side sends (the longest is `Confirm` with an endpoint id and a
+/// 200-byte name: 266 bytes).
 pub const MAX_MESSAGE: usize = 512;
-/// Version of this exchange (`rapport-pair/1`).
-pub const PAIR_VERSION: u8 = 1;
+/// Version of this exchange. 2: `Confirm` carries the joiner's iroh endpoint id, so the pairing
+/// device can admit it beyond the LAN before the two ever sync again.
+pub const PAIR_VERSION: u8 = 2;
 /// SPAKE2 Ed25519 messages: a side byte and a 32-byte point.
 pub const SPAKE_LEN: usize = 33;
 const TAG_LEN: usize = 32;
+const ENDPOINT_LEN: usize = 32;
 /// A device name longer than this is cut (the roster allows short text only).
 pub const MAX_NAME: usize = 200;
 
@@ -55,8 +59,13 @@ pub enum Message {
         masked_vault: [u8; 8],
         tag: [u8; TAG_LEN],
     },
-    /// Joining device -> pairing device: its confirmation tag and the name it wants.
-    Confirm { tag: [u8; TAG_LEN], name: String },
+    /// Joining device -> pairing device: its confirmation tag, its iroh endpoint id (none for a
+    /// device with no iroh transport, such as a browser) and the name it wants.
+    Confirm {
+        tag: [u8; TAG_LEN],
+        endpoint: Option<EndpointId>,
+        name: String,
+    },
     /// Joining device -> pairing device: the pairing device's tag did not verify.
     Failed,
     /// Pairing device -> joining device: you are in the roster; the vault follows.
@@ -84,9 +93,20 @@ impl Message {
                 body.extend(masked_vault);
                 body.extend(tag);
             }
-            Message::Confirm { tag, name } => {
+            Message::Confirm {
+                tag,
+                endpoint,
+                name,
+            } => {
                 body.push(3);
                 body.extend(tag);
+                match endpoint {
+                    Some(e) => {
+                        body.push(1);
+                        body.extend(e.as_bytes());
+                    }
+                    None => body.push(0),
+                }
                 body.extend(truncate(name, MAX_NAME).as_bytes());
             }
             Message::Failed => body.push(4),
@@ -126,12 +146,25 @@ impl Message {
                 }
             }
             3 => {
-                if rest.len() < TAG_LEN || rest.len() > TAG_LEN + MAX_NAME {
+                if rest.len() < TAG_LEN + 1 {
                     return Err(bad());
                 }
-                let (tag, name) = rest.split_at(TAG_LEN);
+                let (tag, rest) = rest.split_at(TAG_LEN);
+                let (endpoint, name) = match rest.split_first() {
+                    Some((0, name)) => (None, name),
+                    Some((1, rest)) if rest.len() >= ENDPOINT_LEN => {
+                        let (id, name) = rest.split_at(ENDPOINT_LEN);
+                        let id: [u8; ENDPOINT_LEN] = id.try_into().map_err(|_| bad())?;
+                        (Some(EndpointId::from_bytes(id)), name)
+                    }
+                    _ => return Err(bad()),
+                };
+                if name.len() > MAX_NAME {
+                    return Err(bad());
+                }
                 Message::Confirm {
                     tag: tag.try_into().map_err(|_| bad())?,
+                    endpoint,
                     name: std::str::from_utf8(name).map_err(|_| bad())?.to_owned(),
                 }
             }
@@ -220,7 +253,13 @@ mod tests {
         });
         round_trip(Message::Confirm {
             tag: [4; 32],
+            endpoint: Some(EndpointId::from_bytes([5; 32])),
             name: "phone é".into(),
+        });
+        round_trip(Message::Confirm {
+            tag: [4; 32],
+            endpoint: None,
+            name: String::new(),
         });
         round_trip(Message::Failed);
         round_trip(Message::Welcome);
@@ -229,7 +268,24 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_not_panicked_on() {
-        for body in [&[][..], &[1, 1, 2], &[2; 10], &[3; 5], &[4, 0], &[9], &[6]] {
+        let mut short_endpoint = vec![3];
+        short_endpoint.extend([0; 32]);
+        short_endpoint.extend([1; 20]);
+        let mut bad_flag = vec![3];
+        bad_flag.extend([0; 32]);
+        bad_flag.push(2);
+        for body in [
+            &[][..],
+            &[1, 1, 2],
+            &[2; 10],
+            &[3; 5],
+            &[3; 33],
+            &short_endpoint,
+            &bad_flag,
+            &[4, 0],
+            &[9],
+            &[6],
+        ] {
             assert!(Message::decode(body).is_err(), "{body:?}");
         }
         let mut r = MessageReader::default();
@@ -239,6 +295,7 @@ mod tests {
         let Message::Confirm { name, .. } = Message::decode(
             &Message::Confirm {
                 tag: [0; 32],
+                endpoint: Some(EndpointId::from_bytes([9; 32])),
                 name: long,
             }
             .encode()[2..],
