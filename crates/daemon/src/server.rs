@@ -68,11 +68,9 @@ pub fn serve(
             }
             None => None,
         };
-        // After the web app's line: scripts read the first two lines as they always were.
-        if let Some(info) = node.browser_info() {
-            println!("browsers (WebTransport) on {}", info.addr);
-            std::io::stdout().flush()?;
-        }
+        // No line on stdout for the WebTransport port: whoever started `serve` may read its first
+        // two lines and close the pipe (a third would then fail). The node logs it on stderr,
+        // and the web app's `/webtransport.json` gives it with the certificate hashes.
         let socket = tokio::spawn(self::listen(socket, node.clone(), no_discovery));
         node.run(shutdown_signal()).await?;
         socket.abort();

@@ -64,13 +64,18 @@ pub enum BrowserLogin {
     /// A trusted device: run a sync session on the connection (it accepts the browser's next
     /// stream).
     Sync(PeerConnection),
-    /// A device that asked to pair (not in the roster): the pairing messages follow on
-    /// `stream`; `rest` is whatever of them already arrived.
-    Pair {
-        conn: PeerConnection,
-        stream: PeerStream,
-        rest: Vec<u8>,
-    },
+    /// A device that asked to pair (not in the roster): hand it to the open pairing window
+    /// (`PairingEndpoint::host_with_browsers`).
+    Pair(BrowserPairing),
+}
+
+/// A browser that proved its key and asked to pair: the SPAKE2 messages follow on `stream`
+/// (`rest` is whatever of them already arrived); `conn.peer()` is its proven device id.
+#[derive(Debug)]
+pub struct BrowserPairing {
+    pub conn: PeerConnection,
+    pub stream: PeerStream,
+    pub rest: Vec<u8>,
 }
 
 fn server_config(
@@ -242,11 +247,11 @@ impl IncomingBrowser {
                 stream.finish();
                 BrowserLogin::Sync(conn)
             }
-            Purpose::Pair => BrowserLogin::Pair {
+            Purpose::Pair => BrowserLogin::Pair(BrowserPairing {
                 conn,
                 stream,
                 rest: reader.take_rest(),
-            },
+            }),
         })
     }
 }

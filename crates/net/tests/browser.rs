@@ -176,7 +176,7 @@ fn daemon(
                         run_session(&conn, Role::Responder, replica, SessionOptions::default())
                             .await
                     }
-                    Ok(BrowserLogin::Pair { .. }) => panic!("no pairing window is open"),
+                    Ok(BrowserLogin::Pair(_)) => panic!("no pairing window is open"),
                     Err(e) => Err(e),
                 };
                 let _ = tx.send(result);
@@ -361,6 +361,168 @@ async fn a_browser_pinning_other_hashes_cannot_open_a_session() {
             result.is_err(),
             "a session opened under an unpinned certificate"
         );
+    })
+    .await;
+}
+
+impl rapport_net::pairing::Admit for MemReplica {
+    fn admit(
+        &mut self,
+        device: DeviceId,
+        name: &str,
+        _endpoint: Option<rapport_model::EndpointId>,
+    ) -> Result<(), Self::Error> {
+        self.vault.add_device(device, name, NOW).unwrap();
+        Ok(())
+    }
+}
+
+fn now_ms() -> u64 {
+    unix_now() * 1000
+}
+
+/// A pairing window on `hub` for `code`, answering browsers only: every WebTransport login
+/// that asks to pair goes to the window. Returns the endpoint's address, its hashes, and the
+/// window's outcome.
+fn pairing_window(
+    hub: &DeviceIdentity,
+    replica: Arc<Mutex<MemReplica>>,
+    code: &rapport_sync::pairing::PairingCode,
+) -> (
+    Daemon,
+    tokio::task::JoinHandle<Result<rapport_net::pairing::Paired, NetError>>,
+) {
+    let certs = WtCertificates::new(hub, unix_now()).unwrap();
+    let endpoint = Arc::new(
+        BrowserEndpoint::bind(SocketAddr::from(([127, 0, 0, 1], 0)), hub.key_der(), &certs)
+            .unwrap(),
+    );
+    let check = BrowserCheck {
+        vault: VAULT,
+        me: hub.device_id(),
+        trust: Arc::new(|_| false),
+        pairing_open: true,
+    };
+    let (to_window, browsers) = mpsc::channel(4);
+    let accepting = endpoint.clone();
+    tokio::spawn(async move {
+        loop {
+            let incoming = accepting.accept().await;
+            if let Ok(BrowserLogin::Pair(p)) = incoming.prove(&check).await {
+                let _ = to_window.send(p).await;
+            }
+        }
+    });
+    let quic = rapport_net::pairing::PairingEndpoint::bind(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        hub,
+    )
+    .unwrap();
+    let host = rapport_sync::pairing::Host::new(code.clone(), hub.device_id(), VAULT, now_ms() + 60_000);
+    let window = tokio::spawn(async move {
+        quic.host_with_browsers(
+            host,
+            replica,
+            std::time::Instant::now() + LIMIT,
+            now_ms,
+            browsers,
+        )
+        .await
+    });
+    let (_unused, results) = mpsc::unbounded_channel();
+    let daemon = Daemon {
+        addr: endpoint.local_addr().unwrap(),
+        hashes: certs.hashes().to_vec(),
+        trusted: Arc::default(),
+        results,
+    };
+    (daemon, window)
+}
+
+/// The browser's side of SPAKE2 over its first stream, as its Worker runs it.
+async fn browser_pairs(
+    browser: &Browser,
+    daemon: &Daemon,
+    code: &rapport_sync::pairing::PairingCode,
+) -> Result<BrowserAttempt, rapport_sync::pairing::PairError> {
+    use rapport_sync::pairing::{Joiner, Message, MessageReader};
+    let sign = |m: &[u8]| browser.sign(m);
+    let mut attempt = connect_browser(daemon.addr, &daemon.hashes, &browser.spki, &sign, Purpose::Pair)
+        .await
+        .expect("the proof step completes");
+    assert_eq!(attempt.verdict, Ok(browser.device()));
+    let daemon_id = attempt.conn.peer();
+    let (joiner, start) = Joiner::start(code, browser.device(), "phone", None, &mut rand::rngs::OsRng);
+    attempt.stream.write_all(&start.encode()).await.unwrap();
+    let mut reader = MessageReader::default();
+    reader.push(&attempt.rest).unwrap();
+    let mut read = async |reader: &mut MessageReader, stream: &mut PeerStream| -> Message {
+        let mut buf = [0u8; 1024];
+        loop {
+            if let Some(m) = reader.next_message().unwrap() {
+                return m;
+            }
+            let n = stream.read(&mut buf).await.unwrap().expect("the host answers");
+            reader.push(&buf[..n]).unwrap();
+        }
+    };
+    let reply = read(&mut reader, &mut attempt.stream).await;
+    match joiner.handle_reply(daemon_id, &reply) {
+        Ok((confirm, vault)) => {
+            assert_eq!(vault, VAULT);
+            attempt.stream.write_all(&confirm.encode()).await.unwrap();
+            match read(&mut reader, &mut attempt.stream).await {
+                Message::Welcome => Ok(attempt),
+                Message::Refused(r) => Err(r.into()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        Err(e) => {
+            attempt.stream.write_all(&Message::Failed.encode()).await.unwrap();
+            attempt.stream.finish();
+            Err(e)
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_over_webtransport_burns_a_wrong_code_and_pairs_with_a_right_one() {
+    use rapport_sync::pairing::{PairError, PairingCode};
+    bounded("the test", async {
+        let hub = DeviceIdentity::generate().unwrap();
+        let mut hub_vault = Vault::create(hub.device_id(), "hub", VAULT, NOW).unwrap();
+        add_contact(&mut hub_vault, ADA, "Ada Lovelace", NOW);
+        let replica = shared(hub_vault);
+        let phone = Browser::new();
+
+        // A wrong guess burns the code: the window ends, and the right code no longer works.
+        let code = PairingCode::generate(&mut rand::rngs::OsRng);
+        let (daemon, window) = pairing_window(&hub, replica.clone(), &code);
+        let wrong = PairingCode::generate(&mut rand::rngs::OsRng);
+        let guessed = browser_pairs(&phone, &daemon, &wrong).await;
+        assert_eq!(guessed.err(), Some(PairError::WrongCode));
+        let ended = window.await.unwrap();
+        assert!(ended.is_err(), "the window went on after a wrong guess: {ended:?}");
+        assert!(replica.lock().await.vault.devices().unwrap().iter().all(|d| d.id != phone.device()));
+
+        // A new code, typed right: the browser is admitted under its proven id and fetches
+        // the vault on a second stream.
+        let code = PairingCode::generate(&mut rand::rngs::OsRng);
+        let (daemon, window) = pairing_window(&hub, replica.clone(), &code);
+        let attempt = browser_pairs(&phone, &daemon, &code).await.expect("paired");
+        let phone_replica = shared(Vault::create(phone.device(), "empty", VAULT, NOW).unwrap());
+        let _ = phone_replica;
+        let fetched = shared(Vault::empty_for_clone(phone.device()));
+        let report = run_session(&attempt.conn, Role::Initiator, fetched.clone(), SessionOptions::default())
+            .await
+            .expect("the vault fetch succeeds");
+        assert!(report.equal);
+        attempt.conn.close(rapport_net::CloseCode::Done);
+        let paired = window.await.unwrap().expect("the window paired the browser");
+        assert_eq!(paired.device, phone.device());
+        assert!(replica.lock().await.vault.devices().unwrap().iter().any(|d| d.id == phone.device()));
+        let names: Vec<String> = fetched.lock().await.vault.contacts().unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, vec!["Ada Lovelace".to_owned()]);
     })
     .await;
 }

@@ -177,9 +177,9 @@ pub(crate) async fn accept<H: Host>(ctx: Arc<Ctx<H>>, side: Arc<BrowserSide>) {
                         .live_session(conn, Role::Responder, Reached::Accepted)
                         .await;
                 }
-                Ok(BrowserLogin::Pair { conn, .. }) => {
+                Ok(BrowserLogin::Pair(p)) => {
                     // Not reached: `pairing_open` is false, so `prove` refuses pairing.
-                    conn.close(rapport_net::CloseCode::PairingRefused);
+                    p.conn.close(rapport_net::CloseCode::PairingRefused);
                 }
                 Err(e) => tracing::debug!(error = %e, "browser refused"),
             }
