@@ -191,7 +191,16 @@ async fn answer<R: Admit>(
         source: None,
     })?;
     let stream = step(conn.accept_stream()).await?;
-    exchange(conn, stream, MessageReader::default(), host, replica, now_ms, started).await
+    exchange(
+        conn,
+        stream,
+        MessageReader::default(),
+        host,
+        replica,
+        now_ms,
+        started,
+    )
+    .await
 }
 
 /// The host's side of the exchange on `stream` (a quinn pairing connection's, or a browser's

@@ -372,7 +372,42 @@ impl rapport_net::pairing::Admit for MemReplica {
         name: &str,
         _endpoint: Option<rapport_model::EndpointId>,
     ) -> Result<(), Self::Error> {
-        self.vault.add_device(device, name, NOW).unwrap();
+        let record = rapport_model::Device {
+            id: device,
+            name: name.to_owned(),
+            added_at: NOW,
+            added_by: Some(self.vault.device()),
+        };
+        self.vault.add_device(&record, NOW).unwrap();
+        Ok(())
+    }
+}
+
+/// A fresh device's empty document, filled by the vault fetch after pairing.
+#[derive(Debug)]
+struct Fetch {
+    doc: AutoCommit,
+    me: DeviceId,
+}
+
+impl Replica for Fetch {
+    type Error = std::convert::Infallible;
+    fn doc(&mut self) -> Result<&mut AutoCommit, Self::Error> {
+        Ok(&mut self.doc)
+    }
+    fn vault_id(&self) -> VaultId {
+        rapport_sync::CLONE_VAULT
+    }
+    fn device(&self) -> DeviceId {
+        self.me
+    }
+    fn sync_state(&self, _peer: DeviceId) -> Option<Vec<u8>> {
+        None
+    }
+    fn persist(&mut self, _peer: DeviceId, _touched: &Touched) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn save_sync_state(&mut self, _peer: DeviceId, _state: &[u8]) -> Result<(), Self::Error> {
         Ok(())
     }
 }
@@ -413,12 +448,11 @@ fn pairing_window(
             }
         }
     });
-    let quic = rapport_net::pairing::PairingEndpoint::bind(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        hub,
-    )
-    .unwrap();
-    let host = rapport_sync::pairing::Host::new(code.clone(), hub.device_id(), VAULT, now_ms() + 60_000);
+    let quic =
+        rapport_net::pairing::PairingEndpoint::bind(SocketAddr::from(([127, 0, 0, 1], 0)), hub)
+            .unwrap();
+    let host =
+        rapport_sync::pairing::Host::new(code.clone(), hub.device_id(), VAULT, now_ms() + 60_000);
     let window = tokio::spawn(async move {
         quic.host_with_browsers(
             host,
@@ -447,22 +481,38 @@ async fn browser_pairs(
 ) -> Result<BrowserAttempt, rapport_sync::pairing::PairError> {
     use rapport_sync::pairing::{Joiner, Message, MessageReader};
     let sign = |m: &[u8]| browser.sign(m);
-    let mut attempt = connect_browser(daemon.addr, &daemon.hashes, &browser.spki, &sign, Purpose::Pair)
-        .await
-        .expect("the proof step completes");
+    let mut attempt = connect_browser(
+        daemon.addr,
+        &daemon.hashes,
+        &browser.spki,
+        &sign,
+        Purpose::Pair,
+    )
+    .await
+    .expect("the proof step completes");
     assert_eq!(attempt.verdict, Ok(browser.device()));
     let daemon_id = attempt.conn.peer();
-    let (joiner, start) = Joiner::start(code, browser.device(), "phone", None, &mut rand::rngs::OsRng);
+    let (joiner, start) = Joiner::start(
+        code,
+        browser.device(),
+        "phone",
+        None,
+        &mut rand::rngs::OsRng,
+    );
     attempt.stream.write_all(&start.encode()).await.unwrap();
     let mut reader = MessageReader::default();
     reader.push(&attempt.rest).unwrap();
-    let mut read = async |reader: &mut MessageReader, stream: &mut PeerStream| -> Message {
+    let read = async |reader: &mut MessageReader, stream: &mut PeerStream| -> Message {
         let mut buf = [0u8; 1024];
         loop {
             if let Some(m) = reader.next_message().unwrap() {
                 return m;
             }
-            let n = stream.read(&mut buf).await.unwrap().expect("the host answers");
+            let n = stream
+                .read(&mut buf)
+                .await
+                .unwrap()
+                .expect("the host answers");
             reader.push(&buf[..n]).unwrap();
         }
     };
@@ -478,7 +528,11 @@ async fn browser_pairs(
             }
         }
         Err(e) => {
-            attempt.stream.write_all(&Message::Failed.encode()).await.unwrap();
+            attempt
+                .stream
+                .write_all(&Message::Failed.encode())
+                .await
+                .unwrap();
             attempt.stream.finish();
             Err(e)
         }
@@ -502,26 +556,59 @@ async fn pairing_over_webtransport_burns_a_wrong_code_and_pairs_with_a_right_one
         let guessed = browser_pairs(&phone, &daemon, &wrong).await;
         assert_eq!(guessed.err(), Some(PairError::WrongCode));
         let ended = window.await.unwrap();
-        assert!(ended.is_err(), "the window went on after a wrong guess: {ended:?}");
-        assert!(replica.lock().await.vault.devices().unwrap().iter().all(|d| d.id != phone.device()));
+        assert!(
+            ended.is_err(),
+            "the window went on after a wrong guess: {ended:?}"
+        );
+        assert!(replica
+            .lock()
+            .await
+            .vault
+            .devices()
+            .unwrap()
+            .iter()
+            .all(|d| d.id != phone.device()));
 
         // A new code, typed right: the browser is admitted under its proven id and fetches
         // the vault on a second stream.
         let code = PairingCode::generate(&mut rand::rngs::OsRng);
         let (daemon, window) = pairing_window(&hub, replica.clone(), &code);
         let attempt = browser_pairs(&phone, &daemon, &code).await.expect("paired");
-        let phone_replica = shared(Vault::create(phone.device(), "empty", VAULT, NOW).unwrap());
-        let _ = phone_replica;
-        let fetched = shared(Vault::empty_for_clone(phone.device()));
-        let report = run_session(&attempt.conn, Role::Initiator, fetched.clone(), SessionOptions::default())
-            .await
-            .expect("the vault fetch succeeds");
+        let fetched = Arc::new(Mutex::new(Fetch {
+            doc: AutoCommit::new(),
+            me: phone.device(),
+        }));
+        let report = run_session(
+            &attempt.conn,
+            Role::Initiator,
+            fetched.clone(),
+            SessionOptions::default(),
+        )
+        .await
+        .expect("the vault fetch succeeds");
         assert!(report.equal);
         attempt.conn.close(rapport_net::CloseCode::Done);
-        let paired = window.await.unwrap().expect("the window paired the browser");
+        let paired = window
+            .await
+            .unwrap()
+            .expect("the window paired the browser");
         assert_eq!(paired.device, phone.device());
-        assert!(replica.lock().await.vault.devices().unwrap().iter().any(|d| d.id == phone.device()));
-        let names: Vec<String> = fetched.lock().await.vault.contacts().unwrap().into_iter().map(|c| c.name).collect();
+        assert!(replica
+            .lock()
+            .await
+            .vault
+            .devices()
+            .unwrap()
+            .iter()
+            .any(|d| d.id == phone.device()));
+        let doc = fetched.lock().await.doc.clone();
+        let vault = Vault::open(doc, phone.device()).expect("a vault arrived");
+        let names: Vec<String> = vault
+            .contacts()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(names, vec!["Ada Lovelace".to_owned()]);
     })
     .await;
