@@ -203,7 +203,11 @@ impl IncomingBrowser {
             .map_err(|e| NetError::Connection(TransportError::new(e)))?;
         let conn = request.accept().await.map_err(from_connection)?;
         let (send, recv) = conn.accept_bi().await.map_err(from_connection)?;
-        let mut stream = PeerStream(crate::conn::Streams::Wt { send, recv });
+        let mut stream = PeerStream(crate::conn::Streams::Wt {
+            send,
+            recv,
+            conn: conn.clone(),
+        });
         let mut reader = MessageReader::default();
         let purpose = match read(&mut stream, &mut reader).await? {
             Message::Open { version, purpose } if version == PROOF_VERSION => purpose,
@@ -316,6 +320,18 @@ pub(crate) fn from_connection(e: wtransport::error::ConnectionError) -> NetError
             None => NetError::Connection(TransportError::new(e)),
         },
         _ => NetError::Connection(TransportError::new(e)),
+    }
+}
+
+/// A stream error: if its session has closed, the session's reason (its close code), else
+/// the stream's own error.
+pub(crate) fn from_stream(conn: &wtransport::Connection, stream_error: NetError) -> NetError {
+    match futures_util::FutureExt::now_or_never(conn.closed()) {
+        Some(closed) => match from_connection(closed) {
+            e @ NetError::Closed(_) => e,
+            _ => stream_error,
+        },
+        None => stream_error,
     }
 }
 

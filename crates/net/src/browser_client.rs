@@ -63,7 +63,11 @@ pub async fn connect_browser(
         .await
         .map_err(crate::browser::from_connection)?;
     let (send, recv) = opening.await.map_err(crate::browser::from_opening)?;
-    let mut stream = PeerStream(Streams::Wt { send, recv });
+    let mut stream = PeerStream(Streams::Wt {
+        send,
+        recv,
+        conn: conn.clone(),
+    });
     let open = Message::Open {
         version: PROOF_VERSION,
         purpose,

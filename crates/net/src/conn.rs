@@ -154,7 +154,11 @@ impl PeerConnection {
             Link::Wt(c) => {
                 let opening = c.open_bi().await.map_err(crate::browser::from_connection)?;
                 let (send, recv) = opening.await.map_err(crate::browser::from_opening)?;
-                Ok(PeerStream(Streams::Wt { send, recv }))
+                Ok(PeerStream(Streams::Wt {
+                    send,
+                    recv,
+                    conn: c.clone(),
+                }))
             }
         }
     }
@@ -175,7 +179,11 @@ impl PeerConnection {
                     .accept_bi()
                     .await
                     .map_err(crate::browser::from_connection)?;
-                Ok(PeerStream(Streams::Wt { send, recv }))
+                Ok(PeerStream(Streams::Wt {
+                    send,
+                    recv,
+                    conn: c.clone(),
+                }))
             }
         }
     }
@@ -198,6 +206,9 @@ pub(crate) enum Streams {
     Wt {
         send: wtransport::SendStream,
         recv: wtransport::RecvStream,
+        /// Its session: a stream error after the session closed is classified by the
+        /// session's close code (a revoked device sees `Revoked`, not "not connected").
+        conn: wtransport::Connection,
     },
 }
 
@@ -208,10 +219,10 @@ impl PeerStream {
             Streams::Iroh { send, .. } => {
                 send.write_all(bytes).await.map_err(crate::far::from_write)
             }
-            Streams::Wt { send, .. } => send
+            Streams::Wt { send, conn, .. } => send
                 .write_all(bytes)
                 .await
-                .map_err(crate::browser::from_write),
+                .map_err(|e| crate::browser::from_stream(conn, crate::browser::from_write(e))),
         }
     }
 
@@ -220,7 +231,10 @@ impl PeerStream {
         match &mut self.0 {
             Streams::Quic { recv, .. } => recv.read(buf).await.map_err(error::from_read),
             Streams::Iroh { recv, .. } => recv.read(buf).await.map_err(crate::far::from_read),
-            Streams::Wt { recv, .. } => recv.read(buf).await.map_err(crate::browser::from_read),
+            Streams::Wt { recv, conn, .. } => recv
+                .read(buf)
+                .await
+                .map_err(|e| crate::browser::from_stream(conn, crate::browser::from_read(e))),
         }
     }
 

@@ -161,15 +161,18 @@ pub(crate) async fn accept<H: Host>(ctx: Arc<Ctx<H>>, side: Arc<BrowserSide>) {
         };
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            let vault = with_replica(&ctx.replica, |r| (r.vault_id, r.device)).await;
-            let Ok((vault, me)) = vault else {
+            let vault = with_replica(&ctx.replica, |r| {
+                (r.vault_id, r.device, r.browser_pairing.clone())
+            })
+            .await;
+            let Ok((vault, me, window)) = vault else {
                 return;
             };
             let check = BrowserCheck {
                 vault,
                 me,
                 trust: ctx.roster.check(),
-                pairing_open: false,
+                pairing_open: window.is_some(),
             };
             match incoming.prove(&check).await {
                 Ok(BrowserLogin::Sync(conn)) => {
@@ -177,10 +180,15 @@ pub(crate) async fn accept<H: Host>(ctx: Arc<Ctx<H>>, side: Arc<BrowserSide>) {
                         .live_session(conn, Role::Responder, Reached::Accepted)
                         .await;
                 }
-                Ok(BrowserLogin::Pair(p)) => {
-                    // Not reached: `pairing_open` is false, so `prove` refuses pairing.
-                    p.conn.close(rapport_net::CloseCode::PairingRefused);
-                }
+                Ok(BrowserLogin::Pair(p)) => match window {
+                    // The window runs the exchange (and the vault fetch) on its own task.
+                    Some(window) => {
+                        if let Err(refused) = window.send(p).await {
+                            refused.0.conn.close(rapport_net::CloseCode::PairingRefused);
+                        }
+                    }
+                    None => p.conn.close(rapport_net::CloseCode::PairingRefused),
+                },
                 Err(e) => tracing::debug!(error = %e, "browser refused"),
             }
             drop(slot);
