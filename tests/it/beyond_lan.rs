@@ -151,6 +151,71 @@ fn a_device_paired_on_the_lan_is_reached_beyond_it_without_syncing_there_again()
     );
 }
 
+/// A new device fetches the vault from a device it never met on any LAN, by endpoint id and
+/// relay alone, with every packet through the relay; a device the hub did not add with its
+/// endpoint id gets nothing.
+#[test]
+fn a_fresh_device_clones_through_the_relay_by_endpoint_id() {
+    let relay = TestRelay::start().expect("the loopback relay starts");
+    let hub = Home::init();
+    hub.ok(&["relay", "set", relay.url()]);
+    let jeanne = hub.id(&["add", "Jeanne Yocum"]);
+    let hub_id = device_id(&hub);
+    let hub_endpoint = endpoint_id(&hub);
+    let _dh = Daemon::start(&hub);
+    let clone = |home: &Home| {
+        home.run(&[
+            "clone",
+            "--id",
+            &hub_id,
+            "--endpoint",
+            &hub_endpoint,
+            "--relay",
+            relay.url(),
+            "--relay-only",
+        ])
+    };
+
+    let stranger = Home::empty();
+    let refused = clone(&stranger);
+    assert!(!refused.success(), "{}", refused.describe());
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("--endpoint {}", endpoint_id(&stranger))),
+        "the refusal says what to do: {}",
+        refused.stderr
+    );
+    assert_eq!(
+        stranger.json(&["device"])["has_vault"].as_bool(),
+        Some(false),
+        "a refused clone stored nothing"
+    );
+
+    let phone = Home::empty();
+    hub.ok(&[
+        "devices",
+        "add",
+        &device_id(&phone),
+        "--name",
+        "phone",
+        "--endpoint",
+        &endpoint_id(&phone),
+    ]);
+    let run = clone(&phone);
+    assert!(run.success(), "{}", run.describe());
+    assert!(run.stdout.contains("via relay"), "{}", run.stdout);
+    let shown = phone.json(&["show", &jeanne]);
+    assert_eq!(shown["name"].as_str(), Some("Jeanne Yocum"));
+}
+
+fn endpoint_id(home: &Home) -> String {
+    home.json(&["device"])["endpoint"]
+        .as_str()
+        .expect("device --json has the endpoint id")
+        .to_owned()
+}
+
 fn hub_name(hub: &Home) -> String {
     hub.json(&["device"])["name"]
         .as_str()

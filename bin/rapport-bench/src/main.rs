@@ -61,6 +61,7 @@ mod serve;
 mod sync;
 mod table;
 mod w1;
+mod wan;
 mod web;
 
 use anyhow::{Context, Result};
@@ -110,6 +111,10 @@ enum Command {
     /// Import, cold reads, a daemonless note and `clone` as whole processes, this build
     /// against `--baseline-bin` run by run, and `clone` against raw Automerge sync (issue #15).
     Ab(ab::AbArgs),
+    /// A fresh device fetching W1 with `clone` over iroh and through a relay, against the LAN,
+    /// and a live note through the relay against the LAN, with the real binary and a loopback
+    /// relay (issue #14's figures).
+    Wan(SuiteArgs),
     /// Internal: one baseline of the formats suite, in a fresh process.
     #[command(name = formats::BASELINE_SUBCOMMAND, hide = true)]
     FormatsBaseline(formats::BaselineArgs),
@@ -184,6 +189,7 @@ fn main() -> Result<()> {
         Command::Local(args) => report("local", &args, local::run),
         Command::Sync(args) => report("sync", &args, sync::run),
         Command::Pair(args) => report("pair", &args, pair::run),
+        Command::Wan(args) => report("wan", &args, wan::run),
         Command::History(args) => report("history", &args, history::run),
         Command::Conflicts(args) => report("conflicts", &args, conflicts::run),
         Command::SyncMemory(m) => sync::memory::child_main(&m),

@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use rapport_app::{Millis, TagChange};
-use rapport_model::{ContactField, DeviceId, InteractionKind, TrustLevel};
+use rapport_model::{ContactField, DeviceId, EndpointId, InteractionKind, TrustLevel};
 use std::path::PathBuf;
 
 /// `--at`: a time as `rapport_app::time::parse_at` reads it.
@@ -21,6 +21,10 @@ fn parse_field(s: &str) -> Result<ContactField, rapport_app::AppError> {
 }
 
 /// A device id as `rapport device` prints it on that device.
+fn parse_endpoint_id(s: &str) -> Result<EndpointId, rapport_app::AppError> {
+    EndpointId::from_hex(s).map_err(|e| rapport_app::AppError::BadInput(e.to_string()))
+}
+
 fn parse_device_id(s: &str) -> Result<DeviceId, rapport_app::AppError> {
     s.parse()
         .map_err(|e: rapport_model::device::ParseDeviceIdError| {
@@ -212,14 +216,26 @@ pub enum Command {
     /// Make this a new device of an existing vault: trust the device at ADDR and fetch the
     /// vault from it. On that device, run `rapport devices add <this device's id>` first.
     Clone {
-        /// The address of a device that holds the vault, as HOST:PORT.
-        addr: std::net::SocketAddr,
+        /// The address of a device that holds the vault, as HOST:PORT (on the same network).
+        #[arg(required_unless_present = "endpoint", conflicts_with = "endpoint")]
+        addr: Option<std::net::SocketAddr>,
         /// That device's id, as `rapport device` prints it there.
         #[arg(long, value_name = "ID")]
         id: String,
         /// A name for this device.
         #[arg(long, value_name = "DEVICE_NAME")]
         name: Option<String>,
+        /// Beyond the local network: that device's iroh endpoint id (`rapport device` prints
+        /// it there); it must have added this one with `devices add ID --endpoint`.
+        #[arg(long, value_name = "ENDPOINT_ID", value_parser = parse_endpoint_id, requires = "relay")]
+        endpoint: Option<EndpointId>,
+        /// The relay both devices use (`rapport relay show` there).
+        #[arg(long, value_name = "URL", requires = "endpoint")]
+        relay: Option<String>,
+        /// Send every packet through the relay, never directly (hides this device's IP
+        /// addresses from the other device).
+        #[arg(long, requires = "endpoint")]
+        relay_only: bool,
     },
     /// See Rapport work in one command: three devices in a temporary folder edit offline,
     /// sync over QUIC on loopback, and show the merged result.
@@ -562,6 +578,10 @@ pub enum DevicesCommand {
         /// A name for the device.
         #[arg(long)]
         name: Option<String>,
+        /// Its iroh endpoint id (`rapport device` prints it there): admit it beyond the LAN
+        /// too, for instance to `rapport clone --endpoint` through the relay.
+        #[arg(long, value_name = "ENDPOINT_ID", value_parser = parse_endpoint_id)]
+        endpoint: Option<EndpointId>,
     },
     /// Revoke a lost or stolen device (name or id): every device refuses it from its next sync
     /// on. Permanent: a revoked device can never be trusted again.

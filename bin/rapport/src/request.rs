@@ -209,7 +209,9 @@ pub fn from_command(command: Command) -> Result<Routed, AppError> {
 fn devices_of(command: Option<DevicesCommand>) -> Result<Request, AppError> {
     Ok(match command {
         None => Request::Devices,
-        Some(DevicesCommand::Add { id, name }) => Request::AddDevice { id, name },
+        Some(DevicesCommand::Add { id, name, endpoint }) => {
+            Request::AddDevice { id, name, endpoint }
+        }
         Some(DevicesCommand::Revoke { device }) => Request::Revoke { device },
         Some(DevicesCommand::Leave) => Request::Leave,
     })

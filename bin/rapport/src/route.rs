@@ -30,7 +30,26 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         }
         Command::Repair => cmd::maintenance::repair(&dir),
-        Command::Clone { addr, id, name } => cmd::sync::clone(&dir, addr, &id, name),
+        Command::Clone {
+            addr,
+            id,
+            name,
+            endpoint,
+            relay,
+            relay_only,
+        } => {
+            let from = match (addr, endpoint, relay) {
+                (Some(addr), _, _) => cmd::sync::CloneFrom::Lan(addr),
+                (None, Some(endpoint), Some(relay)) => cmd::sync::CloneFrom::Far {
+                    endpoint,
+                    relay,
+                    relay_only,
+                },
+                // clap requires ADDR, or --endpoint with --relay.
+                _ => anyhow::bail!("give the other device's address, or --endpoint and --relay"),
+            };
+            cmd::sync::clone(&dir, from, &id, name)
+        }
         Command::Demo { keep } => cmd::demo::run(keep),
         Command::Serve {
             listen,

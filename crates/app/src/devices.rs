@@ -7,7 +7,7 @@ use crate::reports::{PeerState, Roster, RosterEntry, SyncState};
 use crate::response::Response;
 use crate::{time, AppError};
 use rapport_model::automerge::sync::State;
-use rapport_model::{Device, DeviceId, EditError};
+use rapport_model::{Device, DeviceId, EditError, EndpointId, Reach};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -95,8 +95,14 @@ pub fn status(home: &Home) -> Result<Response, AppError> {
     Ok(Response::Status(roster))
 }
 
-/// Trusts a device: it may sync this vault.
-pub fn add(home: &Home, id: DeviceId, name: Option<&str>) -> Result<Response, AppError> {
+/// Trusts a device: it may sync this vault. With its iroh `endpoint`, also beyond the LAN: the
+/// endpoint goes into its roster record with the vault's relay, as pairing writes it.
+pub fn add(
+    home: &Home,
+    id: DeviceId,
+    name: Option<&str>,
+    endpoint: Option<EndpointId>,
+) -> Result<Response, AppError> {
     if id == home.device {
         return Err(AppError::BadInput(
             "that is this device's own id: give the id of the other device".into(),
@@ -113,6 +119,13 @@ pub fn add(home: &Home, id: DeviceId, name: Option<&str>) -> Result<Response, Ap
             added_by: Some(home.device),
         };
         vault.add_device(&device, time::now_ms())?;
+        if let Some(endpoint) = endpoint {
+            let reach = Reach {
+                endpoint,
+                relay: vault.relay()?,
+            };
+            vault.set_reach(id, &reach, time::now_ms())?;
+        }
         Ok(())
     })?;
     Ok(Response::DeviceAdded { id, name })

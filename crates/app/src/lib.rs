@@ -149,7 +149,9 @@ pub fn handle_with_progress(
         Request::ThisDevice => device::describe(home),
         Request::Status => devices::status(home),
         Request::Devices => Ok(Response::Devices(devices::roster(home)?)),
-        Request::AddDevice { id, name } => devices::add(home, *id, name.as_deref()),
+        Request::AddDevice { id, name, endpoint } => {
+            devices::add(home, *id, name.as_deref(), *endpoint)
+        }
         Request::Revoke { device } => devices::revoke(home, device),
         Request::Leave => devices::leave(home),
         Request::Export { format, out } => export::export(home, *format, out.as_deref()),

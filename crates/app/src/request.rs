@@ -104,7 +104,13 @@ pub enum Request {
     /// The vault's roster, with what this device knows of each peer.
     Devices,
     /// Trust a device: it may sync this vault.
-    AddDevice { id: DeviceId, name: Option<String> },
+    /// `endpoint`: its iroh endpoint id (`rapport device` prints it there), so it is admitted
+    /// beyond the LAN too, for instance to `clone` through the relay.
+    AddDevice {
+        id: DeviceId,
+        name: Option<String>,
+        endpoint: Option<rapport_model::EndpointId>,
+    },
     /// Revoke a device, by name or id prefix.
     Revoke { device: String },
     /// This device leaves the vault.

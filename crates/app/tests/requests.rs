@@ -46,6 +46,7 @@ fn a_revoked_device_shows_as_revoked_in_the_roster_and_status_lists_only_peers()
         &Request::AddDevice {
             id: phone,
             name: Some("phone".into()),
+            endpoint: None,
         },
     )
     .expect("add device");
@@ -235,6 +236,7 @@ fn sync_by_device_name_needs_an_address_this_device_has_reached() {
         &Request::AddDevice {
             id: phone,
             name: Some("Phone".into()),
+            endpoint: None,
         },
     )
     .expect("add device");

@@ -34,7 +34,8 @@ pub use events::{NodeEvent, Reached};
 pub use host::{Host, HostError};
 pub use lan::{announce_pairing, find_pairing, LanAnnouncement, OFF_VAR};
 pub use oneshot::{
-    clone_vault, receive_vault, sync_once, sync_once_iroh, tell_peers, unspecified_like,
+    clone_vault, clone_vault_far, receive_vault, sync_once, sync_once_iroh, tell_peers,
+    unspecified_like, FarSource,
 };
 pub use options::ServeOptions;
 pub use replica::{Roster, StoreReplica};
@@ -62,6 +63,15 @@ pub enum NodeError {
     #[error("{source}; on that device, run `rapport devices add {device}` first")]
     NotAdded {
         device: rapport_model::DeviceId,
+        #[source]
+        source: rapport_net::NetError,
+    },
+    #[error(
+        "{source}; on that device, run `rapport devices add {device} --endpoint {endpoint}` first"
+    )]
+    NotAddedFar {
+        device: rapport_model::DeviceId,
+        endpoint: rapport_model::EndpointId,
         #[source]
         source: rapport_net::NetError,
     },

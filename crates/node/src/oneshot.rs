@@ -4,9 +4,9 @@
 use crate::host::{Host, HostError};
 use crate::replica::{CloneReplica, StoreReplica};
 use crate::NodeError;
-use rapport_identity::DeviceIdentity;
+use rapport_identity::{DeviceIdentity, EndpointKey};
 use rapport_model::automerge::AutoCommit;
-use rapport_model::{DeviceId, Vault, VaultId};
+use rapport_model::{DeviceId, EndpointId, Vault, VaultId};
 use rapport_net::{
     run_session, with_replica, CloseCode, NetError, Node, NodeConfig, PeerConnection,
     SessionOptions, SessionReport, Shared,
@@ -163,6 +163,68 @@ pub async fn clone_vault(
     let result = receive_vault(store, me, &conn, Some(addr), None).await;
     conn.close(CloseCode::Done);
     node.shutdown().await;
+    result
+}
+
+/// Where to fetch a vault from beyond the LAN: the device's endpoint id and the relay both use.
+#[derive(Debug, Clone)]
+pub struct FarSource {
+    pub peer: DeviceId,
+    pub endpoint: EndpointId,
+    pub relay: String,
+    /// Every packet through the relay, none directly (hides this device's IP addresses).
+    pub relay_only: bool,
+}
+
+/// Fetches the vault from `from` over iroh (hole punched, or through the relay) into an empty
+/// store: `clone --endpoint`. The other device must have added this one with its endpoint id.
+pub async fn clone_vault_far(
+    identity: &DeviceIdentity,
+    key: &EndpointKey,
+    store: &Store,
+    from: &FarSource,
+) -> Result<(Vault, SessionReport, rapport_net::LinkPath), NodeError> {
+    let me = identity.device_id();
+    let (peer, endpoint) = (from.peer, from.endpoint);
+    let config = rapport_net::WanConfig {
+        bind: Vec::new(),
+        relay: Some(from.relay.clone()),
+        relay_only: from.relay_only,
+        relay_roots: crate::relay_ca::relay_roots(),
+    };
+    // Only the device named on the command line is accepted, as `clone ADDR --id` pins it.
+    let trust: rapport_net::EndpointTrust =
+        Arc::new(move |e: &EndpointId| (*e == endpoint).then_some(peer));
+    let wan = rapport_net::WanNode::bind(key, trust, &config).await?;
+    let to = rapport_net::WanAddr {
+        endpoint: Some(endpoint),
+        relay: Some(from.relay.clone()),
+        direct: Vec::new(),
+    };
+    let result = async {
+        // A refusal, at the handshake or once the session starts, means the other device has
+        // not added this one with its endpoint id: say how.
+        let far = |e: NodeError| match e {
+            NodeError::NotAdded { device, source } => NodeError::NotAddedFar {
+                device,
+                endpoint: key.endpoint_id(),
+                source,
+            },
+            other => other,
+        };
+        let conn = wan
+            .connect(&to, peer)
+            .await
+            .map_err(|e| far(not_added(e, me)))?;
+        let received = receive_vault(store, me, &conn, None, None)
+            .await
+            .map_err(far);
+        let path = conn.path();
+        conn.close(CloseCode::Done);
+        received.map(|(vault, report)| (vault, report, path))
+    }
+    .await;
+    wan.shutdown().await;
     result
 }
 

@@ -26,3 +26,9 @@ pub(crate) fn relay_roots() -> Vec<Vec<u8>> {
         }
     }
 }
+
+/// `RAPPORT_RELAY_ONLY=1` on `rapport serve`: every iroh packet through the relay, none
+/// directly, so peers never learn this device's IP addresses (at the relay's speed).
+pub(crate) fn relay_only() -> bool {
+    std::env::var_os("RAPPORT_RELAY_ONLY").is_some_and(|v| v == "1")
+}

@@ -254,7 +254,7 @@ async fn bind_wan<H: Host>(
             false => vec![SocketAddr::new(listen.ip(), 0)],
         },
         relay: Some(relay.clone()),
-        relay_only: false,
+        relay_only: crate::relay_ca::relay_only(),
         relay_roots: crate::relay_ca::relay_roots(),
     };
     match WanNode::bind(&key, check, &config).await {

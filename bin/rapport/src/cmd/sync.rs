@@ -45,7 +45,18 @@ pub fn sync_iroh(home: Home, peer: DeviceId) -> Result<()> {
 }
 
 /// What a sync did, as `sync` prints it whether it ran here or in the daemon.
-pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Result<()> {
+/// Where `clone` fetches the vault: a device on the same network, or one beyond it over iroh.
+#[derive(Debug, Clone)]
+pub enum CloneFrom {
+    Lan(SocketAddr),
+    Far {
+        endpoint: rapport_model::EndpointId,
+        relay: String,
+        relay_only: bool,
+    },
+}
+
+pub fn clone(dir: &Path, from: CloneFrom, id: &str, name: Option<String>) -> Result<()> {
     let peer: DeviceId = id
         .parse()
         .map_err(|e: rapport_model::device::ParseDeviceIdError| {
@@ -55,19 +66,43 @@ pub fn clone(dir: &Path, addr: SocketAddr, id: &str, name: Option<String>) -> Re
     let home = Home::open(dir, Some(&name))?;
     if home.store.has_vault()? {
         bail!(
-            "{} already holds a vault: `rapport sync --addr {addr}` syncs it instead",
+            "{} already holds a vault: `rapport sync` syncs it instead",
             dir.display()
         );
     }
     let rt = runtime()?;
-    let (vault, report) = rt.block_on(rapport_node::clone_vault(
-        &home.identity,
-        &home.store,
-        addr,
-        peer,
-    ))?;
+    let (vault, report, at) = match from {
+        CloneFrom::Lan(addr) => {
+            let (vault, report) = rt.block_on(rapport_node::clone_vault(
+                &home.identity,
+                &home.store,
+                addr,
+                peer,
+            ))?;
+            (vault, report, format!("at {addr}"))
+        }
+        CloneFrom::Far {
+            endpoint,
+            relay,
+            relay_only,
+        } => {
+            let from = rapport_node::FarSource {
+                peer,
+                endpoint,
+                relay,
+                relay_only,
+            };
+            let (vault, report, path) = rt.block_on(rapport_node::clone_vault_far(
+                &home.identity,
+                &home.endpoint_key,
+                &home.store,
+                &from,
+            ))?;
+            (vault, report, format!("via {}", path.as_str()))
+        }
+    };
     println!(
-        "cloned vault {} from {} at {addr}: {} contacts, {} bytes in {} ms",
+        "cloned vault {} from {} {at}: {} contacts, {} bytes in {} ms",
         vault.vault_id()?,
         peer.short(),
         vault.contacts()?.len(),
