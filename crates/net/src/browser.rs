@@ -13,6 +13,7 @@
 use crate::conn::PeerConnection;
 use crate::error::TransportError;
 use crate::wt_cert::WtCertificates;
+use crate::wt_err::{from_connection, varint};
 use crate::{CloseCode, NetError, PeerStream, Refusal, TrustCheck};
 use rand::RngCore;
 use rapport_model::{DeviceId, VaultId};
@@ -24,7 +25,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use wtransport::endpoint::endpoint_side::Server;
 use wtransport::endpoint::IncomingSession;
-use wtransport::{Endpoint, Identity, ServerConfig, VarInt};
+use wtransport::{Endpoint, Identity, ServerConfig};
 
 /// How long a browser may take from its first packet to a checked proof.
 const PROOF_TIMEOUT: Duration = Duration::from_secs(10);
@@ -306,43 +307,4 @@ async fn refuse(conn: &wtransport::Connection, mut stream: PeerStream, why: Refu
             "the browser's proof of key was refused ({why:?})"
         ))),
     }
-}
-
-pub(crate) fn varint(code: CloseCode) -> VarInt {
-    VarInt::from_u32(code.code())
-}
-
-pub(crate) fn from_connection(e: wtransport::error::ConnectionError) -> NetError {
-    use wtransport::error::ConnectionError as E;
-    match &e {
-        E::ApplicationClosed(a) => match CloseCode::from_code(a.code().into_inner()) {
-            Some(code) => NetError::Closed(code),
-            None => NetError::Connection(TransportError::new(e)),
-        },
-        _ => NetError::Connection(TransportError::new(e)),
-    }
-}
-
-/// A stream error: if its session has closed, the session's reason (its close code), else
-/// the stream's own error.
-pub(crate) fn from_stream(conn: &wtransport::Connection, stream_error: NetError) -> NetError {
-    match futures_util::FutureExt::now_or_never(conn.closed()) {
-        Some(closed) => match from_connection(closed) {
-            e @ NetError::Closed(_) => e,
-            _ => stream_error,
-        },
-        None => stream_error,
-    }
-}
-
-pub(crate) fn from_opening(e: wtransport::error::StreamOpeningError) -> NetError {
-    NetError::Connection(TransportError::new(e))
-}
-
-pub(crate) fn from_write(e: wtransport::error::StreamWriteError) -> NetError {
-    NetError::Connection(TransportError::new(e))
-}
-
-pub(crate) fn from_read(e: wtransport::error::StreamReadError) -> NetError {
-    NetError::Connection(TransportError::new(e))
 }

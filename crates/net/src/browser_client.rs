@@ -61,8 +61,8 @@ pub async fn connect_browser(
     let opening = conn
         .open_bi()
         .await
-        .map_err(crate::browser::from_connection)?;
-    let (send, recv) = opening.await.map_err(crate::browser::from_opening)?;
+        .map_err(crate::wt_err::from_connection)?;
+    let (send, recv) = opening.await.map_err(crate::wt_err::from_opening)?;
     let mut stream = PeerStream(Streams::Wt {
         send,
         recv,

@@ -96,7 +96,7 @@ impl PeerConnection {
         match &self.conn {
             Link::Quic(c) => c.close(code.varint(), code.reason().as_bytes()),
             Link::Iroh(c) => c.close(crate::far::varint(code), code.reason().as_bytes()),
-            Link::Wt(c) => c.close(crate::browser::varint(code), code.reason().as_bytes()),
+            Link::Wt(c) => c.close(crate::wt_err::varint(code), code.reason().as_bytes()),
         }
     }
 
@@ -105,7 +105,7 @@ impl PeerConnection {
         match &self.conn {
             Link::Quic(c) => error::from_connection(c.closed().await),
             Link::Iroh(c) => crate::far::from_connection(c.closed().await),
-            Link::Wt(c) => crate::browser::from_connection(c.closed().await),
+            Link::Wt(c) => crate::wt_err::from_connection(c.closed().await),
         }
     }
 
@@ -152,8 +152,8 @@ impl PeerConnection {
                 Ok(PeerStream(Streams::Iroh { send, recv }))
             }
             Link::Wt(c) => {
-                let opening = c.open_bi().await.map_err(crate::browser::from_connection)?;
-                let (send, recv) = opening.await.map_err(crate::browser::from_opening)?;
+                let opening = c.open_bi().await.map_err(crate::wt_err::from_connection)?;
+                let (send, recv) = opening.await.map_err(crate::wt_err::from_opening)?;
                 Ok(PeerStream(Streams::Wt {
                     send,
                     recv,
@@ -178,7 +178,7 @@ impl PeerConnection {
                 let (send, recv) = c
                     .accept_bi()
                     .await
-                    .map_err(crate::browser::from_connection)?;
+                    .map_err(crate::wt_err::from_connection)?;
                 Ok(PeerStream(Streams::Wt {
                     send,
                     recv,
@@ -222,7 +222,7 @@ impl PeerStream {
             Streams::Wt { send, conn, .. } => send
                 .write_all(bytes)
                 .await
-                .map_err(|e| crate::browser::from_stream(conn, crate::browser::from_write(e))),
+                .map_err(|e| crate::wt_err::from_stream(conn, crate::wt_err::from_write(e))),
         }
     }
 
@@ -234,7 +234,7 @@ impl PeerStream {
             Streams::Wt { recv, conn, .. } => recv
                 .read(buf)
                 .await
-                .map_err(|e| crate::browser::from_stream(conn, crate::browser::from_read(e))),
+                .map_err(|e| crate::wt_err::from_stream(conn, crate::wt_err::from_read(e))),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod test_relay;
 mod tls;
 mod wan;
 mod wt_cert;
+mod wt_err;
 
 pub use browser_client::{connect_browser, BrowserAttempt, Signer};
 pub use close::CloseCode;

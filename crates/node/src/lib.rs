@@ -14,6 +14,7 @@
 
 mod backoff;
 mod browser;
+mod browser_side;
 mod ctx;
 mod dialer;
 mod events;
@@ -29,7 +30,7 @@ mod serve;
 mod sessions;
 
 pub use backoff::Backoff;
-pub use browser::{BrowserInfo, DEFAULT_BROWSER_PORT};
+pub use browser_side::{BrowserInfo, DEFAULT_BROWSER_PORT};
 pub use events::{NodeEvent, Reached};
 pub use host::{Host, HostError};
 pub use lan::{announce_pairing, find_pairing, LanAnnouncement, OFF_VAR};

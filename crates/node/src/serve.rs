@@ -70,7 +70,7 @@ impl<H: Host> SyncNode<H> {
             false => None,
         };
         let browser = match options.browser {
-            Some(addr) => crate::browser::bind(&replica, addr).await?,
+            Some(addr) => crate::browser_side::bind(&replica, addr).await?,
             None => None,
         };
         let (dialer, dialer_rx) = mpsc::unbounded_channel();
