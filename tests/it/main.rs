@@ -19,11 +19,16 @@
 //! - `golden`: the exact text and JSON output of the read commands, against fixtures/golden.
 //! - `formats`: import, export, backup, dedupe and merge through the binary.
 //! - `relations`: cadences, follow-ups, due, intro, introduce and brief.
+//! - `browser_device`: a native "browser" syncs through `serve` over WebTransport, is listed,
+//!   and is cut off when revoked.
+//! - `browser_wt`: Chromium opens a WebTransport session to `serve` and proves its key.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod beyond_lan;
+mod browser_device;
+mod browser_wt;
 mod cli;
 mod conflicts;
 mod corruption;

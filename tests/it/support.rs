@@ -152,6 +152,8 @@ pub fn command(sandbox: &Path) -> Command {
         // No test multicasts on the machine's real interfaces (lan.rs removes this inside the
         // network namespaces it creates).
         .env("RAPPORT_NO_DISCOVERY", "1")
+        // Parallel daemons must not race for WebTransport's default port 7450.
+        .env("RAPPORT_BROWSER_ADDR", "127.0.0.1:0")
         .stdin(Stdio::null());
     cmd
 }

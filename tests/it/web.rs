@@ -19,7 +19,7 @@ const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 /// A running `rapport serve` with its web app, killed when dropped.
 pub(crate) struct Served {
     pub(crate) child: Child,
-    quic: String,
+    pub(crate) quic: String,
     pub(crate) ui: String,
 }
 

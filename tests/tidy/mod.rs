@@ -56,6 +56,12 @@ pub const CONFINED: &[Confined] = &[
         why: "the loopback test relay is the network crate's (`rapport_net::test_relay`)",
     },
     Confined {
+        package: "wtransport",
+        lib: "wtransport",
+        allowed: &["crates/net"],
+        why: "only the network crate knows WebTransport; browsers reach the rest as a `PeerConnection`",
+    },
+    Confined {
         package: "rustls",
         lib: "rustls",
         allowed: &["crates/net"],

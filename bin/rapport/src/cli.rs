@@ -182,6 +182,18 @@ pub enum Command {
         /// Do not serve the web app.
         #[arg(long)]
         no_ui: bool,
+        /// Where browser devices reach this daemon over WebTransport (UDP; default: the
+        /// --listen address's IP, port 7450). Only devices in the roster get vault bytes.
+        #[arg(
+            long,
+            value_name = "ADDR",
+            env = "RAPPORT_BROWSER_ADDR",
+            conflicts_with = "no_browser"
+        )]
+        browser: Option<std::net::SocketAddr>,
+        /// Do not serve browser devices (WebTransport).
+        #[arg(long)]
+        no_browser: bool,
     },
     /// Open the web app in the browser, signed in, starting `rapport serve` first if it is not
     /// running. The sign-in is a one-time link that expires in two minutes.

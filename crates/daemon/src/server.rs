@@ -23,13 +23,14 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::Mutex;
 
 /// Runs the daemon on `home` until SIGINT or SIGTERM: the sync node on `listen`, the local
-/// socket, and the web app on `ui` (loopback only). Every acknowledged change is on disk when
-/// it returns.
+/// socket, the web app on `ui` (loopback only), and browser devices over WebTransport on
+/// `browser`. Every acknowledged change is on disk when it returns.
 pub fn serve(
     home: Home,
     listen: SocketAddr,
     no_discovery: bool,
     ui: Option<SocketAddr>,
+    browser: Option<SocketAddr>,
 ) -> Result<(), DaemonError> {
     if let Some(addr) = ui {
         // Refused before anything starts: the app can edit and export the whole network.
@@ -44,12 +45,14 @@ pub fn serve(
     rt.block_on(async {
         let options = ServeOptions {
             discovery: !no_discovery,
+            browser,
             ..ServeOptions::default()
         };
         let node = SyncNode::start(replica.clone(), listen, options).await?;
         let addr = node.local_addr()?;
         let socket = bind(&home_dir)?;
         println!("serving vault {vault_id} as {device} on {addr}");
+
         std::io::stdout().flush()?;
         let web = match ui {
             Some(addr) => {
@@ -59,11 +62,15 @@ pub fn serve(
                     device_name,
                     device,
                     no_discovery,
+                    node: node.clone(),
                 };
                 crate::web::start(app, addr).await?
             }
             None => None,
         };
+        // No line on stdout for the WebTransport port: whoever started `serve` may read its first
+        // two lines and close the pipe (a third would then fail). The node logs it on stderr,
+        // and the web app's `/webtransport.json` gives it with the certificate hashes.
         let socket = tokio::spawn(self::listen(socket, node.clone(), no_discovery));
         node.run(shutdown_signal()).await?;
         socket.abort();

@@ -22,6 +22,8 @@ pub struct App<'a> {
     pub device_name: String,
     pub device: DeviceId,
     pub no_discovery: bool,
+    /// The sync node, for what browser devices need (the WebTransport port and hashes).
+    pub node: rapport_node::SyncNode<rapport_app::Home>,
 }
 
 /// Starts the web app on `addr`; `None` (and a line on stderr) when that address is taken, so
@@ -51,6 +53,7 @@ pub async fn start(
         pairing: Arc::default(),
         runtime: tokio::runtime::Handle::current(),
         no_discovery: app.no_discovery,
+        node: app.node,
     };
     let book = Arc::new(AppBook::new(
         app.replica,
@@ -71,9 +74,21 @@ struct WebHost {
     pairing: Arc<std::sync::Mutex<Option<PairingView>>>,
     runtime: tokio::runtime::Handle,
     no_discovery: bool,
+    node: rapport_node::SyncNode<rapport_app::Home>,
 }
 
 impl Host for WebHost {
+    fn webtransport(&self) -> Option<rapport_web::book::WebTransportInfo> {
+        let info = self.node.browser_info()?;
+        Some(rapport_web::book::WebTransportInfo {
+            port: info.addr.port(),
+            cert_hashes: info.cert_hashes,
+            expires_at: info.expires_at,
+            device_id: info.device_id,
+            vault_id: info.vault_id,
+        })
+    }
+
     fn start_pairing(&self, replica: &SharedReplica) -> BookResult<()> {
         let window = rapport_node::pairing::Window {
             // Any free port on every interface, as the new device may be on the LAN; the

@@ -37,6 +37,9 @@ pub enum IdentityError {
     /// different device id than this device shows.
     #[error("the stored device certificate does not belong to the stored device key")]
     CertificateMismatch,
+    /// A certificate date past what X.509 can say (the system clock is far off).
+    #[error("the certificate's dates are out of range: check the system clock")]
+    DateOutOfRange,
 }
 
 /// This device's key pair and self-signed certificate.
@@ -118,6 +121,46 @@ impl DeviceIdentity {
             key_pem,
             cert_der,
         })
+    }
+
+    /// A short-lived certificate for WebTransport, made with this device's own key (so its
+    /// SPKI, and so the device id a browser could compute from it, is this device's), valid
+    /// from `not_before` (Unix seconds) for `valid_for`. Browsers pin such a certificate by
+    /// its SHA-256 (`serverCertificateHashes`) and accept it only if it is ECDSA P-256 and
+    /// valid for at most 14 days: the caller keeps `valid_for` under that.
+    pub fn short_lived_cert(
+        &self,
+        not_before: u64,
+        valid_for: std::time::Duration,
+    ) -> Result<Vec<u8>, IdentityError> {
+        let key_pair = KeyPair::from_pem(&self.key_pem).map_err(IdentityError::InvalidKey)?;
+        // Chromium checks no name on a hash-pinned certificate; these are for readers only.
+        let names = vec![
+            TLS_SERVER_NAME.to_owned(),
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+        ];
+        let mut params = CertificateParams::new(names).map_err(IdentityError::Generate)?;
+        let mut name = DistinguishedName::new();
+        name.push(
+            DnType::CommonName,
+            format!("Rapport device {} (WebTransport)", self.device_id.short()),
+        );
+        params.distinguished_name = name;
+        let start = i64::try_from(not_before).unwrap_or(i64::MAX);
+        let seconds = i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX);
+        let (Ok(from), Ok(until)) = (
+            time::OffsetDateTime::from_unix_timestamp(start),
+            time::OffsetDateTime::from_unix_timestamp(start.saturating_add(seconds)),
+        ) else {
+            return Err(IdentityError::DateOutOfRange);
+        };
+        params.not_before = from;
+        params.not_after = until;
+        let cert = params
+            .self_signed(&key_pair)
+            .map_err(IdentityError::Generate)?;
+        Ok(cert.der().to_vec())
     }
 
     /// This device's id: blake3 of its public key's DER `SubjectPublicKeyInfo`.
@@ -263,5 +306,21 @@ mod tests {
         let shown = format!("{identity:?}");
         assert!(!shown.contains("PRIVATE KEY"), "{shown}");
         assert!(shown.contains(&identity.device_id().short()), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod short_lived_tests {
+    use super::*;
+
+    #[test]
+    fn short_lived_cert_carries_the_device_key() {
+        let id = DeviceIdentity::generate().expect("generate");
+        let der = id
+            .short_lived_cert(1_800_000_000, std::time::Duration::from_secs(13 * 86_400))
+            .expect("cert");
+        let key = KeyPair::from_pem(id.key_pem()).expect("key");
+        assert!(contains(&der, &key.subject_public_key_info()));
+        assert_ne!(der, id.cert_der());
     }
 }

@@ -23,6 +23,8 @@ pub struct PeerConnection {
 pub(crate) enum Link {
     Quic(quinn::Connection),
     Iroh(iroh::endpoint::Connection),
+    /// A browser's WebTransport session (wtransport, on quinn), after its proof of key.
+    Wt(wtransport::Connection),
 }
 
 /// Byte and datagram counts of a connection (QUIC and TLS overhead included).
@@ -53,11 +55,20 @@ impl PeerConnection {
         }
     }
 
+    /// Wraps a WebTransport session whose browser proved it holds `peer`'s key.
+    pub(crate) fn wt(conn: wtransport::Connection, peer: DeviceId) -> PeerConnection {
+        PeerConnection {
+            conn: Link::Wt(conn),
+            peer,
+        }
+    }
+
     /// The path the connection uses now (an iroh connection may move from the relay to a
     /// hole-punched path, or back).
     pub fn path(&self) -> LinkPath {
         match &self.conn {
             Link::Quic(_) => LinkPath::Lan,
+            Link::Wt(_) => LinkPath::WebTransport,
             Link::Iroh(c) => crate::far::path_of(c),
         }
     }
@@ -72,6 +83,7 @@ impl PeerConnection {
     pub fn remote_address(&self) -> SocketAddr {
         match &self.conn {
             Link::Quic(c) => c.remote_address(),
+            Link::Wt(c) => c.remote_address(),
             Link::Iroh(c) => {
                 crate::far::remote_ip(c).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
             }
@@ -84,6 +96,7 @@ impl PeerConnection {
         match &self.conn {
             Link::Quic(c) => c.close(code.varint(), code.reason().as_bytes()),
             Link::Iroh(c) => c.close(crate::far::varint(code), code.reason().as_bytes()),
+            Link::Wt(c) => c.close(crate::wt_err::varint(code), code.reason().as_bytes()),
         }
     }
 
@@ -92,6 +105,7 @@ impl PeerConnection {
         match &self.conn {
             Link::Quic(c) => error::from_connection(c.closed().await),
             Link::Iroh(c) => crate::far::from_connection(c.closed().await),
+            Link::Wt(c) => crate::wt_err::from_connection(c.closed().await),
         }
     }
 
@@ -120,6 +134,9 @@ impl PeerConnection {
                     udp_rx_datagrams: s.udp_rx.datagrams,
                 }
             }
+            // wtransport shows quinn's counters only through its `quinn` feature, which would
+            // expose quinn's types; the session's own byte counts are in its report.
+            Link::Wt(_) => ConnectionStats::default(),
         }
     }
 
@@ -133,6 +150,15 @@ impl PeerConnection {
             Link::Iroh(c) => {
                 let (send, recv) = c.open_bi().await.map_err(crate::far::from_connection)?;
                 Ok(PeerStream(Streams::Iroh { send, recv }))
+            }
+            Link::Wt(c) => {
+                let opening = c.open_bi().await.map_err(crate::wt_err::from_connection)?;
+                let (send, recv) = opening.await.map_err(crate::wt_err::from_opening)?;
+                Ok(PeerStream(Streams::Wt {
+                    send,
+                    recv,
+                    conn: c.clone(),
+                }))
             }
         }
     }
@@ -148,16 +174,27 @@ impl PeerConnection {
                 let (send, recv) = c.accept_bi().await.map_err(crate::far::from_connection)?;
                 Ok(PeerStream(Streams::Iroh { send, recv }))
             }
+            Link::Wt(c) => {
+                let (send, recv) = c
+                    .accept_bi()
+                    .await
+                    .map_err(crate::wt_err::from_connection)?;
+                Ok(PeerStream(Streams::Wt {
+                    send,
+                    recv,
+                    conn: c.clone(),
+                }))
+            }
         }
     }
 }
 
 /// One bidirectional stream of a [`PeerConnection`].
 #[derive(Debug)]
-pub struct PeerStream(Streams);
+pub struct PeerStream(pub(crate) Streams);
 
 #[derive(Debug)]
-enum Streams {
+pub(crate) enum Streams {
     Quic {
         send: quinn::SendStream,
         recv: quinn::RecvStream,
@@ -165,6 +202,13 @@ enum Streams {
     Iroh {
         send: iroh::endpoint::SendStream,
         recv: iroh::endpoint::RecvStream,
+    },
+    Wt {
+        send: wtransport::SendStream,
+        recv: wtransport::RecvStream,
+        /// Its session: a stream error after the session closed is classified by the
+        /// session's close code (a revoked device sees `Revoked`, not "not connected").
+        conn: wtransport::Connection,
     },
 }
 
@@ -175,6 +219,10 @@ impl PeerStream {
             Streams::Iroh { send, .. } => {
                 send.write_all(bytes).await.map_err(crate::far::from_write)
             }
+            Streams::Wt { send, conn, .. } => send
+                .write_all(bytes)
+                .await
+                .map_err(|e| crate::wt_err::from_stream(conn, crate::wt_err::from_write(e))),
         }
     }
 
@@ -183,6 +231,10 @@ impl PeerStream {
         match &mut self.0 {
             Streams::Quic { recv, .. } => recv.read(buf).await.map_err(error::from_read),
             Streams::Iroh { recv, .. } => recv.read(buf).await.map_err(crate::far::from_read),
+            Streams::Wt { recv, conn, .. } => recv
+                .read(buf)
+                .await
+                .map_err(|e| crate::wt_err::from_stream(conn, crate::wt_err::from_read(e))),
         }
     }
 
@@ -195,6 +247,11 @@ impl PeerStream {
             Streams::Iroh { send, .. } => {
                 let _ = send.finish();
             }
+            // wtransport's `finish` queues the FIN (quinn's own, synchronous `finish`) on its
+            // first poll, then waits for the peer to acknowledge everything: poll it once.
+            Streams::Wt { send, .. } => {
+                let _ = futures_util::FutureExt::now_or_never(send.finish());
+            }
         }
     }
 
@@ -205,6 +262,9 @@ impl PeerStream {
                 let _ = tokio::time::timeout(limit, send.stopped()).await;
             }
             Streams::Iroh { send, .. } => {
+                let _ = tokio::time::timeout(limit, send.stopped()).await;
+            }
+            Streams::Wt { send, .. } => {
                 let _ = tokio::time::timeout(limit, send.stopped()).await;
             }
         }

@@ -17,6 +17,9 @@ impl TransportError {
     pub(crate) fn msg(text: &'static str) -> TransportError {
         TransportError(text.into())
     }
+    pub(crate) fn msg_owned(text: String) -> TransportError {
+        TransportError(text.into())
+    }
 }
 
 impl std::fmt::Display for TransportError {

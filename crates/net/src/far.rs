@@ -21,6 +21,8 @@ pub enum LinkPath {
     Lan,
     Direct,
     Relay,
+    /// A browser device over WebTransport (HTTP/3), after its proof of key.
+    WebTransport,
 }
 
 impl LinkPath {
@@ -29,6 +31,7 @@ impl LinkPath {
             LinkPath::Lan => "lan",
             LinkPath::Direct => "direct",
             LinkPath::Relay => "relay",
+            LinkPath::WebTransport => "webtransport",
         }
     }
 }

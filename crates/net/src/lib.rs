@@ -8,6 +8,8 @@
 //! persistence come in through the [`Replica`] trait, which rapport-node implements.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod browser;
+mod browser_client;
 mod close;
 mod conn;
 mod driver;
@@ -19,7 +21,10 @@ pub mod pairing;
 pub mod test_relay;
 mod tls;
 mod wan;
+mod wt_cert;
+mod wt_err;
 
+pub use browser_client::{connect_browser, BrowserAttempt, Signer};
 pub use close::CloseCode;
 pub use conn::{ConnectionStats, IncomingPeer, PeerConnection, PeerStream};
 pub use driver::{run_session, with_replica, Replica, SessionOptions, SessionReport, Shared};
@@ -28,6 +33,7 @@ pub use error::{NetError, Refusal, ReplicaError, TransportError};
 pub use far::{EndpointTrust, LinkPath};
 pub use tls::{device_id_of_cert, TrustCheck};
 pub use wan::{certificates_from_pem, WanAddr, WanConfig, WanNode};
+pub use wt_cert::{hex, WtCertificate, WtCertificates, CERT_VALIDITY, ROTATE_AFTER};
 
 /// The async runtime Rapport runs its network on: two worker threads (a device syncs with a
 /// handful of peers; more threads only cost memory), with I/O and timers enabled. Blocking

@@ -93,6 +93,22 @@ impl PairingEndpoint {
         deadline: Instant,
         now_ms: fn() -> u64,
     ) -> Result<Paired, NetError> {
+        let (_none, browsers) = mpsc::channel(1);
+        self.host_with_browsers(host, replica, deadline, now_ms, browsers)
+            .await
+    }
+
+    /// [`PairingEndpoint::host`], also answering browsers that proved their key over
+    /// WebTransport and asked to pair (`browsers`: the daemon's WebTransport accept loop sends
+    /// them while this window is open). The same code, one guess in all.
+    pub async fn host_with_browsers<R: Admit>(
+        &self,
+        host: Host,
+        replica: Shared<R>,
+        deadline: Instant,
+        now_ms: fn() -> u64,
+        mut browsers: mpsc::Receiver<crate::browser::BrowserPairing>,
+    ) -> Result<Paired, NetError> {
         let host = Arc::new(std::sync::Mutex::new(host));
         let (tx, mut rx) = mpsc::channel(8);
         let deadline = tokio::time::Instant::from_std(deadline);
@@ -106,6 +122,19 @@ impl PairingEndpoint {
                     let (host, replica, tx) = (host.clone(), replica.clone(), tx.clone());
                     tokio::spawn(async move {
                         let result = answer(incoming, host, replica, now_ms).await;
+                        let _ = tx.send(result).await;
+                    });
+                }
+                Some(b) = browsers.recv() => {
+                    let (host, replica, tx) = (host.clone(), replica.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        let mut reader = MessageReader::default();
+                        let result = match reader.push(&b.rest) {
+                            Ok(()) => {
+                                exchange(b.conn, b.stream, reader, host, replica, now_ms, Instant::now()).await
+                            }
+                            Err(e) => Err(e.into()),
+                        };
                         let _ = tx.send(result).await;
                     });
                 }
@@ -161,9 +190,32 @@ async fn answer<R: Admit>(
         why: Refusal::NoCertificate,
         source: None,
     })?;
+    let stream = step(conn.accept_stream()).await?;
+    exchange(
+        conn,
+        stream,
+        MessageReader::default(),
+        host,
+        replica,
+        now_ms,
+        started,
+    )
+    .await
+}
+
+/// The host's side of the exchange on `stream` (a quinn pairing connection's, or a browser's
+/// first WebTransport stream after its proof of key): `conn.peer()` is the joiner's proven
+/// device id, which the key confirmation binds.
+async fn exchange<R: Admit>(
+    conn: PeerConnection,
+    mut stream: PeerStream,
+    mut reader: MessageReader,
+    host: Arc<std::sync::Mutex<Host>>,
+    replica: Shared<R>,
+    now_ms: fn() -> u64,
+    started: Instant,
+) -> Result<Paired, NetError> {
     let joiner = conn.peer();
-    let mut stream = step(conn.accept_stream()).await?;
-    let mut reader = MessageReader::default();
     let start = read_message(&mut stream, &mut reader).await?;
     let reply = {
         let mut h = lock(&host)?;

@@ -35,6 +35,8 @@ pub(crate) struct Ctx<H> {
     pub(crate) node: Arc<Node>,
     /// The iroh endpoint, when the vault names a relay (sync beyond the LAN).
     pub(crate) wan: Option<Arc<WanNode>>,
+    /// The WebTransport endpoint for browser devices, when served.
+    pub(crate) browser: Option<Arc<crate::browser_side::BrowserSide>>,
     pub(crate) roster: crate::Roster,
     pub(crate) sessions: Sessions,
     pub(crate) events: broadcast::Sender<NodeEvent>,

@@ -13,6 +13,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod backoff;
+mod browser;
+mod browser_side;
 mod ctx;
 mod dialer;
 mod events;
@@ -28,6 +30,7 @@ mod serve;
 mod sessions;
 
 pub use backoff::Backoff;
+pub use browser_side::{BrowserInfo, DEFAULT_BROWSER_PORT};
 pub use events::{NodeEvent, Reached};
 pub use host::{Host, HostError};
 pub use lan::{announce_pairing, find_pairing, LanAnnouncement, OFF_VAR};

@@ -19,6 +19,9 @@ pub struct ServeOptions {
     /// loopback interface too (as the tests do), an unspecified one lets iroh use every
     /// interface.
     pub iroh: bool,
+    /// Serve browser devices over WebTransport on this address (UDP), or not at all. The
+    /// daemon's default is the `--listen` IP with port 7450 (`DEFAULT_BROWSER_PORT`).
+    pub browser: Option<std::net::SocketAddr>,
 }
 
 impl Default for ServeOptions {
@@ -29,6 +32,7 @@ impl Default for ServeOptions {
             max_sessions_per_peer: 3,
             resync_every: Duration::from_secs(300),
             iroh: true,
+            browser: None,
         }
     }
 }

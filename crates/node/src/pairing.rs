@@ -186,7 +186,14 @@ pub async fn run_events<H: Host>(
         vault_id,
         now_ms().saturating_add(window.timeout.as_millis() as u64),
     );
-    let result = endpoint.host(host, replica.clone(), deadline, now_ms).await;
+    // Browsers that prove their key over the daemon's WebTransport endpoint and ask to pair
+    // come to this window too, for the same code (one guess in all).
+    let (to_window, browsers) = mpsc::channel(4);
+    with_replica(replica, move |r| r.browser_pairing = Some(to_window)).await?;
+    let result = endpoint
+        .host_with_browsers(host, replica.clone(), deadline, now_ms, browsers)
+        .await;
+    let _ = with_replica(replica, |r| r.browser_pairing = None).await;
     endpoint.close().await;
     Ok(done(&result?))
 }

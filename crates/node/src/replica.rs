@@ -126,6 +126,10 @@ pub struct StoreReplica<H> {
     /// it on at once (this is what lets a device relay changes between two others).
     changed: watch::Sender<u64>,
     events: broadcast::Sender<NodeEvent>,
+    /// While a pairing window is open: where the WebTransport accept loop sends browsers that
+    /// proved their key and asked to pair (`None`: browsers asking to pair are refused).
+    pub(crate) browser_pairing:
+        Option<tokio::sync::mpsc::Sender<rapport_net::browser::BrowserPairing>>,
 }
 
 impl<H: Host> StoreReplica<H> {
@@ -143,6 +147,7 @@ impl<H: Host> StoreReplica<H> {
             roster,
             changed: watch::channel(0).0,
             events: broadcast::channel(256).0,
+            browser_pairing: None,
         })
     }
 

@@ -69,12 +69,17 @@ impl<H: Host> SyncNode<H> {
             true => bind_wan(&replica, listen).await?,
             false => None,
         };
+        let browser = match options.browser {
+            Some(addr) => crate::browser_side::bind(&replica, addr).await?,
+            None => None,
+        };
         let (dialer, dialer_rx) = mpsc::unbounded_channel();
         Ok(SyncNode {
             ctx: Arc::new(Ctx {
                 replica,
                 node: Arc::new(node),
                 wan,
+                browser,
                 roster,
                 sessions: Sessions::default(),
                 events,
@@ -138,9 +143,21 @@ impl<H: Host> SyncNode<H> {
                 None => std::future::pending().await,
             }
         };
+        let browsers = async {
+            match &self.ctx.browser {
+                Some(side) => {
+                    tokio::join!(
+                        crate::browser::accept(self.ctx.clone(), side.clone()),
+                        crate::browser::rotate(self.ctx.clone(), side.clone())
+                    );
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = accept_loop(self.ctx.clone()) => {}
             () = wan_accept => {}
+            () = browsers => {}
             () = dialer::run(self.ctx.clone(), dialer_rx) => {}
             // Dropping the discovery (when another branch wins) sends mDNS goodbyes.
             () = discovery => {}
@@ -149,6 +166,9 @@ impl<H: Host> SyncNode<H> {
         self.ctx.node.shutdown().await;
         if let Some(wan) = &self.ctx.wan {
             wan.shutdown().await;
+        }
+        if let Some(side) = &self.ctx.browser {
+            side.endpoint.shutdown().await;
         }
         Ok(())
     }
@@ -182,6 +202,12 @@ impl<H: Host> SyncNode<H> {
         .await?;
         conn.close(rapport_net::CloseCode::Done);
         Ok(report)
+    }
+
+    /// Where browsers reach this device and which certificate hashes they pin, when it serves
+    /// WebTransport (the web app's `/webtransport.json`, and what pairing tells a browser).
+    pub fn browser_info(&self) -> Option<crate::BrowserInfo> {
+        self.ctx.browser.as_ref()?.info()
     }
 
     /// This device's iroh endpoint id, when the node runs iroh (the vault names a relay).

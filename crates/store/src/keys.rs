@@ -61,6 +61,9 @@ pub(crate) const QUARANTINE_PREFIX: &str = "local/q/";
 pub(crate) const QUARANTINE_POLICY: &[u8] = b"local/qpolicy";
 /// How many changes each device sent since the last `status`.
 pub(crate) const INCOMING_PREFIX: &str = "local/in/";
+/// The WebTransport certificates (current and next), kept so the hashes browsers pinned stay
+/// valid across restarts; opaque to the store (`rapport_net::WtCertificates::to_bytes`).
+pub(crate) const BROWSER_CERTS: &[u8] = b"local/wtcerts";
 
 /// Not a sled key: the name the `acknowledged` file's contents are sealed under (see `ack`).
 pub(crate) const ACKNOWLEDGED: &[u8] = b"acknowledged";

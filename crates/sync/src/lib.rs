@@ -8,6 +8,7 @@
 //! Wire format (version 1): see [`frame`]. Every limit a peer could push on us is in [`Limits`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod browser;
 pub mod bundle;
 pub mod frame;
 mod limits;

@@ -384,6 +384,21 @@ impl BookError {
 
 pub type BookResult<T> = Result<T, BookError>;
 
+/// Where a browser device reaches the daemon over WebTransport, and the certificate hashes it
+/// pins (`serverCertificateHashes`: lower-case hex SHA-256 of each DER, the one served now
+/// first, then the next). Public: a WebTransport handshake shows the certificate to anyone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WebTransportInfo {
+    /// The UDP port; a page served by this daemon dials `https://127.0.0.1:PORT/rapport`
+    /// (or the host it was loaded from).
+    pub port: u16,
+    pub cert_hashes: Vec<String>,
+    /// Unix seconds when the served certificate expires.
+    pub expires_at: u64,
+    pub device_id: String,
+    pub vault_id: String,
+}
+
 /// The contact book as the pages see it. Implementations block (store locks, fsync): the web
 /// app calls them from `spawn_blocking`.
 pub trait Book: Send + Sync + 'static {
@@ -391,6 +406,10 @@ pub trait Book: Send + Sync + 'static {
     /// separate sign-ins) and the page header.
     fn device_name(&self) -> String;
     fn device_tag(&self) -> String;
+    /// The daemon's WebTransport endpoint for browser devices, if it serves one.
+    fn webtransport(&self) -> Option<WebTransportInfo> {
+        None
+    }
     /// A value that changes whenever the vault does (its heads), for live updates.
     fn revision(&self) -> BookResult<String>;
 

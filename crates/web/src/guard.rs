@@ -19,10 +19,17 @@ const MAX_FORM: usize = 1 << 20;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The WebTransport endpoint and certificate hashes, as JSON (public: see `WebTransportInfo`).
+pub(crate) const WEBTRANSPORT_JSON: &str = "/webtransport.json";
+
 /// Paths a browser may reach before signing in.
 fn is_public(path: &str) -> bool {
     // The phone app (`/app/`) is static files that hold no data; its data never comes from here.
-    path == "/signin" || path.starts_with("/assets/") || path == "/app" || path.starts_with("/app/")
+    path == "/signin"
+        || path.starts_with("/assets/")
+        || path == WEBTRANSPORT_JSON
+        || path == "/app"
+        || path.starts_with("/app/")
 }
 
 pub async fn check(

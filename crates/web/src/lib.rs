@@ -124,6 +124,7 @@ fn router_with_state(state: Arc<State>) -> Router {
         .route("/app/", get(phone::index))
         .route("/app/{name}", get(phone::file))
         .route("/app/pkg/{name}", get(phone::pkg_file))
+        .route(guard::WEBTRANSPORT_JSON, get(webtransport_json))
         .route("/events", get(live::events))
         .route(
             "/contacts",
@@ -198,4 +199,21 @@ pub async fn serve(
     };
     watcher.abort();
     Ok(result?)
+}
+
+/// `GET /webtransport.json`: where browser devices reach the daemon over WebTransport and the
+/// certificate hashes they pin; 404 when the daemon serves no WebTransport. A page this daemon
+/// serves fetches it at each load (its origin is the daemon), so it never holds stale hashes.
+async fn webtransport_json(
+    axum::extract::State(state): pages::AppState,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.book.webtransport() {
+        Some(info) => axum::Json(info).into_response(),
+        None => (
+            axum::http::StatusCode::NOT_FOUND,
+            "This daemon serves no browser devices (started with --no-browser).",
+        )
+            .into_response(),
+    }
 }

@@ -98,6 +98,27 @@ impl Store {
     }
 
     /// Applies a batch of local state and makes it durable.
+    /// The WebTransport certificates this device serves browsers with (opaque bytes), if any
+    /// were saved.
+    pub fn browser_certs(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let sealed = self
+            .db
+            .get(keys::BROWSER_CERTS)
+            .map_err(|e| self.read_error(e))?;
+        match sealed {
+            Some(sealed) => codec::decode_kept(&self.path, keys::BROWSER_CERTS, &sealed).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves the WebTransport certificates (durably: a browser pins their hashes).
+    pub fn set_browser_certs(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let key = keys::BROWSER_CERTS;
+        batch.insert(key, codec::encode(key, &bytes.to_vec())?);
+        self.apply_local(batch)
+    }
+
     fn apply_local(&self, batch: sled::Batch) -> Result<(), StoreError> {
         self.apply(batch)?;
         self.sync()

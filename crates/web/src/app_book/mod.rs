@@ -38,6 +38,10 @@ pub trait Host: Send + Sync + 'static {
     /// Opens a pairing window (as `rapport pair`); `pairing` then shows it.
     fn start_pairing(&self, replica: &SharedReplica) -> BookResult<()>;
     fn pairing(&self) -> Option<PairingView>;
+    /// The daemon's WebTransport endpoint for browser devices, if it serves one.
+    fn webtransport(&self) -> Option<crate::book::WebTransportInfo> {
+        None
+    }
 }
 
 #[derive(Debug)]
@@ -493,6 +497,10 @@ impl<H: Host> Book for AppBook<H> {
 
     fn pairing(&self) -> Option<PairingView> {
         self.host.pairing()
+    }
+
+    fn webtransport(&self) -> Option<crate::book::WebTransportInfo> {
+        self.host.webtransport()
     }
 
     fn due(&self, within: Option<Period>) -> BookResult<Vec<DueItem>> {
