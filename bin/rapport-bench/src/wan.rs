@@ -86,7 +86,12 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     }
 
     progress("a live note: A and B on the LAN, A and R through the relay");
-    let (lan_note, relay_note) = live_notes(&rapport, tmp.path(), &a, &ways, args.runs)?;
+    let ports = Ports {
+        lan_udp: port_of(&da.addr)?,
+        relay_tcp: port_of(relay.url())?,
+    };
+    let notes = live_notes(&rapport, tmp.path(), &a, &ways, args.runs, &ports)?;
+    let (lan_note, relay_note) = (notes.lan, notes.relayed);
     drop(da);
 
     let mut t = Table::new(format!(
@@ -122,6 +127,16 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         table::dur_ratio(r, l),
         "—",
     );
+    match notes.bytes {
+        Some((lan_bytes, relay_bytes)) => t.row(
+            "live note through the relay: bytes on the wire per note (both legs, relay framing, TCP/IP headers)",
+            table::bytes(relay_bytes),
+            table::bytes(lan_bytes),
+            table::ratio(relay_bytes as f64, lan_bytes as f64),
+            "LAN push 262 B of frames",
+        ),
+        None => t.note("bytes on the wire not measured: needs root and `nft` (nftables counters on loopback)"),
+    }
     t.note(format!(
         "baseline of the clones: `rapport clone HOST:PORT --id A` over quinn on loopback, alternated run by run; LAN p90 {}, iroh p90 {}, relay p90 {}",
         table::time(table::p90(&times[0])),
@@ -139,13 +154,28 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
 
 /// Median time for a note made on A's daemon to be listed on another running daemon: B,
 /// cloned on the LAN, and R, cloned through the relay and serving with every packet through it.
+/// Where the live notes travel: A's quinn port (B dials it), and the relay's HTTP port (A and
+/// R each hold a TCP connection to it; with `--relay-only` every packet crosses it twice).
+struct Ports {
+    lan_udp: u16,
+    relay_tcp: u16,
+}
+
+struct LiveNotes {
+    lan: Vec<Duration>,
+    relayed: Vec<Duration>,
+    /// Mean bytes on the wire per note (LAN, relay), when nftables could count them.
+    bytes: Option<(u64, u64)>,
+}
+
 fn live_notes(
     rapport: &Rapport,
     dir: &Path,
     a: &Path,
     ways: &[(&str, Vec<&str>); 3],
     runs: u32,
-) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    ports: &Ports,
+) -> Result<LiveNotes> {
     let b = dir.join("live-lan");
     let r = dir.join("live-relay");
     for (home, way) in [(&b, &ways[0].1), (&r, &ways[2].1)] {
@@ -168,8 +198,13 @@ fn live_notes(
     wait_listed(rapport, &b, &contact, None)?;
     wait_listed(rapport, &r, &contact, None)?;
     let (mut lan, mut relayed) = (Vec::new(), Vec::new());
+    let lan_counter = WireCounter::start("lan", "udp", ports.lan_udp);
+    let relay_counter = WireCounter::start("relay", "tcp", ports.relay_tcp);
+    let mut wire = [0u64; 2];
     for i in 0..runs {
-        for (home, out) in [(&b, &mut lan), (&r, &mut relayed)] {
+        for (k, (home, out)) in [(&b, &mut lan), (&r, &mut relayed)].into_iter().enumerate() {
+            let counter = [&lan_counter, &relay_counter][k];
+            let before = counter.as_ref().map(WireCounter::bytes).transpose()?;
             let text = format!("live note {i} for {}", home.display());
             let start = Instant::now();
             let id = output(rapport.command(a, &["note", &contact, &text]))?
@@ -177,10 +212,89 @@ fn live_notes(
                 .to_owned();
             wait_listed(rapport, home, &contact, Some(&id))?;
             out.push(start.elapsed());
+            if let (Some(c), Some(before)) = (counter, before) {
+                wire[k] += c.bytes()? - before;
+            }
         }
     }
     drop((db, dr));
-    Ok((lan, relayed))
+    let bytes = match (&lan_counter, &relay_counter) {
+        (Some(_), Some(_)) => Some((wire[0] / u64::from(runs), wire[1] / u64::from(runs))),
+        _ => None,
+    };
+    Ok(LiveNotes {
+        lan,
+        relayed,
+        bytes,
+    })
+}
+
+/// An nftables counter of loopback traffic matching a rule (a table of its own, deleted on
+/// drop). `None` without root or `nft`: the suite then says the bytes were not measured.
+struct WireCounter {
+    table: String,
+}
+
+impl WireCounter {
+    /// Counts packets from or to `port` of `proto` (each loopback packet passes `output` once).
+    fn start(name: &str, proto: &str, port: u16) -> Option<WireCounter> {
+        let table = format!("rapport_bench_{name}_{}", std::process::id());
+        let mut script = format!(
+            "add table inet {table}\nadd chain inet {table} out {{ type filter hook output priority 0; }}\n"
+        );
+        for dir in ["sport", "dport"] {
+            script.push_str(&format!(
+                "add rule inet {table} out {proto} {dir} {port} counter\n"
+            ));
+        }
+        let ok = std::process::Command::new("nft")
+            .args(["-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .map(|mut s| s.write_all(script.as_bytes()))
+                    .transpose()?;
+                child.wait()
+            })
+            .is_ok_and(|s| s.success());
+        ok.then_some(WireCounter { table })
+    }
+
+    /// Bytes counted so far by every rule of the table.
+    fn bytes(&self) -> Result<u64> {
+        let out = output({
+            let mut c = std::process::Command::new("nft");
+            c.args(["list", "table", "inet", &self.table]);
+            c
+        })?;
+        let words: Vec<&str> = out.split_whitespace().collect();
+        Ok(words
+            .windows(2)
+            .filter(|w| w[0] == "bytes")
+            .filter_map(|w| w[1].parse::<u64>().ok())
+            .sum())
+    }
+}
+
+impl Drop for WireCounter {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("nft")
+            .args(["delete", "table", "inet", &self.table])
+            .status();
+    }
+}
+
+/// The port of "HOST:PORT" or "http://HOST:PORT".
+fn port_of(addr: &str) -> Result<u16> {
+    addr.rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .with_context(|| format!("no port in {addr}"))
 }
 
 /// Waits (at most 60 s) until `home` shows `contact`, and with `note`, that note on it.
