@@ -137,6 +137,15 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         ),
         None => t.note("bytes on the wire not measured: needs root and `nft` (nftables counters on loopback)"),
     }
+    if let Some((lan_idle, relay_idle)) = notes.idle {
+        t.row(
+            "the same ports with no note, over a window as long as each path's median note",
+            table::bytes(relay_idle),
+            table::bytes(lan_idle),
+            table::ratio(relay_idle as f64, lan_idle.max(1) as f64),
+            "—",
+        );
+    }
     t.note(format!(
         "baseline of the clones: `rapport clone HOST:PORT --id A` over quinn on loopback, alternated run by run; LAN p90 {}, iroh p90 {}, relay p90 {}",
         table::time(table::p90(&times[0])),
@@ -166,6 +175,8 @@ struct LiveNotes {
     relayed: Vec<Duration>,
     /// Mean bytes on the wire per note (LAN, relay), when nftables could count them.
     bytes: Option<(u64, u64)>,
+    /// The same over windows as long as each path's median note, with no note.
+    idle: Option<(u64, u64)>,
 }
 
 fn live_notes(
@@ -217,15 +228,32 @@ fn live_notes(
             }
         }
     }
+    // The same windows with no note: what the ports carry anyway (keep-alives, iroh's own
+    // traffic through the relay), so the note's share can be told apart.
+    let mut quiet = [0u64; 2];
+    for _ in 0..runs {
+        for (k, window) in [table::median(&lan), table::median(&relayed)]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(c) = [&lan_counter, &relay_counter][k] {
+                let before = c.bytes()?;
+                std::thread::sleep(window);
+                quiet[k] += c.bytes()? - before;
+            }
+        }
+    }
     drop((db, dr));
-    let bytes = match (&lan_counter, &relay_counter) {
-        (Some(_), Some(_)) => Some((wire[0] / u64::from(runs), wire[1] / u64::from(runs))),
-        _ => None,
+    let per_note = |w: [u64; 2]| (w[0] / u64::from(runs), w[1] / u64::from(runs));
+    let (bytes, idle) = match (&lan_counter, &relay_counter) {
+        (Some(_), Some(_)) => (Some(per_note(wire)), Some(per_note(quiet))),
+        _ => (None, None),
     };
     Ok(LiveNotes {
         lan,
         relayed,
         bytes,
+        idle,
     })
 }
 
