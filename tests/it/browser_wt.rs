@@ -8,10 +8,10 @@
 //!
 //! Where Chromium or Node is missing this says SKIPPED, except under `CI=true`, where it fails.
 
-use crate::support::{wait_or_kill, Ended, Home};
-use crate::web::{browser_tools, serve_with_ui};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::support::Home;
+use crate::web::{browser_tools, run_node, serve_with_ui};
+use std::process::Command;
+use std::time::Duration;
 
 const SMOKE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -29,27 +29,14 @@ fn chromium_opens_a_webtransport_session_and_proves_its_key() {
     };
     let home = Home::init();
     let served = serve_with_ui(&home);
-    let node = Command::new("node")
-        .arg(dir.join("webtransport.mjs"))
+    let mut node = Command::new("node");
+    node.arg(dir.join("webtransport.mjs"))
         .current_dir(&dir)
         .env(
             "RAPPORT_WT",
             serde_json::json!({ "ui": served.ui }).to_string(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    let run = match wait_or_kill(node, Instant::now() + SMOKE_TIMEOUT) {
-        Ended::Exited(run) => run,
-        Ended::Killed(run) => panic!("the WebTransport smoke test hung:\n{}", run.describe()),
-    };
-    assert!(
-        run.success(),
-        "the WebTransport smoke test failed:\n{}",
-        run.describe()
-    );
-    println!("{}", run.stdout);
+        );
+    let run = run_node(node, SMOKE_TIMEOUT, "the WebTransport smoke test");
     let said: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("one JSON line");
     // 3 is `Refusal::Untrusted`: the signature verified, and the key is in no roster.
     assert_eq!(said["said"], "refused:3", "{said}");

@@ -5,11 +5,11 @@
 //! scripts/wasm-toolchain.sh), besides Chromium and Node: where one is missing this test says
 //! SKIPPED loudly, except in CI (`CI=true`), where `.ci/run` builds it and its absence fails.
 
-use crate::support::{rapport_bin, wait_or_kill, Ended, Home};
-use crate::web::{artefacts, browser_tools, serve_with_ui};
+use crate::support::{rapport_bin, Home};
+use crate::web::{artefacts, browser_tools, run_node, serve_with_ui};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// It takes about 20 s here.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
@@ -51,28 +51,11 @@ fn the_phone_app_keeps_offline_edits_across_a_reload() {
         "artefacts": artefacts(),
         "bin": rapport_bin(),
     });
-    let node = Command::new("node")
-        .arg(dir.join("phone.mjs"))
+    let mut node = Command::new("node");
+    node.arg(dir.join("phone.mjs"))
         .current_dir(&dir)
-        .env("RAPPORT_PHONE", config.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    let run = match wait_or_kill(node, Instant::now() + BROWSER_TIMEOUT) {
-        Ended::Exited(run) => run,
-        Ended::Killed(run) => panic!(
-            "the phone app's flow took over {} s:\n{}",
-            BROWSER_TIMEOUT.as_secs(),
-            run.describe()
-        ),
-    };
-    println!("{}", run.stdout);
-    assert!(
-        run.success(),
-        "the phone app's flow failed:\n{}",
-        run.describe()
-    );
+        .env("RAPPORT_PHONE", config.to_string());
+    let run = run_node(node, BROWSER_TIMEOUT, "the phone app's flow");
     assert!(
         run.stdout.contains(r#""ok":true"#),
         "the flow reported no result:\n{}",

@@ -7,7 +7,7 @@
 //! browser is a failure.
 
 use crate::daemon::device_id;
-use crate::support::{rapport_bin, wait_or_kill, Ended, Home};
+use crate::support::{rapport_bin, wait_or_kill, Ended, Home, Run};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,6 +15,25 @@ use std::time::{Duration, Instant};
 
 /// The whole browser run must finish within this (it takes well under a minute here).
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// Runs a script of tests/browser (`node` already names it, its folder and its environment)
+/// for at most `timeout`, prints what it printed, and returns that once it exited with
+/// success; panics, naming `what`, when it hung or failed.
+pub(crate) fn run_node(mut node: Command, timeout: Duration, what: &str) -> Run {
+    node.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = node.spawn().expect("node starts");
+    let run = match wait_or_kill(child, Instant::now() + timeout) {
+        Ended::Exited(run) => run,
+        Ended::Killed(run) => panic!(
+            "{what} took over {} s:\n{}",
+            timeout.as_secs(),
+            run.describe()
+        ),
+    };
+    println!("{}", run.stdout);
+    assert!(run.success(), "{what} failed:\n{}", run.describe());
+    run
+}
 
 /// A running `rapport serve` with its web app, killed when dropped.
 pub(crate) struct Served {
@@ -165,28 +184,15 @@ fn the_web_app_works_in_a_real_browser() {
     });
     // B's commands (run by the script) get the same sandboxed environment as every test's.
     let sandboxed = b.command(&[]);
-    let node = Command::new("node")
-        .arg(dir.join("flows.mjs"))
+    let mut node = Command::new("node");
+    node.arg(dir.join("flows.mjs"))
         .current_dir(&dir)
         .envs(
             sandboxed
                 .get_envs()
                 .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
         )
-        .env("RAPPORT_E2E", config.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    let run = match wait_or_kill(node, Instant::now() + BROWSER_TIMEOUT) {
-        Ended::Exited(run) => run,
-        Ended::Killed(run) => panic!(
-            "the browser flows took over {} s:\n{}",
-            BROWSER_TIMEOUT.as_secs(),
-            run.describe()
-        ),
-    };
-    println!("{}", run.stdout);
-    assert!(run.success(), "browser flows failed:\n{}", run.describe());
+        .env("RAPPORT_E2E", config.to_string());
+    run_node(node, BROWSER_TIMEOUT, "the browser flows");
     drop(served);
 }

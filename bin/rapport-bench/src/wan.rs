@@ -36,33 +36,20 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
     let a_endpoint = endpoint_id(&rapport, &a)?;
     let da = Daemon::start(&rapport, &a, &tmp.path().join("a.log"))?;
 
+    let far = vec![
+        "clone",
+        "--id",
+        &a_id,
+        "--endpoint",
+        &a_endpoint,
+        "--relay",
+        relay.url(),
+    ];
+    let relay_only = [far.as_slice(), &["--relay-only"]].concat();
     let ways: [(&str, Vec<&str>); 3] = [
         ("lan", vec!["clone", &da.addr, "--id", &a_id]),
-        (
-            "iroh",
-            vec![
-                "clone",
-                "--id",
-                &a_id,
-                "--endpoint",
-                &a_endpoint,
-                "--relay",
-                relay.url(),
-            ],
-        ),
-        (
-            "relay",
-            vec![
-                "clone",
-                "--id",
-                &a_id,
-                "--endpoint",
-                &a_endpoint,
-                "--relay",
-                relay.url(),
-                "--relay-only",
-            ],
-        ),
+        ("iroh", far),
+        ("relay", relay_only),
     ];
     let mut times: [Vec<Duration>; 3] = Default::default();
     let mut paths: [Vec<String>; 3] = Default::default();
