@@ -6,7 +6,8 @@
 //! appends to IndexedDB, and `snapshot` folds them into one document when the Worker compacts,
 //! as `rapport-store` does in sled. `Index` is the in-memory read view that makes the contact
 //! list and search as you type cheap: contacts sorted by name, each with its lowercased text,
-//! and each contact's interactions.
+//! and each contact's interactions. Its rows, taken as `ViewDelta`s after each edit, are the
+//! read view the app persists beside the change chunks and shows before the document loads.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod error;
@@ -17,5 +18,5 @@ mod replica;
 mod bindings;
 
 pub use error::ReplicaError;
-pub use index::{Card, Index, Row, TimelineEntry};
+pub use index::{Card, Index, Row, TimelineEntry, ViewDelta};
 pub use replica::{Edit, Replica};
