@@ -224,9 +224,11 @@ function createView() {
 // The vault's and device's ids from the view when it knows them, else from the Worker.
 async function vaultStatus() {
   await viewLoaded;
-  if (view.info === null) return { vault: null };
   if (view.info) return view.info;
-  return call("status");
+  const status = await call("status");
+  // A vault the page's view does not know yet (it arrived after the page read storage).
+  if (status.vault && view.info === null) await call("refreshView");
+  return status;
 }
 
 async function route() {

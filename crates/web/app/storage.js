@@ -122,14 +122,21 @@ class Storage {
     return { snapshot, chunks };
   }
 
-  // A new vault: the device key, the first snapshot and its view, together, or none of them.
+  // A new vault: the device key, the first snapshot and its view ({delta, text, info}),
+  // together, or none of them.
   async create(device, snapshot, view) {
     const tx = this.db.transaction(["meta", "chunks", "view"], "readwrite", { durability: "strict" });
     tx.objectStore("meta").put(device, "device");
     tx.objectStore("meta").put(snapshot, "snapshot");
     tx.objectStore("chunks").clear();
-    putView(tx, view.delta, view.text);
-    tx.objectStore("meta").put(view.info, "viewInfo");
+    // Without a view (e.g. a vault fetched whole by sync), it is built once the document loads.
+    if (view) {
+      putView(tx, view.delta, view.text);
+      tx.objectStore("meta").put(view.info, "viewInfo");
+    } else {
+      for (const key of ["viewBase", "viewHeads", "viewInfo"]) tx.objectStore("meta").delete(key);
+    }
+    tx.objectStore("view").clear();
     await done(tx);
     this.snapshotBytes = snapshot.byteLength;
     this.pendingChunks = 0;

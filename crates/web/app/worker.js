@@ -17,6 +17,7 @@ let replica = null;
 let spki = null;
 let queue = Promise.resolve();
 let panicGuard = false;
+let wasmMemory = null;
 
 async function deviceKey() {
   const pair = await crypto.subtle.generateKey(
@@ -67,11 +68,13 @@ function postView(view) {
 
 // The stored view must reflect the loaded document's heads; if not (missing, or a chunk was
 // stored without its rows), it is rebuilt from the document and replaces the page's.
-async function checkView() {
+// With `resend`, the page gets the whole view even when the stored one is current.
+async function checkView(resend = false) {
   const stored = await store.viewHeads();
   const heads = replica.heads();
   if (stored && stored.length === heads.length && stored.every((h) => heads.includes(h))) {
     replica.markViewStored();
+    if (resend) postView({ delta: JSON.parse(replica.fullView()) });
     return;
   }
   const view = takeView(replica);
@@ -80,7 +83,7 @@ async function checkView() {
 }
 
 async function start() {
-  await init();
+  wasmMemory = (await init()).memory;
   panicGuard = panicGuardWorks();
   store = await storage.open();
   const loaded = await loadFromStorage();
@@ -140,6 +143,8 @@ const reads = {
   list: (offset, limit) => JSON.parse(needVault().list(offset, limit)),
   search: (query, limit) => JSON.parse(needVault().search(query, limit)),
   card: (contact) => JSON.parse(needVault().card(contact)),
+  // The WebAssembly instance's memory (the document and its index), for the benchmark.
+  memory: () => ({ wasmBytes: wasmMemory.buffer.byteLength }),
   // The whole read view as the document gives it (to check the stored one against).
   fullView: () => JSON.parse(needVault().fullView()),
   // What storage holds, read back through a fresh replica (not this one's memory).
@@ -163,6 +168,12 @@ const edits = {
     [spki, replica] = [key, fresh];
     postView(view);
     return status();
+  },
+  // The page holds no view of the vault this Worker holds (e.g. one that arrived by sync
+  // after the page read storage): store it if stale, and send it whole.
+  refreshView: async () => {
+    if (replica) await checkView(true);
+    return null;
   },
   addContact: (name, emails, tags) =>
     persist(needVault().addContact(name, emails, tags, Date.now())),
