@@ -6,6 +6,7 @@
 
 import init, { Replica, panicGuardWorks } from "./pkg/rapport_wasm.js";
 import * as storage from "./storage.js";
+import * as sync from "./sync.js";
 
 let store = null;
 let replica = null;
@@ -45,12 +46,31 @@ async function loadFromStorage() {
   return { key, replica: Replica.load(key, new Uint8Array(snapshot), all, lengths) };
 }
 
+// One queue for everything that writes the replica and storage: edits and sync steps.
+function serial(fn) {
+  const result = queue.then(fn);
+  queue = result.catch(() => {});
+  return result;
+}
+
 async function start() {
   await init();
   panicGuard = panicGuardWorks();
   store = await storage.open();
   const loaded = await loadFromStorage();
   if (loaded) ({ key: spki, replica } = loaded);
+  sync.configure({
+    store: () => store,
+    replica: () => replica,
+    spki: () => spki,
+    adopt: (fresh, key) => { [spki, replica] = [key, fresh]; },
+    persist: (change) => persistBytes(change),
+    serial,
+    post: (message) => self.postMessage(message),
+  });
+  // Only a paired browser syncs (one that created its own vault knows no daemon), and only
+  // with the panic guard: a malformed bundle from a peer must be refused, not trap.
+  if (replica && panicGuard && await store.get("daemon")) sync.run();
 }
 
 const started = start();
@@ -65,11 +85,8 @@ function status() {
   return { vault: replica.vaultId(), device: replica.deviceId(), panicGuard, ...counts(replica) };
 }
 
-// Persists one edit's change, compacting when due; the answer waits for the transaction.
-async function persist(edit) {
-  const change = edit.change;
-  const id = edit.id;
-  edit.free();
+// Appends change bytes (an edit's, or what sync received), compacting when due.
+async function persistBytes(change) {
   try {
     if (change.byteLength > 0) await store.append(change);
     if (store.compactionDue()) await store.compact(replica.snapshot());
@@ -80,6 +97,15 @@ async function persist(edit) {
     lost.restart = true;
     throw lost;
   }
+}
+
+// Persists one edit's change; the answer waits for the transaction, then sync sends it.
+async function persist(edit) {
+  const change = edit.change;
+  const id = edit.id;
+  edit.free();
+  await persistBytes(change);
+  sync.localChange();
   return { id: id ?? null };
 }
 
@@ -93,6 +119,9 @@ const reads = {
   list: (offset, limit) => JSON.parse(needVault().list(offset, limit)),
   search: (query, limit) => JSON.parse(needVault().search(query, limit)),
   card: (contact) => JSON.parse(needVault().card(contact)),
+  sync: () => sync.status(),
+  syncNow: () => { sync.kick(); return sync.status(); },
+  conflicts: () => JSON.parse(needVault().conflicts()),
   // What storage holds, read back through a fresh replica (not this one's memory).
   stored: async () => {
     const loaded = await loadFromStorage();
@@ -111,6 +140,15 @@ const edits = {
     const fresh = Replica.create(key, deviceName, Date.now());
     await store.create(pair, fresh.snapshot());
     [spki, replica] = [key, fresh];
+    return status();
+  },
+  // Pairs with the device serving this app (its code from `rapport pair`), then syncs.
+  pair: async (code, deviceName) => {
+    if (replica) throw new Error("This browser already holds a vault.");
+    if (!panicGuard) throw new Error("This browser cannot contain a panic in the WebAssembly module, so it cannot sync safely.");
+    const pair = await deviceKey();
+    await sync.pair(code, deviceName, pair, await spkiOf(pair));
+    sync.run();
     return status();
   },
   addContact: (name, emails, tags) =>
