@@ -96,7 +96,7 @@ pub async fn sync_once_iroh<H: Host>(
         Ok(report)
     }
     .await;
-    wan.shutdown().await;
+    wan.close_for_exit().await;
     result
 }
 
@@ -216,15 +216,18 @@ pub async fn clone_vault_far(
             .connect(&to, peer)
             .await
             .map_err(|e| far(not_added(e, me)))?;
+        tracing::debug!(path = ?conn.path(), "clone: connected");
         let received = receive_vault(store, me, &conn, None, None)
             .await
             .map_err(far);
         let path = conn.path();
+        tracing::debug!(?path, "clone: vault received and stored");
         conn.close(CloseCode::Done);
         received.map(|(vault, report)| (vault, report, path))
     }
     .await;
-    wan.shutdown().await;
+    wan.close_for_exit().await;
+    tracing::debug!("clone: endpoint closed");
     result
 }
 
