@@ -6,7 +6,8 @@
 // so a restarted daemon has the same origin, and so the same IndexedDB).
 //
 // 1. Starts `rapport serve`, opens a pairing window with `rapport pair --json` (forwarded to the
-//    daemon), types its code in the app, and waits for the vault's contacts on screen.
+//    daemon), types its code in the app, and waits for the vault's contacts on screen; then an
+//    edit on each side reaches the other through the live session.
 // 2. Cuts the network (DevTools protocol) and stops the daemon. In the browser: a contact with
 //    an email and a tag, two interactions, Ada's trust. On the laptop, with no daemon: Ada's
 //    trust set otherwise (the conflict), a note on Charles, a new contact.
@@ -104,6 +105,13 @@ try {
   figures.liveMs = Date.now() - start;
   // The page says so.
   await page.waitForFunction(() => document.getElementById("sync").dataset.phase === "live");
+  // Live both ways: an edit on either side shows on the other within the session.
+  start = Date.now();
+  await page.evaluate(() => window.rapportApp.call("addContact", "Live From Phone", [], []));
+  await until("the phone's edit on the laptop", () => rapport("list", "--json").includes("Live From Phone"));
+  rapport("add", "Live From Laptop");
+  await page.waitForFunction(() => document.querySelector("table.contacts tbody").innerText.includes("Live From Laptop"));
+  figures.liveRoundMs = Date.now() - start;
 
   // 2. Offline on both sides.
   const cdp = await context.newCDPSession(page);
@@ -127,8 +135,8 @@ try {
   await startDaemon();
   start = Date.now();
   await page.evaluate(() => window.rapportApp.syncNow());
-  await until("4 contacts in the browser", async () => (await rows()).length === 4);
-  await until("4 contacts on the laptop", async () => JSON.parse(rapport("list", "--json")).length === 4);
+  await until("6 contacts in the browser", async () => (await rows()).length === 6);
+  await until("6 contacts on the laptop", async () => JSON.parse(rapport("list", "--json")).length === 6);
   await until("the same conflict on both", async () => {
     const mine = await page.evaluate(() => window.rapportApp.call("conflicts"));
     return mine.length === 1 && JSON.parse(rapport("conflicts", "--json")).length === 1;
@@ -142,9 +150,9 @@ try {
   }
   browser.conflicts = await page.evaluate(() => window.rapportApp.call("conflicts"));
   // What arrived was stored, not only shown: a fresh replica read back from IndexedDB holds it
-  // (4 contacts; 3 interactions, one of them with two people).
+  // (6 contacts; 3 interactions, one of them with two people).
   const stored = await page.evaluate(() => window.rapportApp.stored());
-  assert(stored.contacts === 4 && stored.interactions === 3, `IndexedDB holds ${JSON.stringify(stored)}`);
+  assert(stored.contacts === 6 && stored.interactions === 3, `IndexedDB holds ${JSON.stringify(stored)}`);
   // The page shows the conflict too.
   await page.evaluate(() => { location.hash = "#/conflicts"; });
   await page.locator("#conflicts li[data-field=trust]").waitFor();
