@@ -165,8 +165,10 @@ export async function pair(code, name, keyPair, spki) {
   }
 }
 
-// Hands one sync step's output on: persist first, then answer, then tell the page.
-async function apply(step, stream) {
+// Hands one sync step's output on: persist first, then answer, then tell the page. When the
+// exchange settles, the shared heads are kept (`sync:<daemon>`), so the next session starts
+// from them instead of a Bloom filter of every change.
+async function apply(step, stream, link, daemon) {
   const persist = step.persist;
   const frames = step.frames;
   const applied = step.applied;
@@ -174,7 +176,10 @@ async function apply(step, stream) {
   step.free();
   if (persist.length) await hooks.persist(persist);
   await stream.write(frames);
-  if (quiet) setState({ lastSync: Date.now() });
+  if (quiet) {
+    if (link) await hooks.store().put(`sync:${daemon}`, link.syncState());
+    setState({ lastSync: Date.now() });
+  }
   if (applied) hooks.post({ changed: true });
 }
 
@@ -187,12 +192,13 @@ async function syncOnce() {
   try {
     const proven = await prove(wt, "sync", keyPair, hooks.spki(), info);
     const stream = new Stream(await wt.createBidirectionalStream());
+    const known = await hooks.store().get(`sync:${proven.daemon}`);
     const link = await hooks.serial(async () => {
-      const opened = Link.open(hooks.replica(), proven.daemon, proven.vault, undefined, Date.now());
-      await apply(opened.firstStep(), stream);
+      const opened = Link.open(hooks.replica(), proven.daemon, proven.vault, known, Date.now());
+      await apply(opened.firstStep(), stream, opened, proven.daemon);
       return opened;
     });
-    live = { link, stream };
+    live = { link, stream, daemon: proven.daemon };
     setState({ phase: "live", detail: "", daemon: proven.daemon });
     try {
       for (;;) {
@@ -200,7 +206,7 @@ async function syncOnce() {
         if (!bytes) throw new Error("the device ended the session");
         await hooks.serial(async () => {
           if (bytes === TIMEOUT) link.handleTimeout(Date.now());
-          else await apply(link.receive(hooks.replica(), bytes, Date.now()), stream);
+          else await apply(link.receive(hooks.replica(), bytes, Date.now()), stream, link, proven.daemon);
         });
       }
     } finally {
@@ -216,10 +222,10 @@ async function syncOnce() {
 // edit queue, right after the edit's append.
 export function localChange() {
   if (!live) return;
-  const { link, stream } = live;
+  const { link, stream, daemon } = live;
   try {
     const step = link.localChange(hooks.replica(), Date.now());
-    apply(step, stream).catch(() => {});
+    apply(step, stream, link, daemon).catch(() => {});
   } catch {
     // The session broke; the reconnect loop notices on its next read.
   }
