@@ -28,6 +28,7 @@
 
 mod beyond_lan;
 mod browser_device;
+mod browser_sync;
 mod browser_wt;
 mod cli;
 mod conflicts;

@@ -15,7 +15,7 @@ use std::time::Duration;
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The folder the daemon serves `/app/pkg/` from (crates/web `phone::pkg_dir`), if built.
-fn wasm_module() -> Result<PathBuf, String> {
+pub(crate) fn wasm_module() -> Result<PathBuf, String> {
     let dir = std::env::var_os("RAPPORT_APP_PKG").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm-pkg"),
         PathBuf::from,

@@ -47,7 +47,7 @@ impl JsEdit {
 /// The replica, owned by the Worker.
 #[wasm_bindgen(js_name = Replica)]
 #[derive(Debug)]
-pub struct JsReplica(Replica);
+pub struct JsReplica(pub(crate) Replica);
 
 #[wasm_bindgen(js_class = Replica)]
 impl JsReplica {

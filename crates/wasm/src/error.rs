@@ -17,3 +17,32 @@ pub enum ReplicaError {
     #[error("{0}")]
     BadInput(String),
 }
+
+/// Why a step of the network side (proof of key, pairing, sync) failed. Each message is one
+/// sentence the app shows in its sync status.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    #[error("that device named a WebTransport certificate this browser did not pin: reload the app on that device's address to learn its certificates")]
+    Unpinned,
+    #[error("that device sent a malformed message ({0}): check both run the same Rapport version")]
+    Malformed(String),
+    #[error("that device is not a trusted device of this vault: pair this browser with it")]
+    UntrustedDaemon,
+    #[error("the vault fetch ended before the whole vault arrived: pair again")]
+    Incomplete,
+    #[error("the fetched vault is not the one this browser paired with: pair again")]
+    WrongVault,
+    #[error("the fetched vault does not list this browser as a device: pair again")]
+    NotInRoster,
+    #[error("{0}")]
+    BadInput(String),
+    #[error(transparent)]
+    Pair(#[from] rapport_sync::pairing::PairError),
+    #[error("sync stopped: {0}")]
+    Session(#[from] rapport_sync::SessionError),
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+}

@@ -1,11 +1,11 @@
 //! `Replica`: one browser device's copy of the vault, and the bytes it must persist.
 
-use crate::error::ReplicaError;
+use crate::error::{LinkError, ReplicaError};
 use crate::index::{Card, Index, Row, ViewDelta};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
 use rapport_model::{
-    guarded, ContactId, ContactPatch, DeviceId, InteractionId, InteractionKind, NewInteraction,
-    TrustLevel, UnixMillis, Vault, VaultId,
+    guarded, Conflict, ContactId, ContactPatch, DeviceId, InteractionId, InteractionKind,
+    NewInteraction, TrustLevel, UnixMillis, Vault, VaultId,
 };
 
 /// How many stored change chunks one `load_incremental` applies.
@@ -253,6 +253,82 @@ impl Replica {
     /// How many live contacts and interactions the replica holds.
     pub fn counts(&self) -> (usize, usize) {
         self.index.counts()
+    }
+
+    /// The document, for the sync session (`link.rs`).
+    pub(crate) fn doc_mut(&mut self) -> &mut AutoCommit {
+        self.vault.doc_mut()
+    }
+
+    /// A vault fetched by a newly paired browser: refused unless it is `expected` and lists
+    /// this browser in its roster. Returns the replica and the snapshot to store first.
+    pub(crate) fn from_fetched(
+        doc: AutoCommit,
+        device_spki: &[u8],
+        expected: VaultId,
+    ) -> Result<(Replica, Vec<u8>), LinkError> {
+        let device = DeviceId::from_spki(device_spki);
+        let mut vault = Vault::open(doc, device).map_err(ReplicaError::from)?;
+        if vault.vault_id().map_err(ReplicaError::from)? != expected {
+            return Err(LinkError::WrongVault);
+        }
+        let devices = vault.devices().map_err(ReplicaError::from)?;
+        if !devices.iter().any(|d| d.id == device) {
+            return Err(LinkError::NotInRoster);
+        }
+        let snapshot = vault.doc_mut().save();
+        let persisted = vault.heads();
+        let index = Index::build(&vault)?;
+        Ok((
+            Replica {
+                vault,
+                persisted,
+                index,
+            },
+            snapshot,
+        ))
+    }
+
+    /// The browser's own trust check before it signs a sync challenge: the daemon must be a
+    /// device of this vault's roster that is not revoked, and name this vault.
+    pub fn check_daemon(&self, daemon: DeviceId, vault: VaultId) -> Result<(), LinkError> {
+        if vault != self.vault_id()? {
+            return Err(LinkError::UntrustedDaemon);
+        }
+        let listed = self
+            .vault
+            .devices()
+            .map_err(ReplicaError::from)?
+            .iter()
+            .any(|d| d.id == daemon);
+        let revoked = self
+            .vault
+            .revocations()
+            .map_err(ReplicaError::from)?
+            .iter()
+            .any(|r| r.device == daemon);
+        if listed && !revoked {
+            Ok(())
+        } else {
+            Err(LinkError::UntrustedDaemon)
+        }
+    }
+
+    /// Follows changes the sync session applied: the index re-reads what they touched.
+    pub(crate) fn absorb(&mut self, touched: &rapport_model::Touched) -> Result<(), ReplicaError> {
+        self.index.update(&self.vault, touched)
+    }
+
+    /// The changes the document holds beyond what was handed out to persist, now handed out.
+    pub(crate) fn unpersisted(&mut self) -> Vec<u8> {
+        let change = self.vault.doc_mut().save_after(&self.persisted);
+        self.persisted = self.vault.heads();
+        change
+    }
+
+    /// Fields with several concurrent values, as `rapport conflicts` lists them.
+    pub fn conflicts(&mut self) -> Result<Vec<Conflict>, ReplicaError> {
+        Ok(self.vault.conflicts()?)
     }
 
     /// The changes since the last persisted heads, after a local write; the index follows the

@@ -27,6 +27,8 @@ function startWorker() {
       loaded = true;
       return;
     }
+    if (event.data.sync) return showSync(event.data.sync);
+    if (event.data.changed) return changedElsewhere();
     const { id, ok, value, error, fatal } = event.data;
     const w = waiting.get(id);
     if (!w) return;
@@ -206,6 +208,49 @@ async function cardView(id) {
       el("p", {}, i.text)))));
 }
 
+// The sync state in the header: live with a daemon, or why not.
+function showSync(sync) {
+  const node = document.getElementById("sync");
+  if (!node) return;
+  const when = sync.lastSync ? ` · synced ${new Date(sync.lastSync).toLocaleTimeString()}` : "";
+  const text = { live: "synced, live", connecting: "connecting…", offline: "offline", paired: "paired" }[sync.phase] || "";
+  node.textContent = text ? `${text}${when}` : "";
+  node.dataset.phase = sync.phase;
+  node.title = sync.detail || "";
+}
+
+// Changes arrived from another device: lists re-read; a card with a form being typed in waits.
+function changedElsewhere() {
+  const hash = location.hash || "#/";
+  const typing = document.activeElement && ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName) &&
+    document.activeElement.id !== "search";
+  if (!typing && (hash === "#/" || hash === "#/conflicts")) route();
+}
+
+async function conflictsView() {
+  const conflicts = await call("conflicts");
+  const value = (w) => `${JSON.stringify(w.value)} (device ${String(w.device || "").slice(0, 7)})`;
+  show(el("h1", {}, "Conflicts"),
+    el("p", { id: "conflict-summary" }, conflicts.length ? `${conflicts.length} fields with concurrent values` : "No conflicts."),
+    el("ul", { id: "conflicts" }, conflicts.map((c) => el("li", { "data-field": c.field },
+      el("strong", {}, c.name), ` · ${c.field}: shows ${value(c.winner)}; also ${c.others.map(value).join(", ")}`))));
+}
+
+function pairForm() {
+  const form = el("form", { id: "pair" },
+    field("Pairing code", el("input", { name: "code", required: true, autocomplete: "off", placeholder: "7-harbor-velvet" })),
+    field("This device's name", el("input", { name: "device", required: true, value: "phone" })),
+    el("p", { class: "error", role: "alert" }),
+    el("button", { type: "submit" }, "Pair"));
+  editForm(form, async (data) => {
+    say("Pairing…");
+    await call("pair", data.get("code"), data.get("device"));
+    location.hash = "#/";
+    await route();
+  });
+  return form;
+}
+
 function createView() {
   const form = el("form", { id: "create" },
     field("This device's name", el("input", { name: "device", required: true, value: "phone" })),
@@ -217,7 +262,11 @@ function createView() {
     await route();
   });
   show(el("h1", {}, "Start"),
-    el("p", {}, "This browser holds no vault. Create one here, with this browser as its first device; it keeps working with no network."),
+    el("h2", {}, "Pair with a device"),
+    el("p", {}, "On the computer that serves this app, run `rapport pair` (or open Devices in its web app) and type the code it shows. This browser becomes a device of that vault, stores a copy, and keeps it in sync whenever it can reach that computer."),
+    pairForm(),
+    el("h2", {}, "Or start a new vault"),
+    el("p", {}, "Create one here, with this browser as its first device; it keeps working with no network."),
     form);
 }
 
@@ -238,6 +287,7 @@ async function route() {
     document.getElementById("device").textContent = `device ${status.device.slice(0, 7)}`;
     const hash = location.hash || "#/";
     if (hash === "#/new") return addView();
+    if (hash === "#/conflicts") return await conflictsView();
     if (hash.startsWith("#/c/")) return await cardView(decodeURIComponent(hash.slice(4)));
     return await contactsView();
   } catch (e) {
@@ -260,6 +310,8 @@ window.rapportApp = {
   loaded: () => loaded,
   stored: () => call("stored"),
   status: () => call("status"),
+  sync: () => call("sync"),
+  syncNow: () => call("syncNow"),
   offlineReady: "serviceWorker" in navigator
     ? navigator.serviceWorker.register("sw.js").then(() => navigator.serviceWorker.ready)
     : Promise.reject(new Error("this browser has no service workers: the app needs a secure context")),

@@ -11,6 +11,7 @@
 
 import init, { Replica, panicGuardWorks } from "./pkg/rapport_wasm.js";
 import * as storage from "./storage.js";
+import * as sync from "./sync.js";
 
 let store = null;
 let replica = null;
@@ -82,6 +83,13 @@ async function checkView(resend = false) {
   postView(view);
 }
 
+// One queue for everything that writes the replica and storage: edits and sync steps.
+function serial(fn) {
+  const result = queue.then(fn);
+  queue = result.catch(() => {});
+  return result;
+}
+
 async function start() {
   wasmMemory = (await init()).memory;
   panicGuard = panicGuardWorks();
@@ -91,6 +99,18 @@ async function start() {
     ({ key: spki, replica } = loaded);
     await checkView();
   }
+  sync.configure({
+    store: () => store,
+    replica: () => replica,
+    spki: () => spki,
+    adopt: (fresh, key) => { [spki, replica] = [key, fresh]; },
+    persist: (change) => persistBytes(change),
+    serial,
+    post: (message) => self.postMessage(message),
+  });
+  // Only a paired browser syncs (one that created its own vault knows no daemon), and only
+  // with the panic guard: a malformed bundle from a peer must be refused, not trap.
+  if (replica && panicGuard && await store.get("daemon")) sync.run();
   self.postMessage({ ready: true });
 }
 
@@ -106,11 +126,8 @@ function status() {
   return { vault: replica.vaultId(), device: replica.deviceId(), panicGuard, ...counts(replica) };
 }
 
-// Persists one edit's change, compacting when due; the answer waits for the transaction.
-async function persist(edit) {
-  const change = edit.change;
-  const id = edit.id;
-  edit.free();
+// Appends change bytes (an edit's, or what sync received), compacting when due.
+async function persistBytes(change) {
   try {
     if (change.byteLength > 0) {
       const view = takeView(replica);
@@ -130,6 +147,15 @@ async function persist(edit) {
     lost.restart = true;
     throw lost;
   }
+}
+
+// Persists one edit's change; the answer waits for the transaction, then sync sends it.
+async function persist(edit) {
+  const change = edit.change;
+  const id = edit.id;
+  edit.free();
+  await persistBytes(change);
+  sync.localChange();
   return { id: id ?? null };
 }
 
@@ -147,6 +173,9 @@ const reads = {
   memory: () => ({ wasmBytes: wasmMemory.buffer.byteLength }),
   // The whole read view as the document gives it (to check the stored one against).
   fullView: () => JSON.parse(needVault().fullView()),
+  sync: () => sync.status(),
+  syncNow: () => { sync.kick(); return sync.status(); },
+  conflicts: () => JSON.parse(needVault().conflicts()),
   // What storage holds, read back through a fresh replica (not this one's memory).
   stored: async () => {
     const loaded = await loadFromStorage();
@@ -174,6 +203,15 @@ const edits = {
   refreshView: async () => {
     if (replica) await checkView(true);
     return null;
+  },
+  // Pairs with the device serving this app (its code from `rapport pair`), then syncs.
+  pair: async (code, deviceName) => {
+    if (replica) throw new Error("This browser already holds a vault.");
+    if (!panicGuard) throw new Error("This browser cannot contain a panic in the WebAssembly module, so it cannot sync safely.");
+    const pair = await deviceKey();
+    await sync.pair(code, deviceName, pair, await spkiOf(pair));
+    sync.run();
+    return status();
   },
   addContact: (name, emails, tags) =>
     persist(needVault().addContact(name, emails, tags, Date.now())),

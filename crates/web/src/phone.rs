@@ -40,6 +40,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "sync.js",
+        include_str!("../app/sync.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "sw.js",
         include_str!("../app/sw.js"),
         "text/javascript; charset=utf-8",
@@ -63,8 +68,10 @@ const PKG: &[(&str, &str)] = &[
 ];
 
 /// The page may compile WebAssembly ('wasm-unsafe-eval'), and nothing else than the web app's
-/// pages may: no inline script, nothing from another origin.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/// pages may: no inline script, nothing from another origin. Its Worker (whose own response
+/// carries this policy) may open WebTransport to the daemon on this loopback host at any port
+/// (the web listener is loopback only; the WebTransport port is another one).
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https://127.0.0.1:* https://localhost:*; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 const NOT_BUILT: &str = "The phone app's WebAssembly module is not built. In Rapport's source tree, run scripts/wasm-toolchain.sh and then scripts/wasm-build.sh, and restart `rapport serve` (or set RAPPORT_APP_PKG to the folder that holds rapport_wasm.js and rapport_wasm_bg.wasm).";
 

@@ -1,0 +1,193 @@
+//! The browser's side of the two exchanges that come before any vault byte, as pure state:
+//! the proof of key (`rapport_sync::browser`) and the pairing joiner (`rapport_sync::pairing`,
+//! the same SPAKE2 as every native joiner). The signature itself is made by the Worker with the
+//! browser's non-extractable WebCrypto key; this code only says what to sign and checks what
+//! the daemon answers.
+
+use crate::error::LinkError;
+use rapport_model::{DeviceId, VaultId};
+use rapport_sync::browser::{
+    Challenge, Message, MessageReader, Purpose, Refusal, PROOF_VERSION, SIGNATURE_LEN,
+};
+use rapport_sync::pairing::{self, Joiner, PairError, PairingCode};
+
+/// What the Worker does next in the proof of key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofStep {
+    /// No whole message yet: read more.
+    Wait,
+    /// Sign these bytes (ECDSA P-256 SHA-256, P1363) and send [`Proof::proof_message`].
+    Sign(Vec<u8>),
+    /// The daemon accepted this browser; `rest` is what already arrived after the verdict.
+    Accepted { rest: Vec<u8> },
+}
+
+/// One proof of key, from `Open` to the verdict.
+#[derive(Debug)]
+pub struct Proof {
+    reader: MessageReader,
+    purpose: Purpose,
+    me: DeviceId,
+    pinned: Vec<[u8; 32]>,
+    challenge: Option<Challenge>,
+}
+
+fn refusal(r: Refusal) -> LinkError {
+    LinkError::Refused(match r {
+        Refusal::Version => "that device runs another version of Rapport: update the older one",
+        Refusal::BadProof => "that device could not verify this browser's key: reload the app and try again",
+        Refusal::Untrusted => "this browser is not a device of that vault (never paired, or revoked): pair it with a new code",
+        Refusal::NoPairing => "no pairing window is open there: run `rapport pair` on that device (or open Devices in its web app) and type the new code",
+    })
+}
+
+impl Proof {
+    /// A proof for `purpose` by the key whose SPKI is `spki`, refusing to sign for any
+    /// certificate but the `pinned` hashes (the ones `serverCertificateHashes` pinned).
+    pub fn new(purpose: Purpose, spki: &[u8], pinned: Vec<[u8; 32]>) -> Proof {
+        Proof {
+            reader: MessageReader::default(),
+            purpose,
+            me: DeviceId::from_spki(spki),
+            pinned,
+            challenge: None,
+        }
+    }
+
+    /// The first message, `Open`.
+    pub fn open_message(&self) -> Vec<u8> {
+        Message::Open {
+            version: PROOF_VERSION,
+            purpose: self.purpose,
+        }
+        .encode()
+    }
+
+    /// Bytes from the daemon on the first stream.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<ProofStep, LinkError> {
+        self.reader
+            .push(bytes)
+            .map_err(|e| LinkError::Malformed(e.to_string()))?;
+        let msg = self
+            .reader
+            .next_message()
+            .map_err(|e| LinkError::Malformed(e.to_string()))?;
+        match (msg, self.challenge) {
+            (None, _) => Ok(ProofStep::Wait),
+            (Some(Message::Challenge(c)), None) => {
+                // A signature bound to a certificate we did not pin proves nothing about whom
+                // this browser talks to.
+                if !self.pinned.contains(&c.cert_hash) {
+                    return Err(LinkError::Unpinned);
+                }
+                self.challenge = Some(c);
+                Ok(ProofStep::Sign(c.signed_message()))
+            }
+            (Some(Message::Accepted { device }), Some(_)) if device == self.me => {
+                Ok(ProofStep::Accepted {
+                    rest: self.reader.take_rest(),
+                })
+            }
+            (Some(Message::Accepted { .. }), Some(_)) => Err(LinkError::Malformed(
+                "the daemon accepted another device id than this browser's".into(),
+            )),
+            (Some(Message::Refused(r)), _) => Err(refusal(r)),
+            (Some(other), _) => Err(LinkError::Malformed(format!("unexpected {other:?}"))),
+        }
+    }
+
+    /// `Proof { spki, signature }`, once the Worker signed the challenge.
+    pub fn proof_message(spki: &[u8], signature: &[u8]) -> Result<Vec<u8>, LinkError> {
+        let signature: [u8; SIGNATURE_LEN] = signature
+            .try_into()
+            .map_err(|_| LinkError::BadInput("a P-256 signature is 64 bytes (r || s)".into()))?;
+        Ok(Message::Proof {
+            spki: spki.to_vec(),
+            signature,
+        }
+        .encode())
+    }
+
+    /// The daemon's device id and vault, from its challenge.
+    pub fn challenge(&self) -> Option<(DeviceId, VaultId)> {
+        self.challenge.map(|c| (c.daemon, c.vault))
+    }
+}
+
+/// What the Worker does next in a pairing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairStep {
+    Wait,
+    /// Send these bytes (the key confirmation) and read on.
+    Send(Vec<u8>),
+    /// The code was wrong: send these bytes (`Failed`, which burns the code on both sides),
+    /// then stop with the error.
+    Fail(Vec<u8>, PairError),
+    /// In the roster of `vault`: fetch it on a new stream.
+    Welcome(VaultId),
+}
+
+/// The joiner's side of one pairing, bound to the browser's proven id and the daemon's id
+/// from the challenge (the ids the key confirmation covers). No iroh endpoint: a browser
+/// reaches its daemons over WebTransport only.
+#[derive(Debug)]
+pub struct Pairing {
+    joiner: Option<Joiner>,
+    reader: pairing::MessageReader,
+    daemon: DeviceId,
+    vault: Option<VaultId>,
+}
+
+impl Pairing {
+    /// Starts with the code the user typed; returns the first message. `rest` is what the
+    /// proof's reader already held after the verdict.
+    pub fn start(
+        code: &str,
+        spki: &[u8],
+        name: &str,
+        daemon: DeviceId,
+        rest: &[u8],
+    ) -> Result<(Pairing, Vec<u8>), LinkError> {
+        let code: PairingCode = code
+            .parse()
+            .map_err(|e: pairing::ParseCodeError| LinkError::BadInput(e.to_string()))?;
+        let me = DeviceId::from_spki(spki);
+        let (joiner, start) = Joiner::start(&code, me, name, None, &mut rand::thread_rng());
+        let mut reader = pairing::MessageReader::default();
+        reader.push(rest)?;
+        Ok((
+            Pairing {
+                joiner: Some(joiner),
+                reader,
+                daemon,
+                vault: None,
+            },
+            start.encode(),
+        ))
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) -> Result<PairStep, LinkError> {
+        self.reader.push(bytes)?;
+        let Some(msg) = self.reader.next_message()? else {
+            return Ok(PairStep::Wait);
+        };
+        if let Some(joiner) = self.joiner.take() {
+            return match joiner.handle_reply(self.daemon, &msg) {
+                Ok((confirm, vault)) => {
+                    self.vault = Some(vault);
+                    Ok(PairStep::Send(confirm.encode()))
+                }
+                Err(PairError::WrongCode) => Ok(PairStep::Fail(
+                    pairing::Message::Failed.encode(),
+                    PairError::WrongCode,
+                )),
+                Err(e) => Err(e.into()),
+            };
+        }
+        match (msg, self.vault) {
+            (pairing::Message::Welcome, Some(vault)) => Ok(PairStep::Welcome(vault)),
+            (pairing::Message::Refused(r), _) => Err(PairError::from(r).into()),
+            _ => Err(PairError::Malformed.into()),
+        }
+    }
+}
