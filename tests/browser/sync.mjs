@@ -113,7 +113,9 @@ try {
   await page.waitForFunction(() => document.querySelector("table.contacts tbody").innerText.includes("Live From Laptop"));
   figures.liveRoundMs = Date.now() - start;
 
-  // 2. Offline on both sides.
+  // 2. Offline on both sides. Chromium 156's network emulation does not cut a WebTransport
+  // session a Worker already holds (checked: an edit made after it still reached the laptop),
+  // so the daemon stops too, and the laptop's edits go straight to its store meanwhile.
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
   await cdp.send("Network.emulateNetworkConditions", { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
