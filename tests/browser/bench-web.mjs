@@ -45,10 +45,17 @@ try {
     const tab = await context.newPage();
     const cdp = await context.newCDPSession(tab);
     await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+    // A tab opened beside another is in the background, and a background tab is not painted:
+    // bring it to the front first, and wait for the paint entry, which can come after `load`.
+    await tab.bringToFront();
     await tab.goto(`${cfg.base}/contacts`, { waitUntil: "load" });
-    const m = await tab.evaluate(() => {
-      const paint = performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")
-        ?? performance.getEntriesByType("paint")[0];
+    const m = await tab.evaluate(async () => {
+      const paint = await new Promise((resolve) => {
+        const fcp = (list) => list.getEntriesByName("first-contentful-paint")[0];
+        new PerformanceObserver((list) => fcp(list) && resolve(fcp(list)))
+          .observe({ type: "paint", buffered: true });
+        setTimeout(() => resolve(null), 5000);
+      });
       const nav = performance.getEntriesByType("navigation")[0];
       const resources = performance.getEntriesByType("resource").filter((r) => !r.name.endsWith("/events"));
       return {

@@ -6,7 +6,7 @@
 // so a restarted daemon has the same origin, and so the same IndexedDB).
 //
 // 1. Starts `rapport serve`, opens a pairing window with `rapport pair --json` (forwarded to the
-//    daemon), types its code in the app, and waits for the vault's contacts on screen; then an
+//    daemon); a mistyped code is refused and burns it; with a new window's code typed right, and waits for the vault's contacts on screen; then an
 //    edit on each side reaches the other through the live session.
 // 2. Cuts the network (DevTools protocol) and stops the daemon. In the browser: a contact with
 //    an email and a tag, two interactions, Ada's trust. On the laptop, with no daemon: Ada's
@@ -81,14 +81,27 @@ const syncPhase = () => page.evaluate(async () => (await window.rapportApp.sync(
 
 try {
   await startDaemon();
-  // 1. Pair by code.
-  const pairing = spawn(cfg.bin, ["--home", cfg.home, "pair", "--json", "--no-discovery", "--timeout", "60s"],
-    { env, stdio: ["ignore", "pipe", "pipe"] });
-  const paired = new Promise((r) => pairing.once("exit", r));
-  const first = await new Promise((resolve) => createInterface({ input: pairing.stdout }).once("line", resolve));
-  const code = JSON.parse(first).code;
-
+  // 1. Pair by code. A pairing window: `rapport pair` forwarded to the daemon.
+  const openWindow = async () => {
+    const child = spawn(cfg.bin, ["--home", cfg.home, "pair", "--json", "--no-discovery", "--timeout", "60s"],
+      { env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise((r) => child.once("exit", r));
+    const first = await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve));
+    return { code: JSON.parse(first).code, exited };
+  };
   await page.goto(`http://${cfg.ui}/app/`);
+
+  // A mistyped code (right nameplate, wrong words) is refused and burns the code.
+  const burned = await openWindow();
+  const [plate, ...words] = burned.code.split("-");
+  const wrong = words.join("-") === "abandon-ability" ? `${plate}-ability-abandon` : `${plate}-abandon-ability`;
+  await page.locator("#pair [name=code]").fill(wrong);
+  await page.locator("#pair button").click();
+  await page.locator("#pair .error").filter({ hasText: "did not match" }).waitFor();
+  assert(await burned.exited !== 0, "`rapport pair` failed after the wrong code");
+  assert((await page.evaluate(() => window.rapportApp.status())).vault === null, "no vault after a wrong code");
+
+  const { code, exited: paired } = await openWindow();
   await page.locator("#pair [name=code]").fill(code);
   let start = Date.now();
   await page.locator("#pair button").click();
@@ -113,7 +126,9 @@ try {
   await page.waitForFunction(() => document.querySelector("table.contacts tbody").innerText.includes("Live From Laptop"));
   figures.liveRoundMs = Date.now() - start;
 
-  // 2. Offline on both sides.
+  // 2. Offline on both sides. Chromium 156's network emulation does not cut a WebTransport
+  // session a Worker already holds (checked: an edit made after it still reached the laptop),
+  // so the daemon stops too, and the laptop's edits go straight to its store meanwhile.
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
   await cdp.send("Network.emulateNetworkConditions", { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
@@ -157,6 +172,14 @@ try {
   await page.evaluate(() => { location.hash = "#/conflicts"; });
   await page.locator("#conflicts li[data-field=trust]").waitFor();
   assert(!errors.length, `the page threw: ${errors.join(" | ")}`);
+  // The laptop lists the phone like any device: reached over WebTransport, seen, and equal.
+  // (Its `last_synced` stays empty: the daemon records it when a live session ends equal, and
+  // the browser's sessions end by being cut.)
+  const status = JSON.parse(rapport("status", "--json"));
+  const peers = Array.isArray(status) ? status : (status.devices || status.peers || []);
+  const phoneRow = peers.find((d) => d.name === "phone");
+  assert(phoneRow && phoneRow.last_seen && phoneRow.via === "webtransport" && phoneRow.state === "equal",
+    `status shows ${JSON.stringify(status)}`);
   await stopDaemon();
   console.log(JSON.stringify({ ok: true, browser, figures }));
 } catch (e) {

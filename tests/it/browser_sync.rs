@@ -1,6 +1,7 @@
 //! The browser as a full device (issue 16's tests 1 and 3), in Debian's headless Chromium driven
-//! by tests/browser/sync.mjs: it pairs with a real `rapport serve` by code over WebTransport and
-//! shows the vault's contacts; then, with the network cut and the daemon stopped, both sides
+//! by tests/browser/sync.mjs: a mistyped code is refused and burns that code; with a new code it
+//! pairs with a real `rapport serve` over WebTransport and shows the vault's contacts; an edit
+//! on each side crosses the live session; then, with the network cut and the daemon stopped, both sides
 //! edit (the same contact's trust on each: a conflict); back online, `list --json`, `show --json`
 //! and `conflicts --json` on the laptop and the browser's own view agree.
 //!

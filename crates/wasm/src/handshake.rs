@@ -191,3 +191,107 @@ impl Pairing {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_sync::pairing::Host;
+
+    const SPKI: &[u8] = b"the browser's public key";
+    const DAEMON: DeviceId = DeviceId::from_bytes([7; 32]);
+    const VAULT: VaultId = VaultId::from_u64(42);
+
+    fn challenge(cert_hash: [u8; 32]) -> Vec<u8> {
+        Message::Challenge(Challenge {
+            nonce: [1; 32],
+            cert_hash,
+            vault: VAULT,
+            daemon: DAEMON,
+        })
+        .encode()
+    }
+
+    #[test]
+    fn the_proof_signs_only_a_pinned_certificate_and_reads_the_verdict() {
+        let mut proof = Proof::new(Purpose::Sync, SPKI, vec![[2; 32]]);
+        assert!(matches!(
+            proof.push(&challenge([3; 32])),
+            Err(LinkError::Unpinned)
+        ));
+
+        let mut proof = Proof::new(Purpose::Sync, SPKI, vec![[2; 32]]);
+        let bytes = challenge([2; 32]);
+        // Split anywhere: nothing until the whole challenge is in.
+        assert_eq!(proof.push(&bytes[..10]).unwrap(), ProofStep::Wait);
+        let ProofStep::Sign(message) = proof.push(&bytes[10..]).unwrap() else {
+            panic!("a challenge asks for a signature");
+        };
+        assert!(message.starts_with(rapport_sync::browser::DOMAIN));
+        assert_eq!(proof.challenge(), Some((DAEMON, VAULT)));
+        let mut verdict = Message::Accepted {
+            device: DeviceId::from_spki(SPKI),
+        }
+        .encode();
+        verdict.extend_from_slice(b"next");
+        assert_eq!(
+            proof.push(&verdict).unwrap(),
+            ProofStep::Accepted {
+                rest: b"next".to_vec()
+            }
+        );
+
+        let mut refused = Proof::new(Purpose::Sync, SPKI, vec![[2; 32]]);
+        refused.push(&challenge([2; 32])).unwrap();
+        assert!(matches!(
+            refused.push(&Message::Refused(Refusal::Untrusted).encode()),
+            Err(LinkError::Refused(_))
+        ));
+        assert!(Proof::proof_message(SPKI, &[0; 63]).is_err());
+    }
+
+    /// Runs the browser's pairing against the native host with `typed` as the code.
+    fn pair(host_code: &PairingCode, typed: &str) -> (Result<PairStep, LinkError>, Host) {
+        let me = DeviceId::from_spki(SPKI);
+        let mut host = Host::new(host_code.clone(), DAEMON, VAULT, u64::MAX);
+        let (mut pairing, start) = Pairing::start(typed, SPKI, "phone", DAEMON, &[]).unwrap();
+        let mut reader = pairing::MessageReader::default();
+        reader.push(&start).unwrap();
+        let start = reader.next_message().unwrap().unwrap();
+        let reply = host
+            .handle_start(me, &start, 0, &mut rand::thread_rng())
+            .unwrap();
+        let step = pairing.push(&reply.encode()).unwrap();
+        let sent = match &step {
+            PairStep::Send(b) | PairStep::Fail(b, _) => b.clone(),
+            other => panic!("{other:?}"),
+        };
+        reader.push(&sent).unwrap();
+        let confirm = reader.next_message().unwrap().unwrap();
+        match host.handle_confirm(me, &confirm) {
+            Ok(_) => (pairing.push(&pairing::Message::Welcome.encode()), host),
+            Err(_) => (Ok(step), host),
+        }
+    }
+
+    #[test]
+    fn pairing_with_the_right_code_is_welcomed_and_a_wrong_one_burns_it() {
+        let code = PairingCode::generate(&mut rand::thread_rng());
+        let (step, host) = pair(&code, &code.to_string());
+        assert_eq!(step.unwrap(), PairStep::Welcome(VAULT));
+        assert!(host.is_paired());
+
+        let words = |c: &PairingCode| {
+            let text = c.to_string();
+            text.split_once('-').map(|(_, w)| w.to_owned()).unwrap()
+        };
+        let mut other = PairingCode::generate(&mut rand::thread_rng());
+        while words(&other) == words(&code) {
+            other = PairingCode::generate(&mut rand::thread_rng());
+        }
+        let wrong = format!("{}-{}", code.nameplate(), words(&other));
+        let (step, host) = pair(&code, &wrong);
+        assert!(matches!(step, Ok(PairStep::Fail(_, PairError::WrongCode))));
+        assert!(host.is_burned());
+        assert!(Pairing::start("not a code", SPKI, "phone", DAEMON, &[]).is_err());
+    }
+}

@@ -29,6 +29,7 @@ function startWorker() {
     }
     if (event.data.sync) return showSync(event.data.sync);
     if (event.data.changed) return changedElsewhere();
+    if (event.data.restart) return restartWorker();
     const { id, ok, value, error, fatal } = event.data;
     const w = waiting.get(id);
     if (!w) return;

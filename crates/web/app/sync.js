@@ -246,6 +246,14 @@ export async function run() {
     try {
       await syncOnce();
     } catch (e) {
+      // A trapped instance, or a received change that could not be stored (memory is then
+      // ahead of storage): the page restarts the Worker from what storage holds.
+      if (e instanceof WebAssembly.RuntimeError || (e && e.restart)) {
+        setState({ phase: "offline", detail: String(e.message || e) });
+        hooks.post({ restart: true });
+        running = false;
+        return;
+      }
       // A session that went live ended: try again soon, then back off.
       if (state.phase === "live") delay = 1000;
       setState({ phase: "offline", detail: String(e && e.message || e) });
