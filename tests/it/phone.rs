@@ -5,7 +5,7 @@
 //! scripts/wasm-toolchain.sh), besides Chromium and Node: where one is missing this test says
 //! SKIPPED loudly, except in CI (`CI=true`), where `.ci/run` builds it and its absence fails.
 
-use crate::support::{rapport_bin, Home};
+use crate::support::{rapport_bin, Home, Seed};
 use crate::web::{artefacts, browser_tools, run_node, serve_with_ui};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,19 +30,23 @@ pub(crate) fn wasm_module() -> Result<PathBuf, String> {
     }
 }
 
-#[test]
-fn the_phone_app_keeps_offline_edits_across_a_reload() {
-    let tools = browser_tools().and_then(|dir| wasm_module().map(|_| dir));
-    let dir = match tools {
-        Ok(dir) => dir,
+/// The browser tests' folder, if Node, Chromium and the module are there (else why not).
+fn tools_or_skip() -> Option<PathBuf> {
+    match browser_tools().and_then(|dir| wasm_module().map(|_| dir)) {
+        Ok(dir) => Some(dir),
         Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
             panic!("the phone app's browser test cannot run in CI: {why}")
         }
         Err(why) => {
             eprintln!("\n*** SKIPPED the phone app's browser test: {why} ***\n");
-            return;
+            None
         }
-    };
+    }
+}
+
+#[test]
+fn the_phone_app_keeps_offline_edits_across_a_reload() {
+    let Some(dir) = tools_or_skip() else { return };
     let home = Home::init();
     let served = serve_with_ui(&home);
     let config = serde_json::json!({
@@ -61,5 +65,35 @@ fn the_phone_app_keeps_offline_edits_across_a_reload() {
         "the flow reported no result:\n{}",
         run.describe()
     );
+    drop(served);
+}
+
+/// Issue 16's test 5: the browser is SIGKILLed (its whole process group) in the middle of a
+/// burst of edits, after a seeded number of acknowledgements, and restarted on the same
+/// profile: every acknowledged edit is there, and the read view agrees with the document
+/// (tests/browser/crash.mjs).
+#[test]
+fn a_browser_killed_mid_burst_keeps_every_edit_it_showed_as_saved() {
+    let seed = Seed::for_test("a_browser_killed_mid_burst_keeps_every_edit_it_showed_as_saved");
+    let Some(dir) = tools_or_skip() else { return };
+    let home = Home::init();
+    let served = serve_with_ui(&home);
+    let config = serde_json::json!({
+        "app": format!("http://{}/app/", served.ui),
+        "artefacts": artefacts(),
+        // After this many acknowledgements of the burst's 300 edits (a compaction is due at 128).
+        "killAfter": 20 + seed.value % 200,
+    });
+    let mut node = Command::new("node");
+    node.arg(dir.join("crash.mjs"))
+        .current_dir(&dir)
+        .env("RAPPORT_PHONE", config.to_string());
+    let run = run_node(node, BROWSER_TIMEOUT, "the phone app's crash test");
+    assert!(
+        run.stdout.contains(r#""ok":true"#),
+        "the crash test reported no result:\n{}",
+        run.describe()
+    );
+    eprintln!("crash test: {}", run.stdout.trim());
     drop(served);
 }

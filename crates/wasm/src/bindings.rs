@@ -168,6 +168,31 @@ impl JsReplica {
         json(&self.0.card(contact).map_err(js_err)?)
     }
 
+    /// The document's heads, as hex strings.
+    pub fn heads(&mut self) -> Vec<String> {
+        self.0.heads()
+    }
+
+    /// JSON: the read view's rows changed since the last call (`ViewDelta`; the whole view,
+    /// `full: true`, after a load), to store with the same edits' change bytes.
+    #[wasm_bindgen(js_name = takeView)]
+    pub fn take_view(&mut self) -> Result<String, JsError> {
+        json(&self.0.take_view())
+    }
+
+    /// The stored view is current (its heads are `heads()`): the next `takeView` holds only
+    /// later changes.
+    #[wasm_bindgen(js_name = markViewStored)]
+    pub fn mark_view_stored(&mut self) {
+        self.0.mark_view_stored();
+    }
+
+    /// JSON: the whole read view as the document gives it now (`ViewDelta`, `full: true`).
+    #[wasm_bindgen(js_name = fullView)]
+    pub fn full_view(&mut self) -> Result<String, JsError> {
+        json(&self.0.full_view())
+    }
+
     /// JSON: `[contacts, interactions]`.
     pub fn counts(&self) -> Result<String, JsError> {
         json(&self.0.counts())

@@ -1,6 +1,10 @@
 //! `Index`: the replica's read view, kept in memory beside the vault so that the list and a
 //! search as you type never materialise 30k contacts again. Built once at load (one pass over
 //! contacts and interactions), then kept up to date from each edit's `Touched`.
+//!
+//! Its rows are also the persisted read view (`ViewDelta`): the app stores them in IndexedDB
+//! beside the change chunks, so that the list and search show before the document is loaded.
+//! The index remembers which rows changed since the app last took them.
 
 use crate::error::ReplicaError;
 use rapport_model::{
@@ -8,7 +12,11 @@ use rapport_model::{
     Vault,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+
+/// Above this many changed rows, a delta is sent as the whole view (one pass instead of a
+/// linear search per row).
+const DELTA_MAX_ROWS: usize = 256;
 
 /// One line of the contact list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +29,22 @@ pub struct Row {
     pub trust: Option<String>,
     /// How many interactions the contact has.
     pub interactions: usize,
+    /// The name lowercased: the list's order is (`sort`, `id`).
+    pub sort: String,
+    /// What a search looks in: name, organisation and title lowercased, emails and tags, one
+    /// per line (the app's view matches a lowercased query against it, as `Index::search` does).
+    pub text: String,
+}
+
+/// The read view's rows that changed since the last `Index::take_view`, with the document's
+/// heads they reflect. `full`: `rows` is the whole view (sorted), replacing what is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ViewDelta {
+    pub heads: Vec<String>,
+    pub full: bool,
+    pub rows: Vec<Row>,
+    /// Contacts no longer in the view (trashed).
+    pub gone: Vec<String>,
 }
 
 /// A contact's card: the record as the model reads it, and its timeline.
@@ -49,6 +73,9 @@ pub struct Index {
     text: Vec<String>,
     timelines: HashMap<ContactId, Vec<(UnixMillis, InteractionId)>>,
     interactions: usize,
+    /// Rows changed since the last `take_view`; `full` when the whole view must be resent.
+    dirty: BTreeSet<ContactId>,
+    full: bool,
 }
 
 fn sort_key(c: &Contact) -> (String, ContactId) {
@@ -83,6 +110,8 @@ impl Index {
             text,
             timelines: HashMap::new(),
             interactions: 0,
+            dirty: BTreeSet::new(),
+            full: true,
         };
         for i in vault.interactions()? {
             index.add_interaction(&i.contacts, i.at, i.id);
@@ -107,6 +136,7 @@ impl Index {
             *self = Index::build(vault)?;
             return Ok(());
         }
+        self.dirty.extend(touched.contacts.iter().copied());
         for id in &touched.contacts {
             if let Some(at) = self.contacts.iter().position(|c| c.id == *id) {
                 self.contacts.remove(at);
@@ -128,6 +158,7 @@ impl Index {
                 });
                 if !known {
                     self.add_interaction(&i.contacts, i.at, i.id);
+                    self.dirty.extend(i.contacts.iter().copied());
                 }
             }
         }
@@ -152,7 +183,55 @@ impl Index {
             tags: c.tags.iter().cloned().collect(),
             trust: c.trust.map(|t| t.as_str().to_owned()),
             interactions: self.timelines.get(&c.id).map_or(0, Vec::len),
+            sort: sort_key(c).0,
+            text: self.text.get(at).cloned().unwrap_or_default(),
         })
+    }
+
+    /// The rows that changed since the last call (or all of them, after a build), for the
+    /// persisted view; `heads` are the document's heads they reflect.
+    pub fn take_view(&mut self, heads: Vec<String>) -> ViewDelta {
+        let full = self.full || self.dirty.len() > DELTA_MAX_ROWS;
+        let dirty = std::mem::take(&mut self.dirty);
+        self.full = false;
+        if full {
+            return self.full_view(heads);
+        }
+        let mut rows = Vec::new();
+        let mut gone = Vec::new();
+        for id in dirty {
+            match self.contacts.iter().position(|c| c.id == id) {
+                Some(at) => rows.extend(self.row(at)),
+                None => gone.push(id.to_string()),
+            }
+        }
+        ViewDelta {
+            heads,
+            full,
+            rows,
+            gone,
+        }
+    }
+
+    /// The whole view, sorted, leaving what changed since the last `take_view` untouched.
+    pub fn full_view(&self, heads: Vec<String>) -> ViewDelta {
+        ViewDelta {
+            heads,
+            full: true,
+            rows: self.list(0, usize::MAX).0,
+            gone: Vec::new(),
+        }
+    }
+
+    /// The stored view is current: forget what changed (after a load whose view was stored).
+    pub fn mark_view_stored(&mut self) {
+        self.dirty.clear();
+        self.full = false;
+    }
+
+    /// Asks the next `take_view` for the whole view (the stored one is missing or stale).
+    pub fn resend_view(&mut self) {
+        self.full = true;
     }
 
     /// Contacts whose text holds `query`, case-insensitive, by name; at most `limit`.

@@ -6,7 +6,8 @@
 //! appends to IndexedDB, and `snapshot` folds them into one document when the Worker compacts,
 //! as `rapport-store` does in sled. `Index` is the in-memory read view that makes the contact
 //! list and search as you type cheap: contacts sorted by name, each with its lowercased text,
-//! and each contact's interactions.
+//! and each contact's interactions. Its rows, taken as `ViewDelta`s after each edit, are the
+//! read view the app persists beside the change chunks and shows before the document loads.
 //!
 //! The network side is pure too (`handshake`, `link`): the proof of key and the pairing joiner
 //! before any vault byte, then the sync `Session` every device runs. The Worker moves the bytes
@@ -26,6 +27,6 @@ mod bindings_sync;
 
 pub use error::{LinkError, ReplicaError};
 pub use handshake::{PairStep, Pairing, Proof, ProofStep};
-pub use index::{Card, Index, Row, TimelineEntry};
+pub use index::{Card, Index, Row, TimelineEntry, ViewDelta};
 pub use link::{Fetch, Link, Step};
 pub use replica::{Edit, Replica};

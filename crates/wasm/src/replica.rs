@@ -1,7 +1,7 @@
 //! `Replica`: one browser device's copy of the vault, and the bytes it must persist.
 
 use crate::error::{LinkError, ReplicaError};
-use crate::index::{Card, Index, Row};
+use crate::index::{Card, Index, Row, ViewDelta};
 use rapport_model::automerge::{AutoCommit, ChangeHash};
 use rapport_model::{
     guarded, Conflict, ContactId, ContactPatch, DeviceId, InteractionId, InteractionKind,
@@ -226,6 +226,30 @@ impl Replica {
         self.index.card(&self.vault, id)
     }
 
+    /// The document's heads, as hex: what a stored read view must reflect to be current.
+    pub fn heads(&mut self) -> Vec<String> {
+        self.vault.heads().iter().map(ToString::to_string).collect()
+    }
+
+    /// The read view's rows changed since the last call (the whole view after a load), to be
+    /// stored in the same transaction as the change bytes of the same edits.
+    pub fn take_view(&mut self) -> ViewDelta {
+        let heads = self.heads();
+        self.index.take_view(heads)
+    }
+
+    /// The stored read view reflects these heads already: the next `take_view` holds only later
+    /// changes (instead of the whole view a load starts with).
+    pub fn mark_view_stored(&mut self) {
+        self.index.mark_view_stored();
+    }
+
+    /// The whole read view, as the document gives it now (to check a stored one against).
+    pub fn full_view(&mut self) -> ViewDelta {
+        let heads = self.heads();
+        self.index.full_view(heads)
+    }
+
     /// How many live contacts and interactions the replica holds.
     pub fn counts(&self) -> (usize, usize) {
         self.index.counts()
@@ -432,6 +456,58 @@ mod tests {
         assert!(
             Replica::load(SPKI, &snapshot, &[next.change]).is_err(),
             "Ada's change is missing"
+        );
+    }
+
+    /// Applies a delta as the app's view.js does: replace rows by id, drop the gone, keep the
+    /// (sort, id) order.
+    fn apply(view: &mut Vec<Row>, delta: crate::ViewDelta) {
+        if delta.full {
+            *view = delta.rows;
+            return;
+        }
+        view.retain(|r| {
+            !delta.gone.contains(&r.id) && !delta.rows.iter().any(|new| new.id == r.id)
+        });
+        view.extend(delta.rows);
+        view.sort_by(|a, b| (&a.sort, &a.id).cmp(&(&b.sort, &b.id)));
+    }
+
+    #[test]
+    fn view_deltas_after_each_edit_rebuild_the_view_the_document_gives() {
+        let (mut r, _) = Replica::create(SPKI, "phone", NOW).unwrap();
+        let mut view = Vec::new();
+        let first = r.take_view();
+        assert!(first.full, "a new index sends the whole view first");
+        apply(&mut view, first);
+        r.add_contact("Zoe", &[], &tags(&["a"]), NOW).unwrap();
+        r.add_contact("ada", &tags(&["ada@example.org"]), &[], NOW)
+            .unwrap();
+        apply(&mut view, r.take_view());
+        r.add_contact("Bea", &[], &[], NOW).unwrap();
+        r.log_interaction("Zoe", &tags(&["Bea"]), "met", "hi", None, NOW)
+            .unwrap();
+        let delta = r.take_view();
+        assert!(!delta.full);
+        assert_eq!(
+            delta.rows.len(),
+            2,
+            "Bea added, and both counts changed: {delta:?}"
+        );
+        apply(&mut view, delta);
+        r.tag("ada", &tags(&["vip"]), &[], NOW).unwrap();
+        r.set_trust("Zoe", "trusted", NOW).unwrap();
+        apply(&mut view, r.take_view());
+        let whole = r.full_view();
+        assert_eq!(view, whole.rows);
+        assert_eq!(whole.heads, r.heads());
+        let names: Vec<&str> = view.iter().map(|row| row.name.as_str()).collect();
+        assert_eq!(names, ["ada", "Bea", "Zoe"]);
+        assert_eq!(view[2].interactions, 1);
+        assert!(view[0].text.contains("ada@example.org") && view[0].text.contains("vip"));
+        assert!(
+            r.take_view().rows.is_empty(),
+            "nothing changed since the last delta"
         );
     }
 

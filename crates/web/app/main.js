@@ -1,6 +1,10 @@
-// The page: views over the replica that the Worker owns. Nothing here touches the vault or
-// storage directly; every read and edit is a message to the Worker (`call`). An edit shows as
-// saved only when the Worker answers, which it does once the change is durable.
+// The page: views over the replica that the Worker owns. Nothing here touches the vault;
+// every edit and card is a message to the Worker (`call`). An edit shows as saved only when the
+// Worker answers, which it does once the change is durable. The list, search and status come
+// from the read view (view.js), read from IndexedDB at start and kept current by the Worker's
+// {view} messages, so they show before the Worker has loaded the document.
+
+import { View } from "./view.js";
 
 const TRUST = ["stranger", "acquainted", "met", "worked-with", "trusted"];
 const KINDS = ["met", "call", "message", "email", "meeting", "event", "intro", "note"];
@@ -9,10 +13,20 @@ const PAGE = 50;
 let worker = null;
 let nextId = 1;
 const waiting = new Map();
+const view = new View();
+const viewLoaded = view.load();
+// Whether the Worker has loaded the document (edits and cards wait for it until then).
+let loaded = false;
 
 function startWorker() {
+  loaded = false;
   worker = new Worker("worker.js", { type: "module" });
   worker.onmessage = (event) => {
+    if (event.data.view) return view.apply(event.data.view, event.data.info);
+    if (event.data.ready) {
+      loaded = true;
+      return;
+    }
     if (event.data.sync) return showSync(event.data.sync);
     if (event.data.changed) return changedElsewhere();
     if (event.data.restart) return restartWorker();
@@ -36,7 +50,14 @@ function restartWorker() {
   route();
 }
 
+// Reads the view answers without the Worker.
+const viewReads = {
+  list: (offset, limit) => view.list(offset, limit),
+  search: (query, limit) => view.search(query, limit),
+};
+
 function call(op, ...args) {
+  if (op in viewReads) return viewReads[op](...args);
   const id = nextId++;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
@@ -82,7 +103,7 @@ function editForm(form, action) {
     const error = form.querySelector(".error");
     button.disabled = true;
     error.textContent = "";
-    say("Saving…");
+    say(loaded ? "Saving…" : "Saving (waiting for the vault to finish loading)…");
     try {
       await action(new FormData(form));
       say("Saved.");
@@ -146,6 +167,7 @@ function addView() {
 }
 
 async function cardView(id) {
+  if (!loaded) show(el("p", { class: "loading" }, "Opening the card once the vault has loaded…"));
   const { contact, timeline } = await call("card", id);
   const refresh = () => cardView(id);
   const note = editForm(el("form", { id: "log" },
@@ -249,9 +271,19 @@ function createView() {
     form);
 }
 
+// The vault's and device's ids from the view when it knows them, else from the Worker.
+async function vaultStatus() {
+  await viewLoaded;
+  if (view.info) return view.info;
+  const status = await call("status");
+  // A vault the page's view does not know yet (it arrived after the page read storage).
+  if (status.vault && view.info === null) await call("refreshView");
+  return status;
+}
+
 async function route() {
   try {
-    const status = await call("status");
+    const status = await vaultStatus();
     if (!status.vault) return createView();
     document.getElementById("device").textContent = `device ${status.device.slice(0, 7)}`;
     const hash = location.hash || "#/";
@@ -267,6 +299,16 @@ async function route() {
 // Handles for tests and for the console: what storage holds, read back by a fresh replica.
 window.rapportApp = {
   call,
+  // The page's view beside the one the document gives (and the one storage holds, read anew):
+  // all three must be the same rows in the same order.
+  checkView: async () => {
+    const fromDoc = await call("fullView");
+    const stored = await new View().load();
+    const same = (rows) => JSON.stringify(rows) === JSON.stringify(fromDoc.rows);
+    return { rows: fromDoc.rows.length, page: same(view.rows), stored: same(stored.rows),
+      heads: JSON.stringify(stored.heads) === JSON.stringify(fromDoc.heads) };
+  },
+  loaded: () => loaded,
   stored: () => call("stored"),
   status: () => call("status"),
   sync: () => call("sync"),

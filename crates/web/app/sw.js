@@ -4,7 +4,7 @@
 const VERSION = "__VERSION__";
 const CACHE = `rapport-app-${VERSION}`;
 const FILES = [
-  "./", "index.html", "main.js", "worker.js", "storage.js", "sync.js", "app.css", "manifest.webmanifest",
+  "./", "index.html", "main.js", "worker.js", "storage.js", "view.js", "sync.js", "app.css", "manifest.webmanifest",
   "pkg/rapport_wasm.js", "pkg/rapport_wasm_bg.wasm",
 ];
 

@@ -3,6 +3,11 @@
 // run one at a time, each answered only once its change bytes are durable in IndexedDB. If
 // the instance traps (a WebAssembly.RuntimeError), the Worker tells the page, which restarts
 // it: a new instance loads from storage, which holds every edit that was answered.
+//
+// The page shows the list and searches from the stored read view (view.js) while this Worker
+// loads the document; edits and cards wait here until it is loaded (`started`). Each edit's
+// view rows are stored with its change chunk and posted to the page ({view}) once durable,
+// before the edit's answer. {ready} says the document is loaded.
 
 import init, { Replica, panicGuardWorks } from "./pkg/rapport_wasm.js";
 import * as storage from "./storage.js";
@@ -13,6 +18,7 @@ let replica = null;
 let spki = null;
 let queue = Promise.resolve();
 let panicGuard = false;
+let wasmMemory = null;
 
 async function deviceKey() {
   const pair = await crypto.subtle.generateKey(
@@ -46,6 +52,37 @@ async function loadFromStorage() {
   return { key, replica: Replica.load(key, new Uint8Array(snapshot), all, lengths) };
 }
 
+// The read view's rows changed since the last call ({delta, text}: crates/wasm `ViewDelta`).
+function takeView(r) {
+  const text = r.takeView();
+  return { delta: JSON.parse(text), text };
+}
+
+function vaultInfo(r) {
+  return { vault: r.vaultId(), device: r.deviceId() };
+}
+
+// Tells the page about rows that are now durable.
+function postView(view) {
+  self.postMessage({ view: view.delta, info: vaultInfo(replica) });
+}
+
+// The stored view must reflect the loaded document's heads; if not (missing, or a chunk was
+// stored without its rows), it is rebuilt from the document and replaces the page's.
+// With `resend`, the page gets the whole view even when the stored one is current.
+async function checkView(resend = false) {
+  const stored = await store.viewHeads();
+  const heads = replica.heads();
+  if (stored && stored.length === heads.length && stored.every((h) => heads.includes(h))) {
+    replica.markViewStored();
+    if (resend) postView({ delta: JSON.parse(replica.fullView()) });
+    return;
+  }
+  const view = takeView(replica);
+  await store.writeView(view.delta, view.text, vaultInfo(replica));
+  postView(view);
+}
+
 // One queue for everything that writes the replica and storage: edits and sync steps.
 function serial(fn) {
   const result = queue.then(fn);
@@ -54,11 +91,14 @@ function serial(fn) {
 }
 
 async function start() {
-  await init();
+  wasmMemory = (await init()).memory;
   panicGuard = panicGuardWorks();
   store = await storage.open();
   const loaded = await loadFromStorage();
-  if (loaded) ({ key: spki, replica } = loaded);
+  if (loaded) {
+    ({ key: spki, replica } = loaded);
+    await checkView();
+  }
   sync.configure({
     store: () => store,
     replica: () => replica,
@@ -71,6 +111,7 @@ async function start() {
   // Only a paired browser syncs (one that created its own vault knows no daemon), and only
   // with the panic guard: a malformed bundle from a peer must be refused, not trap.
   if (replica && panicGuard && await store.get("daemon")) sync.run();
+  self.postMessage({ ready: true });
 }
 
 const started = start();
@@ -88,8 +129,17 @@ function status() {
 // Appends change bytes (an edit's, or what sync received), compacting when due.
 async function persistBytes(change) {
   try {
-    if (change.byteLength > 0) await store.append(change);
-    if (store.compactionDue()) await store.compact(replica.snapshot());
+    if (change.byteLength > 0) {
+      const view = takeView(replica);
+      await store.append(change, view);
+      postView(view);
+    }
+    if (store.compactionDue()) {
+      // The whole view becomes the view's new base (its heads are the snapshot's).
+      const snapshot = replica.snapshot();
+      const text = replica.fullView();
+      await store.compact(snapshot, { delta: { full: true, heads: replica.heads() }, text });
+    }
   } catch (e) {
     // The replica in memory is now ahead of storage, and the next edit's bytes would depend on
     // this lost one: restart from storage instead.
@@ -119,6 +169,10 @@ const reads = {
   list: (offset, limit) => JSON.parse(needVault().list(offset, limit)),
   search: (query, limit) => JSON.parse(needVault().search(query, limit)),
   card: (contact) => JSON.parse(needVault().card(contact)),
+  // The WebAssembly instance's memory (the document and its index), for the benchmark.
+  memory: () => ({ wasmBytes: wasmMemory.buffer.byteLength }),
+  // The whole read view as the document gives it (to check the stored one against).
+  fullView: () => JSON.parse(needVault().fullView()),
   sync: () => sync.status(),
   syncNow: () => { sync.kick(); return sync.status(); },
   conflicts: () => JSON.parse(needVault().conflicts()),
@@ -138,9 +192,17 @@ const edits = {
     const pair = await deviceKey();
     const key = await spkiOf(pair);
     const fresh = Replica.create(key, deviceName, Date.now());
-    await store.create(pair, fresh.snapshot());
+    const view = takeView(fresh);
+    await store.create(pair, fresh.snapshot(), { ...view, info: vaultInfo(fresh) });
     [spki, replica] = [key, fresh];
+    postView(view);
     return status();
+  },
+  // The page holds no view of the vault this Worker holds (e.g. one that arrived by sync
+  // after the page read storage): store it if stale, and send it whole.
+  refreshView: async () => {
+    if (replica) await checkView(true);
+    return null;
   },
   // Pairs with the device serving this app (its code from `rapport pair`), then syncs.
   pair: async (code, deviceName) => {

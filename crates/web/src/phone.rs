@@ -35,6 +35,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "view.js",
+        include_str!("../app/view.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "sync.js",
         include_str!("../app/sync.js"),
         "text/javascript; charset=utf-8",
