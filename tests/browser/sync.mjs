@@ -172,13 +172,11 @@ try {
   await page.evaluate(() => { location.hash = "#/conflicts"; });
   await page.locator("#conflicts li[data-field=trust]").waitFor();
   assert(!errors.length, `the page threw: ${errors.join(" | ")}`);
-  // The laptop lists the phone like any device: reached over WebTransport, seen, and equal.
-  // (Its `last_synced` stays empty: the daemon records it when a live session ends equal, and
-  // the browser's sessions end by being cut.)
+  // The laptop lists the phone like any device: reached over WebTransport, synced, equal.
   const status = JSON.parse(rapport("status", "--json"));
   const peers = Array.isArray(status) ? status : (status.devices || status.peers || []);
   const phoneRow = peers.find((d) => d.name === "phone");
-  assert(phoneRow && phoneRow.last_seen && phoneRow.via === "webtransport" && phoneRow.state === "equal",
+  assert(phoneRow && phoneRow.last_synced && phoneRow.via === "webtransport" && phoneRow.state === "equal",
     `status shows ${JSON.stringify(status)}`);
   await stopDaemon();
   console.log(JSON.stringify({ ok: true, browser, figures }));

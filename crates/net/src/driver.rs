@@ -33,6 +33,10 @@ pub trait Replica: Send + 'static {
     /// Makes the changes `peer` just sent durable (and updates any read view).
     fn persist(&mut self, peer: DeviceId, touched: &Touched) -> Result<(), Self::Error>;
     fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), Self::Error>;
+    /// A live session settled with both sides holding the same heads (so `status` and
+    /// `devices` can show when a device that stays connected last synced). A hint: the default
+    /// remembers nothing.
+    fn settled_equal(&mut self, _peer: DeviceId) {}
 }
 
 /// A replica shared by the sessions and commands of one process. Lock it only from blocking
@@ -143,6 +147,9 @@ fn receive<R: Replica>(
             }
             Event::Quiet { equal: e } => {
                 equal = Some(e);
+                if e {
+                    r.settled_equal(peer);
+                }
                 // A live session may run for days: keep the saved state current so a
                 // reconnect (or `status`) starts from here.
                 r.save_sync_state(peer, &session.encoded_sync_state())

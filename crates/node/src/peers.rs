@@ -69,6 +69,17 @@ pub fn record(
     }
 }
 
+/// Records that a live session with `peer` just settled with equal heads.
+pub fn mark_synced(store: &Store, peer: DeviceId) {
+    let mut info = get(store, peer);
+    let now = now_ms();
+    info.last_seen_ms = Some(now);
+    info.last_synced_ms = Some(now);
+    if let Ok(bytes) = serde_json::to_vec(&info) {
+        let _ = store.set_peer_info(peer, &bytes);
+    }
+}
+
 /// Records an address where local network discovery found `peer` listening (it answered
 /// there with its certificate), so the daemon dials it there.
 pub fn record_discovered(store: &Store, peer: DeviceId, addr: SocketAddr) {

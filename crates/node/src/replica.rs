@@ -242,6 +242,12 @@ impl<H: Host> Replica for StoreReplica<H> {
     fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), HostError> {
         Ok(self.home.store().set_peer_state(peer, state)?)
     }
+
+    /// A live peer (a browser's sessions, above all, end by being cut rather than by a
+    /// clean `Done`) counts as synced each time an exchange with it settles equal.
+    fn settled_equal(&mut self, peer: DeviceId) {
+        crate::peers::mark_synced(self.home.store(), peer);
+    }
 }
 
 impl<H: Host> rapport_net::pairing::Admit for StoreReplica<H> {
