@@ -6,7 +6,7 @@
 // reloads, and checks that all of it is there, counted by a fresh replica read back from
 // IndexedDB and shown by the page. Prints one JSON line of timings.
 import { chromium } from "playwright-core";
-import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -17,7 +17,8 @@ function assert(cond, what) {
   if (!cond) throw new Error(what);
 }
 
-const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "rapport-phone-")), {
+const profile = mkdtempSync(join(tmpdir(), "rapport-phone-"));
+const context = await chromium.launchPersistentContext(profile, {
   executablePath: "/usr/bin/chromium",
   headless: true,
   args: [
@@ -132,4 +133,5 @@ try {
   process.exitCode = 1;
 } finally {
   await context.close();
+  rmSync(profile, { recursive: true, force: true });
 }
