@@ -13,7 +13,7 @@
 // are the same rows.
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -138,4 +138,5 @@ try {
   process.exitCode = 1;
 } finally {
   if (run) await killGroup(run.child).catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
 }
