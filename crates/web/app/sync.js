@@ -157,7 +157,7 @@ export async function pair(code, name, keyPair, spki) {
     await hooks.store().create(keyPair, fetched.snapshot);
     const replica = fetched.takeReplica();
     fetched.free();
-    hooks.adopt(replica, spki);
+    await hooks.adopt(replica, spki);
     setState({ phase: "paired", detail: "", daemon: proven.daemon, lastSync: Date.now() });
     return { vault };
   } finally {

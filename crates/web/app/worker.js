@@ -103,7 +103,11 @@ async function start() {
     store: () => store,
     replica: () => replica,
     spki: () => spki,
-    adopt: (fresh, key) => { [spki, replica] = [key, fresh]; },
+    // A fetched vault: its read view is stored and sent to the page before it is shown.
+    adopt: async (fresh, key) => {
+      [spki, replica] = [key, fresh];
+      await checkView();
+    },
     persist: (change) => persistBytes(change),
     serial,
     post: (message) => self.postMessage(message),
