@@ -14,6 +14,8 @@
 // 3. Back online, the daemon restarted: both sides converge. Prints one JSON line with what the
 //    browser shows (contacts, each one's interaction texts, conflicts) for the Rust side to
 //    compare with `rapport list --json`, `show --json` and `conflicts --json`.
+// 4. The laptop revokes the phone: its session is cut, it is refused from then on, and no edit
+//    crosses either way.
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -178,6 +180,27 @@ try {
   const phoneRow = peers.find((d) => d.name === "phone");
   assert(phoneRow && phoneRow.last_synced && phoneRow.via === "webtransport" && phoneRow.state === "equal",
     `status shows ${JSON.stringify(status)}`);
+
+  // 4. Revoked (issue test 4, from the browser's side): the laptop revokes the phone. Its live
+  // session is cut at once, every new attempt is refused at the proof of key, before any vault
+  // byte, and nothing crosses any more in either direction.
+  await until("the live session again", async () => (await syncPhase()) === "live");
+  rapport("devices", "revoke", "phone");
+  await until("the phone cut off and refused", async () => {
+    const s = await page.evaluate(() => window.rapportApp.sync());
+    return s.phase !== "live" && s.detail.includes("not a device of that vault");
+  });
+  rapport("add", "After Revocation");
+  await page.evaluate(() => window.rapportApp.call("addContact", "Phone After Revocation", [], []));
+  await page.evaluate(() => window.rapportApp.syncNow());
+  // Two more refused attempts, then nothing has crossed either way.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert(!(await rows()).some((r) => r.name === "After Revocation"), "a revoked phone received the laptop's edit");
+  assert(!rapport("list", "--json").includes("Phone After Revocation"), "the laptop took a revoked phone's edit");
+  const refused = await page.evaluate(() => window.rapportApp.sync());
+  assert(refused.phase !== "live" && refused.detail.includes("not a device of that vault"),
+    `the phone says why: ${JSON.stringify(refused)}`);
+  figures.revokedDetail = refused.detail;
   await stopDaemon();
   console.log(JSON.stringify({ ok: true, browser, figures }));
 } catch (e) {

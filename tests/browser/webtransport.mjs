@@ -3,7 +3,8 @@
 // The page, on the daemon's own web origin (http://127.0.0.1 is a secure context), reads
 // /webtransport.json, opens `new WebTransport('https://127.0.0.1:PORT/rapport',
 // {serverCertificateHashes})`, makes a non-extractable WebCrypto P-256 key, and runs the
-// proof of key (crates/sync/src/browser.rs). It prints one JSON line: what the daemon said.
+// proof of key (crates/sync/src/browser.rs), once with a flipped signature byte and once signed
+// right. It prints one JSON line: what the daemon said to each.
 import { chromium } from "playwright-core";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +27,10 @@ try {
   // The daemon's own sign-in page: a real document of its origin. The web app's CSP does not
   // name the WebTransport port in connect-src (the browser app's pages must), hence bypassCSP.
   await page.goto(`http://${cfg.ui}/signin`);
-  const result = await page.evaluate(async () => {
+  // Twice, each on its own session: first with one byte of the signature flipped, which must
+  // be refused as a bad proof; then signed right, which verifies and is refused only because
+  // this key is not a device of the vault.
+  const attempt = (tamper) => page.evaluate(async (tamper) => {
     const hex = (h) => Uint8Array.from(h.match(/../g).map((b) => parseInt(b, 16)));
     const info = await (await fetch("/webtransport.json")).json();
     const started = performance.now();
@@ -78,6 +82,7 @@ try {
     signed.set(domain);
     signed.set(challenge.slice(1), domain.length);
     const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key.privateKey, signed));
+    if (tamper) signature[17] ^= 0x01;
     const proof = new Uint8Array(2 + spki.length + signature.length);
     proof[0] = 3;
     proof[1] = spki.length;
@@ -88,8 +93,10 @@ try {
     const said = verdict[0] === 4 ? "accepted" : verdict[0] === 5 ? `refused:${verdict[1]}` : `unknown:${verdict[0]}`;
     wt.close();
     return { said, readyMs, spkiLen: spki.length, signatureLen: signature.length, extractable: key.privateKey.extractable };
-  });
-  console.log(JSON.stringify(result));
+  }, tamper);
+  const tampered = await attempt(true);
+  const result = await attempt(false);
+  console.log(JSON.stringify({ ...result, tampered: tampered.said }));
 } catch (e) {
   console.error(`webtransport smoke failed: ${e?.stack ?? e}`);
   exitCode = 1;

@@ -1,9 +1,11 @@
-//! The browser as a full device (issue 16's tests 1 and 3), in Debian's headless Chromium driven
-//! by tests/browser/sync.mjs: a mistyped code is refused and burns that code; with a new code it
-//! pairs with a real `rapport serve` over WebTransport and shows the vault's contacts; an edit
-//! on each side crosses the live session; then, with the network cut and the daemon stopped, both sides
-//! edit (the same contact's trust on each: a conflict); back online, `list --json`, `show --json`
-//! and `conflicts --json` on the laptop and the browser's own view agree.
+//! The browser as a full device (issue 16's tests 1 and 3, and test 4 for a revoked browser),
+//! in Debian's headless Chromium driven by tests/browser/sync.mjs: a mistyped code is refused
+//! and burns that code; with a new code it pairs with a real `rapport serve` over WebTransport
+//! and shows the vault's contacts; an edit on each side crosses the live session; then, with
+//! the network cut and the daemon stopped, both sides edit (the same contact's trust on each: a
+//! conflict); back online, `list --json`, `show --json` and `conflicts --json` on the laptop and
+//! the browser's own view agree. Last, the laptop revokes the phone: its session is cut, it is
+//! refused from then on, and no edit crosses.
 //!
 //! Needs Chromium, Node and the WebAssembly module (scripts/wasm-build.sh): where one is
 //! missing it says SKIPPED loudly, except under `CI=true`, where it fails.
@@ -140,6 +142,14 @@ fn a_browser_pairs_by_code_and_its_offline_edits_merge_with_the_daemons() {
             (c["name"].as_str().unwrap_or_default().to_owned(), t),
         );
     }
+    // Made on the laptop after it revoked the phone: the one contact the phone must not have.
+    let before = laptop.len();
+    laptop.retain(|_, (name, _)| name != "After Revocation");
+    assert_eq!(
+        laptop.len(),
+        before - 1,
+        "the laptop's own edit after the revocation"
+    );
     assert_eq!(phone, laptop, "the browser and the laptop differ");
     let names: Vec<&str> = laptop.values().map(|(n, _)| n.as_str()).collect();
     for want in [
