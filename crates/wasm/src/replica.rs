@@ -40,7 +40,13 @@ impl Replica {
     ) -> Result<(Replica, Vec<u8>), ReplicaError> {
         let device = DeviceId::from_spki(device_spki);
         let vault_id = VaultId::random(&mut rand::thread_rng());
-        let mut vault = Vault::create(device, device_name, vault_id, now)?;
+        let vault = Vault::create(device, device_name, vault_id, now)?;
+        Replica::saved(vault)
+    }
+
+    /// A replica over `vault`, which storage does not hold yet, and the whole document to
+    /// store as its snapshot.
+    fn saved(mut vault: Vault) -> Result<(Replica, Vec<u8>), ReplicaError> {
         let snapshot = vault.doc_mut().save();
         let persisted = vault.heads();
         let index = Index::build(&vault)?;
@@ -268,7 +274,7 @@ impl Replica {
         expected: VaultId,
     ) -> Result<(Replica, Vec<u8>), LinkError> {
         let device = DeviceId::from_spki(device_spki);
-        let mut vault = Vault::open(doc, device).map_err(ReplicaError::from)?;
+        let vault = Vault::open(doc, device).map_err(ReplicaError::from)?;
         if vault.vault_id().map_err(ReplicaError::from)? != expected {
             return Err(LinkError::WrongVault);
         }
@@ -276,17 +282,7 @@ impl Replica {
         if !devices.iter().any(|d| d.id == device) {
             return Err(LinkError::NotInRoster);
         }
-        let snapshot = vault.doc_mut().save();
-        let persisted = vault.heads();
-        let index = Index::build(&vault)?;
-        Ok((
-            Replica {
-                vault,
-                persisted,
-                index,
-            },
-            snapshot,
-        ))
+        Ok(Replica::saved(vault)?)
     }
 
     /// The browser's own trust check before it signs a sync challenge: the daemon must be a
