@@ -4,10 +4,9 @@
 //   { signin, bin, homeA, homeB, homeC, addrA, artefacts, only?, screenshot? }
 // Each flow runs in order on one page; a failing flow saves a screenshot and the page's HTML
 // under `artefacts` and the script exits 1 after printing which flows failed.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const cfg = JSON.parse(process.env.RAPPORT_E2E);
@@ -28,16 +27,7 @@ function assert(cond, what) {
   if (!cond) throw new Error(what);
 }
 
-// A fresh profile each run (playwright passes it as --user-data-dir).
-const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "rapport-chromium-")), {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-  ],
-});
-const page = context.pages()[0] ?? await context.newPage();
+const { context, page, close } = await launch("chromium");
 page.setDefaultTimeout(10000);
 // Markup in a name must never run: any alert is a failure. Confirmations are accepted.
 const alerts = [];
@@ -400,7 +390,7 @@ if (cfg.screenshot) {
   await page.goto(`${base}/contacts`);
   await page.screenshot({ path: cfg.screenshot });
 }
-await context.close();
+await close();
 if (failed.length) {
   console.log(`failed flows: ${failed.join(", ")} (screenshots in ${cfg.artefacts})`);
   process.exit(1);

@@ -5,9 +5,8 @@
 // nothing but the service worker can serve the app), adds 3 contacts and logs 20 interactions,
 // reloads, and checks that all of it is there, counted by a fresh replica read back from
 // IndexedDB and shown by the page. Prints one JSON line of timings.
-import { chromium } from "playwright-core";
-import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { launch } from "./chromium.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const cfg = JSON.parse(process.env.RAPPORT_PHONE);
@@ -17,16 +16,7 @@ function assert(cond, what) {
   if (!cond) throw new Error(what);
 }
 
-const profile = mkdtempSync(join(tmpdir(), "rapport-phone-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-  ],
-});
-const page = context.pages()[0] ?? await context.newPage();
+const { context, page, close } = await launch("phone");
 page.setDefaultTimeout(20000);
 const errors = [];
 page.on("pageerror", (e) => errors.push(String(e)));
@@ -132,6 +122,5 @@ try {
   console.error(`phone app offline flow failed: ${e.message}\npage errors: ${errors.join(" | ")}`);
   process.exitCode = 1;
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

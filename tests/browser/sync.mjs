@@ -16,11 +16,10 @@
 //    compare with `rapport list --json`, `show --json` and `conflicts --json`.
 // 4. The laptop revokes the phone: its session is cut, it is refused from then on, and no edit
 //    crosses either way.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const cfg = JSON.parse(process.env.RAPPORT_SYNC);
@@ -65,15 +64,7 @@ async function stopDaemon() {
   daemon = null;
 }
 
-const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "rapport-sync-")), {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-  ],
-});
-const page = context.pages()[0] ?? await context.newPage();
+const { context, page, close } = await launch("sync");
 page.setDefaultTimeout(20000);
 const errors = [];
 page.on("pageerror", (e) => errors.push(String(e)));
@@ -211,5 +202,5 @@ try {
   process.exitCode = 1;
 } finally {
   if (daemon) daemon.kill("SIGKILL");
-  await context.close();
+  await close();
 }

@@ -5,24 +5,12 @@
 // {serverCertificateHashes})`, makes a non-extractable WebCrypto P-256 key, and runs the
 // proof of key (crates/sync/src/browser.rs), once with a flipped signature byte and once signed
 // right. It prints one JSON line: what the daemon said to each.
-import { chromium } from "playwright-core";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { launch } from "./chromium.mjs";
 
 const cfg = JSON.parse(process.env.RAPPORT_WT);
-const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "rapport-wt-")), {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  bypassCSP: true,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-  ],
-});
+const { page, close } = await launch("wt", { bypassCSP: true });
 let exitCode = 0;
 try {
-  const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(20000);
   // The daemon's own sign-in page: a real document of its origin. The web app's CSP does not
   // name the WebTransport port in connect-src (the browser app's pages must), hence bypassCSP.
@@ -101,6 +89,6 @@ try {
   console.error(`webtransport smoke failed: ${e?.stack ?? e}`);
   exitCode = 1;
 } finally {
-  await context.close();
+  await close();
 }
 process.exit(exitCode);
