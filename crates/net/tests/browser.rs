@@ -4,6 +4,8 @@
 //! pinned by certificate hash, as `serverCertificateHashes` pins) with a ring P-256 key signing
 //! as WebCrypto does (IEEE-P1363). Every test is bounded in time.
 
+mod support;
+
 use rapport_identity::DeviceIdentity;
 use rapport_model::automerge::AutoCommit;
 use rapport_model::{ContactId, ContactPatch, DeviceId, Touched, Vault, VaultId};
@@ -16,11 +18,12 @@ use rapport_sync::browser::{Purpose, Refusal};
 use rapport_sync::Role;
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::MemReplica;
 use tokio::sync::{mpsc, Mutex};
 
 const VAULT: VaultId = VaultId::from_u64(0x5eed_0000_0000_0b05);
@@ -33,40 +36,8 @@ const P256_SPKI_HEADER: [u8; 26] = [
     0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 ];
 
-#[derive(Debug)]
-struct MemReplica {
-    vault: Vault,
-    states: BTreeMap<DeviceId, Vec<u8>>,
-}
-
-impl Replica for MemReplica {
-    type Error = std::convert::Infallible;
-    fn doc(&mut self) -> Result<&mut AutoCommit, Self::Error> {
-        Ok(self.vault.doc_mut())
-    }
-    fn vault_id(&self) -> VaultId {
-        VAULT
-    }
-    fn device(&self) -> DeviceId {
-        self.vault.device()
-    }
-    fn sync_state(&self, peer: DeviceId) -> Option<Vec<u8>> {
-        self.states.get(&peer).cloned()
-    }
-    fn persist(&mut self, _peer: DeviceId, _touched: &Touched) -> Result<(), Self::Error> {
-        Ok(())
-    }
-    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), Self::Error> {
-        self.states.insert(peer, state.to_vec());
-        Ok(())
-    }
-}
-
 fn shared(vault: Vault) -> Arc<Mutex<MemReplica>> {
-    Arc::new(Mutex::new(MemReplica {
-        vault,
-        states: BTreeMap::new(),
-    }))
+    MemReplica::shared(vault, VAULT)
 }
 
 fn add_contact(v: &mut Vault, id: ContactId, name: &str, now: i64) {

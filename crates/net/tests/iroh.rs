@@ -3,55 +3,28 @@
 //! loopback interface), the same `run_session` as on the LAN, the roster check at the
 //! handshake, and a loopback relay (`TestRelay`). Every test is bounded in time.
 
+mod support;
+
 use rapport_identity::EndpointKey;
-use rapport_model::automerge::AutoCommit;
-use rapport_model::{ContactId, ContactPatch, DeviceId, EndpointId, Touched, Vault, VaultId};
+use rapport_model::{ContactId, ContactPatch, DeviceId, EndpointId, Vault, VaultId};
 use rapport_net::test_relay::TestRelay;
 use rapport_net::{
-    run_session, CloseCode, EndpointTrust, LinkPath, NetError, Replica, SessionOptions, WanAddr,
-    WanConfig, WanNode,
+    run_session, CloseCode, EndpointTrust, LinkPath, NetError, SessionOptions, WanAddr, WanConfig,
+    WanNode,
 };
 use rapport_sync::Role;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use support::MemReplica;
 use tokio::sync::Mutex;
 
 const VAULT: VaultId = VaultId::from_u64(0x1e0_0000_0000_0001);
 const LIMIT: Duration = Duration::from_secs(30);
 const NOW: i64 = 1_700_000_000_000;
 
-#[derive(Debug)]
-struct Mem {
-    vault: Vault,
-    states: BTreeMap<DeviceId, Vec<u8>>,
-}
-
-impl Replica for Mem {
-    type Error = std::convert::Infallible;
-    fn doc(&mut self) -> Result<&mut AutoCommit, Self::Error> {
-        Ok(self.vault.doc_mut())
-    }
-    fn vault_id(&self) -> VaultId {
-        VAULT
-    }
-    fn device(&self) -> DeviceId {
-        self.vault.device()
-    }
-    fn sync_state(&self, peer: DeviceId) -> Option<Vec<u8>> {
-        self.states.get(&peer).cloned()
-    }
-    fn persist(&mut self, _: DeviceId, _: &Touched) -> Result<(), Self::Error> {
-        Ok(())
-    }
-    fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), Self::Error> {
-        self.states.insert(peer, state.to_vec());
-        Ok(())
-    }
-}
-
-type Shared = Arc<Mutex<Mem>>;
+type Shared = Arc<Mutex<MemReplica>>;
 
 /// A device: its ids, key, replica and the roster it trusts (endpoint id -> device).
 struct Device {
@@ -78,10 +51,7 @@ impl Device {
         Device {
             id,
             key: EndpointKey::generate().unwrap(),
-            replica: Arc::new(Mutex::new(Mem {
-                vault,
-                states: BTreeMap::new(),
-            })),
+            replica: MemReplica::shared(vault, VAULT),
             roster: Arc::default(),
         }
     }
