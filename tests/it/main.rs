@@ -22,6 +22,8 @@
 //! - `browser_device`: a native "browser" syncs through `serve` over WebTransport, is listed,
 //!   and is cut off when revoked.
 //! - `browser_wt`: Chromium opens a WebTransport session to `serve` and proves its key.
+//! - `pwa`: the exported phone app on another origin pairs from the QR link, syncs, and
+//!   follows the daemon's certificate rotation with the hashes learnt in-session.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -47,6 +49,7 @@ mod natlab;
 mod netns;
 mod pairing;
 mod phone;
+mod pwa;
 mod relations;
 mod relay;
 mod support;

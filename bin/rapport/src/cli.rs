@@ -194,6 +194,18 @@ pub enum Command {
         /// Do not serve browser devices (WebTransport).
         #[arg(long)]
         no_browser: bool,
+        /// Where you published the phone app (`rapport ui --export-pwa`), e.g.
+        /// https://you.example/rapport/: the pairing QR code then opens it on the phone, with
+        /// the code, this daemon's addresses and certificate hashes in the address's fragment
+        /// (which never reaches that host).
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "RAPPORT_APP_URL",
+            conflicts_with = "no_browser",
+            value_parser = app_url
+        )]
+        app_url: Option<String>,
     },
     /// Open the web app in the browser, signed in, starting `rapport serve` first if it is not
     /// running. The sign-in is a one-time link that expires in two minutes.
@@ -706,4 +718,16 @@ pub enum GroupCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The phone app's address: http(s) only, and no fragment (the pairing link adds its own).
+fn app_url(s: &str) -> Result<String, String> {
+    let ok = (s.starts_with("https://") || s.starts_with("http://")) && !s.contains('#');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "`{s}` is not the address of the published phone app: give its https:// address, without a #"
+        ))
+    }
 }

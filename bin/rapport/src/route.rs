@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
             no_ui,
             browser,
             no_browser,
+            app_url,
         } => Ok(rapport_daemon::serve(
             open_for_serve(&dir)?,
             listen,
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     std::net::SocketAddr::new(listen.ip(), rapport_node::DEFAULT_BROWSER_PORT)
                 })
             }),
+            app_url,
         )?),
         Command::Ui {
             export_pwa: Some(out),
@@ -88,6 +90,8 @@ pub fn run(cli: Cli) -> Result<()> {
                     timeout,
                     json,
                     no_discovery,
+                    // Run here, without a daemon: no WebTransport endpoint to tell browsers.
+                    browser: None,
                 },
             ),
             Command::Devices {

@@ -31,6 +31,7 @@ pub fn serve(
     no_discovery: bool,
     ui: Option<SocketAddr>,
     browser: Option<SocketAddr>,
+    app_url: Option<String>,
 ) -> Result<(), DaemonError> {
     if let Some(addr) = ui {
         // Refused before anything starts: the app can edit and export the whole network.
@@ -46,6 +47,7 @@ pub fn serve(
         let options = ServeOptions {
             discovery: !no_discovery,
             browser,
+            app_url,
             ..ServeOptions::default()
         };
         let node = SyncNode::start(replica.clone(), listen, options).await?;
@@ -156,6 +158,8 @@ async fn answer(
                 // `serve --no-discovery` means this machine stays silent on the LAN, pairing
                 // windows included.
                 no_discovery: w.no_discovery || daemon_no_discovery,
+                // A browser scanning the code learns where to reach this daemon.
+                browser: node.browser_info(),
             };
             match pair(&node, window, &mut read, &mut write).await? {
                 Some(reply) => reply,

@@ -97,8 +97,8 @@ impl Host for WebHost {
             timeout: std::time::Duration::from_secs(300),
             json: true,
             no_discovery: self.no_discovery,
+            browser: self.node.browser_info(),
         };
-        let me = replica.blocking_lock().device;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         let replica = replica.clone();
         let task = self
@@ -112,20 +112,16 @@ impl Host for WebHost {
         struct First {
             code: String,
             addresses: Vec<String>,
+            link: String,
         }
         let first: First = serde_json::from_str(&first)
             .map_err(|_| BookError::Failed("the pairing window did not open: try again".into()))?;
-        let link = first
-            .code
-            .parse::<rapport_sync::pairing::PairingCode>()
-            .map(|c| rapport_node::pairing::uri(&c, &first.addresses, me))
-            .unwrap_or_default();
         let slot = self.pairing.clone();
         if let Ok(mut s) = slot.lock() {
             *s = Some(PairingView {
                 code: first.code,
                 addresses: first.addresses,
-                link,
+                link: first.link,
                 state: PairingState::Waiting,
             });
         }

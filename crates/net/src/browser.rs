@@ -18,7 +18,8 @@ use crate::{CloseCode, NetError, PeerStream, Refusal, TrustCheck};
 use rand::RngCore;
 use rapport_model::{DeviceId, VaultId};
 use rapport_sync::browser::{
-    p256_point, Challenge, Message, MessageReader, Purpose, Refusal as Refused, PROOF_VERSION,
+    p256_point, Challenge, Message, MessageReader, Purpose, Reach, Refusal as Refused,
+    PROOF_VERSION,
 };
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -48,6 +49,9 @@ pub struct BrowserCheck {
     pub trust: TrustCheck,
     /// Whether a pairing window is open (else a browser asking to pair is refused).
     pub pairing_open: bool,
+    /// Told to a browser after it proved its key for a sync: where this daemon serves
+    /// WebTransport and the certificate hashes to pin from now on (current, then next).
+    pub reach: Option<Reach>,
 }
 
 impl std::fmt::Debug for BrowserCheck {
@@ -249,6 +253,13 @@ impl IncomingBrowser {
         let conn = PeerConnection::wt(conn, device);
         Ok(match purpose {
             Purpose::Sync => {
+                // A browser on a page this daemon does not serve learns nothing else about
+                // where it is or which certificate comes next: this is how it keeps up.
+                if let Some(reach) = &check.reach {
+                    stream
+                        .write_all(&Message::Reach(reach.clone()).encode())
+                        .await?;
+                }
                 stream.finish();
                 BrowserLogin::Sync(conn)
             }

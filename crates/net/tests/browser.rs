@@ -134,6 +134,7 @@ fn daemon(
         me: identity.device_id(),
         trust: Arc::new(move |d| roster.lock().unwrap().contains(d)),
         pairing_open: false,
+        reach: None,
     };
     let (tx, results) = mpsc::unbounded_channel();
     let accepting = endpoint.clone();
@@ -408,6 +409,7 @@ fn pairing_window(
         me: hub.device_id(),
         trust: Arc::new(|_| false),
         pairing_open: true,
+        reach: None,
     };
     let (to_window, browsers) = mpsc::channel(4);
     let accepting = endpoint.clone();

@@ -68,6 +68,7 @@ pub(crate) async fn accept<H: Host>(ctx: Arc<Ctx<H>>, side: Arc<BrowserSide>) {
             continue;
         };
         let ctx = ctx.clone();
+        let side = side.clone();
         tokio::spawn(async move {
             let vault = with_replica(&ctx.replica, |r| {
                 (r.vault_id, r.device, r.browser_pairing.clone())
@@ -81,6 +82,7 @@ pub(crate) async fn accept<H: Host>(ctx: Arc<Ctx<H>>, side: Arc<BrowserSide>) {
                 me,
                 trust: ctx.roster.check(),
                 pairing_open: window.is_some(),
+                reach: side.info().map(|i| i.reach()),
             };
             match incoming.prove(&check).await {
                 Ok(BrowserLogin::Sync(conn)) => {

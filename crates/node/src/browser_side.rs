@@ -7,6 +7,7 @@ use crate::replica::StoreReplica;
 use crate::NodeError;
 use rapport_net::browser::BrowserEndpoint;
 use rapport_net::{with_replica, Shared, WtCertificates};
+use rapport_sync::browser::Reach;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -20,6 +21,7 @@ pub(crate) struct BrowserSide {
     pub(crate) certs: Mutex<WtCertificates>,
     device: String,
     vault: String,
+    app_url: Option<String>,
 }
 
 /// What a browser needs to reach this daemon: where, and which certificate hashes to pin
@@ -27,12 +29,42 @@ pub(crate) struct BrowserSide {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserInfo {
     pub addr: SocketAddr,
+    /// The addresses to give a browser: `addr`, or for an unspecified one every interface's.
+    pub addrs: Vec<SocketAddr>,
+    /// Where the phone app is published, if known (`serve --app-url`).
+    pub app_url: Option<String>,
     /// Lower-case hex SHA-256 of each certificate's DER.
     pub cert_hashes: Vec<String>,
     /// Unix seconds when the served certificate expires.
     pub expires_at: u64,
     pub device_id: String,
     pub vault_id: String,
+}
+
+impl BrowserInfo {
+    /// The certificate hashes as bytes (served now, then next).
+    pub fn hashes(&self) -> Vec<[u8; 32]> {
+        self.cert_hashes.iter().filter_map(|h| unhex(h)).collect()
+    }
+
+    /// What the daemon tells a proven browser after each sync's proof of key.
+    pub fn reach(&self) -> Reach {
+        Reach {
+            cert_hashes: self.hashes(),
+            addrs: self.addrs.clone(),
+        }
+    }
+}
+
+fn unhex(h: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if h.len() != 64 || !h.is_ascii() {
+        return None;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
 }
 
 pub(crate) fn unix_now() -> u64 {
@@ -47,6 +79,7 @@ pub(crate) fn unix_now() -> u64 {
 pub(crate) async fn bind<H: Host>(
     replica: &Shared<StoreReplica<H>>,
     addr: SocketAddr,
+    app_url: Option<String>,
 ) -> Result<Option<Arc<BrowserSide>>, NodeError> {
     let (certs, key_der, device, vault) = with_replica(replica, move |r| {
         let identity = r.home.identity().clone();
@@ -80,6 +113,7 @@ pub(crate) async fn bind<H: Host>(
                 certs: Mutex::new(certs),
                 device,
                 vault,
+                app_url,
             })))
         }
         Err(e) => {
@@ -92,8 +126,11 @@ pub(crate) async fn bind<H: Host>(
 impl BrowserSide {
     pub(crate) fn info(&self) -> Option<BrowserInfo> {
         let certs = self.certs.lock().ok()?;
+        let addr = self.endpoint.local_addr().ok()?;
         Some(BrowserInfo {
-            addr: self.endpoint.local_addr().ok()?,
+            addr,
+            addrs: crate::pairing::advertised(addr),
+            app_url: self.app_url.clone(),
             cert_hashes: certs.hashes().iter().map(|h| rapport_net::hex(h)).collect(),
             expires_at: certs.serving().not_after(),
             device_id: self.device.clone(),

@@ -22,6 +22,9 @@ pub struct ServeOptions {
     /// Serve browser devices over WebTransport on this address (UDP), or not at all. The
     /// daemon's default is the `--listen` IP with port 7450 (`DEFAULT_BROWSER_PORT`).
     pub browser: Option<std::net::SocketAddr>,
+    /// Where the phone app is published (`rapport ui --export-pwa`, hosted on HTTPS): the
+    /// pairing link then opens it, the query in its fragment (`rapport_sync::invite`).
+    pub app_url: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -33,6 +36,7 @@ impl Default for ServeOptions {
             resync_every: Duration::from_secs(300),
             iroh: true,
             browser: None,
+            app_url: None,
         }
     }
 }

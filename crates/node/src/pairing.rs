@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// URI scheme of what the QR code carries.
-pub const URI_SCHEME: &str = "rapport:";
+use crate::BrowserInfo;
+pub use rapport_sync::invite::{Invitation, URI_SCHEME};
 
 /// The first line of `pair --json`.
 #[derive(Debug, serde::Serialize)]
@@ -24,6 +24,8 @@ struct PairJson<'a> {
     addresses: &'a [String],
     device_id: String,
     expires_in_s: u64,
+    /// What the QR code carries (`rapport_sync::invite`).
+    link: &'a str,
 }
 
 /// Options of a pairing window.
@@ -33,6 +35,9 @@ pub struct Window {
     pub timeout: Duration,
     pub json: bool,
     pub no_discovery: bool,
+    /// The daemon's WebTransport side, when it serves browsers: the link then tells a browser
+    /// where to reach it and which certificates to pin.
+    pub browser: Option<BrowserInfo>,
 }
 
 fn now_ms() -> u64 {
@@ -74,6 +79,7 @@ impl PairingEvent {
                         addresses,
                         device_id: device_id.clone(),
                         expires_in_s: *expires_in_s,
+                        link,
                     })
                     // Strings and numbers always serialise; the text form is the fallback.
                     .unwrap_or_else(|_| format!("pairing code: {code}"))
@@ -157,7 +163,7 @@ pub async fn run_events<H: Host>(
     let addresses: Vec<String> = advertised(bound).iter().map(|a| a.to_string()).collect();
     let _ = events.send(PairingEvent::Open {
         code: code.to_string(),
-        link: uri(&code, &addresses, me),
+        link: uri(&code, &addresses, me, window.browser.as_ref()),
         addresses,
         device_id: me.to_string(),
         expires_in_s: window.timeout.as_secs(),
@@ -211,7 +217,7 @@ fn done(p: &Paired) -> PairingDone {
 }
 
 /// The addresses to show: the bound one, or for an unspecified address every interface's.
-fn advertised(bound: SocketAddr) -> Vec<SocketAddr> {
+pub(crate) fn advertised(bound: SocketAddr) -> Vec<SocketAddr> {
     if !bound.ip().is_unspecified() {
         return vec![bound];
     }
@@ -236,22 +242,24 @@ fn advertised(bound: SocketAddr) -> Vec<SocketAddr> {
     out
 }
 
-/// `rapport:pair?code=7-harbor-velvet&addr=192.0.2.4:7448&id=XXXXXXX-...`
-pub fn uri(code: &PairingCode, addresses: &[String], device: DeviceId) -> String {
-    let mut s = format!("{URI_SCHEME}pair?code={code}");
-    for a in addresses {
-        s.push_str(&format!("&addr={a}"));
+/// The link the QR code carries (`rapport_sync::invite`): the code, the QUIC `addresses`,
+/// the device, and, when it serves browsers, its WebTransport addresses and certificate
+/// hashes; with the phone app's address (`serve --app-url`), an address a phone's camera
+/// opens in the app.
+pub fn uri(
+    code: &PairingCode,
+    addresses: &[String],
+    device: DeviceId,
+    browser: Option<&BrowserInfo>,
+) -> String {
+    let mut inv = Invitation::code_only(code.clone());
+    inv.addresses = addresses.iter().filter_map(|a| a.parse().ok()).collect();
+    inv.device = Some(device);
+    if let Some(b) = browser {
+        inv.browser = b.addrs.clone();
+        inv.cert_hashes = b.hashes();
     }
-    s.push_str(&format!("&id={device}"));
-    s
-}
-
-/// What `join` was given: a code, or a scanned URI with addresses and the device id.
-#[derive(Debug)]
-pub struct Invitation {
-    pub code: PairingCode,
-    pub addresses: Vec<SocketAddr>,
-    pub device: Option<DeviceId>,
+    inv.link(browser.and_then(|b| b.app_url.as_deref()))
 }
 
 /// A pairing code or link that does not parse; the sentence says what to do.
@@ -259,48 +267,9 @@ pub struct Invitation {
 #[error("{0}")]
 pub struct BadInvitation(pub String);
 
+/// What `join` was given: a code, or a scanned link with addresses and the device id.
 pub fn parse_invitation(text: &str) -> Result<Invitation, BadInvitation> {
-    let bad = BadInvitation;
-    let text = text.trim();
-    let Some(rest) = text.strip_prefix(URI_SCHEME) else {
-        let code = text
-            .parse()
-            .map_err(|e: rapport_sync::pairing::ParseCodeError| bad(e.to_string()))?;
-        return Ok(Invitation {
-            code,
-            addresses: Vec::new(),
-            device: None,
-        });
-    };
-    let query = rest.strip_prefix("pair?").ok_or_else(|| {
-        bad(format!(
-            "`{text}` is not a rapport pairing link: scan the QR code `rapport pair` shows"
-        ))
-    })?;
-    let (mut code, mut addresses, mut device) = (None, Vec::new(), None);
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        match k {
-            "code" => {
-                code = Some(
-                    v.parse()
-                        .map_err(|e: rapport_sync::pairing::ParseCodeError| bad(e.to_string()))?,
-                )
-            }
-            "addr" => addresses.extend(v.parse::<SocketAddr>().ok()),
-            "id" => device = v.parse().ok(),
-            _ => {}
-        }
-    }
-    Ok(Invitation {
-        code: code.ok_or_else(|| {
-            bad(format!(
-                "the pairing link `{text}` has no code: scan it again"
-            ))
-        })?,
-        addresses,
-        device,
-    })
+    Invitation::parse(text).map_err(|e| BadInvitation(e.to_string()))
 }
 
 /// The QR code as text (two rows of modules per line, so it stays square in a terminal).
@@ -322,7 +291,7 @@ mod tests {
     fn invitations_round_trip_through_the_uri() {
         let code: PairingCode = "7-abandon-zoo".parse().expect("code");
         let id = DeviceId::from_bytes([9; 32]);
-        let link = uri(&code, &["127.0.0.1:7448".into()], id);
+        let link = uri(&code, &["127.0.0.1:7448".into()], id, None);
         let inv = parse_invitation(&link).expect("parses");
         assert_eq!(inv.code, code);
         assert_eq!(

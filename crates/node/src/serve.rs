@@ -70,7 +70,9 @@ impl<H: Host> SyncNode<H> {
             false => None,
         };
         let browser = match options.browser {
-            Some(addr) => crate::browser_side::bind(&replica, addr).await?,
+            Some(addr) => {
+                crate::browser_side::bind(&replica, addr, options.app_url.clone()).await?
+            }
             None => None,
         };
         let (dialer, dialer_rx) = mpsc::unbounded_channel();

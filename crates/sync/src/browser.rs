@@ -12,6 +12,9 @@
 //!    what WebCrypto's `exportKey('spki')` gives) and an ECDSA P-256 SHA-256 signature in
 //!    WebCrypto's IEEE-P1363 form (`r || s`, 64 bytes) over [`Challenge::signed_message`];
 //! 4. daemon -> browser `Accepted { device }` or `Refused(code)`, and the daemon closes.
+//! 5. for a sync, daemon -> browser `Reach { cert_hashes, addrs }` after `Accepted`: where this
+//!    daemon serves WebTransport now and the certificate hashes to pin (served now, then next),
+//!    so a browser that syncs within a certificate's life follows its rotations.
 //!
 //! The device id is blake3 of the SPKI, as for every device. The daemon checks the signature
 //! and then the roster before it sends a single vault byte; a sync session then runs on a
@@ -20,6 +23,7 @@
 //! Every message is `len: u16 BE` then `type: u8` and its body, at most [`MAX_MESSAGE`] bytes.
 
 use rapport_model::{DeviceId, VaultId};
+use std::net::{IpAddr, SocketAddr};
 
 /// Version of these messages.
 pub const PROOF_VERSION: u8 = 1;
@@ -42,6 +46,21 @@ const P256_SPKI_HEADER: [u8; 26] = [
 ];
 /// Length of a P-256 SPKI in DER.
 pub const P256_SPKI_LEN: usize = 91;
+
+/// Most certificate hashes a [`Reach`] carries: the one served now and the next.
+pub const MAX_REACH_HASHES: usize = 2;
+/// Most addresses a [`Reach`] carries (keeps the message under [`MAX_MESSAGE`]).
+pub const MAX_REACH_ADDRS: usize = 8;
+
+/// Where a daemon serves WebTransport and which certificate hashes to pin: what a browser
+/// keeps to reach it again from a page that this daemon does not serve.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reach {
+    /// SHA-256 of each certificate's DER: the one served now first, then the next.
+    pub cert_hashes: Vec<[u8; CERT_HASH_LEN]>,
+    /// The daemon's WebTransport addresses, most likely first.
+    pub addrs: Vec<SocketAddr>,
+}
 
 /// What the browser opens the session for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +159,8 @@ pub enum Message {
         device: DeviceId,
     },
     Refused(Refusal),
+    /// After `Accepted` for a sync: where and how to reach this daemon from now on.
+    Reach(Reach),
 }
 
 /// A message that could not be decoded; the session is closed.
@@ -189,6 +210,29 @@ impl Message {
                 b.push(5);
                 b.push(r.code());
             }
+            Message::Reach(r) => {
+                b.push(6);
+                let hashes = &r.cert_hashes[..r.cert_hashes.len().min(MAX_REACH_HASHES)];
+                b.push(hashes.len() as u8);
+                for h in hashes {
+                    b.extend_from_slice(h);
+                }
+                let addrs = &r.addrs[..r.addrs.len().min(MAX_REACH_ADDRS)];
+                b.push(addrs.len() as u8);
+                for a in addrs {
+                    match a.ip() {
+                        IpAddr::V4(ip) => {
+                            b.push(4);
+                            b.extend_from_slice(&ip.octets());
+                        }
+                        IpAddr::V6(ip) => {
+                            b.push(6);
+                            b.extend_from_slice(&ip.octets());
+                        }
+                    }
+                    b.extend_from_slice(&a.port().to_be_bytes());
+                }
+            }
         }
         let mut out = Vec::with_capacity(2 + b.len());
         out.extend_from_slice(&(b.len() as u16).to_be_bytes());
@@ -232,10 +276,52 @@ impl Message {
             (5, [code]) => {
                 Message::Refused(Refusal::from_code(*code).ok_or(MessageError::Malformed)?)
             }
+            (6, r) => Message::Reach(decode_reach(r)?),
             _ => return Err(MessageError::Malformed),
         };
         Ok(m)
     }
+}
+
+fn decode_reach(body: &[u8]) -> Result<Reach, MessageError> {
+    let (&n, mut r) = body.split_first().ok_or(MessageError::Malformed)?;
+    if usize::from(n) > MAX_REACH_HASHES {
+        return Err(MessageError::Malformed);
+    }
+    let mut cert_hashes = Vec::new();
+    for _ in 0..n {
+        let (h, rest) = r
+            .split_at_checked(CERT_HASH_LEN)
+            .ok_or(MessageError::Malformed)?;
+        cert_hashes.push(array(h)?);
+        r = rest;
+    }
+    let (&n, mut r) = r.split_first().ok_or(MessageError::Malformed)?;
+    if usize::from(n) > MAX_REACH_ADDRS {
+        return Err(MessageError::Malformed);
+    }
+    let mut addrs = Vec::new();
+    for _ in 0..n {
+        let (&family, rest) = r.split_first().ok_or(MessageError::Malformed)?;
+        let len = match family {
+            4 => 4,
+            6 => 16,
+            _ => return Err(MessageError::Malformed),
+        };
+        let (ip, rest) = rest.split_at_checked(len).ok_or(MessageError::Malformed)?;
+        let (port, rest) = rest.split_at_checked(2).ok_or(MessageError::Malformed)?;
+        let ip: IpAddr = if len == 4 {
+            IpAddr::from(array::<4>(ip)?)
+        } else {
+            IpAddr::from(array::<16>(ip)?)
+        };
+        addrs.push(SocketAddr::new(ip, u16::from_be_bytes(array(port)?)));
+        r = rest;
+    }
+    if !r.is_empty() {
+        return Err(MessageError::Malformed);
+    }
+    Ok(Reach { cert_hashes, addrs })
 }
 
 fn array<const N: usize>(bytes: &[u8]) -> Result<[u8; N], MessageError> {
@@ -324,6 +410,37 @@ mod tests {
             device: DeviceId::from_spki(&spki()),
         });
         round_trip(Message::Refused(Refusal::Untrusted));
+        round_trip(Message::Reach(Reach::default()));
+        // The largest one fits the limit.
+        round_trip(Message::Reach(Reach {
+            cert_hashes: vec![[1; 32], [2; 32]],
+            addrs: (0..MAX_REACH_ADDRS as u16)
+                .map(|i| SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), 7450 + i))
+                .collect(),
+        }));
+    }
+
+    #[test]
+    fn a_reach_keeps_its_order_and_caps_what_it_carries() {
+        let many = Reach {
+            cert_hashes: vec![[1; 32], [2; 32], [3; 32]],
+            addrs: (0..20u16)
+                .map(|i| SocketAddr::from(([192, 0, 2, 4], 7450 + i)))
+                .collect(),
+        };
+        let bytes = Message::Reach(many.clone()).encode();
+        let Ok(Message::Reach(got)) = Message::decode(&bytes[2..]) else {
+            panic!("a reach decodes");
+        };
+        assert_eq!(got.cert_hashes, many.cert_hashes[..MAX_REACH_HASHES]);
+        assert_eq!(got.addrs, many.addrs[..MAX_REACH_ADDRS]);
+        for body in [
+            &[6, 3][..],
+            &[6, 0, 1, 5, 1, 2, 3, 4, 0, 1],
+            &[6, 0, 1, 4, 1],
+        ] {
+            assert!(Message::decode(body).is_err(), "{body:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod browser;
 pub mod bundle;
 pub mod frame;
+pub mod invite;
 mod limits;
 mod session;
 

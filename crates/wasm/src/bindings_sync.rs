@@ -36,7 +36,8 @@ pub struct JsHandshakeStep {
 
 #[wasm_bindgen(js_class = HandshakeStep)]
 impl JsHandshakeStep {
-    /// "wait", "sign", "accepted" (proof); "wait", "send", "fail", "welcome" (pairing).
+    /// "wait", "sign", "accepted", "reach" (proof); "wait", "send", "fail", "welcome"
+    /// (pairing).
     #[wasm_bindgen(getter)]
     pub fn kind(&self) -> String {
         self.kind.to_owned()
@@ -47,7 +48,8 @@ impl JsHandshakeStep {
         self.bytes.clone()
     }
 
-    /// The vault id after "welcome"; the error's sentence after "fail".
+    /// The vault id after "welcome"; the error's sentence after "fail"; after "reach", JSON
+    /// `{addrs: ["HOST:PORT"], cert_hashes: [hex]}` (see `parseInvitation`).
     #[wasm_bindgen(getter)]
     pub fn detail(&self) -> Option<String> {
         self.detail.clone()
@@ -94,6 +96,11 @@ impl JsProof {
             ProofStep::Wait => step("wait", Vec::new(), None),
             ProofStep::Sign(m) => step("sign", m, None),
             ProofStep::Accepted { rest } => step("accepted", rest, None),
+            ProofStep::Reach(r) => step(
+                "reach",
+                Vec::new(),
+                Some(reach_json(&r.cert_hashes, &r.addrs)),
+            ),
         })
     }
 
@@ -113,6 +120,33 @@ impl JsProof {
     pub fn vault(&self) -> Option<String> {
         self.0.challenge().map(|(_, v)| v.to_string())
     }
+}
+
+/// Where a daemon serves WebTransport and which hashes to pin, as the Worker stores it.
+fn reach_json(hashes: &[[u8; 32]], addrs: &[std::net::SocketAddr]) -> String {
+    serde_json::json!({
+        "addrs": addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "cert_hashes": hashes.iter().map(|h| hex(h)).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads what the user typed or the page was opened with: a bare pairing code, a
+/// `rapport:pair?…` link, or the app's address with `#pair?…` (`rapport_sync::invite`).
+/// Returns JSON `{code, device_id (hex or null), addrs, cert_hashes}`, where `addrs` and
+/// `cert_hashes` are empty for a bare code (then the page's own server is the daemon).
+#[wasm_bindgen(js_name = parseInvitation)]
+pub fn parse_invitation(text: &str) -> Result<String, JsError> {
+    let inv = rapport_sync::invite::Invitation::parse(text).map_err(js_err)?;
+    let mut out: serde_json::Value =
+        serde_json::from_str(&reach_json(&inv.cert_hashes, &inv.browser)).map_err(js_err)?;
+    out["code"] = inv.code.to_string().into();
+    out["device_id"] = inv.device.map(|d| d.to_hex()).into();
+    Ok(out.to_string())
 }
 
 #[wasm_bindgen(js_name = Pairing)]

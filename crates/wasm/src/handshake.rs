@@ -7,7 +7,7 @@
 use crate::error::LinkError;
 use rapport_model::{DeviceId, VaultId};
 use rapport_sync::browser::{
-    Challenge, Message, MessageReader, Purpose, Refusal, PROOF_VERSION, SIGNATURE_LEN,
+    Challenge, Message, MessageReader, Purpose, Reach, Refusal, PROOF_VERSION, SIGNATURE_LEN,
 };
 use rapport_sync::pairing::{self, Joiner, PairError, PairingCode};
 
@@ -18,8 +18,12 @@ pub enum ProofStep {
     Wait,
     /// Sign these bytes (ECDSA P-256 SHA-256, P1363) and send [`Proof::proof_message`].
     Sign(Vec<u8>),
-    /// The daemon accepted this browser; `rest` is what already arrived after the verdict.
+    /// The daemon accepted this browser; `rest` is what already arrived after the verdict
+    /// (for a pairing; a sync's first stream goes on with [`ProofStep::Reach`]).
     Accepted { rest: Vec<u8> },
+    /// After a sync's `Accepted`: where the daemon serves WebTransport now and the hashes to
+    /// pin from now on. Replaces what the browser kept.
+    Reach(Reach),
 }
 
 /// One proof of key, from `Open` to the verdict.
@@ -30,6 +34,7 @@ pub struct Proof {
     me: DeviceId,
     pinned: Vec<[u8; 32]>,
     challenge: Option<Challenge>,
+    accepted: bool,
 }
 
 fn refusal(r: Refusal) -> LinkError {
@@ -51,6 +56,7 @@ impl Proof {
             me: DeviceId::from_spki(spki),
             pinned,
             challenge: None,
+            accepted: false,
         }
     }
 
@@ -63,7 +69,7 @@ impl Proof {
         .encode()
     }
 
-    /// Bytes from the daemon on the first stream.
+    /// Bytes from the daemon on the first stream (empty to read what is already buffered).
     pub fn push(&mut self, bytes: &[u8]) -> Result<ProofStep, LinkError> {
         self.reader
             .push(bytes)
@@ -83,10 +89,21 @@ impl Proof {
                 self.challenge = Some(c);
                 Ok(ProofStep::Sign(c.signed_message()))
             }
-            (Some(Message::Accepted { device }), Some(_)) if device == self.me => {
-                Ok(ProofStep::Accepted {
-                    rest: self.reader.take_rest(),
-                })
+            (Some(Message::Accepted { device }), Some(_))
+                if device == self.me && !self.accepted =>
+            {
+                self.accepted = true;
+                // A pairing's next bytes are SPAKE2's; a sync's are this protocol's `Reach`.
+                let rest = match self.purpose {
+                    Purpose::Pair => self.reader.take_rest(),
+                    Purpose::Sync => Vec::new(),
+                };
+                Ok(ProofStep::Accepted { rest })
+            }
+            (Some(Message::Reach(r)), Some(_))
+                if self.accepted && self.purpose == Purpose::Sync =>
+            {
+                Ok(ProofStep::Reach(r))
             }
             (Some(Message::Accepted { .. }), Some(_)) => Err(LinkError::Malformed(
                 "the daemon accepted another device id than this browser's".into(),
@@ -228,17 +245,40 @@ mod tests {
         };
         assert!(message.starts_with(rapport_sync::browser::DOMAIN));
         assert_eq!(proof.challenge(), Some((DAEMON, VAULT)));
+        // A sync's verdict is followed by where to reach the daemon, in the same read or not.
+        let reach = Reach {
+            cert_hashes: vec![[2; 32], [4; 32]],
+            addrs: vec!["192.0.2.4:7450".parse().unwrap()],
+        };
+        let mut verdict = Message::Accepted {
+            device: DeviceId::from_spki(SPKI),
+        }
+        .encode();
+        verdict.extend_from_slice(&Message::Reach(reach.clone()).encode());
+        assert_eq!(
+            proof.push(&verdict).unwrap(),
+            ProofStep::Accepted { rest: Vec::new() }
+        );
+        assert_eq!(proof.push(&[]).unwrap(), ProofStep::Reach(reach.clone()));
+        assert!(proof.push(&Message::Reach(reach.clone()).encode()).is_ok());
+
+        // A pairing's verdict hands on what follows it; a reach there is out of place.
+        let mut pairing = Proof::new(Purpose::Pair, SPKI, vec![[2; 32]]);
+        pairing.push(&challenge([2; 32])).unwrap();
         let mut verdict = Message::Accepted {
             device: DeviceId::from_spki(SPKI),
         }
         .encode();
         verdict.extend_from_slice(b"next");
         assert_eq!(
-            proof.push(&verdict).unwrap(),
+            pairing.push(&verdict).unwrap(),
             ProofStep::Accepted {
                 rest: b"next".to_vec()
             }
         );
+        assert!(Proof::new(Purpose::Sync, SPKI, vec![[2; 32]])
+            .push(&Message::Reach(reach).encode())
+            .is_err());
 
         let mut refused = Proof::new(Purpose::Sync, SPKI, vec![[2; 32]]);
         refused.push(&challenge([2; 32])).unwrap();

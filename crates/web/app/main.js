@@ -237,15 +237,25 @@ async function conflictsView() {
       el("strong", {}, c.name), ` · ${c.field}: shows ${value(c.winner)}; also ${c.others.map(value).join(", ")}`))));
 }
 
+// A pairing link opened from a QR code: the app's address with `#pair?…` (the code, the
+// daemon's WebTransport addresses and certificate hashes). A fragment never reaches the server
+// that hosts the app; it is taken out of the address bar and history at once.
+let invitation = "";
+if (location.hash.startsWith("#pair?")) {
+  invitation = location.href;
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+}
+
 function pairForm() {
   const form = el("form", { id: "pair" },
-    field("Pairing code", el("input", { name: "code", required: true, autocomplete: "off", placeholder: "7-harbor-velvet" })),
+    field("Pairing code or link", el("input", { name: "code", required: true, autocomplete: "off", placeholder: "7-harbor-velvet", value: invitation })),
     field("This device's name", el("input", { name: "device", required: true, value: "phone" })),
     el("p", { class: "error", role: "alert" }),
     el("button", { type: "submit" }, "Pair"));
   editForm(form, async (data) => {
     say("Pairing…");
     await call("pair", data.get("code"), data.get("device"));
+    invitation = "";
     location.hash = "#/";
     await route();
   });
@@ -264,7 +274,9 @@ function createView() {
   });
   show(el("h1", {}, "Start"),
     el("h2", {}, "Pair with a device"),
-    el("p", {}, "On the computer that serves this app, run `rapport pair` (or open Devices in its web app) and type the code it shows. This browser becomes a device of that vault, stores a copy, and keeps it in sync whenever it can reach that computer."),
+    el("p", {}, invitation
+      ? "This pairing link says where your computer is and how to check it is the one. Name this device and pair."
+      : "On your computer, run `rapport pair` (or open Devices in its web app) and scan the QR code it shows, or paste its link here. On a page that computer serves itself, its code alone is enough. This browser becomes a device of that vault, stores a copy, and keeps it in sync whenever it can reach that computer."),
     pairForm(),
     el("h2", {}, "Or start a new vault"),
     el("p", {}, "Create one here, with this browser as its first device; it keeps working with no network."),

@@ -1,5 +1,6 @@
-// The browser device's network side, in the Worker: WebTransport to the daemon that serves this
-// page, the proof of key (signed here with the non-extractable WebCrypto key), pairing with a
+// The browser device's network side, in the Worker: WebTransport to the daemon it paired with
+// (at the addresses the pairing link gave and each sync refreshes, or the daemon that serves
+// this page), the proof of key (signed here with the non-extractable WebCrypto key), pairing with a
 // code, the vault fetch after pairing, and the live sync session. The protocol steps are the
 // wasm module's (Proof, Pairing, Fetch, Link: rapport-sync compiled to WebAssembly); this file
 // only moves bytes, signs, keeps time and persists.
@@ -8,7 +9,7 @@
 // BEFORE the answer it causes is sent, so the daemon counts a change as received only once it
 // is stored here.
 
-import { Proof, Pairing, Fetch, Link } from "./pkg/rapport_wasm.js";
+import { Proof, Pairing, Fetch, Link, parseInvitation } from "./pkg/rapport_wasm.js";
 
 // Reconnect after 1 s, doubling to this at most while the daemon cannot be reached.
 const MAX_BACKOFF_MS = 15000;
@@ -40,22 +41,57 @@ const sleep = (ms) => new Promise((resolve) => {
   wake = () => { clearTimeout(t); resolve(); };
 });
 
-// Where the daemon serves WebTransport and the certificate hashes to pin: fetched from this
-// page's own origin (the daemon serves the app) at every attempt, kept for when it is offline.
-async function daemonInfo() {
+// How long one address may take to open a session before the next is tried.
+const CONNECT_TIMEOUT_MS = 8000;
+
+// The daemon this browser syncs with, kept in IndexedDB under "daemon":
+//   { device_id, addrs: ["HOST:PORT", …], cert_hashes: [hex, …], page }
+// `addrs` and `cert_hashes` come from the pairing link, and are replaced by what the daemon
+// says after each sync's proof of key (`Reach`), so a browser that syncs within a
+// certificate's life follows its rotations and the laptop's new addresses. `page` is true when
+// the daemon serves this page itself (`rapport serve`'s /app/): its /webtransport.json is then
+// asked at every attempt. An app published elsewhere never asks its host anything.
+async function pageDaemon() {
   try {
     const response = await fetch(new URL("/webtransport.json", self.location.origin), { cache: "no-store" });
     if (response.ok) {
       const info = await response.json();
-      await hooks.store().put("daemon", info);
-      return info;
+      return { ...info, addrs: [`${self.location.hostname}:${info.port}`], page: true };
     }
   } catch {
-    // Offline: the hashes learnt last time stay servable for days (docs/WEBTRANSPORT.md).
+    // Offline, or not a Rapport daemon.
   }
+  return null;
+}
+
+// Where to reach the paired daemon now: the page's server when it is that daemon, else (and
+// offline) what was kept.
+async function daemonInfo() {
   const known = await hooks.store().get("daemon");
-  if (!known) throw new Error("the device that serves this app cannot be reached");
+  // Kept by an older version of this app, from the page's own server.
+  const page = known && (known.page || !known.addrs);
+  if (!known || page) {
+    const served = await pageDaemon();
+    if (served && (!known || !known.device_id || known.device_id === served.device_id)) {
+      await hooks.store().put("daemon", { ...known, ...served });
+      return served;
+    }
+  }
+  if (!known) throw new Error("this browser knows no device to sync with: pair it again");
+  if (!known.addrs) return { ...known, addrs: [`${self.location.hostname}:${known.port}`] };
   return known;
+}
+
+// The daemon's `Reach` after a sync's proof: the address that just worked stays first.
+async function learn(info, used, daemon, reach) {
+  if (!reach || !reach.cert_hashes.length) return;
+  const addrs = [used, ...reach.addrs, ...info.addrs].filter((a, i, all) => a && all.indexOf(a) === i);
+  const known = await hooks.store().get("daemon");
+  // Only the daemon this browser paired with may move it elsewhere.
+  if (known && known.device_id && known.device_id !== daemon) return;
+  await hooks.store().put("daemon", {
+    ...known, device_id: daemon, addrs: addrs.slice(0, 8), cert_hashes: reach.cert_hashes,
+  });
 }
 
 // One bidirectional stream: whole chunks in, bytes out.
@@ -87,13 +123,28 @@ class Stream {
   }
 }
 
+// A session with the first of `info.addrs` that answers, pinning `info.cert_hashes`.
 async function session(info) {
-  const url = `https://${self.location.hostname}:${info.port}/rapport`;
-  const wt = new WebTransport(url, {
-    serverCertificateHashes: info.cert_hashes.map((h) => ({ algorithm: "sha-256", value: hex(h) })),
-  });
-  await wt.ready;
-  return wt;
+  const serverCertificateHashes = info.cert_hashes.map((h) => ({ algorithm: "sha-256", value: hex(h) }));
+  let last = null;
+  for (const addr of info.addrs) {
+    const wt = new WebTransport(`https://${addr}/rapport`, { serverCertificateHashes });
+    wt.closed.catch(() => {});
+    let timer = null;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${addr} did not answer`)), CONNECT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([wt.ready, late]);
+      return { wt, addr };
+    } catch (e) {
+      last = e;
+      try { wt.close(); } catch { /* already failed */ }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  throw last || new Error("no address is known for the device to sync with: pair again");
 }
 
 // The proof of key on the session's first stream. Returns the stream, the daemon's id and
@@ -113,7 +164,9 @@ async function prove(wt, purpose, keyPair, spki, info) {
         const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, keyPair.privateKey, step.bytes);
         await stream.write(Proof.proofMessage(spki, new Uint8Array(signature)));
       } else if (step.kind === "accepted") {
-        return { stream, daemon: proof.daemon, vault: proof.vault, rest: step.bytes };
+        const proven = { stream, daemon: proof.daemon, vault: proof.vault, rest: step.bytes, reach: null };
+        if (purpose === "sync") proven.reach = await reachOf(stream, proof);
+        return proven;
       }
     }
   } finally {
@@ -121,15 +174,37 @@ async function prove(wt, purpose, keyPair, spki, info) {
   }
 }
 
-// Pairs this browser with the code shown by `rapport pair` (or the web app's Devices page) on
-// the device that serves this app, fetches the vault and stores it. `keyPair` is the new
-// device key; the vault and the key are stored together, or neither.
-export async function pair(code, name, keyPair, spki) {
-  const info = await daemonInfo();
-  const wt = await session(info);
+// After a sync's verdict the daemon says where to reach it and which hashes to pin, then ends
+// the stream (an older daemon just ends it).
+async function reachOf(stream, proof) {
+  let step = proof.push(new Uint8Array());
+  while (step.kind !== "reach") {
+    const bytes = await stream.read(Date.now() + CONNECT_TIMEOUT_MS);
+    if (!bytes || bytes === TIMEOUT) return null;
+    step = proof.push(bytes);
+  }
+  return JSON.parse(step.detail);
+}
+
+// Pairs this browser with the device that shows a pairing code (`rapport pair`, or the web
+// app's Devices page): `invitation` is its link (the QR code: the code, the daemon's
+// WebTransport addresses and certificate hashes) or, on a page that daemon serves, the code
+// alone. Fetches the vault and stores it. `keyPair` is the new device key; the vault and the
+// key are stored together, or neither.
+export async function pair(invitation, name, keyPair, spki) {
+  const invite = JSON.parse(parseInvitation(invitation));
+  let info = { addrs: invite.addrs, cert_hashes: invite.cert_hashes, page: false };
+  if (!info.addrs.length || !info.cert_hashes.length) {
+    info = await pageDaemon();
+    if (!info) throw new Error("This app is not served by a Rapport device, so a code alone cannot say where to pair: scan the QR code `rapport pair` shows, or paste its whole link.");
+  }
+  const { wt, addr } = await session(info);
   try {
     const proven = await prove(wt, "pair", keyPair, spki, info);
-    const pairing = Pairing.start(code, spki, name, proven.daemon, proven.rest);
+    if (invite.device_id && invite.device_id !== proven.daemon) {
+      throw new Error("The device that answered is not the one that showed this code: pair again with a new code.");
+    }
+    const pairing = Pairing.start(invite.code, spki, name, proven.daemon, proven.rest);
     let vault = null;
     await proven.stream.write(pairing.firstMessage());
     while (vault === null) {
@@ -155,6 +230,8 @@ export async function pair(code, name, keyPair, spki) {
     }
     const fetched = fetcher.finish(spki, vault);
     await hooks.store().create(keyPair, fetched.snapshot);
+    const others = info.addrs.filter((a) => a !== addr);
+    await hooks.store().put("daemon", { ...info, addrs: [addr, ...others], device_id: proven.daemon, vault_id: vault });
     const replica = fetched.takeReplica();
     fetched.free();
     await hooks.adopt(replica, spki);
@@ -188,9 +265,10 @@ async function syncOnce() {
   const info = await daemonInfo();
   setState({ phase: "connecting", detail: "" });
   const keyPair = await hooks.store().get("device");
-  const wt = await session(info);
+  const { wt, addr } = await session(info);
   try {
     const proven = await prove(wt, "sync", keyPair, hooks.spki(), info);
+    await learn(info, addr, proven.daemon, proven.reach);
     const stream = new Stream(await wt.createBidirectionalStream());
     const known = await hooks.store().get(`sync:${proven.daemon}`);
     const link = await hooks.serial(async () => {

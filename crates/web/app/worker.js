@@ -208,12 +208,13 @@ const edits = {
     if (replica) await checkView(true);
     return null;
   },
-  // Pairs with the device serving this app (its code from `rapport pair`), then syncs.
-  pair: async (code, deviceName) => {
+  // Pairs with the device that shows a code (its QR link, or the code alone on a page that
+  // device serves), then syncs.
+  pair: async (invitation, deviceName) => {
     if (replica) throw new Error("This browser already holds a vault.");
     if (!panicGuard) throw new Error("This browser cannot contain a panic in the WebAssembly module, so it cannot sync safely.");
     const pair = await deviceKey();
-    await sync.pair(code, deviceName, pair, await spkiOf(pair));
+    await sync.pair(invitation, deviceName, pair, await spkiOf(pair));
     sync.run();
     return status();
   },

@@ -68,10 +68,16 @@ const PKG: &[(&str, &str)] = &[
 ];
 
 /// The page may compile WebAssembly ('wasm-unsafe-eval'), and nothing else than the web app's
-/// pages may: no inline script, nothing from another origin. Its Worker (whose own response
-/// carries this policy) may open WebTransport to the daemon on this loopback host at any port
-/// (the web listener is loopback only; the WebTransport port is another one).
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https://127.0.0.1:* https://localhost:*; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/// pages may: no inline script, no script from another origin. Its Worker (whose own response
+/// carries this policy) may open WebTransport to any `https:` address: the daemon it paired
+/// with is wherever the pairing link and each sync's `Reach` say (a LAN address, another
+/// port), and WebTransport URLs are `https:`. Nothing else is fetched from elsewhere.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The same policy in a `<meta>` of the exported page (a static host may send no header;
+/// `frame-ancestors` is ignored there), and as a `_headers` file for hosts that read one
+/// (Netlify, Cloudflare Pages), which also covers the Worker's own response.
+const META_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https:; form-action 'self'; base-uri 'none'";
 
 const NOT_BUILT: &str = "The phone app's WebAssembly module is not built. In Rapport's source tree, run scripts/wasm-toolchain.sh and then scripts/wasm-build.sh, and restart `rapport serve` (or set RAPPORT_APP_PKG to the folder that holds rapport_wasm.js and rapport_wasm_bg.wasm).";
 
@@ -128,14 +134,30 @@ pub fn files(pkg: &std::path::Path) -> std::io::Result<Vec<(String, Vec<u8>, &'s
 }
 
 /// Writes the app's files into `dir` (`rapport ui --export-pwa DIR`), for hosting on an HTTPS
-/// origin. Returns how many files were written.
+/// origin: the page carries its content security policy in a `<meta>`, and `_headers` gives
+/// it to hosts that read that file. Returns how many files were written.
 pub fn export(dir: &std::path::Path) -> std::io::Result<usize> {
     let all = files(&pkg_dir())?;
     std::fs::create_dir_all(dir.join("pkg"))?;
     for (name, body, _) in &all {
-        std::fs::write(dir.join(name), body)?;
+        if name == "index.html" {
+            let page = String::from_utf8_lossy(body).replacen(
+                "<meta charset=\"utf-8\">",
+                &format!(
+                    "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{META_CSP}\">"
+                ),
+                1,
+            );
+            std::fs::write(dir.join(name), page)?;
+        } else {
+            std::fs::write(dir.join(name), body)?;
+        }
     }
-    Ok(all.len())
+    let headers = format!(
+        "/*\n  Content-Security-Policy: {CSP}\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n"
+    );
+    std::fs::write(dir.join("_headers"), headers)?;
+    Ok(all.len() + 1)
 }
 
 pub async fn redirect() -> Redirect {

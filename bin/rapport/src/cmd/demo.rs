@@ -188,6 +188,7 @@ fn pair_devices(rt: &tokio::runtime::Runtime, dir: &dyn Fn(&str) -> PathBuf) -> 
             timeout: std::time::Duration::from_secs(60),
             json: true,
             no_discovery: true,
+            browser: None,
         };
         let host = {
             let replica = replica.clone();
