@@ -59,18 +59,21 @@ pub fn run(cli: Cli) -> Result<()> {
             browser,
             no_browser,
             app_url,
-        } => Ok(rapport_daemon::serve(
-            open_for_serve(&dir)?,
-            listen,
-            no_discovery,
-            (!no_ui).then_some(ui),
-            (!no_browser).then(|| {
-                browser.unwrap_or_else(|| {
-                    std::net::SocketAddr::new(listen.ip(), rapport_node::DEFAULT_BROWSER_PORT)
-                })
-            }),
-            app_url,
-        )?),
+        } => {
+            crate::alloc::trim_while_serving();
+            Ok(rapport_daemon::serve(
+                open_for_serve(&dir)?,
+                listen,
+                no_discovery,
+                (!no_ui).then_some(ui),
+                (!no_browser).then(|| {
+                    browser.unwrap_or_else(|| {
+                        std::net::SocketAddr::new(listen.ip(), rapport_node::DEFAULT_BROWSER_PORT)
+                    })
+                }),
+                app_url,
+            )?)
+        }
         Command::Ui {
             export_pwa: Some(out),
             ..
