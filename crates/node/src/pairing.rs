@@ -303,6 +303,30 @@ mod tests {
     }
 
     #[test]
+    fn a_daemon_serving_browsers_puts_its_webtransport_side_in_the_link() {
+        let code: PairingCode = "7-abandon-zoo".parse().expect("code");
+        let id = DeviceId::from_bytes([9; 32]);
+        let info = BrowserInfo {
+            addr: "127.0.0.1:7450".parse().expect("addr"),
+            addrs: vec!["127.0.0.1:7450".parse().expect("addr")],
+            app_url: Some("https://app.example/rapport/".into()),
+            cert_hashes: vec!["11".repeat(32), "22".repeat(32)],
+            expires_at: 0,
+            device_id: id.to_string(),
+            vault_id: "1".into(),
+        };
+        let link = uri(&code, &["127.0.0.1:7448".into()], id, Some(&info));
+        assert!(
+            link.starts_with("https://app.example/rapport/#pair?code=7-abandon-zoo&"),
+            "{link}"
+        );
+        let inv = parse_invitation(&link).expect("parses");
+        assert_eq!(inv.browser, info.addrs);
+        assert_eq!(inv.cert_hashes, vec![[0x11; 32], [0x22; 32]]);
+        assert_eq!(inv.device, Some(id));
+    }
+
+    #[test]
     fn a_pairing_event_renders_as_text_or_as_the_json_line_scripts_read() {
         let open = PairingEvent::Open {
             code: "7-abandon-zoo".into(),

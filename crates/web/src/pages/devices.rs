@@ -80,7 +80,8 @@ pub async fn page(
                     (qr_svg(&p.link))
                     p { "On the new device run " code { "rapport join " (p.code) } " (add "
                         code { "--addr " (p.addresses.first().map(String::as_str).unwrap_or("HOST:PORT")) }
-                        " if it is not on this network), or scan the QR code." }
+                        " if it is not on this network), or scan the QR code. A phone scans it to pair its browser: the code carries this device's WebTransport address and certificate hashes (start "
+                        code { "rapport serve --app-url" } " with where you published the phone app, so the camera opens it)." }
                     @if !p.addresses.is_empty() {
                         p { "This device listens for it at: " @for a in &p.addresses { code.pair-addr { (a) } " " } }
                     }
