@@ -9,8 +9,9 @@ export const round = (x) => Number(x.toFixed(1));
 // A reload until the list shows ("N contacts"), then until the Worker has loaded the document.
 // `loadedAtList` says whether the document was already loaded when the list showed (it must
 // not be: the list comes from the stored read view); `whileLoading` is a search run right after
-// the list showed, if the document was still loading then.
-export async function reloadUntilList(page) {
+// the list showed, if the document was still loading then. With `untilLoaded: false` it
+// returns once the list shows (`loaded` is then null).
+export async function reloadUntilList(page, { untilLoaded = true } = {}) {
   const start = Date.now();
   await page.reload();
   const shown = await (await page.waitForFunction(() => {
@@ -27,8 +28,8 @@ export async function reloadUntilList(page) {
     await window.rapportApp.call("search", "ann", 50);
     return loading ? performance.now() - t : null;
   });
-  await page.waitForFunction(() => window.rapportApp.loaded(), null, { polling: 20 });
-  return { list, loaded: Date.now() - start, whileLoading, total: shown.total, loadedAtList: shown.loadedAtList };
+  if (untilLoaded) await page.waitForFunction(() => window.rapportApp.loaded(), null, { polling: 20 });
+  return { list, loaded: untilLoaded ? Date.now() - start : null, whileLoading, total: shown.total, loadedAtList: shown.loadedAtList };
 }
 
 // The view's search for each prefix of `name` (up to 10 characters): what the page runs per

@@ -44,23 +44,24 @@ try {
   assert(await exited === 0, "`rapport pair` ended with success");
   await page.waitForFunction(() => window.rapportApp.loaded(), null, { polling: 50 });
 
-  // Reloads: the list from the stored view, before the document has loaded.
-  const loads = [];
-  for (let run = 0; run < RELOADS; run++) loads.push(await reloadUntilList(page));
-  for (const l of loads) {
-    assert(l.total === cfg.contacts, `the list shows ${l.total} contacts, not ${cfg.contacts}`);
-    assert(!l.loadedAtList, `the list showed only once the document had loaded (${l.list} ms): not from the read view`);
-  }
-
   // Search as you type, then the known contact found through the search box.
   const typed = await keystrokes(page, cfg.known.name);
   await page.locator("#search").fill(cfg.known.name);
   await page.locator(`table.contacts tbody tr[data-id="${cfg.known.id}"]`).waitFor();
 
-  // Notes until durable; still there after a reload (with the desktop's note, fetched).
+  // Notes until durable (the document is loaded since pairing).
   const notes = await notesUntilDurable(page, cfg.known.id, NOTES, "scale note");
+
+  // Reloads: the list from the stored view, before the document has loaded. Only the last one
+  // waits for the document too (a reload ends the Worker loading it), to time it, to measure
+  // memory as it is at an event, and to read the known card.
+  const loads = [];
+  for (let run = 0; run < RELOADS; run++) loads.push(await reloadUntilList(page, { untilLoaded: run === RELOADS - 1 }));
+  for (const l of loads) {
+    assert(l.total === cfg.contacts, `the list shows ${l.total} contacts, not ${cfg.contacts}`);
+    assert(!l.loadedAtList, `the list showed only once the document had loaded (${l.list} ms): not from the read view`);
+  }
   const mem = await memory(page, cdp, profile);
-  await reloadUntilList(page);
   const card = await page.evaluate((id) => window.rapportApp.call("card", id), cfg.known.id);
   const timeline = card.timeline.map((i) => i.text);
   for (const text of [...notes.texts, "a note from the desktop"]) {
@@ -70,7 +71,7 @@ try {
   console.log(JSON.stringify({
     ok: true, throttle: cfg.throttle, contacts: cfg.contacts, pairMs,
     firstListMs: { median: median(loads.map((l) => l.list)), runs: loads.map((l) => l.list) },
-    documentLoadedMs: { median: median(loads.map((l) => l.loaded)), runs: loads.map((l) => l.loaded) },
+    documentLoadedMs: loads[RELOADS - 1].loaded,
     searchWhileLoadingMs: loads.map((l) => l.whileLoading).filter((x) => x !== null).map(round),
     searchPerKeystrokeMs: { median: round(median(typed)), max: round(Math.max(...typed)) },
     noteUntilDurableMs: { median: round(median(notes.times)), max: round(Math.max(...notes.times)) },

@@ -45,23 +45,29 @@ const NOTE_MS: f64 = 100.0;
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// W30 as one import into `home`'s empty vault, through the store as `rapport` writes it.
-/// Returns the contacts written.
-fn write_w30(home: &Home) -> Vec<NewContact> {
+/// Returns the contacts written, and how long each part took (ms).
+fn write_w30(home: &Home) -> (Vec<NewContact>, [f64; 3]) {
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
+    let start = Instant::now();
     let w = rapport_workload::generate(SEED, CONTACTS, INTERACTIONS_PER_CONTACT);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
     let contacts = rapport_workload::vault::new_contacts(&w, &mut rng).expect("vault inputs");
+    let generated = ms(start);
     let device: DeviceId = device_id(home).parse().expect("a device id");
     let store = rapport_store::Store::open(&home.store()).expect("the store opens");
     let mut vault = store.load_vault(device).expect("the new vault loads");
+    let start = Instant::now();
     vault
         .add_contacts("import W30", 1_765_000_000_000, &contacts)
         .expect("W30 is written");
+    let added = ms(start);
+    let start = Instant::now();
     let touched = vault.take_touched();
     store
         .commit(&mut vault, &touched)
         .expect("a durable commit");
     store.close().expect("the store closes");
-    contacts
+    (contacts, [generated, added, ms(start)])
 }
 
 /// Runs `rapport ARGS` to success on `home`; returns its stdout and wall time in ms.
@@ -85,9 +91,7 @@ fn the_phone_app_stays_quick_with_thirty_thousand_contacts() {
     };
     let started = Instant::now();
     let home = Home::init();
-    let start = Instant::now();
-    let contacts = write_w30(&home);
-    let written_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let (contacts, [generated_ms, added_ms, committed_ms]) = write_w30(&home);
     // A contact deep in the book, and its name as the list shows it.
     let known = &contacts[CONTACTS * 2 / 3];
     let known_name = known.patch.name.clone().expect("a name");
@@ -99,9 +103,12 @@ fn the_phone_app_stays_quick_with_thirty_thousand_contacts() {
     assert_eq!(listed.as_array().map(Vec::len), Some(CONTACTS));
     let (found, desktop_search_ms) = timed(&home, &["search", &known_name, "--json"]);
     assert!(found.contains(&known_id), "search found {found}");
-    let (_, desktop_note_ms) = timed(&home, &["note", &known_id, "a note from the desktop"]);
 
+    // The note as a desktop user with `rapport serve` running logs it: a one-shot process that
+    // hands it to the daemon (a cold one would load the whole document first: about 2 s in a
+    // release build, the README's figure). The browser must then fetch it with the vault.
     let served = serve_with_ui(&home);
+    let (_, desktop_note_ms) = timed(&home, &["note", &known_id, "a note from the desktop"]);
     let config = serde_json::json!({
         "app": format!("http://{}/app/", served.ui),
         "rapport": rapport_for_node(&home),
@@ -128,16 +135,16 @@ fn the_phone_app_stays_quick_with_thirty_thousand_contacts() {
     let note = figure(&said, &["noteUntilDurableMs", "median"]);
     eprintln!(
         "\nphone app at {CONTACTS} contacts (W30, {INTERACTIONS_PER_CONTACT} interactions each), 4x CPU throttle, debug daemon:\n\
-         - vault written through the library: {written_ms:.0} ms\n\
+         - vault written through the library: workload generated {generated_ms:.0} ms, `add_contacts` {added_ms:.0} ms, durable commit {committed_ms:.0} ms\n\
          - pair + fetch + store + show: {:.0} ms\n\
-         - first list after a reload (median): {first_list:.0} ms [target {FIRST_LIST_MS:.0}, fails above {:.0}]; document loaded: {:.0} ms; desktop cold `list --json`: {desktop_list_ms:.0} ms\n\
+         - first list after a reload (median): {first_list:.0} ms [target {FIRST_LIST_MS:.0}, fails above {:.0}]; document loaded (last reload): {:.0} ms; desktop cold `list --json`: {desktop_list_ms:.0} ms\n\
          - search per keystroke: median {keystroke:.1} ms, max {:.1} [target {KEYSTROKE_MS:.0}, fails above {:.0}]; desktop `search`: {desktop_search_ms:.0} ms\n\
-         - note until durable: median {note:.1} ms, max {:.1} [target {NOTE_MS:.0}, fails above {:.0}]; desktop one-shot `note`: {desktop_note_ms:.0} ms\n\
+         - note until durable: median {note:.1} ms, max {:.1} [target {NOTE_MS:.0}, fails above {:.0}]; desktop one-shot `note` through the daemon: {desktop_note_ms:.0} ms\n\
          - memory: page JS heap {} MB, wasm {} MB, renderers' RSS {} MB\n\
          - whole test: {:.0} s\n",
         figure(&said, &["pairMs"]),
         FIRST_LIST_MS * SLACK,
-        figure(&said, &["documentLoadedMs", "median"]),
+        figure(&said, &["documentLoadedMs"]),
         figure(&said, &["searchPerKeystrokeMs", "max"]),
         KEYSTROKE_MS * SLACK,
         figure(&said, &["noteUntilDurableMs", "max"]),
