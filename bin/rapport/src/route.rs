@@ -58,17 +58,20 @@ pub fn run(cli: Cli) -> Result<()> {
             no_ui,
             browser,
             no_browser,
-        } => Ok(rapport_daemon::serve(
-            open_for_serve(&dir)?,
-            listen,
-            no_discovery,
-            (!no_ui).then_some(ui),
-            (!no_browser).then(|| {
-                browser.unwrap_or_else(|| {
-                    std::net::SocketAddr::new(listen.ip(), rapport_node::DEFAULT_BROWSER_PORT)
-                })
-            }),
-        )?),
+        } => {
+            crate::alloc::trim_while_serving();
+            Ok(rapport_daemon::serve(
+                open_for_serve(&dir)?,
+                listen,
+                no_discovery,
+                (!no_ui).then_some(ui),
+                (!no_browser).then(|| {
+                    browser.unwrap_or_else(|| {
+                        std::net::SocketAddr::new(listen.ip(), rapport_node::DEFAULT_BROWSER_PORT)
+                    })
+                }),
+            )?)
+        }
         Command::Ui {
             export_pwa: Some(out),
             ..
