@@ -12,6 +12,7 @@ export const FLAGS = [
 ];
 
 // `name` tells the profile folders apart in /tmp; `options` go to launchPersistentContext.
+// `profile` is the profile's folder (its renderers' command lines name it).
 export async function launch(name, options = {}) {
   const profile = mkdtempSync(join(tmpdir(), `rapport-${name}-`));
   const context = await chromium.launchPersistentContext(profile, {
@@ -28,5 +29,5 @@ export async function launch(name, options = {}) {
       rmSync(profile, { recursive: true, force: true });
     }
   };
-  return { context, page, close };
+  return { context, page, close, profile };
 }

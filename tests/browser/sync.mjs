@@ -17,8 +17,8 @@
 // 4. The laptop revokes the phone: its session is cut, it is refused from then on, and no edit
 //    crosses either way.
 import { launch } from "./chromium.mjs";
+import { openPairingWindow } from "./pairing.mjs";
 import { spawn, execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -75,13 +75,7 @@ const syncPhase = () => page.evaluate(async () => (await window.rapportApp.sync(
 try {
   await startDaemon();
   // 1. Pair by code. A pairing window: `rapport pair` forwarded to the daemon.
-  const openWindow = async () => {
-    const child = spawn(cfg.bin, ["--home", cfg.home, "pair", "--json", "--no-discovery", "--timeout", "60s"],
-      { env, stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise((r) => child.once("exit", r));
-    const first = await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve));
-    return { code: JSON.parse(first).code, exited };
-  };
+  const openWindow = () => openPairingWindow({ bin: cfg.bin, home: cfg.home, env });
   await page.goto(`http://${cfg.ui}/app/`);
 
   // A mistyped code (right nameplate, wrong words) is refused and burns the code.

@@ -10,9 +10,9 @@
 //! Needs Chromium, Node and the WebAssembly module (scripts/wasm-build.sh): where one is
 //! missing it says SKIPPED loudly, except under `CI=true`, where it fails.
 
-use crate::phone::wasm_module;
+use crate::phone::{browser_replica_tools_or_skip, rapport_for_node};
 use crate::support::Home;
-use crate::web::{artefacts, browser_tools, run_node};
+use crate::web::{artefacts, run_node};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -74,33 +74,17 @@ fn conflict_keys(list: &Value) -> Vec<(String, String, String, Vec<String>)> {
 
 #[test]
 fn a_browser_pairs_by_code_and_its_offline_edits_merge_with_the_daemons() {
-    let tools = browser_tools().and_then(|dir| wasm_module().map(|_| dir));
-    let dir = match tools {
-        Ok(dir) => dir,
-        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("the browser sync test cannot run in CI: {why}")
-        }
-        Err(why) => {
-            eprintln!("\n*** SKIPPED the browser sync test: {why} ***\n");
-            return;
-        }
+    let Some(dir) = browser_replica_tools_or_skip("the browser sync test") else {
+        return;
     };
     let home = Home::init();
     home.ok(&["add", "Ada Lovelace", "--email", "ada@example.org"]);
     home.ok(&["add", "Charles Babbage"]);
-    let probe = home.command(&[]);
-    let env: serde_json::Map<String, Value> = probe
-        .get_envs()
-        .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), Value::from(v?.to_str()?))))
-        .collect();
-    let config = serde_json::json!({
-        "bin": probe.get_program().to_str().expect("utf-8 path"),
-        "home": home.path(),
-        "env": env,
-        "ui": format!("127.0.0.1:{}", free_port(false)),
-        "browser": format!("127.0.0.1:{}", free_port(true)),
-        "artefacts": artefacts(),
-    });
+    // { bin, home, env } and the fixed addresses.
+    let mut config = rapport_for_node(&home);
+    config["ui"] = format!("127.0.0.1:{}", free_port(false)).into();
+    config["browser"] = format!("127.0.0.1:{}", free_port(true)).into();
+    config["artefacts"] = Value::from(artefacts().to_str().expect("utf-8 path"));
     let mut node = Command::new("node");
     node.arg(dir.join("sync.mjs"))
         .current_dir(&dir)

@@ -24,12 +24,15 @@
 //! - `browser_wt`: Chromium opens a WebTransport session to `serve` and proves its key.
 //! - `pwa`: the exported phone app on another origin pairs from the QR link, syncs, and
 //!   follows the daemon's certificate rotation with the hashes learnt in-session.
+//! - `browser_scale`: the phone app paired with a 30,000-contact vault, throttled 4× (issue 16's
+//!   test 6), its figures beside the desktop's.
 //!
 //! Randomised tests print their seed on failure; replay with `RAPPORT_TEST_SEED=<seed>`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod beyond_lan;
 mod browser_device;
+mod browser_scale;
 mod browser_sync;
 mod browser_wt;
 mod cli;

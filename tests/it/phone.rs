@@ -7,6 +7,7 @@
 
 use crate::support::{rapport_bin, Home, Seed};
 use crate::web::{artefacts, browser_tools, run_node, serve_with_ui};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -30,23 +31,41 @@ pub(crate) fn wasm_module() -> Result<PathBuf, String> {
     }
 }
 
-/// The browser tests' folder, if Node, Chromium and the module are there (else why not).
-fn tools_or_skip() -> Option<PathBuf> {
+/// The browser tests' folder, if Node, Chromium and the module are there. Where one is
+/// missing: `None` after saying SKIPPED loudly (naming `what`), or a panic under `CI=true`.
+pub(crate) fn browser_replica_tools_or_skip(what: &str) -> Option<PathBuf> {
     match browser_tools().and_then(|dir| wasm_module().map(|_| dir)) {
         Ok(dir) => Some(dir),
         Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("the phone app's browser test cannot run in CI: {why}")
+            panic!("{what} cannot run in CI: {why}")
         }
         Err(why) => {
-            eprintln!("\n*** SKIPPED the phone app's browser test: {why} ***\n");
+            eprintln!("\n*** SKIPPED {what}: {why} ***\n");
             None
         }
     }
 }
 
+/// How a script of tests/browser runs `rapport` on `home`: `{ bin, home, env }`, with the
+/// sandboxed environment every test's commands get.
+pub(crate) fn rapport_for_node(home: &Home) -> Value {
+    let probe = home.command(&[]);
+    let env: serde_json::Map<String, Value> = probe
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), Value::from(v?.to_str()?))))
+        .collect();
+    serde_json::json!({
+        "bin": probe.get_program().to_str().expect("utf-8 path"),
+        "home": home.path(),
+        "env": env,
+    })
+}
+
 #[test]
 fn the_phone_app_keeps_offline_edits_across_a_reload() {
-    let Some(dir) = tools_or_skip() else { return };
+    let Some(dir) = browser_replica_tools_or_skip("the phone app's browser test") else {
+        return;
+    };
     let home = Home::init();
     let served = serve_with_ui(&home);
     let config = serde_json::json!({
@@ -75,7 +94,9 @@ fn the_phone_app_keeps_offline_edits_across_a_reload() {
 #[test]
 fn a_browser_killed_mid_burst_keeps_every_edit_it_showed_as_saved() {
     let seed = Seed::for_test("a_browser_killed_mid_burst_keeps_every_edit_it_showed_as_saved");
-    let Some(dir) = tools_or_skip() else { return };
+    let Some(dir) = browser_replica_tools_or_skip("the phone app's browser test") else {
+        return;
+    };
     let home = Home::init();
     let served = serve_with_ui(&home);
     let config = serde_json::json!({

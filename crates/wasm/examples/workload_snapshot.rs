@@ -5,9 +5,7 @@
 //! `cargo run --release -p rapport-wasm --example workload_snapshot -- OUT [CONTACTS]`
 
 use rand::SeedableRng;
-use rapport_model::{
-    ContactId, ContactPatch, DeviceId, InteractionId, NewContact, NewInteraction, Vault, VaultId,
-};
+use rapport_model::{DeviceId, Vault, VaultId};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -19,41 +17,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let now = 1_765_000_000_000;
     let w = rapport_workload::generate(42, count, 10);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
-    let ids: Vec<ContactId> = w
-        .contacts
-        .iter()
-        .map(|_| ContactId::random(&mut rng))
-        .collect();
-    let mut contacts = Vec::with_capacity(ids.len());
-    for (c, id) in w.contacts.iter().zip(&ids) {
-        let mut interactions = Vec::new();
-        for i in &c.interactions {
-            let mut with = vec![*id];
-            with.extend(i.with.iter().filter_map(|j| ids.get(*j)));
-            let new = NewInteraction {
-                contacts: with,
-                at: i.at_ms,
-                kind: i.kind.parse()?,
-                text: i.text.clone(),
-                place: i.place.clone(),
-            };
-            interactions.push((InteractionId::random(&mut rng), new));
-        }
-        let patch = ContactPatch {
-            name: Some(c.name.clone()),
-            org: c.org.clone(),
-            title: c.title.clone(),
-            add_emails: c.emails.clone(),
-            add_tags: c.tags.clone(),
-            ..ContactPatch::default()
-        };
-        contacts.push(NewContact {
-            id: *id,
-            patch,
-            extras: None,
-            interactions,
-        });
-    }
+    let contacts = rapport_workload::vault::new_contacts(&w, &mut rng)?;
     let device = DeviceId::from_spki(b"workload device");
     let mut vault = Vault::create(device, "workload", VaultId::random(&mut rng), now)?;
     vault.add_contacts("import workload", now, &contacts)?;

@@ -17,6 +17,8 @@ pub mod graph;
 pub mod names;
 mod text;
 mod translit;
+#[cfg(feature = "vault")]
+pub mod vault;
 pub mod words;
 pub mod world;
 
