@@ -12,7 +12,8 @@
 //   "rotate":  the daemon is due to rotate, and serves that `next` from its start.
 // Prints one line {"ok": true, ...} at the end.
 import { launch } from "./chromium.mjs";
-import { spawn, execFileSync } from "node:child_process";
+import { assert, cli, until } from "./support.mjs";
+import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createServer } from "node:http";
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
@@ -26,23 +27,7 @@ const began = Date.now();
 const stdin = createInterface({ input: process.stdin });
 const lines = stdin[Symbol.asyncIterator]();
 
-function assert(cond, what) {
-  if (!cond) throw new Error(what);
-}
-
-function rapport(...args) {
-  return execFileSync(cfg.bin, ["--home", cfg.home, ...args], { env, encoding: "utf8", timeout: 30000 });
-}
-
-async function until(what, check, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const rapport = cli(cfg.bin, cfg.home, env);
 
 // Asks the Rust side to change the stopped daemon's certificates.
 async function step(name) {

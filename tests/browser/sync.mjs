@@ -17,8 +17,9 @@
 // 4. The laptop revokes the phone: its session is cut, it is refused from then on, and no edit
 //    crosses either way.
 import { launch } from "./chromium.mjs";
+import { assert, cli, until } from "./support.mjs";
 import { openPairingWindow } from "./pairing.mjs";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -27,23 +28,7 @@ mkdirSync(cfg.artefacts, { recursive: true });
 const env = { ...process.env, ...cfg.env, RAPPORT_BROWSER_ADDR: cfg.browser };
 const figures = {};
 
-function assert(cond, what) {
-  if (!cond) throw new Error(what);
-}
-
-function rapport(...args) {
-  return execFileSync(cfg.bin, ["--home", cfg.home, ...args], { env, encoding: "utf8", timeout: 30000 });
-}
-
-async function until(what, check, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const rapport = cli(cfg.bin, cfg.home, env);
 
 let daemon = null;
 async function startDaemon() {

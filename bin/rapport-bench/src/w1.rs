@@ -3,10 +3,8 @@
 
 use anyhow::{Context, Result};
 use rand::RngCore;
-use rapport_model::{
-    ContactId, ContactPatch, InteractionId, NewInteraction, TrustLevel, UnixMillis, Vault,
-};
-use rapport_workload::{WContact, Workload};
+use rapport_model::{ContactId, ContactPatch, InteractionId, NewInteraction, UnixMillis, Vault};
+use rapport_workload::Workload;
 
 /// One contact and its interactions, ready to write.
 #[derive(Debug)]
@@ -30,7 +28,7 @@ pub fn prepare(w: &Workload, rng: &mut impl RngCore) -> Result<Vec<PreparedConta
         .iter()
         .map(|c| {
             let id = ContactId::random(rng);
-            let mut patch = patch(c)?;
+            let mut patch = rapport_workload::vault::contact_patch(c)?;
             patch.introduced_by = c.introduced_by.map(|j| earlier(&ids, j)).transpose()?;
             let interactions = c
                 .interactions
@@ -58,29 +56,6 @@ pub fn prepare(w: &Workload, rng: &mut impl RngCore) -> Result<Vec<PreparedConta
             })
         })
         .collect()
-}
-
-fn patch(c: &WContact) -> Result<ContactPatch> {
-    let trust = c
-        .trust
-        .map(str::parse::<TrustLevel>)
-        .transpose()
-        .with_context(|| format!("trust of {}", c.name))?;
-    Ok(ContactPatch {
-        name: Some(c.name.clone()),
-        org: c.org.clone(),
-        title: c.title.clone(),
-        notes: c.notes.clone(),
-        trust,
-        met_on: c.met_on.clone(),
-        met_at: c.met_at.clone(),
-        connected_on: c.connected_on.clone(),
-        add_emails: c.emails.clone(),
-        add_phones: c.phones.clone(),
-        add_links: c.links.clone(),
-        add_tags: c.tags.clone(),
-        ..ContactPatch::default()
-    })
 }
 
 /// Writes everything as one user action: one `batch`, hence one Automerge commit.

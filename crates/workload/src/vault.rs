@@ -48,25 +48,7 @@ pub fn new_contacts(
             };
             interactions.push((InteractionId::random(rng), new));
         }
-        let trust = c
-            .trust
-            .map(|t| t.parse().map_err(|_| VaultInputError::Trust(t)))
-            .transpose()?;
-        let patch = ContactPatch {
-            name: Some(c.name.clone()),
-            org: c.org.clone(),
-            title: c.title.clone(),
-            notes: c.notes.clone(),
-            trust,
-            met_on: c.met_on.clone(),
-            met_at: c.met_at.clone(),
-            connected_on: c.connected_on.clone(),
-            add_emails: c.emails.clone(),
-            add_phones: c.phones.clone(),
-            add_links: c.links.clone(),
-            add_tags: c.tags.clone(),
-            ..ContactPatch::default()
-        };
+        let patch = contact_patch(c)?;
         ids.push(id);
         out.push(NewContact {
             id,
@@ -76,4 +58,27 @@ pub fn new_contacts(
         });
     }
     Ok(out)
+}
+
+/// The contact's own fields as a patch that sets them all (no introduction).
+pub fn contact_patch(c: &crate::WContact) -> Result<ContactPatch, VaultInputError> {
+    let trust = c
+        .trust
+        .map(|t| t.parse().map_err(|_| VaultInputError::Trust(t)))
+        .transpose()?;
+    Ok(ContactPatch {
+        name: Some(c.name.clone()),
+        org: c.org.clone(),
+        title: c.title.clone(),
+        notes: c.notes.clone(),
+        trust,
+        met_on: c.met_on.clone(),
+        met_at: c.met_at.clone(),
+        connected_on: c.connected_on.clone(),
+        add_emails: c.emails.clone(),
+        add_phones: c.phones.clone(),
+        add_links: c.links.clone(),
+        add_tags: c.tags.clone(),
+        ..ContactPatch::default()
+    })
 }
