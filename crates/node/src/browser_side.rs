@@ -129,7 +129,7 @@ impl BrowserSide {
         let addr = self.endpoint.local_addr().ok()?;
         Some(BrowserInfo {
             addr,
-            addrs: crate::pairing::advertised(addr),
+            addrs: crate::advertise::advertised(addr),
             app_url: self.app_url.clone(),
             cert_hashes: certs.hashes().iter().map(|h| rapport_net::hex(h)).collect(),
             expires_at: certs.serving().not_after(),

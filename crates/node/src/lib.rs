@@ -12,6 +12,7 @@
 //! the replica's lock (`rapport_net::with_replica`), never on the two async workers.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod advertise;
 mod backoff;
 mod browser;
 mod browser_side;

@@ -160,7 +160,10 @@ pub async fn run_events<H: Host>(
     let code = PairingCode::generate(&mut rand::rngs::OsRng);
     let endpoint = PairingEndpoint::bind(window.listen, &identity)?;
     let bound = endpoint.local_addr()?;
-    let addresses: Vec<String> = advertised(bound).iter().map(|a| a.to_string()).collect();
+    let addresses: Vec<String> = crate::advertise::advertised(bound)
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
     let _ = events.send(PairingEvent::Open {
         code: code.to_string(),
         link: uri(&code, &addresses, me, window.browser.as_ref()),
@@ -214,32 +217,6 @@ fn done(p: &Paired) -> PairingDone {
             Err(e) => Err(e.to_string()),
         },
     }
-}
-
-/// The addresses to show: the bound one, or for an unspecified address every interface's.
-pub(crate) fn advertised(bound: SocketAddr) -> Vec<SocketAddr> {
-    if !bound.ip().is_unspecified() {
-        return vec![bound];
-    }
-    let mut out: Vec<SocketAddr> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| !i.is_loopback())
-        .map(|i| i.ip())
-        .filter(|ip| ip.is_ipv4() == bound.is_ipv4())
-        .map(|ip| SocketAddr::new(ip, bound.port()))
-        .collect();
-    if out.is_empty() {
-        out.push(SocketAddr::new(
-            if bound.is_ipv4() {
-                std::net::Ipv4Addr::LOCALHOST.into()
-            } else {
-                std::net::Ipv6Addr::LOCALHOST.into()
-            },
-            bound.port(),
-        ));
-    }
-    out
 }
 
 /// The link the QR code carries (`rapport_sync::invite`): the code, the QUIC `addresses`,
