@@ -56,15 +56,13 @@ impl BrowserInfo {
     }
 }
 
+/// One of `BrowserInfo::cert_hashes` back to bytes; `None` for anything but 32 bytes of hex.
 fn unhex(h: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if h.len() != 64 || !h.is_ascii() {
-        return None;
-    }
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(h.as_bytes())
+        .ok()?
+        .try_into()
+        .ok()
 }
 
 pub(crate) fn unix_now() -> u64 {
