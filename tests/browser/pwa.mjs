@@ -13,6 +13,7 @@
 // Prints one line {"ok": true, ...} at the end.
 import { launch } from "./chromium.mjs";
 import { assert, cli, until } from "./support.mjs";
+import { openPairingWindow } from "./pairing.mjs";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createServer } from "node:http";
@@ -103,10 +104,7 @@ try {
   await startDaemon();
   // 1. The QR link: the app's address with the code, the daemon's WebTransport address and
   //    its two certificate hashes in the fragment.
-  const pairing = spawn(cfg.bin, ["--home", cfg.home, "pair", "--json", "--no-discovery", "--timeout", "60s"],
-    { env, stdio: ["ignore", "pipe", "pipe"] });
-  const paired = new Promise((r) => pairing.once("exit", r));
-  const first = JSON.parse(await new Promise((resolve) => createInterface({ input: pairing.stdout }).once("line", resolve)));
+  const { window: first, exited: paired } = await openPairingWindow({ bin: cfg.bin, home: cfg.home, env });
   const link = first.link;
   assert(link.startsWith(`${origin}/#pair?code=${first.code}&`), `the QR link opens the hosted app: ${link}`);
   assert(link.includes(`&wt=${cfg.browser}`) && link.split("&cert=").length === 3, `the link says where and what to pin: ${link}`);
