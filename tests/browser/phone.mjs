@@ -79,9 +79,15 @@ try {
   assert(logged === 20, "logged 20 interactions");
   await page.locator("#tags [name=add]").fill("vip");
   await page.locator("#tags button").click();
+  // Each save re-renders the card from the replica: wait for the saved value in the card's
+  // fields (not anywhere on the page: the trust menu itself lists "trusted") before the next
+  // edit, so the next form is the re-rendered one and the reload cannot cut a pending save.
+  const fields = (label, want) => page.waitForFunction(([label, want]) => [...document.querySelectorAll("dl.fields .row")]
+    .some((r) => r.querySelector("dt").textContent === label && r.querySelector("dd").textContent.includes(want)), [label, want]);
+  await fields("Tags", "vip");
   await page.locator("#trust [name=trust]").selectOption("trusted");
   await page.locator("#trust button").click();
-  await page.waitForFunction(() => document.body.innerText.includes("trusted"));
+  await fields("Trust", "trusted");
 
   // Reload with the daemon dead and the network cut: only the service worker can serve this.
   await page.evaluate(() => { location.hash = "#/"; });
