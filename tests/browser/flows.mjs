@@ -93,7 +93,9 @@ const flows = [
     await page.goto(`${base}/contacts`);
     await page.getByLabel("Select Grace Hopper").check();
     await page.getByLabel("Group for the ticked contacts").selectOption({ label: "Navy friends" });
+    const posted = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/groups/members"));
     await page.getByRole("button", { name: "Add ticked to group" }).click();
+    await posted;
     await page.goto(`${base}/groups`);
     await page.getByRole("heading", { name: "Navy friends (1 members)" }).waitFor();
   }],
@@ -101,6 +103,9 @@ const flows = [
     onB("sync", "--addr", cfg.addrA); // harmless here; B also gets Grace for the live flow
     await page.goto(`${base}/contacts`);
     await page.getByLabel("Search").pressSequentially("nanosec", { delay: 30 });
+    // The unfiltered list already shows Grace alone: wait for the search's own answer (the
+    // address changes in the same callback that shows it).
+    await page.waitForFunction(() => new URLSearchParams(location.search).get("q") === "nanosec");
     await page.locator("#results").getByText("1 contact").waitFor();
     await page.locator("#results").getByRole("link", { name: "Grace Hopper" }).waitFor();
     await page.getByLabel("Search").fill("zzzz-nobody");
@@ -163,7 +168,8 @@ const flows = [
     await page.getByText("Edit details").click();
     await page.getByLabel("Organisation").fill("Yale");
     await page.getByRole("button", { name: "Save changes" }).click();
-    await page.waitForURL(state.grace);
+    // The page was already at the card: wait for the saved value, not the address.
+    await page.locator("dl.fields").getByText("Yale").waitFor();
     onB("sync", "--addr", cfg.addrA);
     await page.goto(`${base}/conflicts`);
     await page.getByRole("heading", { name: "Grace Hopper – org" }).waitFor();
@@ -188,6 +194,7 @@ const flows = [
     await item.getByText(new RegExp(`^follow-up due ${due}: \\d+ days overdue$`)).waitFor();
     await item.getByRole("button", { name: "Mark follow-up “Send the COBOL notes” for Grace Hopper done" }).click();
     await page.getByText(/^done: follow-up [0-9a-f]+ \(Grace Hopper\)$/).waitFor();
+    await page.waitForLoadState(); // the list comes after the text waited for
     assert(await page.locator("li.due-item", { hasText: "Send the COBOL notes" }).count() === 0, "closed");
   }],
   ["today: a contact past its cadence, snoozed", async () => {
@@ -208,6 +215,7 @@ const flows = [
     await item.getByLabel("Snooze Ada Lovelace for").selectOption("7d");
     await item.getByRole("button", { name: "Snooze Ada Lovelace", exact: true }).click();
     await page.getByText(/^Ada Lovelace snoozed until \d{4}-\d\d-\d\d/).waitFor();
+    await page.waitForLoadState(); // the list comes after the text waited for
     assert(await page.locator("li.due-item", { hasText: "Ada Lovelace" }).count() === 0, "deferred");
     await page.getByLabel("Show").selectOption("30d");
     await page.getByRole("button", { name: "Show" }).click();
@@ -246,6 +254,7 @@ const flows = [
     // The card as it was one change earlier: no title yet.
     await page.locator("li.change").nth(1).getByRole("link", { name: /The card as it was after change/ }).click();
     await page.getByRole("heading", { name: /^Ada Lovelace as it was at change [0-9a-f]{8}$/ }).waitFor();
+    await page.waitForLoadState(); // the list comes after the text waited for
     assert(await page.locator("div.past").getByText("Countess").count() === 0, "no title then");
     await page.getByRole("button", { name: "Revert the card to this point" }).click();
     await page.getByText(/^reverted [0-9a-f]+ +Ada Lovelace to change [0-9a-f]{8}/).waitFor();

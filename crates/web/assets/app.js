@@ -17,7 +17,7 @@
     return !!(f && el && f.contains(el));
   }
   var pending = null, seq = 0;
-  function refreshResults() {
+  function refreshResults(fromLive) {
     var filters = filtersForm();
     if (!filters || !document.getElementById("results")) return;
     var params = new URLSearchParams(new FormData(filters));
@@ -28,6 +28,9 @@
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         if (mine !== seq) return; // a newer keystroke already asked
+        // A live update whose answer lands while a box is being ticked waits, as the page's
+        // own refresh does: replacing the results would untick it.
+        if (fromLive === true && busy()) { waiting = true; return; }
         var results = document.getElementById("results");
         if (results) results.innerHTML = html;
         history.replaceState(null, "", url);
@@ -69,7 +72,7 @@
     }
     waiting = false;
     if (filtersForm() && document.getElementById("results")) {
-      refreshResults();
+      refreshResults(true);
       if (live) live.textContent = "Updated with the latest changes.";
       return;
     }
