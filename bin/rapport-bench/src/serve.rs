@@ -37,8 +37,13 @@ impl Daemon {
     }
 
     /// The same with its web app on a free loopback port, and that app's `HOST:PORT`.
-    pub fn start_with_ui(rapport: &Rapport, home: &Path, log: &Path) -> Result<(Daemon, String)> {
-        let (daemon, ui) = Daemon::spawn(rapport, home, log, &["--ui", "127.0.0.1:0"], &[])?;
+    pub fn start_with_ui(
+        rapport: &Rapport,
+        home: &Path,
+        log: &Path,
+        env: &[(&str, String)],
+    ) -> Result<(Daemon, String)> {
+        let (daemon, ui) = Daemon::spawn(rapport, home, log, &["--ui", "127.0.0.1:0"], env)?;
         Ok((
             daemon,
             ui.context("`rapport serve` did not print its web app's address")?,

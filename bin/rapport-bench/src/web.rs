@@ -88,7 +88,8 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         );
 
         eprintln!("web {label}: the daemon and the browser");
-        let (daemon, ui) = Daemon::start_with_ui(&rapport, &home, &tmp.path().join("serve.log"))?;
+        let serve_log = tmp.path().join("serve.log");
+        let (daemon, ui) = Daemon::start_with_ui(&rapport, &home, &serve_log, &[heap_log()])?;
         let signin = output(rapport.command(&home, &["ui", "--no-open"]))?;
         let config = serde_json::json!({
             "signin": signin.trim(),
@@ -102,6 +103,7 @@ pub fn run(args: &SuiteArgs) -> Result<Table> {
         let m = browser(&script, &config)?;
         drop(daemon);
         rows(&mut t, label, &m, &search_cli.walls);
+        heap_rows(&mut t, label, &heap_samples(&serve_log)?);
         // Print as it goes: a W30 run takes long, and W1's figures are worth having first.
         eprint!("{}", t.to_markdown());
     }
@@ -182,6 +184,76 @@ fn rows(t: &mut Table, label: &str, m: &Measured, search_cli: &[Duration]) {
         table::ratio(last as f64, first as f64),
         "≤ 1.2×",
     );
+}
+
+/// The daemon's log filter with its heap figures on (see `rapport`'s `alloc::HEAP_TARGET`):
+/// after each periodic trim (every 5 s) it logs what the heap holds.
+fn heap_log() -> (&'static str, String) {
+    (
+        "RUST_LOG",
+        "off,rapport=info,rapport_node=info,rapport_net=info,rapport::heap=debug".to_owned(),
+    )
+}
+
+/// One heap figure the daemon logged: bytes in use, and bytes free inside the heap.
+#[derive(Debug, Clone, Copy)]
+struct HeapSample {
+    in_use: u64,
+    free_in_heap: u64,
+}
+
+/// The daemon's heap figures, in the order it logged them (none on a platform whose
+/// allocator does not report them).
+fn heap_samples(log: &Path) -> Result<Vec<HeapSample>> {
+    let text = std::fs::read_to_string(log)
+        .with_context(|| format!("could not read the daemon's log {}", log.display()))?;
+    let field = |line: &str, name: &str| -> Option<u64> {
+        let at = line.find(&format!(" {name}="))? + name.len() + 2;
+        let digits: String = line[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    Ok(text
+        .lines()
+        .filter(|l| l.contains("heap after trim"))
+        .filter_map(|l| {
+            Some(HeapSample {
+                in_use: field(l, "in_use")?,
+                free_in_heap: field(l, "free_in_heap")?,
+            })
+        })
+        .collect())
+}
+
+/// Memory in use against the RSS: RSS that grows while the bytes in use stay flat is memory
+/// the allocator holds (fragmentation), not a leak.
+fn heap_rows(t: &mut Table, label: &str, samples: &[HeapSample]) {
+    let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+        t.note(format!("{label}: the daemon logged no heap figures."));
+        return;
+    };
+    let peak = samples.iter().map(|s| s.in_use).max().unwrap_or(0);
+    t.row(
+        format!("{label}: daemon heap in use, last sample (peak)"),
+        format!("{} ({})", table::bytes(last.in_use), table::bytes(peak)),
+        format!("first sample {}", table::bytes(first.in_use)),
+        table::ratio(last.in_use as f64, first.in_use as f64),
+        "flat",
+    );
+    let step = samples.len().div_ceil(12).max(1);
+    let series: Vec<String> = samples
+        .iter()
+        .step_by(step)
+        .map(|s| format!("{}/{}", s.in_use >> 20, s.free_in_heap >> 20))
+        .collect();
+    t.note(format!(
+        "{label}: the daemon's heap every {} s (MiB in use / MiB free inside the heap, after \
+         glibc's malloc_trim): {}.",
+        5 * step,
+        series.join(", ")
+    ));
 }
 
 /// Issue #15: a command sent while the daemon still loads the vault waits for it and runs
