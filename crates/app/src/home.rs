@@ -262,7 +262,7 @@ impl Home {
     /// records one allocation at a time was a twentieth of a cold `rapport intro`, and the
     /// operating system takes the whole heap back at once. Nothing in `data` needs its drop
     /// to run (it holds no file, lock or buffer to flush).
-    pub(crate) fn release<T>(&self, data: T) {
+    pub fn release<T>(&self, data: T) {
         if self.exits_after_request.get() {
             std::mem::forget(data);
         }
