@@ -13,9 +13,10 @@
 // are the same rows.
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { savePage } from "./support.mjs";
 
 const cfg = JSON.parse(process.env.RAPPORT_PHONE);
 mkdirSync(cfg.artefacts, { recursive: true });
@@ -131,9 +132,7 @@ try {
   await page.evaluate((ada) => window.rapportApp.call("logInteraction", ada, [], "note", "after the crash", ""), ada);
   console.log(JSON.stringify({ ok: true, figures }));
 } catch (e) {
-  if (run) {
-    writeFileSync(join(cfg.artefacts, "crash-failure.html"), await run.page.content().catch(() => ""));
-  }
+  if (run) await savePage(run.page, cfg.artefacts, "crash");
   console.error(`phone app crash test failed: ${e.message} (${JSON.stringify(figures)})`);
   process.exitCode = 1;
 } finally {

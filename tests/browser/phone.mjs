@@ -6,8 +6,8 @@
 // reloads, and checks that all of it is there, counted by a fresh replica read back from
 // IndexedDB and shown by the page. Prints one JSON line of timings.
 import { launch } from "./chromium.mjs";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { savePage } from "./support.mjs";
+import { mkdirSync } from "node:fs";
 
 const cfg = JSON.parse(process.env.RAPPORT_PHONE);
 mkdirSync(cfg.artefacts, { recursive: true });
@@ -123,8 +123,7 @@ try {
     `the page logged errors: ${errors.join(" | ")}`);
   console.log(JSON.stringify({ ok: true, stored, figures, persisted: await page.evaluate(() => window.rapportApp.persisted) }));
 } catch (e) {
-  writeFileSync(join(cfg.artefacts, "phone-failure.html"), await page.content().catch(() => ""));
-  await page.screenshot({ path: join(cfg.artefacts, "phone-failure.png") }).catch(() => {});
+  await savePage(page, cfg.artefacts, "phone");
   console.error(`phone app offline flow failed: ${e.message}\npage errors: ${errors.join(" | ")}`);
   process.exitCode = 1;
 } finally {

@@ -9,10 +9,10 @@
 // the search box; notes timed until durable, all there after one more reload; memory. Prints
 // one JSON line with the figures; the Rust side compares them with its targets.
 import { launch } from "./chromium.mjs";
+import { savePage } from "./support.mjs";
 import { openPairingWindow } from "./pairing.mjs";
 import { keystrokes, median, memory, notesUntilDurable, reloadUntilList, round } from "./phone-measures.mjs";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 
 const cfg = JSON.parse(process.env.RAPPORT_SCALE);
 mkdirSync(cfg.artefacts, { recursive: true });
@@ -83,8 +83,7 @@ try {
     memoryMB: mem,
   }));
 } catch (e) {
-  writeFileSync(join(cfg.artefacts, "scale-failure.html"), await page.content().catch(() => ""));
-  await page.screenshot({ path: join(cfg.artefacts, "scale-failure.png") }).catch(() => {});
+  await savePage(page, cfg.artefacts, "scale");
   const sync = await page.evaluate(() => window.rapportApp.sync()).catch(() => null);
   console.error(`the scale test failed: ${e.message}\nsync: ${JSON.stringify(sync)}\npage errors: ${errors.join(" | ")}`);
   process.exitCode = 1;

@@ -17,11 +17,10 @@
 // 4. The laptop revokes the phone: its session is cut, it is refused from then on, and no edit
 //    crosses either way.
 import { launch } from "./chromium.mjs";
-import { assert, cli, until } from "./support.mjs";
+import { assert, cli, savePage, until } from "./support.mjs";
 import { openPairingWindow } from "./pairing.mjs";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 
 const cfg = JSON.parse(process.env.RAPPORT_SYNC);
 mkdirSync(cfg.artefacts, { recursive: true });
@@ -174,8 +173,7 @@ try {
   await stopDaemon();
   console.log(JSON.stringify({ ok: true, browser, figures }));
 } catch (e) {
-  writeFileSync(join(cfg.artefacts, "sync-failure.html"), await page.content().catch(() => ""));
-  await page.screenshot({ path: join(cfg.artefacts, "sync-failure.png") }).catch(() => {});
+  await savePage(page, cfg.artefacts, "sync");
   const sync = await page.evaluate(() => window.rapportApp.sync()).catch(() => null);
   console.error(`browser sync flow failed: ${e.message}\nsync: ${JSON.stringify(sync)}\npage errors: ${errors.join(" | ")}`);
   process.exitCode = 1;

@@ -249,9 +249,9 @@ fn heap_rows(t: &mut Table, label: &str, samples: &[HeapSample]) {
         .map(|s| format!("{}/{}", s.in_use >> 20, s.free_in_heap >> 20))
         .collect();
     t.note(format!(
-        "{label}: the daemon's heap every {} s (MiB in use / MiB free inside the heap, after \
-         glibc's malloc_trim): {}.",
-        5 * step,
+        "{label}: the daemon's heap at one trim in {} (a trim every 5 s unless \
+         RAPPORT_MALLOC_TRIM_SECS says otherwise; MiB in use / MiB free inside the heap): {}.",
+        step,
         series.join(", ")
     ));
 }
