@@ -3,7 +3,7 @@
 
 use crate::AppError;
 use rapport_identity::{DeviceIdentity, EndpointKey};
-use rapport_model::{DeviceId, Touched, Vault};
+use rapport_model::{DeviceId, InteractionId, NewInteraction, Touched, UnixMillis, Vault};
 use rapport_store::{ReadView, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -150,6 +150,34 @@ impl Home {
         self.store.commit(&mut vault, &touched)?;
         *slot = Some(self.refresh_memory(vault));
         Ok(out)
+    }
+
+    /// Logs a new interaction without loading the vault, when the store allows it (see
+    /// `rapport_store::Store::append_interaction`): `build` makes it from the read view (it
+    /// resolves the contacts there, as a `write` would). Returns `None`, having written
+    /// nothing, when the vault must be loaded instead (no tip kept, a stale or damaged view,
+    /// change chunks due for a snapshot); the caller then goes through `write`. Only while no
+    /// vault is loaded in this process: a loaded one would miss the change.
+    pub fn append_interaction(
+        &self,
+        id: InteractionId,
+        now: UnixMillis,
+        build: impl FnOnce(&ReadView<'_>) -> Result<NewInteraction>,
+    ) -> Result<Option<()>> {
+        if self.vault.borrow().is_some() || !self.store.has_vault()? {
+            return Ok(None);
+        }
+        self.store.verify_acknowledged()?;
+        let Some(tip) = self.store.appendable_tip()? else {
+            return Ok(None);
+        };
+        let new = match build(&self.store.view()) {
+            Ok(new) => new,
+            Err(e) if view_damage(&e).is_some() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let appended = rapport_model::append_interaction(&tip, id, &new, now)?;
+        Ok(self.store.append_interaction(&appended)?.then_some(()))
     }
 
     /// A long-lived loaded vault (the daemon's) grows on every commit because of a bug in

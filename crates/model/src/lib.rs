@@ -36,6 +36,7 @@ pub use vault::{
     actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Revocation,
     Touched, Vault,
 };
+pub use vault::{append_interaction, AppendedInteraction, Tip};
 pub use vault::{count_kinds, Conflict, Deletion, Origin, QuarantinePolicy, RecordRef, Written};
 pub use vault::{
     undone_by, AttributedChange, ChangeInfo, GroupRestore, HistoryError, RevertReport, UndoReport,

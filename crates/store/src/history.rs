@@ -224,9 +224,21 @@ pub(crate) fn update(
         return Ok(());
     }
     let changes = vault.attribute_changes(saved, Some(touched));
-    let heads = vault.heads();
+    add(tree, path, batch, &changes, &vault.heads(), replaced)
+}
+
+/// Adds to a commit's batch the index entries of `changes`, which bring the document from the
+/// heads the index covers to `heads` (the caller checked `indexed_heads`).
+pub(crate) fn add(
+    tree: &sled::Tree,
+    path: &Path,
+    batch: &mut sled::Batch,
+    changes: &[AttributedChange],
+    heads: &[ChangeHash],
+    replaced: &mut Replaced,
+) -> Result<(), StoreError> {
     let mut buckets = Buckets::new(tree, path);
-    for (k, v) in writes(&changes, &heads, &mut buckets)? {
+    for (k, v) in writes(changes, heads, &mut buckets)? {
         batch.insert(k, v);
     }
     replaced.extend(buckets.write(batch)?);

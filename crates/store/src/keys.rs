@@ -19,6 +19,9 @@ pub(crate) const IDENTITY: &[u8] = b"meta/identity";
 pub(crate) const ENDPOINT_KEY: &[u8] = b"meta/endpoint_key";
 pub(crate) const CHUNK_STATS: &[u8] = b"meta/chunk_stats";
 pub(crate) const SNAPSHOT_LEN: &[u8] = b"meta/snapshot_len";
+/// What a change needs of the document, for writing one without loading it (see `append`);
+/// a cache: valid only while its heads are `HEADS`.
+pub(crate) const TIP: &[u8] = b"meta/tip";
 
 pub(crate) const SNAPSHOT: &[u8] = b"doc/snapshot";
 pub(crate) const CHANGE_PREFIX: &[u8] = b"doc/change/";

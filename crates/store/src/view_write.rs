@@ -10,7 +10,7 @@ use crate::error::StoreError;
 use crate::keys;
 use crate::relate_index::{self, IndexBuckets};
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, ContactId, Interaction, Touched, Vault};
+use rapport_model::{Contact, ContactId, Interaction, InteractionId, Touched, Vault};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -91,19 +91,49 @@ pub(crate) fn update(
     crate::annotations::update(path, batch, &mut buckets, vault, touched)?;
     // Re-file each touched interaction: take it out of the timelines that held it (those of
     // its contacts at `saved`), and put its current version into those of its contacts now.
-    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
+    let mut refiled = Vec::with_capacity(touched.interactions.len());
     for id in &touched.interactions {
         let then = vault.interaction_at(*id, saved).map_err(model)?;
-        let before: Vec<ContactId> = then.map(|i| i.contacts).unwrap_or_default();
-        let now = vault.interaction(*id).map_err(model)?;
-        let after: Vec<ContactId> = now.as_ref().map(|i| i.contacts.clone()).unwrap_or_default();
-        for c in before.iter().chain(after.iter()) {
+        refiled.push(Refiled {
+            id: *id,
+            before: then.map(|i| i.contacts).unwrap_or_default(),
+            now: vault.interaction(*id).map_err(model)?,
+        });
+    }
+    let changed = refile(tree, path, batch, &mut buckets, &refiled, &touched.contacts)?;
+    replaced.extend(buckets.write(batch)?);
+    Ok(Updated::Contacts(changed))
+}
+
+/// One interaction to re-file in the timelines: the contacts it named in the view as it
+/// stands, and its version now (`None` if it is gone).
+pub(crate) struct Refiled {
+    pub id: InteractionId,
+    pub before: Vec<ContactId>,
+    pub now: Option<Interaction>,
+}
+
+/// Moves each of `refiled` out of the timelines that held it and into those of its contacts
+/// now, then refreshes the relate index entry of every contact whose timeline changed or who
+/// is in `contacts` (records already set in `buckets`). Returns those contacts.
+pub(crate) fn refile(
+    tree: &sled::Tree,
+    path: &Path,
+    batch: &mut sled::Batch,
+    buckets: &mut Buckets<'_>,
+    refiled: &[Refiled],
+    contacts: &BTreeSet<ContactId>,
+) -> Result<BTreeSet<ContactId>, StoreError> {
+    let mut timelines: BTreeMap<ContactId, Vec<Interaction>> = BTreeMap::new();
+    for r in refiled {
+        let after: &[ContactId] = r.now.as_ref().map_or(&[], |i| i.contacts.as_slice());
+        for c in r.before.iter().chain(after.iter()) {
             if !timelines.contains_key(c) {
                 timelines.insert(*c, buckets.get_decoded(keys::VIEW_TIMELINES, *c)?);
             }
             if let Some(t) = timelines.get_mut(c) {
-                t.retain(|i| i.id != *id);
-                if let Some(i) = now.as_ref().filter(|_| after.contains(c)) {
+                t.retain(|i| i.id != r.id);
+                if let Some(i) = r.now.as_ref().filter(|_| after.contains(c)) {
                     t.push(i.clone());
                 }
             }
@@ -116,12 +146,7 @@ pub(crate) fn update(
     }
     // The relate index entry of every contact whose record or timeline changed.
     let mut index = IndexBuckets::new(tree, path);
-    let changed: BTreeSet<ContactId> = touched
-        .contacts
-        .iter()
-        .chain(timelines.keys())
-        .copied()
-        .collect();
+    let changed: BTreeSet<ContactId> = contacts.iter().chain(timelines.keys()).copied().collect();
     for c in changed.iter().copied() {
         let value = match buckets.get(keys::VIEW_CONTACTS, c)? {
             None => None,
@@ -138,8 +163,7 @@ pub(crate) fn update(
         index.set(c, value)?;
     }
     index.write(batch)?;
-    replaced.extend(buckets.write(batch)?);
-    Ok(Updated::Contacts(changed))
+    Ok(changed)
 }
 
 /// The writes that replace whatever view there was with a complete view of `vault` (without

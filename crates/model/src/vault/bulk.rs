@@ -130,13 +130,8 @@ impl Vault {
         }
 
         let deps = self.doc.get_heads();
-        let mut max_op = 0;
-        for h in &deps {
-            if let Some(change) = self.doc.get_change_by_hash(h) {
-                max_op = max_op.max(change.max_op());
-            }
-        }
-        let seq = self.doc.get_last_local_change().map_or(1, |c| c.seq() + 1);
+        let (max_op, last_seq) = self.counters(None);
+        let seq = last_seq + 1;
         let mut ops = Ops {
             actor: self.doc.get_actor().clone(),
             start: max_op + 1,

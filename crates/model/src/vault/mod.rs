@@ -4,6 +4,7 @@
 //! and the caller's `now` as its time. Layout and merge rules are in `crate::schema` and
 //! `docs/SCHEMA.md`.
 
+mod append;
 mod attribute;
 mod backup;
 mod bulk;
@@ -24,6 +25,7 @@ mod conflicts;
 mod deletions;
 mod provenance;
 
+pub use append::{append_interaction, AppendedInteraction, Tip};
 pub use attribute::{AttributedChange, BULK_OPS};
 pub use backup::MergeBackupError;
 pub use bulk::NewContact;

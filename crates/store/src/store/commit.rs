@@ -40,6 +40,7 @@ impl Store {
         self.write_snapshot(&mut batch, &snapshot, &heads)?;
         batch.remove(keys::VIEW_HEADS);
         vault.take_touched();
+        self.write_tip(&mut batch, vault)?;
         self.apply_durably(batch)?;
         let ops = view_write::rebuild(&self.db, &self.path, vault)?;
         self.write_view(ops, &heads)?;
@@ -117,6 +118,7 @@ impl Store {
                 chunk::seal(keys::VIEW_HEADS, &codec::encode_heads(&heads)),
             ),
         }
+        self.write_tip(&mut batch, vault)?;
         self.apply_durably(batch)?;
         replaced.remove(&self.path);
         let rebuilt = matches!(rebuild, Updated::Rebuild(_));
@@ -136,7 +138,7 @@ impl Store {
 
     /// Adds to `batch` a change chunk holding `bytes`, the counters that follow it, and the
     /// heads it brings the document to.
-    fn append_chunk(
+    pub(super) fn append_chunk(
         &self,
         batch: &mut sled::Batch,
         bytes: &[u8],

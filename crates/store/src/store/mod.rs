@@ -6,6 +6,7 @@
 //! - `load`: the document out of its snapshot and change chunks, checked against what was
 //!   acknowledged;
 //! - `commit`: a vault's new changes, the view and the history index in one durable batch;
+//! - `append`: one new interaction written without loading the document, from the kept tip;
 //! - `compact`: folding change chunks into a new snapshot, and when to;
 //! - `view_rebuild`: whether the read view is current, and rewriting it whole;
 //! - `history_index`: catching the per-record history index up, or dropping it;
@@ -14,6 +15,7 @@
 //! - `disk`: free-space checks before a write, and sizes;
 //! - `view_log`: which contacts the read view changed lately, for a front end's own index.
 
+mod append;
 mod commit;
 mod compact;
 mod disk;

@@ -1,0 +1,267 @@
+//! Appending a new interaction without the document: a one-shot `rapport note` reads the tip
+//! that the last commit kept (`meta/tip`), builds its change from it
+//! (`rapport_model::append_interaction`), and hands it here. The change is written exactly as
+//! `commit` writes a change chunk: with the read view's and the history index's updates in the
+//! same atomic batch, made durable (flush, fsync, `acknowledged`) before this returns.
+//!
+//! The tip is a cache of the document: it counts only while its heads are the stored heads,
+//! which every commit rewrites with it. Anything else (no tip yet, another change since, a
+//! stale view, change chunks due to be folded into a snapshot, which needs the document) sends
+//! the caller back to loading the vault, which writes the tip again.
+
+use super::Store;
+use crate::bucket::{Buckets, Replaced};
+use crate::chunk;
+use crate::codec;
+use crate::error::StoreError;
+use crate::keys;
+use crate::view_write::{self, Refiled};
+use rapport_model::{AppendedInteraction, Tip, Vault};
+use std::collections::BTreeSet;
+
+impl Store {
+    /// The tip of the stored document, when a new interaction can be appended to it without
+    /// loading the document; `None` sends the caller to load the vault.
+    pub fn appendable_tip(&self) -> Result<Option<Tip>, StoreError> {
+        let Some(tip) = self.stored_tip() else {
+            return Ok(None);
+        };
+        if tip.heads() != self.saved_heads()? || !self.view_is_current()? {
+            return Ok(None);
+        }
+        Ok(Some(tip))
+    }
+
+    /// The tip the last commit kept, whatever heads it is for; a tip that does not decode is
+    /// no tip (it is a cache, never a reason to refuse a write).
+    pub(super) fn stored_tip(&self) -> Option<Tip> {
+        let sealed = self.db.get(keys::TIP).ok()??;
+        postcard::from_bytes(chunk::open(keys::TIP, &sealed)?).ok()
+    }
+
+    /// Adds to `batch` the tip of `vault` as committed (or its removal, when the vault has
+    /// none), computed from the tip kept before so that only the new changes are read.
+    pub(super) fn write_tip(
+        &self,
+        batch: &mut sled::Batch,
+        vault: &mut Vault,
+    ) -> Result<(), StoreError> {
+        let known = self.stored_tip();
+        match vault.tip(known.as_ref()) {
+            Some(tip) => batch.insert(keys::TIP, codec::encode(keys::TIP, &tip)?),
+            None => batch.remove(keys::TIP),
+        }
+        Ok(())
+    }
+
+    /// Writes `appended`, built from `appendable_tip`, durably, with the view and the history
+    /// index, as `commit` would have written the same change. Returns `false`, having written
+    /// nothing, when it cannot be appended now: the document moved since the tip, or the
+    /// change chunks are due to be folded into a snapshot. The caller then loads the vault.
+    pub fn append_interaction(&self, appended: &AppendedInteraction) -> Result<bool, StoreError> {
+        let saved = self.saved_heads()?;
+        let mut deps = appended.change.deps().to_vec();
+        deps.sort();
+        if deps != saved || self.stored_tip().map(|t| t.heads()) != Some(saved.clone()) {
+            return Ok(false);
+        }
+        let bytes = appended.change.raw_bytes();
+        if self.pending()?.compacts_with(bytes.len() as u64) || !self.view_is_current()? {
+            return Ok(false);
+        }
+        self.ensure_room(bytes.len() as u64)?;
+        let heads = appended.tip.heads();
+        let mut batch = sled::Batch::default();
+        self.append_chunk(&mut batch, bytes, &heads)?;
+        batch.insert(keys::TIP, codec::encode(keys::TIP, &appended.tip)?);
+        let mut replaced = Replaced::default();
+        // The view: a new interaction joins its contacts' timelines (it was in none).
+        let mut buckets = Buckets::new(&self.db, &self.path);
+        let refiled = [Refiled {
+            id: appended.interaction.id,
+            before: Vec::new(),
+            now: Some(appended.interaction.clone()),
+        }];
+        let refiled = view_write::refile(
+            &self.db,
+            &self.path,
+            &mut batch,
+            &mut buckets,
+            &refiled,
+            &BTreeSet::new(),
+        );
+        let changed = match refiled {
+            Ok(changed) => changed,
+            // A damaged view is repaired from the document, which the caller loads.
+            Err(StoreError::ViewDamaged { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        replaced.extend(buckets.write(&mut batch)?);
+        batch.insert(
+            keys::VIEW_HEADS,
+            chunk::seal(keys::VIEW_HEADS, &codec::encode_heads(&heads)),
+        );
+        // The history index, if it covered the document as it was (as `commit` does).
+        if crate::history::indexed_heads(&self.db).as_deref() == Some(saved.as_slice()) {
+            let changes = [appended.attributed.clone()];
+            let added = crate::history::add(
+                &self.db,
+                &self.path,
+                &mut batch,
+                &changes,
+                &heads,
+                &mut replaced,
+            );
+            match added {
+                Ok(()) => {}
+                // As in `commit`: the index goes stale, and `index_history` rebuilds it.
+                Err(StoreError::ViewDamaged { .. }) => batch.remove(keys::HIST_HEADS),
+                Err(e) => return Err(e),
+            }
+        }
+        self.apply_durably(batch)?;
+        replaced.remove(&self.path);
+        self.log_view_change(Some(changed));
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{add, new_store, open, ME, T0};
+    use rapport_model::{
+        append_interaction, ContactId, InteractionId, InteractionKind, NewInteraction, RecordRef,
+    };
+
+    fn note(contacts: Vec<ContactId>, text: &str) -> NewInteraction {
+        NewInteraction {
+            contacts,
+            at: T0 + 60_000,
+            kind: InteractionKind::Call,
+            text: text.to_owned(),
+            place: None,
+        }
+    }
+
+    /// The relate index's sealed values, which are sled values (not files).
+    fn relate_values(store: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        for family in [keys::VIEW_RELATE, keys::VIEW_RELATE_GRAPH] {
+            for item in store.db().scan_prefix(family.as_bytes()) {
+                let (k, v) = item.unwrap();
+                out.push((k.to_vec(), v.to_vec()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_appended_note_is_stored_viewed_and_indexed_as_a_committed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let (a, b) = (add(&store, &mut vault, 1), add(&store, &mut vault, 2));
+        add(&store, &mut vault, 3);
+        drop(vault);
+        assert!(store.history_is_current().unwrap());
+
+        let tip = store
+            .appendable_tip()
+            .unwrap()
+            .expect("a commit keeps the tip");
+        let id = InteractionId::from_u64(40);
+        let appended =
+            append_interaction(&tip, id, &note(vec![b, a], "a call"), T0 + 90_000).unwrap();
+        let mark = store.view_mark();
+        assert!(store.append_interaction(&appended).unwrap());
+        assert_eq!(store.view_changes_since(mark), Some([a, b].into()));
+        let heads = vec![appended.change.hash()];
+        assert_eq!(store.heads().unwrap(), heads);
+        assert_eq!(crate::ack::read(store.path()).unwrap(), heads);
+        assert!(store.view_is_current().unwrap() && store.history_is_current().unwrap());
+        let card = store.view().contact(a).unwrap().unwrap();
+        assert!(card
+            .timeline
+            .iter()
+            .any(|i| i.id == id && i.text == "a call"));
+        let history = store.view().history(RecordRef::Contact(b), None).unwrap();
+        assert_eq!(history[0].hash, appended.change.hash().0);
+        assert_eq!(history[0].fields, vec![format!("interaction:{id}")]);
+        let cards = |store: &Store| {
+            [a, b].map(|c| {
+                let v = store.view().contact(c).unwrap().unwrap();
+                (v.contact, v.timeline)
+            })
+        };
+        let before = cards(&store);
+        let relate = relate_values(&store);
+        store.close().unwrap();
+
+        // A reopened store loads the change, and the view rebuilt from that document is the
+        // one the append wrote.
+        let store = open(dir.path());
+        let mut vault = store.load_vault(ME).unwrap();
+        assert_eq!(
+            vault.interaction(id).unwrap(),
+            Some(appended.interaction.clone())
+        );
+        assert_eq!(vault.tip(None), Some(appended.tip.clone()));
+        store.rebuild_view(&mut vault).unwrap();
+        assert_eq!(cards(&store), before);
+        assert_eq!(relate_values(&store), relate);
+    }
+
+    #[test]
+    fn a_tip_left_behind_is_refused_and_the_next_commit_keeps_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let a = add(&store, &mut vault, 1);
+        let tip = store.appendable_tip().unwrap().unwrap();
+        assert_eq!(Some(tip.clone()), vault.tip(None));
+        // The loaded vault writes: the kept tip moves with it, and the old one is refused.
+        add(&store, &mut vault, 2);
+        let stale =
+            append_interaction(&tip, InteractionId::from_u64(9), &note(vec![a], "x"), T0).unwrap();
+        assert!(!store.append_interaction(&stale).unwrap());
+        assert_eq!(store.heads().unwrap(), {
+            let mut h = vault.heads();
+            h.sort();
+            h
+        });
+        let tip = store.appendable_tip().unwrap().unwrap();
+        assert_eq!(Some(tip), vault.tip(None));
+        // A stale view sends the caller to the vault too.
+        store.db().remove(keys::VIEW_HEADS).unwrap();
+        assert_eq!(store.appendable_tip().unwrap(), None);
+    }
+
+    #[test]
+    fn appends_stop_when_the_chunks_are_due_for_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let a = add(&store, &mut vault, 1);
+        drop(vault);
+        let mut appended = 0;
+        while let Some(tip) = store.appendable_tip().unwrap() {
+            let new = note(vec![a], &format!("call {appended}"));
+            let next = append_interaction(&tip, InteractionId::from_u64(100 + appended), &new, T0)
+                .unwrap();
+            if !store.append_interaction(&next).unwrap() {
+                break;
+            }
+            appended += 1;
+            assert!(appended < 200, "appends never stopped");
+        }
+        let chunks = store.stats().unwrap().change_chunks;
+        assert!(
+            appended > 100 && chunks >= 127,
+            "{appended} appends, {chunks} chunks"
+        );
+        // The vault path folds them, and appending resumes.
+        let mut vault = store.load_vault(ME).unwrap();
+        assert_eq!(vault.interactions().unwrap().len() as u64, 1 + appended);
+        add(&store, &mut vault, 2);
+        assert_eq!(store.stats().unwrap().change_chunks, 0);
+        assert!(store.appendable_tip().unwrap().is_some());
+    }
+}
