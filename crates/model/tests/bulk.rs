@@ -169,3 +169,12 @@ fn add_contacts_refuses_an_interaction_with_an_unknown_contact() {
     ));
     assert!(v.contacts().unwrap().len() == 1);
 }
+
+#[test]
+fn contact_count_counts_what_contacts_lists_trashed_ones_included() {
+    let (mut a, _, old) = two_vaults();
+    a.add_contacts("import", NOW, &new_contacts(old)).unwrap();
+    a.trash_contact(ContactId::from_u64(3), NOW).unwrap();
+    assert_eq!(a.contact_count(), 21);
+    assert_eq!(a.contact_count(), a.contacts().unwrap().len());
+}

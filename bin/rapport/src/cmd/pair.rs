@@ -142,7 +142,7 @@ pub async fn join_at(
                 vault_id: expected_vault,
                 host,
                 addr,
-                contacts: vault.contacts()?.len(),
+                contacts: vault.contact_count(),
                 bytes: report.bytes_received,
                 handshake,
                 elapsed: started.elapsed(),

@@ -105,7 +105,7 @@ pub fn clone(dir: &Path, from: CloneFrom, id: &str, name: Option<String>) -> Res
         "cloned vault {} from {} {at}: {} contacts, {} bytes in {} ms",
         vault.vault_id()?,
         peer.short(),
-        vault.contacts()?.len(),
+        vault.contact_count(),
         report.bytes_received,
         report.elapsed.as_millis()
     );
