@@ -487,3 +487,48 @@ fn a_command_sent_as_the_daemon_starts_runs() {
     assert!(texts.contains("sent as the daemon started"), "{texts}");
     drop(daemon);
 }
+
+/// A one-shot `note` appends its change to the stored document from the tip the last commit
+/// kept, without loading it (issue #15). Notes written that way, through a daemon (whose
+/// commits keep the tip), and that way again after it stops all land once each, the history
+/// index lists each, and a full load of the document (`check`) finds them all.
+#[test]
+fn notes_appended_without_a_daemon_and_written_through_one_all_land() {
+    let a = Home::init();
+    let jeanne = a.id(&["add", "Jeanne Yocum"]);
+    a.ok(&["note", &jeanne, "first, appended"]);
+    a.ok(&["note", &jeanne, "second, appended", "--with", "Jeanne"]);
+    let daemon = Daemon::start(&a);
+    a.ok(&["note", &jeanne, "third, through the daemon"]);
+    a.ok(&["tag", &jeanne, "+vip"]);
+    assert_eq!(daemon.stop(), Some(0));
+    a.ok(&["note", &jeanne, "fourth, appended after the daemon"]);
+    a.ok(&["tag", &jeanne, "+met-twice"]);
+    a.ok(&["note", &jeanne, "fifth, appended after a loaded write"]);
+
+    let card = a.json(&["show", &jeanne]);
+    let texts: Vec<&str> = card["interactions"]
+        .as_array()
+        .expect("show --json lists interactions")
+        .iter()
+        .filter_map(|i| i["text"].as_str())
+        .collect();
+    for n in ["first", "second", "third", "fourth", "fifth"] {
+        assert_eq!(
+            texts.iter().filter(|t| t.starts_with(n)).count(),
+            1,
+            "{n}: {texts:?}"
+        );
+    }
+    assert_eq!(card["tags"], serde_json::json!(["met-twice", "vip"]));
+    let log = a.ok(&["log", &jeanne]);
+    assert_eq!(log.matches("log note interaction").count(), 5, "{log}");
+    let check = a.ok(&["check"]);
+    assert!(check.contains("intact"), "{check}");
+    let counted = check
+        .lines()
+        .find(|l| l.trim_start().starts_with("interactions"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("check counts interactions");
+    assert_eq!(counted, "5", "{check}");
+}

@@ -6,7 +6,8 @@
 //! - cold `list --json`, `search WORD`, `show CONTACT` and a daemonless durable `note`, each
 //!   binary on its own copy of one home holding the workload;
 //! - `clone` from a `rapport serve` of that home (this build's daemon), against Automerge's own
-//!   sync of the same document into an empty one in memory (the yardstick of the issue).
+//!   sync of the same document into an empty one in memory (the yardstick of the issue), and,
+//!   with `--samod-bin`, samod 0.16 fetching the same document (`bench/samod-fetch`).
 //!
 //! Without `--baseline-bin` the baseline column is this build again (a noise check).
 
@@ -38,6 +39,10 @@ pub struct AbArgs {
     /// Only the import rows (no home is filled, no reads, no clone).
     #[arg(long)]
     pub import_only: bool,
+    /// The `samod-fetch` harness (`bench/samod-fetch`): samod 0.16 fetching the same document
+    /// over loopback TCP, timed in the same run as a yardstick for `clone`.
+    #[arg(long, value_name = "PATH")]
+    pub samod_bin: Option<PathBuf>,
 }
 
 /// The two binaries and their medians, row by row.
@@ -149,14 +154,28 @@ pub fn run(args: &AbArgs) -> Result<Table> {
     }
 
     if !args.no_clone {
-        clone_rows(&mut t, &pair, tmp.path(), &origin, runs)?;
+        clone_rows(
+            &mut t,
+            &pair,
+            tmp.path(),
+            &origin,
+            runs,
+            args.samod_bin.as_deref(),
+        )?;
     }
     t.note("Every figure is one whole process timed from spawn to exit (peak RSS from `wait4`); ours and the baseline alternate run by run.");
     Ok(t)
 }
 
 /// `clone` from this build's daemon on `origin`, by both binaries, against raw Automerge sync.
-fn clone_rows(t: &mut Table, pair: &Pair, dir: &Path, origin: &Path, runs: usize) -> Result<()> {
+fn clone_rows(
+    t: &mut Table,
+    pair: &Pair,
+    dir: &Path,
+    origin: &Path,
+    runs: usize,
+    samod: Option<&Path>,
+) -> Result<()> {
     progress("raw Automerge sync of the same document, in memory");
     let saved = {
         let store = Store::open(&origin.join("store"))?;
@@ -214,7 +233,43 @@ fn clone_rows(t: &mut Table, pair: &Pair, dir: &Path, origin: &Path, runs: usize
         table::dur_ratio(wall(&base), raw_median),
         "",
     );
+    if let Some(bin) = samod {
+        progress("samod 0.16 fetching the same document over loopback TCP");
+        let doc = dir.join("saved.automerge");
+        std::fs::write(&doc, &saved)?;
+        let fetched = samod_fetch(bin, &doc, runs)?;
+        t.row(
+            "`clone` against samod 0.16 fetching the same document (loopback TCP, same run)",
+            table::time(wall(&ours)),
+            table::time(fetched),
+            table::dur_ratio(wall(&ours), fetched),
+            "ahead of samod",
+        );
+    }
     Ok(())
+}
+
+/// The median fetch time the `samod-fetch` harness prints (its last stdout line is JSON).
+fn samod_fetch(bin: &Path, doc: &Path, runs: usize) -> Result<std::time::Duration> {
+    let out = std::process::Command::new(bin)
+        .arg("--doc")
+        .arg(doc)
+        .args(["--runs", &runs.to_string()])
+        .output()
+        .with_context(|| format!("could not run {}", bin.display()))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "samod-fetch failed: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    let line = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(line.trim().lines().last().unwrap_or(""))
+        .context("samod-fetch printed no JSON line")?;
+    anyhow::ensure!(json["heads_equal"] == true, "samod-fetch: heads differ");
+    let ms = json["median_ms"]
+        .as_f64()
+        .context("samod-fetch printed no median_ms")?;
+    Ok(std::time::Duration::from_secs_f64(ms / 1000.0))
 }
 
 impl Pair {

@@ -270,12 +270,19 @@ pub async fn receive_vault(
     if !report.equal {
         return Err(NodeError::CloneIncomplete);
     }
+    // The stages of a fresh device, for `RUST_LOG=rapport_node=debug` (issue #15).
+    tracing::debug!(
+        ms = report.elapsed.as_millis() as u64,
+        bytes = report.bytes_received,
+        "clone: transfer and apply (the sync session)"
+    );
     let (doc, peer_state) = with_replica(&replica, |r| {
         (std::mem::take(&mut r.doc), r.peer_state.take())
     })
     .await?;
     // Loading and storing a whole vault blocks (Automerge, fsyncs): off the async workers.
     tokio::task::block_in_place(|| {
+        let started = std::time::Instant::now();
         let mut vault = Vault::open(doc, me).map_err(NodeError::NotAVault)?;
         // After pairing, check before anything is stored, so a refused vault leaves the home
         // empty and `join` can simply be run again.
@@ -292,7 +299,13 @@ pub async fn receive_vault(
                 return Err(NodeError::NotInRoster);
             }
         }
+        let opened = started.elapsed();
         store.create_vault(&mut vault).map_err(HostError::from)?;
+        tracing::debug!(
+            open_ms = opened.as_millis() as u64,
+            store_ms = (started.elapsed() - opened).as_millis() as u64,
+            "clone: stored durably (snapshot on one core, view on the other, then fsyncs)"
+        );
         if let Some((peer, state)) = &peer_state {
             store
                 .set_peer_state(*peer, state)
