@@ -236,6 +236,24 @@ mod tests {
     }
 
     #[test]
+    fn a_store_written_before_tips_existed_gets_one_at_its_next_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        add(&store, &mut vault, 1);
+        // What an older rapport leaves: no tip (and a damaged one reads as none).
+        store.db().remove(keys::TIP).unwrap();
+        assert_eq!(store.appendable_tip().unwrap(), None);
+        store
+            .db()
+            .insert(keys::TIP, b"not a sealed tip".to_vec())
+            .unwrap();
+        assert_eq!(store.appendable_tip().unwrap(), None);
+        add(&store, &mut vault, 2);
+        assert_eq!(store.appendable_tip().unwrap(), vault.tip(None));
+        assert!(store.appendable_tip().unwrap().is_some());
+    }
+
+    #[test]
     fn appends_stop_when_the_chunks_are_due_for_a_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let (store, mut vault) = new_store(dir.path());
