@@ -88,7 +88,7 @@ pub fn note(home: &Home, note: &NewNote) -> Result<Response, AppError> {
     // tens of milliseconds. A follow-up also edits the contact, which needs the document.
     if note.follow_up.is_none() {
         let id = InteractionId::random(&mut rand::thread_rng());
-        if home.append_interaction(id, now, new_interaction)?.is_some() {
+        if home.append_interaction(id, now, new_interaction)? {
             return Ok(Response::Created { id: id.to_string() });
         }
     }

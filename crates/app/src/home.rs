@@ -154,7 +154,7 @@ impl Home {
 
     /// Logs a new interaction without loading the vault, when the store allows it (see
     /// `rapport_store::Store::append_interaction`): `build` makes it from the read view (it
-    /// resolves the contacts there, as a `write` would). Returns `None`, having written
+    /// resolves the contacts there, as a `write` would). Returns `false`, having written
     /// nothing, when the vault must be loaded instead (no tip kept, a stale or damaged view,
     /// change chunks due for a snapshot); the caller then goes through `write`. Only while no
     /// vault is loaded in this process: a loaded one would miss the change.
@@ -163,21 +163,21 @@ impl Home {
         id: InteractionId,
         now: UnixMillis,
         build: impl FnOnce(&ReadView<'_>) -> Result<NewInteraction>,
-    ) -> Result<Option<()>> {
+    ) -> Result<bool> {
         if self.vault.borrow().is_some() || !self.store.has_vault()? {
-            return Ok(None);
+            return Ok(false);
         }
         self.store.verify_acknowledged()?;
         let Some(tip) = self.store.appendable_tip()? else {
-            return Ok(None);
+            return Ok(false);
         };
         let new = match build(&self.store.view()) {
             Ok(new) => new,
-            Err(e) if view_damage(&e).is_some() => return Ok(None),
+            Err(e) if view_damage(&e).is_some() => return Ok(false),
             Err(e) => return Err(e),
         };
         let appended = rapport_model::append_interaction(&tip, id, &new, now)?;
-        Ok(self.store.append_interaction(&appended)?.then_some(()))
+        Ok(self.store.append_interaction(&appended)?)
     }
 
     /// Loads the vault for the slot kept between requests. In a process that serves many (the
