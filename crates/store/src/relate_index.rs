@@ -13,15 +13,15 @@
 //!   `intro` walks). Reading it as well made `due` cost as
 //!   much as a cold `list --json` on W1: it holds most of the index's links.
 //!
-//! No link has a place. Entries are grouped into buckets by contact id like the view's other
-//! families (`bucket`), but a bucket is a sealed zstd frame stored *in sled* at
-//! `view/r?/<bucket>`, not a file: W1's whole index is ~1 MB, and a value in the commit's own
-//! sled batch costs no extra fsync, while a bucket file costs one per commit. It is part of
-//! the read view: written in the same batch as each commit (`view_write`), rebuilt with it,
-//! and damage to it is view damage.
+//! No link has a place. Entries are grouped into bucket files by contact id like the view's
+//! other families (`bucket`), and are part of the read view: written with each commit
+//! (`view_write`), rebuilt with it, and damage to them is view damage. They were once sealed
+//! values in sled, to spare an fsync, but sled wrote its nodes of them (300-400 KB at W30) as
+//! blob files and read a dozen of those again at every open: a third of a cold `show`. Cache
+//! files are not fsynced (`durable::write_cache_file`), and the folder's fsync is one a commit
+//! pays for its timelines anyway.
 
-use crate::bucket::{self, bucket_of};
-use crate::chunk;
+use crate::bucket::{self, bucket_of, Buckets};
 use crate::codec::{damaged, plain};
 use crate::error::StoreError;
 use crate::keys;
@@ -31,11 +31,6 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// zstd level for the index's buckets: they are small, and one is rewritten per commit.
-const LEVEL: i32 = 3;
-/// A bucket's plain bytes may not exceed this (a damaged length must not allocate wildly).
-const MAX_PLAIN: usize = 1 << 28;
 
 /// One interaction as the index keeps it: ids as plain integers (decoding 16-character hex
 /// strings was a tenth of the time).
@@ -131,56 +126,18 @@ pub(crate) fn entry(contact: &Contact, timeline: &[Interaction]) -> Result<Entry
     })
 }
 
-/// The sealed sled value of a bucket of entries (`(contact, encoded entry)`, in id order).
-fn seal_bucket<'a>(
-    key: &[u8],
-    entries: impl IntoIterator<Item = (ContactId, &'a [u8])>,
-) -> Result<Vec<u8>, StoreError> {
-    let plain = bucket::plain(entries);
-    let mut bytes = (plain.len() as u32).to_le_bytes().to_vec();
-    let frame = zstd::bulk::compress(&plain, LEVEL)
-        .map_err(|e| StoreError::Encode(format!("the relate index: {e}")))?;
-    bytes.extend_from_slice(&frame);
-    Ok(chunk::seal(key, &bytes))
-}
-
-/// The plain bytes of the bucket sealed at `key`.
-fn open_bucket(
-    path: &Path,
-    key: &[u8],
-    sealed: &[u8],
-    decoder: &mut zstd::bulk::Decompressor<'_>,
-) -> Result<Vec<u8>, StoreError> {
-    let bytes = chunk::open(key, sealed).ok_or_else(|| damaged(path, key))?;
-    let (len, frame) = bytes
-        .split_first_chunk::<4>()
-        .ok_or_else(|| damaged(path, key))?;
-    let len = u32::from_le_bytes(*len) as usize;
-    if len > MAX_PLAIN {
-        return Err(damaged(path, key));
-    }
-    let mut plain = Vec::with_capacity(len);
-    match decoder.decompress_to_buffer(frame, &mut plain) {
-        Ok(n) if n == len => Ok(plain),
-        _ => Err(damaged(path, key)),
-    }
-}
-
-fn decoder(path: &Path) -> Result<zstd::bulk::Decompressor<'static>, StoreError> {
-    zstd::bulk::Decompressor::new().map_err(|e| StoreError::from_io(path, "read", e))
-}
-
 /// The plain bytes of every bucket of `family`, in key order.
 fn buckets(
     tree: &sled::Tree,
     path: &Path,
     family: &str,
 ) -> Result<Vec<(sled::IVec, Vec<u8>)>, StoreError> {
-    let mut decoder = decoder(path)?;
+    let mut reader = bucket::Reader::new(path)?;
     let mut out = Vec::new();
     for item in tree.scan_prefix(family.as_bytes()) {
         let (k, v) = item.map_err(|e| StoreError::from_sled(path, "read", e))?;
-        let plain = open_bucket(path, &k, &v, &mut decoder)?;
+        let mut plain = Vec::new();
+        reader.read_into(&k, &v, &mut plain)?;
         out.push((k, plain));
     }
     Ok(out)
@@ -335,11 +292,11 @@ fn interaction(l: Link) -> Interaction {
     }
 }
 
-/// A sled key and the sealed value to put there.
-pub(crate) type SealedPut = (Vec<u8>, Vec<u8>);
-
-/// The index's buckets of a whole rebuild, as sealed sled writes.
-pub(crate) fn rebuilt(entries: BTreeMap<ContactId, Entry>) -> Result<Vec<SealedPut>, StoreError> {
+/// The plain bytes of the index's buckets in a whole rebuild, by key, for the caller to write
+/// as files with the view's other buckets.
+pub(crate) fn rebuilt(
+    entries: BTreeMap<ContactId, Entry>,
+) -> Result<Vec<bucket::PlainBucket>, StoreError> {
     let mut buckets: BTreeMap<(&str, u8), BTreeMap<ContactId, Vec<u8>>> = BTreeMap::new();
     for (id, e) in entries {
         let b = bucket_of(id);
@@ -354,87 +311,27 @@ pub(crate) fn rebuilt(entries: BTreeMap<ContactId, Entry>) -> Result<Vec<SealedP
             .or_default()
             .insert(id, e.people);
     }
-    buckets
+    Ok(buckets
         .into_iter()
         .map(|((family, b), entries)| {
-            let key = bucket::key(family, b);
-            let sealed = seal_bucket(&key, entries.iter().map(|(id, v)| (*id, v.as_slice())))?;
-            Ok((key, sealed))
+            let plain = bucket::plain(entries.iter().map(|(id, v)| (*id, v.as_slice())));
+            (bucket::key(family, b), plain)
         })
-        .collect()
+        .collect())
 }
 
-/// Read-modify-write of the index's buckets during one commit, like `bucket::Buckets`, with
-/// each bucket a sled value of the commit's batch.
-pub(crate) struct IndexBuckets<'a> {
-    tree: &'a sled::Tree,
-    path: &'a Path,
-    loaded: BTreeMap<(&'static str, u8), BTreeMap<ContactId, Vec<u8>>>,
-}
-
-impl<'a> IndexBuckets<'a> {
-    pub(crate) fn new(tree: &'a sled::Tree, path: &'a Path) -> Self {
-        IndexBuckets {
-            tree,
-            path,
-            loaded: BTreeMap::new(),
-        }
-    }
-
-    /// Sets (or with `None` removes) the entries of `id`.
-    pub(crate) fn set(&mut self, id: ContactId, entry: Option<Entry>) -> Result<(), StoreError> {
-        let (people, graph) = match entry {
-            Some(e) => (Some(e.people), e.graph),
-            None => (None, None),
-        };
-        self.set_in(keys::VIEW_RELATE, id, people)?;
-        self.set_in(keys::VIEW_RELATE_GRAPH, id, graph)
-    }
-
-    fn set_in(
-        &mut self,
-        family: &'static str,
-        id: ContactId,
-        value: Option<Vec<u8>>,
-    ) -> Result<(), StoreError> {
-        let b = bucket_of(id);
-        if !self.loaded.contains_key(&(family, b)) {
-            let k = bucket::key(family, b);
-            let mut entries = BTreeMap::new();
-            if let Some(sealed) = self
-                .tree
-                .get(&k)
-                .map_err(|e| StoreError::from_sled(self.path, "read", e))?
-            {
-                let plain = open_bucket(self.path, &k, &sealed, &mut decoder(self.path)?)?;
-                for (id, bytes) in bucket::entries(&plain).ok_or_else(|| damaged(self.path, &k))? {
-                    entries.insert(id, bytes.to_vec());
-                }
-            }
-            self.loaded.insert((family, b), entries);
-        }
-        if let Some(map) = self.loaded.get_mut(&(family, b)) {
-            match value {
-                Some(v) => map.insert(id, v),
-                None => map.remove(&id),
-            };
-        }
-        Ok(())
-    }
-
-    /// Adds the changed buckets to `batch` (an emptied one is removed).
-    pub(crate) fn write(self, batch: &mut sled::Batch) -> Result<(), StoreError> {
-        for ((family, b), entries) in self.loaded {
-            let k = bucket::key(family, b);
-            if entries.is_empty() {
-                batch.remove(k);
-            } else {
-                let sealed = seal_bucket(&k, entries.iter().map(|(id, v)| (*id, v.as_slice())))?;
-                batch.insert(k, sealed);
-            }
-        }
-        Ok(())
-    }
+/// Sets (or with `None` removes) the entries of `id` among the buckets a commit rewrites.
+pub(crate) fn set(
+    buckets: &mut Buckets<'_>,
+    id: ContactId,
+    entry: Option<Entry>,
+) -> Result<(), StoreError> {
+    let (people, graph) = match entry {
+        Some(e) => (Some(e.people), e.graph),
+        None => (None, None),
+    };
+    buckets.set(keys::VIEW_RELATE, id, people)?;
+    buckets.set(keys::VIEW_RELATE_GRAPH, id, graph)
 }
 
 #[cfg(test)]
@@ -538,19 +435,21 @@ mod tests {
         a.follow_ups.insert(InteractionId::from_u64(5), follow_up());
         let b = contact(u64::MAX - 3); // another bucket
         let shared = note(5, 50, &[1, u64::MAX - 3], "bring the contract");
-        let mut idx = IndexBuckets::new(tree, dir.path());
-        idx.set(
+        let mut idx = Buckets::new(tree, dir.path());
+        set(
+            &mut idx,
             a.id,
             Some(entry(&a, std::slice::from_ref(&shared)).unwrap()),
         )
         .unwrap();
-        idx.set(
+        set(
+            &mut idx,
             b.id,
             Some(entry(&b, std::slice::from_ref(&shared)).unwrap()),
         )
         .unwrap();
         let mut batch = sled::Batch::default();
-        idx.write(&mut batch).unwrap();
+        idx.write(&mut batch).unwrap().remove(dir.path());
         tree.apply_batch(batch).unwrap();
 
         let book = read(tree, dir.path(), Families::PeopleAndGraph, Emails::Read).unwrap();
@@ -565,15 +464,16 @@ mod tests {
         assert_eq!(people.interactions, book.interactions);
 
         // The acquaintance read keeps the contacts and the shared note, not a's note alone.
-        let mut idx = IndexBuckets::new(tree, dir.path());
+        let mut idx = Buckets::new(tree, dir.path());
         let alone = note(6, 60, &[1], "a's own newest note");
-        idx.set(
+        set(
+            &mut idx,
             a.id,
             Some(entry(&a, &[shared.clone(), alone.clone()]).unwrap()),
         )
         .unwrap();
         let mut batch = sled::Batch::default();
-        idx.write(&mut batch).unwrap();
+        idx.write(&mut batch).unwrap().remove(dir.path());
         tree.apply_batch(batch).unwrap();
         let all = read(tree, dir.path(), Families::PeopleAndGraph, Emails::Read).unwrap();
         assert_eq!(all.interactions.len(), 2);
@@ -607,21 +507,22 @@ mod tests {
         assert!(people.contacts[0].emails.is_empty());
         let ids: Vec<InteractionId> = graph.interactions.iter().map(|i| i.id).collect();
         assert_eq!(ids, vec![shared.id]);
-        let mut idx = IndexBuckets::new(tree, dir.path());
-        idx.set(
+        let mut idx = Buckets::new(tree, dir.path());
+        set(
+            &mut idx,
             a.id,
             Some(entry(&a, std::slice::from_ref(&shared)).unwrap()),
         )
         .unwrap();
         let mut batch = sled::Batch::default();
-        idx.write(&mut batch).unwrap();
+        idx.write(&mut batch).unwrap().remove(dir.path());
         tree.apply_batch(batch).unwrap();
 
         // Removing an entry empties its bucket, which goes.
-        let mut idx = IndexBuckets::new(tree, dir.path());
-        idx.set(b.id, None).unwrap();
+        let mut idx = Buckets::new(tree, dir.path());
+        set(&mut idx, b.id, None).unwrap();
         let mut batch = sled::Batch::default();
-        idx.write(&mut batch).unwrap();
+        idx.write(&mut batch).unwrap().remove(dir.path());
         tree.apply_batch(batch).unwrap();
         let book = read(tree, dir.path(), Families::PeopleAndGraph, Emails::Read).unwrap();
         assert_eq!(book.contacts.len(), 1);
@@ -640,7 +541,7 @@ mod tests {
             .open()
             .unwrap();
         let k = bucket::key(keys::VIEW_RELATE, 3);
-        db.insert(&k, b"not a sealed bucket".to_vec()).unwrap();
+        db.insert(&k, b"not a sealed reference".to_vec()).unwrap();
         assert!(matches!(
             read(&db, dir.path(), Families::People, Emails::Read),
             Err(StoreError::ViewDamaged { .. })

@@ -8,7 +8,7 @@ use crate::chunk;
 use crate::codec::{damaged, encode, plain};
 use crate::error::StoreError;
 use crate::keys;
-use crate::relate_index::{self, IndexBuckets};
+use crate::relate_index;
 use rapport_model::automerge::ChangeHash;
 use rapport_model::{Contact, ContactId, Interaction, InteractionId, Touched, Vault};
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,8 +22,8 @@ pub(crate) const REBUILD_ABOVE: usize = 5_000;
 /// timelines and provenance in compressed buckets; no interaction filing index. 5: buckets
 /// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
 /// on `Group`, the tag cadences). 7: the relate index (`relate_index`). 8: the relate index in
-/// two families, people and graph.
-pub(crate) const VIEW_FORMAT: u32 = 8;
+/// two families, people and graph. 9: the relate index in bucket files, not sled values.
+pub(crate) const VIEW_FORMAT: u32 = 9;
 
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);
@@ -100,7 +100,7 @@ pub(crate) fn update(
             now: vault.interaction(*id).map_err(model)?,
         });
     }
-    let changed = refile(tree, path, batch, &mut buckets, &refiled, &touched.contacts)?;
+    let changed = refile(path, &mut buckets, &refiled, &touched.contacts)?;
     replaced.extend(buckets.write(batch)?);
     Ok(Updated::Contacts(changed))
 }
@@ -117,9 +117,7 @@ pub(crate) struct Refiled {
 /// now, then refreshes the relate index entry of every contact whose timeline changed or who
 /// is in `contacts` (records already set in `buckets`). Returns those contacts.
 pub(crate) fn refile(
-    tree: &sled::Tree,
     path: &Path,
-    batch: &mut sled::Batch,
     buckets: &mut Buckets<'_>,
     refiled: &[Refiled],
     contacts: &BTreeSet<ContactId>,
@@ -145,7 +143,6 @@ pub(crate) fn refile(
         buckets.set(keys::VIEW_TIMELINES, *c, value)?;
     }
     // The relate index entry of every contact whose record or timeline changed.
-    let mut index = IndexBuckets::new(tree, path);
     let changed: BTreeSet<ContactId> = contacts.iter().chain(timelines.keys()).copied().collect();
     for c in changed.iter().copied() {
         let value = match buckets.get(keys::VIEW_CONTACTS, c)? {
@@ -160,9 +157,8 @@ pub(crate) fn refile(
                 Some(relate_index::entry(&contact, &timeline)?)
             }
         };
-        index.set(c, value)?;
+        relate_index::set(buckets, c, value)?;
     }
-    index.write(batch)?;
     Ok(changed)
 }
 
@@ -222,10 +218,9 @@ pub(crate) fn rebuild(
         let t = by_contact.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
         index.insert(c.id, relate_index::entry(c, t)?);
     }
-    puts.extend(relate_index::rebuilt(index)?);
     let (annotations, provenance) = crate::annotations::rebuild(path, vault)?;
     puts.extend(annotations);
-    let mut plains = Vec::new();
+    let mut plains = relate_index::rebuilt(index)?;
     for (family, buckets) in [
         (keys::VIEW_CONTACTS, contacts),
         (keys::VIEW_TIMELINES, timelines),

@@ -83,14 +83,7 @@ impl Store {
             before: Vec::new(),
             now: Some(appended.interaction.clone()),
         }];
-        let refiled = view_write::refile(
-            &self.db,
-            &self.path,
-            &mut batch,
-            &mut buckets,
-            &refiled,
-            &BTreeSet::new(),
-        );
+        let refiled = view_write::refile(&self.path, &mut buckets, &refiled, &BTreeSet::new());
         let changed = match refiled {
             Ok(changed) => changed,
             // A damaged view is repaired from the document, which the caller loads.

@@ -18,8 +18,10 @@
 //! that is not whole.
 //!
 //! A bucket's plain bytes are entries sorted by id, each `id: u64 LE || len: u32 LE || bytes`,
-//! where `bytes` is the postcard encoding of that contact's value. The file is
-//! `plain len: u32 LE || zstd frame`.
+//! where `bytes` is the postcard encoding of that contact's value. The file holds them in
+//! blocks, each its own zstd frame, so that one contact is read without the rest (`blocks`).
+
+mod blocks;
 
 use crate::chunk;
 use crate::codec::damaged;
@@ -46,10 +48,12 @@ const LEVEL: i32 = 3;
 const MAX_PLAIN: usize = 1 << 30;
 
 /// Every family whose values are bucket files (for `remove_unreferenced`).
-pub(crate) const FAMILIES: [&str; 4] = [
+pub(crate) const FAMILIES: [&str; 6] = [
     crate::keys::VIEW_CONTACTS,
     crate::keys::VIEW_TIMELINES,
     crate::keys::VIEW_PROVENANCE,
+    crate::keys::VIEW_RELATE,
+    crate::keys::VIEW_RELATE_GRAPH,
     crate::keys::HIST_CONTACTS,
 ];
 
@@ -124,8 +128,7 @@ pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreErr
             "a bucket of the read view is over 1 GiB".to_owned(),
         ));
     }
-    let mut bytes = (plain.len() as u32).to_le_bytes().to_vec();
-    bytes.extend_from_slice(&zstd::bulk::compress(plain, LEVEL).map_err(io)?);
+    let bytes = blocks::encode(plain, LEVEL).map_err(io)?;
     let r = FileRef {
         hash: *blake3::hash(&bytes).as_bytes(),
         len: bytes.len() as u64,
@@ -135,11 +138,14 @@ pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreErr
     Ok(r)
 }
 
+/// A bucket's key and plain bytes, to be written as a file.
+pub(crate) type PlainBucket = (Vec<u8>, Vec<u8>);
+
 /// Writes many buckets' files (`(key, plain bytes)`), compressing on up to four threads: a
 /// rebuild of W1's view compresses 28 MB. Returns their references in the same order.
 pub(crate) fn write_files(
     store: &Path,
-    plains: &[(Vec<u8>, Vec<u8>)],
+    plains: &[PlainBucket],
 ) -> Result<Vec<FileRef>, StoreError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let per_thread = plains.len().div_ceil(threads).max(1);
@@ -208,6 +214,63 @@ impl<'a> Reader<'a> {
         sealed: &[u8],
         plain: &mut Vec<u8>,
     ) -> Result<(), StoreError> {
+        let bytes = self.file(key, sealed)?;
+        let (len, blocks) = blocks::index(&bytes).ok_or_else(|| damaged(self.store, key))?;
+        if len > MAX_PLAIN {
+            return Err(damaged(self.store, key));
+        }
+        plain.clear();
+        plain.resize(len, 0);
+        let mut at = 0;
+        self.set_dictionary(key, &[])?;
+        for (i, block) in blocks.iter().enumerate() {
+            let end = at + block.plain_len;
+            if i == 1 {
+                self.set_dictionary(key, &plain[..at])?;
+            }
+            self.decompress(key, &bytes, block, &mut plain[at..end])?;
+            at = end;
+        }
+        Ok(())
+    }
+
+    /// The value of `id` in the bucket whose sealed reference is `sealed`, decompressing only
+    /// the block that can hold it.
+    pub(crate) fn find(
+        &mut self,
+        key: &[u8],
+        sealed: &[u8],
+        id: ContactId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let bytes = self.file(key, sealed)?;
+        let (_, blocks) = blocks::index(&bytes).ok_or_else(|| damaged(self.store, key))?;
+        let Some(block) = blocks::block_for(&blocks, id.as_u64()) else {
+            return Ok(None);
+        };
+        let first = &blocks[0];
+        if block.plain_len > MAX_PLAIN || first.plain_len > MAX_PLAIN {
+            return Err(damaged(self.store, key));
+        }
+        let mut plain = vec![0; block.plain_len];
+        self.set_dictionary(key, &[])?;
+        if block.frame == first.frame {
+            self.decompress(key, &bytes, block, &mut plain)?;
+        } else {
+            // A later block needs the first as its dictionary.
+            let mut dictionary = vec![0; first.plain_len];
+            self.decompress(key, &bytes, first, &mut dictionary)?;
+            self.set_dictionary(key, &dictionary)?;
+            self.decompress(key, &bytes, block, &mut plain)?;
+        }
+        Ok(entries(&plain)
+            .ok_or_else(|| damaged(self.store, key))?
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, b)| b.to_vec()))
+    }
+
+    /// The bytes of the file `sealed` refers to, checked against its hash.
+    fn file(&self, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
         let store = self.store;
         let r = FileRef::open(key, sealed).ok_or_else(|| damaged(store, key))?;
         let bytes = match crate::durable::read_expecting(&r.path(store), r.len) {
@@ -219,18 +282,32 @@ impl<'a> Reader<'a> {
         if blake3::hash(&bytes).as_bytes() != &r.hash {
             return Err(damaged(store, key));
         }
-        let (len, frame) = bytes
-            .split_first_chunk::<4>()
-            .ok_or_else(|| damaged(store, key))?;
-        let len = u32::from_le_bytes(*len) as usize;
-        if len > MAX_PLAIN {
-            return Err(damaged(store, key));
-        }
-        plain.clear();
-        plain.reserve(len);
-        match self.decoder.decompress_to_buffer(frame, plain) {
-            Ok(n) if n == len => Ok(()),
-            _ => Err(damaged(store, key)),
+        Ok(bytes)
+    }
+
+    /// Makes `dictionary` the dictionary of the blocks decompressed next: a file's first block
+    /// for the blocks after it, and none (empty) for a first block.
+    fn set_dictionary(&mut self, key: &[u8], dictionary: &[u8]) -> Result<(), StoreError> {
+        self.decoder
+            .set_dictionary(dictionary)
+            .map_err(|_| damaged(self.store, key))
+    }
+
+    /// Decompresses `block` of the file `bytes` into `out`, which is exactly its plain length,
+    /// with the dictionary set last.
+    fn decompress(
+        &mut self,
+        key: &[u8],
+        bytes: &[u8],
+        block: &blocks::Block,
+        out: &mut [u8],
+    ) -> Result<(), StoreError> {
+        let frame = bytes
+            .get(block.frame.clone())
+            .ok_or_else(|| damaged(self.store, key))?;
+        match self.decoder.decompress_to_buffer(frame, out) {
+            Ok(n) if n == out.len() => Ok(()),
+            _ => Err(damaged(self.store, key)),
         }
     }
 }
@@ -289,14 +366,7 @@ pub(crate) fn find(
     else {
         return Ok(None);
     };
-    let mut plain = Vec::new();
-    read_into(store, key, &sealed, &mut plain)?;
-    let found = entries(&plain)
-        .ok_or_else(|| damaged(store, key))?
-        .into_iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, b)| b.to_vec());
-    Ok(found)
+    Reader::new(store)?.find(key, &sealed, id)
 }
 
 /// Calls `f` with the key and entries of every bucket of `family`, in id order.
@@ -581,6 +651,64 @@ mod tests {
             find(&db, store, b"k", a),
             Err(StoreError::ViewDamaged { .. })
         ));
+    }
+
+    #[test]
+    fn a_bucket_of_many_blocks_reads_one_contact_or_all() {
+        let (dir, db) = tree();
+        let store = dir.path();
+        let values: Vec<(ContactId, Vec<u8>)> = (0..300u64)
+            .map(|i| {
+                let text =
+                    format!("contact {i} met Ada at the offsite; ").repeat(i as usize % 50 + 1);
+                (ContactId::from_u64((i + 1) << 40), text.into_bytes())
+            })
+            .collect();
+        let entries_in: Vec<(ContactId, &[u8])> =
+            values.iter().map(|(id, v)| (*id, v.as_slice())).collect();
+        let r = put(&db, store, b"k", &entries_in);
+        let (_, blocks) = blocks::index(&fs::read(r.path(store)).unwrap()).unwrap();
+        assert!(blocks.len() >= 4, "{} blocks", blocks.len());
+
+        // Each contact alone, whichever block holds it, and ids between and around them.
+        let mut reader = Reader::new(store).unwrap();
+        let sealed = db.get(b"k").unwrap().unwrap();
+        for (id, v) in &values {
+            assert_eq!(reader.find(b"k", &sealed, *id).unwrap().as_ref(), Some(v));
+            let between = ContactId::from_u64(id.as_u64() + 1);
+            assert_eq!(reader.find(b"k", &sealed, between).unwrap(), None);
+        }
+        assert_eq!(
+            find(&db, store, b"k", ContactId::from_u64(0)).unwrap(),
+            None
+        );
+        // The whole bucket, twice with one reader (a first block has no dictionary).
+        for _ in 0..2 {
+            let mut all = Vec::new();
+            reader.read_into(b"k", &sealed, &mut all).unwrap();
+            assert_eq!(all, plain(entries_in.iter().copied()));
+        }
+    }
+
+    #[test]
+    fn a_bucket_file_from_before_blocks_still_reads() {
+        let (dir, db) = tree();
+        let store = dir.path();
+        let a = ContactId::from_u64(3);
+        let plain_bytes = plain([(a, &b"alpha"[..])]);
+        let mut old = (plain_bytes.len() as u32).to_le_bytes().to_vec();
+        old.extend(zstd::bulk::compress(&plain_bytes, 3).unwrap());
+        let r = FileRef {
+            hash: *blake3::hash(&old).as_bytes(),
+            len: old.len() as u64,
+        };
+        fs::create_dir_all(store.join(DIR)).unwrap();
+        fs::write(r.path(store), &old).unwrap();
+        db.insert(b"k", r.seal(b"k")).unwrap();
+        assert_eq!(find(&db, store, b"k", a).unwrap(), Some(b"alpha".to_vec()));
+        let mut all = Vec::new();
+        read_into(store, b"k", &db.get(b"k").unwrap().unwrap(), &mut all).unwrap();
+        assert_eq!(all, plain_bytes);
     }
 
     #[test]
