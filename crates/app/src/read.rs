@@ -6,8 +6,9 @@ use crate::request::ListFilter;
 use crate::resolve::{find_contact, find_group};
 use crate::response::{Card, ContactList, Response, SearchHits};
 use crate::{time, AppError};
-use rapport_model::{Contact, ContactId};
-use std::collections::BTreeMap;
+use rapport_model::{Contact, ContactId, DeviceId};
+use rapport_store::{ReadView, StoreError};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn list(home: &Home, filter: &ListFilter) -> Result<Response, AppError> {
     let tag = filter.tag.as_ref().map(|t| t.trim().to_lowercase());
@@ -29,56 +30,63 @@ pub fn list(home: &Home, filter: &ListFilter) -> Result<Response, AppError> {
 }
 
 pub fn show(home: &Home, query: &str) -> Result<Response, AppError> {
-    // An exact id (what scripts and `list` give) reads one record instead of every contact.
+    // An exact id (what scripts and `list` give) reads one record instead of every contact,
+    // and the whole card in one read. A merged-away id goes the long way, which follows it
+    // to the survivor.
     let by_id = match query.trim().parse::<ContactId>() {
-        // A merged-away id goes the long way, which follows it to the survivor.
-        Ok(id) => home
-            .read(|v| v.contact(id))?
-            .map(|found| found.contact)
-            .filter(|c| c.merged_into.is_none()),
+        Ok(id) => home.read(|v| match v.contact_record(id)? {
+            Some(c) if c.merged_into.is_none() => card_of(v, c, home.device).map(Some),
+            _ => Ok(None),
+        })?,
         Err(_) => None,
     };
-    let groups = home.read(|v| v.groups())?;
-    let found = match by_id {
-        Some(found) => found,
+    let card = match by_id {
+        Some(card) => card,
         None => {
             let contacts = home.read(|v| v.contacts())?;
-            find_contact(&contacts, query, false)
-                .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?
+            let found = find_contact(&contacts, query, false)
+                .or_else(|e| find_contact(&contacts, query, true).map_err(|_| e))?;
+            home.read(|v| {
+                v.contact_record(found.id)?
+                    .map(|c| card_of(v, c, home.device))
+                    .transpose()
+            })?
+            .ok_or_else(|| {
+                AppError::NotFound(format!("contact {} vanished while reading", found.id))
+            })?
         }
     };
-    let (view, origins, devices) =
-        home.read(|v| Ok((v.contact(found.id)?, v.provenance(found.id)?, v.devices()?)))?;
-    let view = view.ok_or_else(|| {
-        AppError::NotFound(format!("contact {} vanished while reading", found.id))
-    })?;
-    let c = &view.contact;
-    let mut mentioned: Vec<ContactId> = c.introduced_by.into_iter().collect();
-    for i in &view.timeline {
-        mentioned.extend(i.contacts.iter().filter(|x| **x != c.id));
+    Ok(Response::Card(Box::new(card)))
+}
+
+/// The card of `contact` as the view holds it, shown on `this_device`.
+fn card_of(v: &ReadView<'_>, contact: Contact, this_device: DeviceId) -> Result<Card, StoreError> {
+    let timeline = v.timeline(contact.id)?;
+    let mut mentioned: BTreeSet<ContactId> = contact.introduced_by.into_iter().collect();
+    for i in &timeline {
+        mentioned.extend(i.contacts.iter().filter(|x| **x != contact.id));
     }
     let mut contact_names = BTreeMap::new();
     for id in mentioned {
-        if let std::collections::btree_map::Entry::Vacant(slot) = contact_names.entry(id) {
-            // An unreadable or missing contact is shown by its id.
-            if let Ok(Some(x)) = home.read(|v| v.contact(id)) {
-                slot.insert(x.contact.name);
-            }
+        // An unreadable or missing contact is shown by its id.
+        if let Ok(Some(x)) = v.contact_record(id) {
+            contact_names.insert(id, x.name);
         }
     }
-    Ok(Response::Card(Box::new(Card {
-        group_names: groups
-            .iter()
+    Ok(Card {
+        group_names: v
+            .groups()?
+            .into_iter()
             .filter(|g| g.deleted.is_none())
-            .map(|g| (g.id, g.name.clone()))
+            .map(|g| (g.id, g.name))
             .collect(),
-        contact: view.contact,
-        timeline: view.timeline,
+        origins: v.provenance(contact.id)?,
+        devices: v.devices()?,
+        contact,
+        timeline,
         contact_names,
-        origins,
-        devices,
-        this_device: home.device,
-    })))
+        this_device,
+    })
 }
 
 pub fn search(home: &Home, query: &str) -> Result<Response, AppError> {

@@ -21,9 +21,9 @@ pub fn lookup_contact(
     trashed: bool,
 ) -> Result<Contact, AppError> {
     if let Ok(id) = query.trim().parse::<ContactId>() {
-        if let Some(found) = view.contact(id)? {
-            if found.contact.is_trashed() == trashed && found.contact.merged_into.is_none() {
-                return Ok(found.contact);
+        if let Some(found) = view.contact_record(id)? {
+            if found.is_trashed() == trashed && found.merged_into.is_none() {
+                return Ok(found);
             }
         }
     }

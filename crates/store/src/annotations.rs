@@ -82,7 +82,9 @@ pub(crate) fn rebuild(
     }
     let mut provenance = ProvenanceBuckets::new();
     for (id, origins) in vault.all_provenance().map_err(model(path))? {
-        let entries = provenance.entry(bucket::bucket_of(id)).or_default();
+        let entries = provenance
+            .entry(bucket::bucket_of(keys::VIEW_PROVENANCE, id))
+            .or_default();
         entries.insert(id, plain(&origins)?);
     }
     Ok((out, provenance))

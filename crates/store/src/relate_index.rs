@@ -299,15 +299,17 @@ pub(crate) fn rebuilt(
 ) -> Result<Vec<bucket::PlainBucket>, StoreError> {
     let mut buckets: BTreeMap<(&str, u8), BTreeMap<ContactId, Vec<u8>>> = BTreeMap::new();
     for (id, e) in entries {
-        let b = bucket_of(id);
         if let Some(g) = e.graph {
             buckets
-                .entry((keys::VIEW_RELATE_GRAPH, b))
+                .entry((
+                    keys::VIEW_RELATE_GRAPH,
+                    bucket_of(keys::VIEW_RELATE_GRAPH, id),
+                ))
                 .or_default()
                 .insert(id, g);
         }
         buckets
-            .entry((keys::VIEW_RELATE, b))
+            .entry((keys::VIEW_RELATE, bucket_of(keys::VIEW_RELATE, id)))
             .or_default()
             .insert(id, e.people);
     }

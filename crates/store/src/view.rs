@@ -75,13 +75,21 @@ impl ReadView<'_> {
     }
 
     pub fn contact(&self, id: ContactId) -> Result<Option<ContactView>, StoreError> {
+        let Some(contact) = self.contact_record(id)? else {
+            return Ok(None);
+        };
+        let timeline = self.timeline(id)?;
+        Ok(Some(ContactView { contact, timeline }))
+    }
+
+    /// A contact's record without its timeline: what a name or a lookup by id needs.
+    pub fn contact_record(&self, id: ContactId) -> Result<Option<Contact>, StoreError> {
         let Some(mut contact) = self.in_bucket::<Contact>(keys::VIEW_CONTACTS, id)? else {
             return Ok(None);
         };
         self.masks()?
             .unmask_contacts(std::slice::from_mut(&mut contact));
-        let timeline = self.timeline(id)?;
-        Ok(Some(ContactView { contact, timeline }))
+        Ok(Some(contact))
     }
 
     /// A contact's interactions, oldest first.

@@ -178,7 +178,7 @@ pub(crate) fn rebuild(
     let mut contacts: Family = BTreeMap::new();
     let all = vault.contacts().map_err(model)?;
     for c in &all {
-        let b = bucket::bucket_of(c.id);
+        let b = bucket::bucket_of(keys::VIEW_CONTACTS, c.id);
         contacts.entry(b).or_default().insert(c.id, plain(c)?);
     }
     for g in vault.groups().map_err(model)? {
@@ -210,7 +210,7 @@ pub(crate) fn rebuild(
     let mut timelines: Family = BTreeMap::new();
     for (c, t) in &mut by_contact {
         t.sort_by_key(|i| (i.at, i.id));
-        let b = bucket::bucket_of(*c);
+        let b = bucket::bucket_of(keys::VIEW_TIMELINES, *c);
         timelines.entry(b).or_default().insert(*c, plain(&*t)?);
     }
     let mut index = BTreeMap::new();

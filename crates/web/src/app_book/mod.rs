@@ -210,9 +210,7 @@ impl<H: Host> Book for AppBook<H> {
             )));
         };
         let introducer = match view.contact.introduced_by {
-            Some(iid) => self
-                .read(|v| v.contact(iid))?
-                .map(|c| (iid, c.contact.name)),
+            Some(iid) => self.read(|v| v.contact_record(iid))?.map(|c| (iid, c.name)),
             None => None,
         };
         let provenance = origins
