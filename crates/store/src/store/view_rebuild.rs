@@ -130,6 +130,38 @@ mod tests {
     }
 
     #[test]
+    fn a_format_8_view_with_its_relate_index_in_sled_values_is_rebuilt_into_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        add(&store, &mut vault, 1);
+        // Format 8 kept each relate bucket as a sealed zstd frame in sled, in 128 buckets:
+        // neither is a file reference, and 0x7f is past the 32 buckets of format 9.
+        store
+            .insert(keys::VIEW_FORMAT, &8u32.to_le_bytes())
+            .unwrap();
+        for b in [0u8, 0x7f] {
+            for family in [keys::VIEW_RELATE, keys::VIEW_RELATE_GRAPH] {
+                store
+                    .insert(&bucket::key(family, b), b"an old zstd frame")
+                    .unwrap();
+            }
+        }
+        assert!(!store.view_is_current().unwrap());
+        assert!(matches!(
+            store.view().relate_book(),
+            Err(StoreError::ViewDamaged { .. })
+        ));
+
+        store.rebuild_view(&mut vault).unwrap();
+        assert!(store.view_is_current().unwrap());
+        let book = store.view().relate_book().unwrap();
+        assert_eq!(book.contacts.len(), 1);
+        let relate = keys_under(&store, keys::VIEW_RELATE.as_bytes());
+        assert_eq!(relate.len(), 1, "{relate:?}");
+        assert!(keys_under(&store, keys::VIEW_RELATE_GRAPH.as_bytes()).is_empty());
+    }
+
+    #[test]
     fn a_view_behind_the_document_is_not_current() {
         let dir = tempfile::tempdir().unwrap();
         let (store, mut vault) = new_store(dir.path());
