@@ -14,12 +14,13 @@
 //!   much as a cold `list --json` on W1: it holds most of the index's links.
 //!
 //! No link has a place. Entries are grouped into bucket files by contact id like the view's
-//! other families (`bucket`), and are part of the read view: written with each commit
-//! (`view_write`), rebuilt with it, and damage to them is view damage. They were once sealed
-//! values in sled, to spare an fsync, but sled wrote its nodes of them (300-400 KB at W30) as
-//! blob files and read a dozen of those again at every open: a third of a cold `show`. Cache
-//! files are not fsynced (`durable::write_cache_file`), and the folder's fsync is one a commit
-//! pays for its timelines anyway.
+//! other families (`bucket`; 32 per family, since the index is only read whole), and are part
+//! of the read view: written with each commit (`view_write`), rebuilt with it, and damage to
+//! them is view damage. They were once sealed values in sled, to spare an fsync, but sled
+//! wrote its nodes of them (300-400 KB at W30) as blob files and read a dozen of those again
+//! at every open, which could add a third to a cold `show`. Cache files are not fsynced
+//! (`durable::write_cache_file`), and the folder's fsync is one a commit pays for its
+//! timelines anyway.
 
 use crate::bucket::{self, bucket_of, Buckets};
 use crate::codec::{damaged, plain};
