@@ -312,7 +312,6 @@ impl std::fmt::Debug for Reader<'_> {
     }
 }
 
-/// The entries of a bucket's plain bytes, in stored order, or `None` if they are malformed.
 /// How many entries `plain` holds (`None` if it is not a bucket's plain bytes), without
 /// collecting them.
 pub(crate) fn count(plain: &[u8]) -> Option<usize> {
@@ -328,6 +327,7 @@ pub(crate) fn count(plain: &[u8]) -> Option<usize> {
     Some(n)
 }
 
+/// The entries of a bucket's plain bytes, in stored order, or `None` if they are malformed.
 pub(crate) fn entries(plain: &[u8]) -> Option<Vec<(ContactId, &[u8])>> {
     let mut out = Vec::new();
     let mut rest = plain;
@@ -533,7 +533,9 @@ impl<'a> Buckets<'a> {
         }
     }
 
-    /// Sets (or with `None` removes) the value of `id` in `family`.
+    /// Sets (or with `None` removes) the value of `id` in `family`. A bucket is rewritten only
+    /// if a value in it changed: a note sets its contact's relate graph entry to what it was
+    /// (usually none), and rewriting that bucket's file cost a file creation per note.
     pub(crate) fn set(
         &mut self,
         family: &'static str,
@@ -542,11 +544,17 @@ impl<'a> Buckets<'a> {
     ) -> Result<(), StoreError> {
         let bucket = bucket_of(family, id);
         let map = self.load(family, bucket)?;
-        match value {
-            Some(v) => map.insert(id, v),
-            None => map.remove(&id),
+        let changed = match value {
+            Some(v) if map.get(&id) == Some(&v) => false,
+            Some(v) => {
+                map.insert(id, v);
+                true
+            }
+            None => map.remove(&id).is_some(),
         };
-        self.dirty.insert((family, bucket));
+        if changed {
+            self.dirty.insert((family, bucket));
+        }
         Ok(())
     }
 
@@ -748,6 +756,31 @@ mod tests {
         assert!(!stray.path(store).exists(), "the stray file is gone");
         assert_eq!(find(&db, store, &k, a).unwrap(), Some(b"two".to_vec()));
         assert_eq!(fs::read_dir(store.join(DIR)).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn setting_what_a_bucket_already_holds_rewrites_nothing() {
+        let (dir, db) = tree();
+        let store = dir.path();
+        let (a, absent) = (ContactId::from_u64(1), ContactId::from_u64(2));
+        let k = key_of(crate::keys::VIEW_CONTACTS, a);
+        put(&db, store, &k, &[(a, b"one")]);
+        let files = || fs::read_dir(store.join(DIR)).unwrap().count();
+        let before = files();
+
+        let mut buckets = Buckets::new(&db, store);
+        let family = crate::keys::VIEW_CONTACTS;
+        buckets.set(family, a, Some(b"one".to_vec())).unwrap();
+        buckets.set(family, absent, None).unwrap();
+        assert!(buckets.dirty.is_empty(), "{:?}", buckets.dirty);
+        let replaced = buckets.write(&mut sled::Batch::default()).unwrap();
+        assert!(replaced.0.is_empty());
+        assert_eq!(files(), before);
+
+        // A real change still marks its bucket.
+        let mut buckets = Buckets::new(&db, store);
+        buckets.set(family, absent, Some(b"two".to_vec())).unwrap();
+        assert_eq!(buckets.dirty.len(), 1);
     }
 
     #[test]
