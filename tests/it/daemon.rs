@@ -488,10 +488,11 @@ fn a_command_sent_as_the_daemon_starts_runs() {
     drop(daemon);
 }
 
-/// A one-shot `note` appends its change to the stored document from the tip the last commit
-/// kept, without loading it (issue #15). Notes written that way, through a daemon (whose
-/// commits keep the tip), and that way again after it stops all land once each, the history
-/// index lists each, and a full load of the document (`check`) finds them all.
+/// A one-shot `note`, `tag` or `edit` appends its change to the stored document from the tip
+/// the last commit kept, without loading it (issue #15). Notes and edits written that way,
+/// through a daemon (whose commits keep the tip), and that way again after it stops all land
+/// once each, the history index lists each, and a full load of the document (`check`) finds
+/// them all.
 #[test]
 fn notes_appended_without_a_daemon_and_written_through_one_all_land() {
     let a = Home::init();
@@ -504,7 +505,8 @@ fn notes_appended_without_a_daemon_and_written_through_one_all_land() {
     assert_eq!(daemon.stop(), Some(0));
     a.ok(&["note", &jeanne, "fourth, appended after the daemon"]);
     a.ok(&["tag", &jeanne, "+met-twice"]);
-    a.ok(&["note", &jeanne, "fifth, appended after a loaded write"]);
+    a.ok(&["edit", &jeanne, "--org", "Acme", "--title", "CTO"]);
+    a.ok(&["note", &jeanne, "fifth, appended after an appended edit"]);
 
     let card = a.json(&["show", &jeanne]);
     let texts: Vec<&str> = card["interactions"]
@@ -521,8 +523,13 @@ fn notes_appended_without_a_daemon_and_written_through_one_all_land() {
         );
     }
     assert_eq!(card["tags"], serde_json::json!(["met-twice", "vip"]));
+    assert_eq!(
+        (&card["org"], &card["title"]),
+        (&"Acme".into(), &"CTO".into())
+    );
     let log = a.ok(&["log", &jeanne]);
     assert_eq!(log.matches("log note interaction").count(), 5, "{log}");
+    assert_eq!(log.matches("edit contact").count(), 3, "{log}");
     let check = a.ok(&["check"]);
     assert!(check.contains("intact"), "{check}");
     let counted = check

@@ -3,8 +3,8 @@
 //! the machine's load falls on both alike:
 //!
 //! - `import linkedin` of the workload's LinkedIn export into a fresh vault, durable;
-//! - cold `list --json`, `search WORD`, `show CONTACT` and a daemonless durable `note`, each
-//!   binary on its own copy of one home holding the workload;
+//! - cold `list --json`, `search WORD`, `show CONTACT`, and a daemonless durable `note`, `tag`
+//!   and `edit`, each binary on its own copy of one home holding the workload;
 //! - `clone` from a `rapport serve` of that home (this build's daemon), against Automerge's own
 //!   sync of the same document into an empty one in memory (the yardstick of the issue), and,
 //!   with `--samod-bin`, samod 0.16 fetching the same document (`bench/samod-fetch`).
@@ -151,6 +151,26 @@ pub fn run(args: &AbArgs) -> Result<Table> {
         let (ours, base) =
             pair.alternate_on(runs, &homes, |r, home| r.run(home, &argv, Stdout::Discard))?;
         row(&mut t, what, &ours, &base, target);
+    }
+    // Each run writes something new (a tag or a title the contact did not have), so that every
+    // run commits: an unchanged edit writes nothing.
+    let edits = [
+        ("`tag +NEW` without a daemon, durable", "tag"),
+        ("`edit --title NEW` without a daemon, durable", "edit"),
+    ];
+    for (what, command) in edits {
+        progress(what);
+        let n = std::cell::Cell::new(0);
+        let (ours, base) = pair.alternate_on(runs, &homes, |r, home| {
+            n.set(n.get() + 1);
+            let (tag, title) = (format!("+bench-{}", n.get()), format!("Title {}", n.get()));
+            let argv = match command {
+                "tag" => vec!["tag", &contact, &tag],
+                _ => vec!["edit", &contact, "--title", &title],
+            };
+            r.run(home, &argv, Stdout::Discard)
+        })?;
+        row(&mut t, what, &ours, &base, "≤ 150 ms W1 / ≤ 300 ms W30");
     }
 
     if !args.no_clone {

@@ -6,7 +6,7 @@ use crate::request::{ContactEdit, ContactFields, NewNote, TagChange};
 use crate::resolve::lookup_contact;
 use crate::response::Response;
 use crate::{time, AppError};
-use rapport_model::{ContactId, ContactPatch, InteractionId, NewInteraction};
+use rapport_model::{Contact, ContactId, ContactPatch, InteractionId, NewInteraction};
 use rapport_store::ReadView;
 
 /// Turns the shared fields into a patch, resolving `introduced_by` in the view (which reads
@@ -46,8 +46,7 @@ pub fn add(home: &Home, name: &str, fields: &ContactFields) -> Result<Response, 
 }
 
 pub fn edit(home: &Home, query: &str, edit: &ContactEdit) -> Result<Response, AppError> {
-    let (contact, changed) = home.write(|vault, view| {
-        let contact = lookup_contact(view, query, false)?;
+    let (contact, changed) = edit_contact(home, query, |view| {
         let mut patch = patch_from(&edit.fields, view)?;
         patch.name = edit.name.clone();
         patch.clear = edit.clear.clone();
@@ -55,13 +54,42 @@ pub fn edit(home: &Home, query: &str, edit: &ContactEdit) -> Result<Response, Ap
         patch.remove_phones = edit.remove_phones.clone();
         patch.remove_links = edit.remove_urls.clone();
         patch.remove_tags = edit.remove_tags.clone();
-        let changed = vault.edit_contact(contact.id, &patch, time::now_ms())?;
-        Ok((contact, changed))
+        Ok(patch)
     })?;
     Ok(Response::Edited {
         id: contact.id,
         name: contact.name,
         changed,
+    })
+}
+
+/// Edits the contact `query` names with the patch `make` builds from the view; returns the
+/// contact as it was and whether it changed. Without a loaded vault (a one-shot command) the
+/// edit is appended to the stored document without loading it, as a note is: at W30 loading
+/// takes seconds and the edit needs none of it. Whatever the append cannot write (a conflict
+/// on the contact, a membership) goes through the vault.
+fn edit_contact(
+    home: &Home,
+    query: &str,
+    make: impl Fn(&ReadView<'_>) -> Result<ContactPatch, AppError>,
+) -> Result<(Contact, bool), AppError> {
+    let now = time::now_ms();
+    let mut found = None;
+    let appended = home.append_contact_edit(now, |view| {
+        let contact = lookup_contact(view, query, false)?;
+        let patch = make(view)?;
+        let id = contact.id;
+        found = Some(contact);
+        Ok((id, patch))
+    })?;
+    if let (Some(changed), Some(contact)) = (appended, found) {
+        return Ok((contact, changed));
+    }
+    home.write(|vault, view| {
+        let contact = lookup_contact(view, query, false)?;
+        let patch = make(view)?;
+        let changed = vault.edit_contact(contact.id, &patch, now)?;
+        Ok((contact, changed))
     })
 }
 
@@ -112,17 +140,13 @@ pub fn tag(home: &Home, query: &str, changes: &[TagChange]) -> Result<Response, 
             TagChange::Remove(t) => patch.remove_tags.push(t.clone()),
         }
     }
-    let contact = home.write(|vault, view| {
-        let contact = lookup_contact(view, query, false)?;
-        vault.edit_contact(contact.id, &patch, time::now_ms())?;
-        Ok(contact)
-    })?;
-    let after = home.read(|v| v.contact(contact.id))?;
+    let (contact, _) = edit_contact(home, query, |_| Ok(patch.clone()))?;
+    let after = home.read(|v| v.contact_record(contact.id))?;
     Ok(Response::Tagged {
         id: contact.id,
         name: contact.name,
         tags: after
-            .map(|c| c.contact.tags.into_iter().collect())
+            .map(|c| c.tags.into_iter().collect())
             .unwrap_or_default(),
     })
 }

@@ -3,7 +3,10 @@
 
 use crate::AppError;
 use rapport_identity::{DeviceIdentity, EndpointKey};
-use rapport_model::{DeviceId, InteractionId, NewInteraction, Touched, UnixMillis, Vault};
+use rapport_model::{
+    append_contact_edit, ContactId, ContactPatch, DeviceId, EditAppend, EditError, InteractionId,
+    NewInteraction, Touched, UnixMillis, Vault,
+};
 use rapport_store::{ReadView, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -180,6 +183,46 @@ impl Home {
         Ok(self.store.append_interaction(&appended)?)
     }
 
+    /// Edits one contact without loading the vault, as `append_interaction` logs a note:
+    /// `build` reads the view and names the contact and the patch. Returns `None`, having
+    /// written nothing, when the document is needed instead (as `append_interaction`, and for
+    /// an edit that `append_contact_edit` cannot write: a conflict, a membership); otherwise
+    /// whether the contact changed. An invalid patch is refused as the vault path refuses it.
+    pub fn append_contact_edit(
+        &self,
+        now: UnixMillis,
+        build: impl FnOnce(&ReadView<'_>) -> Result<(ContactId, ContactPatch)>,
+    ) -> Result<Option<bool>> {
+        if self.vault.borrow().is_some() || !self.store.has_vault()? {
+            return Ok(None);
+        }
+        self.store.verify_acknowledged()?;
+        let Some(tip) = self.store.appendable_tip()? else {
+            return Ok(None);
+        };
+        let view = self.store.view();
+        let read = build(&view).and_then(|(id, patch)| {
+            let found = view.contact_for_edit(id)?;
+            Ok(found.map(|(contact, origins)| (contact, origins, patch)))
+        });
+        let (contact, origins, patch) = match read {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(e) if view_damage(&e).is_some() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // An introducer must exist, as the document would check; a damaged view answers
+        // "unknown", and the edit then goes through the document to say so for certain.
+        let exists = |c: ContactId| matches!(view.contact_record(c), Ok(Some(_)));
+        let appended = match append_contact_edit(&tip, &contact, &origins, &patch, exists, now) {
+            Ok(EditAppend::Appended(appended)) => appended,
+            Ok(EditAppend::Unchanged) => return Ok(Some(false)),
+            Ok(EditAppend::NeedsDocument) | Err(EditError::NoSuchContact(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(self.store.append_contact_edit(&appended)?.then_some(true))
+    }
+
     /// Loads the vault for the slot kept between requests. In a process that serves many (the
     /// daemon), the document is copied afresh first: Automerge 0.12 keeps what it copied while
     /// replaying the change chunks after the snapshot, so W30 with 11 chunks held 356 MiB once
@@ -305,6 +348,11 @@ impl Home {
         if self.exits_after_request.get() {
             std::mem::forget(data);
         }
+    }
+
+    /// Whether a loaded vault is kept (one-shot appends run only without one).
+    pub fn vault_loaded(&self) -> bool {
+        self.vault.borrow().is_some()
     }
 
     /// The notes gathered since the last call, oldest first, for the front end to show.

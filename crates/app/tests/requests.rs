@@ -5,7 +5,8 @@
 
 use rapport_app::model::automerge::AutoCommit;
 use rapport_app::{
-    handle, AppError, ContactFields, ExportFormat, Home, ImportSource, Request, Response,
+    handle, AppError, ContactEdit, ContactFields, ExportFormat, Home, ImportSource, Request,
+    Response, TagChange,
 };
 use std::path::Path;
 
@@ -306,4 +307,78 @@ fn no_relay_is_set_until_the_user_names_one_and_it_goes_into_this_devices_record
     drop(home);
     let home = Home::open(dir.path(), None).expect("reopen");
     assert_eq!(home.endpoint_key.endpoint_id(), endpoint);
+}
+
+/// Without a loaded vault (a one-shot command), `tag` and `edit` append their change to the
+/// stored document without loading it (issue #15); what they answer and what the view then
+/// shows is what the vault path gives, and a reload of the document agrees.
+#[test]
+fn one_shot_tag_and_edit_write_without_loading_the_vault() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = new_home(dir.path());
+    add(&home, "Jeanne Yocum", "jeanne@example.org");
+    add(&home, "Ravi Rao", "ravi@example.org");
+    drop(home);
+
+    let home = Home::open(dir.path(), None).expect("open");
+    let tag = |change: TagChange| Request::Tag {
+        contact: "Jeanne".into(),
+        changes: vec![change],
+    };
+    match handle(&home, &tag(TagChange::Add("vip".into()))).expect("tag") {
+        Response::Tagged { name, tags, .. } => {
+            assert_eq!(
+                (name.as_str(), tags),
+                ("Jeanne Yocum", vec!["vip".to_owned()])
+            );
+        }
+        other => panic!("tag answered {other:?}"),
+    }
+    let edit = |org: &str| Request::Edit {
+        contact: "Jeanne".into(),
+        edit: ContactEdit {
+            fields: ContactFields {
+                org: Some(org.into()),
+                introduced_by: Some("Ravi".into()),
+                ..ContactFields::default()
+            },
+            ..ContactEdit::default()
+        },
+    };
+    for (org, changed) in [("Acme", true), ("Acme", false)] {
+        match handle(&home, &edit(org)).expect("edit") {
+            Response::Edited { changed: c, .. } => assert_eq!(c, changed, "edit to {org}"),
+            other => panic!("edit answered {other:?}"),
+        }
+    }
+    assert!(!home.vault_loaded(), "tag and edit loaded the vault");
+    // A bad value is refused as the vault path refuses it, and nothing is written.
+    let bad = handle(&home, &tag(TagChange::Add("  ".into())));
+    assert!(matches!(bad, Err(AppError::Edit(_))), "{bad:?}");
+
+    let shown = |home: &Home| match handle(
+        home,
+        &Request::Show {
+            contact: "Jeanne".into(),
+        },
+    ) {
+        Ok(Response::Card(card)) => card.contact,
+        other => panic!("show answered {other:?}"),
+    };
+    let appended = shown(&home);
+    assert_eq!(appended.org.as_deref(), Some("Acme"));
+    assert!(appended.introduced_by.is_some() && appended.tags.contains("vip"));
+    drop(home);
+    let home = Home::open(dir.path(), None).expect("open");
+    match handle(&home, &Request::Check).expect("check") {
+        Response::Checked(report) => {
+            assert_eq!(report.contacts, 2);
+            assert!(
+                !report.view_rebuilt,
+                "the appends left the view stale: {report:?}"
+            );
+        }
+        other => panic!("check answered {other:?}"),
+    }
+    assert_eq!(shown(&home), appended);
 }

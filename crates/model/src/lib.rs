@@ -36,8 +36,13 @@ pub use vault::{
     actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Revocation,
     Touched, Vault,
 };
-pub use vault::{append_interaction, AppendedInteraction, Tip};
-pub use vault::{count_kinds, Conflict, Deletion, Origin, QuarantinePolicy, RecordRef, Written};
+pub use vault::{
+    append_contact_edit, append_interaction, AppendedChange, AppendedEdit, AppendedInteraction,
+    EditAppend, Tip,
+};
+pub use vault::{
+    count_kinds, Conflict, ContactOrigins, Deletion, Origin, QuarantinePolicy, RecordRef, Written,
+};
 pub use vault::{
     undone_by, AttributedChange, ChangeInfo, GroupRestore, HistoryError, RevertReport, UndoReport,
     BULK_OPS, UNDOES,

@@ -3,8 +3,9 @@
 //! - `view/x/<c|g><id>`: the record's conflicts (fields with several concurrent values), only
 //!   for records that have some, so listing every conflict of a 10k-contact vault reads a
 //!   handful of keys instead of asking Automerge about every key of every contact;
-//! - `view/pb/<bucket>`: who last set each key of each contact, and when (bucketed by contact
-//!   like the contacts themselves, see `bucket`).
+//! - `view/pb/<bucket>`: who last set each key of each contact, when, and with which operation
+//!   (`ContactOrigins`: the operation ids are what a one-shot edit needs to write without the
+//!   document), bucketed by contact like the contacts themselves (see `bucket`).
 //!
 //! Both are refreshed for the touched records in the same batch as the change, like the rest
 //! of the view, and rebuilt with it (by `view_write`); `ReadView` reads them.
@@ -51,8 +52,8 @@ pub(crate) fn update(
         }
     }
     for id in &touched.contacts {
-        let origins = vault.contact_provenance(*id).map_err(model(path))?;
-        let value = (!origins.is_empty()).then(|| plain(&origins)).transpose()?;
+        let origins = vault.contact_origins(*id).map_err(model(path))?;
+        let value = origins.map(|o| plain(&o)).transpose()?;
         buckets.set(keys::VIEW_PROVENANCE, *id, value)?;
     }
     Ok(())
@@ -81,7 +82,7 @@ pub(crate) fn rebuild(
         out.push((key, value));
     }
     let mut provenance = ProvenanceBuckets::new();
-    for (id, origins) in vault.all_provenance().map_err(model(path))? {
+    for (id, origins) in vault.all_origins().map_err(model(path))? {
         let entries = provenance
             .entry(bucket::bucket_of(keys::VIEW_PROVENANCE, id))
             .or_default();

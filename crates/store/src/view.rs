@@ -17,7 +17,9 @@ use crate::error::StoreError;
 use crate::keys;
 use crate::quarantine::Masks;
 use crate::relate_index::{Emails, Families};
-use rapport_model::{Conflict, Contact, ContactId, Device, Group, Interaction, Origin, Period};
+use rapport_model::{
+    Conflict, Contact, ContactId, ContactOrigins, Device, Group, Interaction, Origin, Period,
+};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -207,8 +209,24 @@ impl ReadView<'_> {
     /// Who last set each key of a contact, and when (empty for an unknown contact).
     pub fn provenance(&self, id: ContactId) -> Result<Vec<Origin>, StoreError> {
         Ok(self
-            .in_bucket(keys::VIEW_PROVENANCE, id)?
+            .in_bucket::<ContactOrigins>(keys::VIEW_PROVENANCE, id)?
+            .map(|o| o.origins)
             .unwrap_or_default())
+    }
+
+    /// What an edit written without the document (`rapport_model::append_contact_edit`) reads
+    /// of a contact: its record as stored, without the quarantine masks (which change how it
+    /// reads, not what the document holds), and its map's origins.
+    pub fn contact_for_edit(
+        &self,
+        id: ContactId,
+    ) -> Result<Option<(Contact, ContactOrigins)>, StoreError> {
+        let Some(contact) = self.in_bucket::<Contact>(keys::VIEW_CONTACTS, id)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .in_bucket::<ContactOrigins>(keys::VIEW_PROVENANCE, id)?
+            .map(|origins| (contact, origins)))
     }
 
     /// The quarantined deletions, which the view shows as live (see `quarantine`).

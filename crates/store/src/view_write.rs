@@ -23,7 +23,8 @@ pub(crate) const REBUILD_ABOVE: usize = 5_000;
 /// are zstd files outside sled. 6: schema 2 (cadences and follow-ups on `Contact`, cadence
 /// on `Group`, the tag cadences). 7: the relate index (`relate_index`). 8: the relate index in
 /// two families, people and graph. 9: the relate index in bucket files, not sled values.
-pub(crate) const VIEW_FORMAT: u32 = 9;
+/// 10: provenance with each key's operation and the contact map's id (`ContactOrigins`).
+pub(crate) const VIEW_FORMAT: u32 = 10;
 
 /// One write of a view rebuild: a key and its new sealed value, or `None` to remove it.
 pub(crate) type ViewOp = (Vec<u8>, Option<Vec<u8>>);

@@ -41,6 +41,10 @@ pub struct Tip {
     pub device: DeviceId,
     /// The sequence number of that device's last change (0 if it wrote none).
     pub seq: u64,
+    /// The hash of that change: a new change depends on it as well as on the heads, as
+    /// Automerge's own transactions do, when the heads no longer include it (another device's
+    /// change came after it).
+    pub last: Option<[u8; 32]>,
     /// The interactions map: its creating operation's counter and actor.
     pub interactions: (u64, Vec<u8>),
 }
@@ -49,18 +53,97 @@ impl Tip {
     pub fn heads(&self) -> Vec<ChangeHash> {
         self.heads.iter().map(|h| ChangeHash(*h)).collect()
     }
+
+    /// The dependencies of a change built on this tip: the heads, and this device's last
+    /// change if they do not include it (as `Automerge::transaction_args` does).
+    pub fn deps(&self) -> Vec<ChangeHash> {
+        let mut deps = self.heads();
+        if let Some(last) = self.last.map(ChangeHash) {
+            if !deps.contains(&last) {
+                deps.push(last);
+            }
+        }
+        deps
+    }
 }
 
-/// A change that logs one new interaction, built from a `Tip`, with what the store files of it.
+/// A change built from a `Tip` without the document, with what every append files of it.
 #[derive(Debug, Clone)]
-pub struct AppendedInteraction {
+pub struct AppendedChange {
     pub change: Change,
-    /// The interaction as the document now reads it.
-    pub interaction: Interaction,
+    /// The heads of the tip it was built on: it extends exactly those (its dependencies may
+    /// also name this device's last change, see `Tip::deps`).
+    pub base: Vec<ChangeHash>,
     /// The change as the history index lists it.
     pub attributed: AttributedChange,
     /// The tip of the document with the change.
     pub tip: Tip,
+}
+
+impl AppendedChange {
+    /// The change of `ops` (their ids follow the tip's largest counter), written by
+    /// `tip.device` on the document at `tip` with `message` at `now`, as `Vault::finish`
+    /// commits a transaction; `records` is what it touched, for the history index.
+    pub(super) fn build(
+        tip: &Tip,
+        ops: Vec<Op>,
+        message: String,
+        now: UnixMillis,
+        records: BTreeMap<RecordRef, BTreeSet<String>>,
+    ) -> Result<AppendedChange, AutomergeError> {
+        let start = tip.max_op + 1;
+        let last = start + ops.len() as u64 - 1;
+        let time = now.div_euclid(1000);
+        let deps = tip.deps();
+        let change = Change::from(ExpandedChange {
+            operations: ops,
+            actor_id: ActorId::from(tip.device.as_bytes().as_slice()),
+            hash: None,
+            seq: tip.seq + 1,
+            start_op: NonZeroU64::new(start).ok_or(AutomergeError::Fail)?,
+            time,
+            message: Some(message.clone()),
+            deps: deps.clone(),
+            extra_bytes: Vec::new(),
+            author: None,
+        });
+        let hash = change.hash();
+        let attributed = AttributedChange {
+            info: ChangeInfo {
+                hash,
+                time: time.saturating_mul(1000),
+                device: device_of_actor(change.actor_id()),
+                message,
+                deps,
+                seq: tip.seq + 1,
+                ops: last + 1 - start,
+                max_op: last,
+            },
+            records,
+            bulk: false,
+        };
+        let next = Tip {
+            heads: vec![hash.0],
+            max_op: last,
+            device: tip.device,
+            seq: tip.seq + 1,
+            last: Some(hash.0),
+            interactions: tip.interactions.clone(),
+        };
+        Ok(AppendedChange {
+            change,
+            base: tip.heads(),
+            attributed,
+            tip: next,
+        })
+    }
+}
+
+/// A change that logs one new interaction, with the interaction as the document now reads it.
+#[derive(Debug, Clone)]
+pub struct AppendedInteraction {
+    pub written: AppendedChange,
+    pub interaction: Interaction,
 }
 
 impl Vault {
@@ -79,7 +162,7 @@ impl Vault {
             return None;
         };
         let interactions = (*counter, actor.to_bytes().to_vec());
-        let (max_op, seq) = self.counters(known);
+        let (max_op, seq, last) = self.counters(known);
         let mut heads = self.doc.get_heads();
         heads.sort();
         Some(Tip {
@@ -87,32 +170,34 @@ impl Vault {
             max_op,
             device: self.device,
             seq,
+            last,
             interactions,
         })
     }
 
-    /// The largest operation counter of the document and the sequence number of this device's
-    /// last change, read from change metadata: `get_last_local_change` and
+    /// The largest operation counter of the document, and the sequence number and hash of this
+    /// device's last change, read from change metadata: `get_last_local_change` and
     /// `get_change_by_hash` rebuild the whole change, 0.8 s for W30's import.
-    pub(super) fn counters(&mut self, known: Option<&Tip>) -> (u64, u64) {
+    pub(super) fn counters(&mut self, known: Option<&Tip>) -> (u64, u64, Option<[u8; 32]>) {
         let known = known.filter(|t| {
             t.device == self.device
                 && t.heads()
                     .iter()
                     .all(|h| self.doc.get_change_meta_by_hash(h).is_some())
         });
-        let (since, mut max_op, mut seq) = match known {
-            Some(t) => (t.heads(), t.max_op, t.seq),
-            None => (Vec::new(), 0, 0),
+        let (since, mut max_op, mut seq, mut last) = match known {
+            Some(t) => (t.heads(), t.max_op, t.seq, t.last),
+            None => (Vec::new(), 0, 0, None),
         };
         let me = super::actor_for(self.device);
         for m in self.doc.get_changes_meta(&since) {
             max_op = max_op.max(m.max_op);
-            if *m.actor == me {
-                seq = seq.max(m.seq);
+            if *m.actor == me && m.seq > seq {
+                seq = m.seq;
+                last = Some(m.hash.0);
             }
         }
-        (max_op, seq)
+        (max_op, seq, last)
     }
 }
 
@@ -130,42 +215,16 @@ pub fn append_interaction(
     }
     let stored = StoredInteraction::validated(new)?;
     let json = serde_json::to_string(&stored).map_err(|_| AutomergeError::Fail)?;
-    let actor = ActorId::from(tip.device.as_bytes().as_slice());
-    let start = tip.max_op + 1;
     let interactions = ObjectId::Id(OpId(
         tip.interactions.0,
         ActorId::from(tip.interactions.1.as_slice()),
     ));
-    let message = format!("log {} interaction {id}", new.kind.as_str());
-    let time = now.div_euclid(1000);
-    let deps = tip.heads();
-    let change = Change::from(ExpandedChange {
-        operations: vec![Op {
-            action: OpType::Put(ScalarValue::Str(json.as_str().into())),
-            obj: interactions,
-            key: Key::from(id.to_string().as_str()),
-            pred: SortedVec::new(),
-            insert: false,
-        }],
-        actor_id: actor,
-        hash: None,
-        seq: tip.seq + 1,
-        start_op: NonZeroU64::new(start).ok_or(AutomergeError::Fail)?,
-        time,
-        message: Some(message.clone()),
-        deps: deps.clone(),
-        extra_bytes: Vec::new(),
-        author: None,
-    });
-    let hash = change.hash();
-    let interaction = Interaction {
-        id,
-        contacts: stored.contacts.clone(),
-        at: stored.at,
-        kind: stored.kind,
-        text: stored.text.clone(),
-        place: stored.place.clone(),
-        device: tip.device,
+    let op = Op {
+        action: OpType::Put(ScalarValue::Str(json.as_str().into())),
+        obj: interactions,
+        key: Key::from(id.to_string().as_str()),
+        pred: SortedVec::new(),
+        insert: false,
     };
     let field = format!("interaction:{id}");
     let records: BTreeMap<RecordRef, BTreeSet<String>> = stored
@@ -173,32 +232,20 @@ pub fn append_interaction(
         .iter()
         .map(|c: &ContactId| (RecordRef::Contact(*c), BTreeSet::from([field.clone()])))
         .collect();
-    let attributed = AttributedChange {
-        info: ChangeInfo {
-            hash,
-            time: time.saturating_mul(1000),
-            device: device_of_actor(change.actor_id()),
-            message,
-            deps,
-            seq: tip.seq + 1,
-            ops: 1,
-            max_op: start,
-        },
-        records,
-        bulk: false,
-    };
-    let tip = Tip {
-        heads: vec![hash.0],
-        max_op: start,
+    let message = format!("log {} interaction {id}", new.kind.as_str());
+    let written = AppendedChange::build(tip, vec![op], message, now, records)?;
+    let interaction = Interaction {
+        id,
+        contacts: stored.contacts,
+        at: stored.at,
+        kind: stored.kind,
+        text: stored.text,
+        place: stored.place,
         device: tip.device,
-        seq: tip.seq + 1,
-        interactions: tip.interactions.clone(),
     };
     Ok(AppendedInteraction {
-        change,
+        written,
         interaction,
-        attributed,
-        tip,
     })
 }
 
@@ -245,15 +292,34 @@ mod tests {
 
         vault.add_interaction(id, &new, NOW + 7_000).unwrap();
         let written = vault.doc.get_last_local_change().unwrap().clone();
-        assert_eq!(written.raw_bytes(), appended.change.raw_bytes());
+        assert_eq!(written.raw_bytes(), appended.written.change.raw_bytes());
         assert_eq!(
             vault.interaction(id).unwrap().unwrap(),
             appended.interaction
         );
-        assert_eq!(vault.tip(None).unwrap(), appended.tip);
-        assert_eq!(vault.tip(Some(&tip)).unwrap(), appended.tip);
+        assert_eq!(vault.tip(None).unwrap(), appended.written.tip);
+        assert_eq!(vault.tip(Some(&tip)).unwrap(), appended.written.tip);
         let attributed = vault.attribute_changes(&tip.heads(), None);
-        assert_eq!(attributed, vec![appended.attributed]);
+        assert_eq!(attributed, vec![appended.written.attributed]);
+    }
+
+    #[test]
+    fn after_another_devices_change_it_also_depends_on_this_devices_last() {
+        let (mut vault, ids) = vault_with(2);
+        let mut phone = vault.fork_as(DeviceId::from_bytes([9; 32]));
+        phone
+            .add_interaction(InteractionId::from_u64(1), &note(vec![ids[1]]), NOW)
+            .unwrap();
+        vault.merge(&mut phone).unwrap();
+        let tip = vault.tip(None).unwrap();
+        assert_eq!(tip.heads.len(), 1);
+        let new = note(vec![ids[0]]);
+        let id = InteractionId::from_u64(2);
+        let appended = append_interaction(&tip, id, &new, NOW).unwrap();
+        assert_eq!(appended.written.change.deps().len(), 2);
+        vault.add_interaction(id, &new, NOW).unwrap();
+        let written = vault.doc.get_last_local_change().unwrap().clone();
+        assert_eq!(written.raw_bytes(), appended.written.change.raw_bytes());
     }
 
     #[test]
@@ -264,7 +330,7 @@ mod tests {
         let first =
             append_interaction(&tip, InteractionId::from_u64(1), &note(vec![ids[0]]), NOW).unwrap();
         let second = append_interaction(
-            &first.tip,
+            &first.written.tip,
             InteractionId::from_u64(2),
             &note(vec![ids[1]]),
             NOW,
@@ -272,17 +338,17 @@ mod tests {
         .unwrap();
         other
             .doc
-            .apply_changes([first.change, second.change])
+            .apply_changes([first.written.change, second.written.change])
             .unwrap();
         assert_eq!(other.interactions().unwrap().len(), 2);
-        assert_eq!(other.tip(None).unwrap(), second.tip);
+        assert_eq!(other.tip(None).unwrap(), second.written.tip);
         // The device's own next local write follows the appended ones.
         other
             .add_interaction(InteractionId::from_u64(3), &note(vec![ids[0]]), NOW)
             .unwrap();
         assert_eq!(
             other.doc.get_last_local_change().unwrap().seq(),
-            second.tip.seq + 1
+            second.written.tip.seq + 1
         );
 
         // Another device's changes move the counter, not this device's sequence.

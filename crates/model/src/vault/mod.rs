@@ -5,6 +5,7 @@
 //! `docs/SCHEMA.md`.
 
 mod append;
+mod append_edit;
 mod attribute;
 mod backup;
 mod bulk;
@@ -25,7 +26,8 @@ mod conflicts;
 mod deletions;
 mod provenance;
 
-pub use append::{append_interaction, AppendedInteraction, Tip};
+pub use append::{append_interaction, AppendedChange, AppendedInteraction, Tip};
+pub use append_edit::{append_contact_edit, AppendedEdit, EditAppend};
 pub use attribute::{AttributedChange, BULK_OPS};
 pub use backup::MergeBackupError;
 pub use bulk::NewContact;
@@ -34,7 +36,7 @@ pub use deletions::{count_kinds, Deletion, QuarantinePolicy};
 pub use extras::{ContactExtras, MAX_VCARD_EXTRA};
 pub use history::{ChangeInfo, HistoryError};
 pub use merge_contacts::MergeReport;
-pub use provenance::Origin;
+pub use provenance::{ContactOrigins, Origin};
 
 pub use read::FieldValue;
 pub use revert::{GroupRestore, RevertReport};

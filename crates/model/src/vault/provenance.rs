@@ -20,6 +20,23 @@ pub struct Origin {
     pub at: Option<UnixMillis>,
 }
 
+/// Who set each key of a contact's map, and with which operation: what a change that edits the
+/// contact without loading the document needs (`append_contact_edit`), kept by the store's read
+/// view beside the record. An operation id is a counter and an actor, and a device's actor is
+/// its id, so `device` and the counter name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactOrigins {
+    /// The contact's map: the counter and device of the operation that made it (`None` when
+    /// another program made it).
+    pub map: Option<(u64, DeviceId)>,
+    /// Who last set each key, and when, in key order.
+    pub origins: Vec<Origin>,
+    /// Beside each of `origins`: the counter of the operation that holds the value, and
+    /// whether other values of the key are concurrently visible (a conflict, whose other
+    /// operations only the document knows).
+    pub ops: Vec<(u64, bool)>,
+}
+
 /// Change times by change hash, so that a scan asks Automerge once per change, not once per
 /// operation (one `add contact` change holds a dozen keys). Asking for a change's metadata
 /// makes `AutoCommit` close an open transaction, so provenance and conflicts are never read
@@ -45,11 +62,31 @@ impl Vault {
     /// Who last set each key of a contact, and when, in key order. Empty if there is no such
     /// contact.
     pub fn contact_provenance(&mut self, id: ContactId) -> Result<Vec<Origin>, ReadError> {
-        self.contact_provenance_with(id, &mut ChangeTimes::default())
+        Ok(self
+            .contact_origins(id)?
+            .map(|o| o.origins)
+            .unwrap_or_default())
     }
 
     /// Provenance of every contact, in id order (one scan; for rebuilding a cache).
     pub fn all_provenance(&mut self) -> Result<Vec<(ContactId, Vec<Origin>)>, ReadError> {
+        Ok(self
+            .all_origins()?
+            .into_iter()
+            .map(|(id, o)| (id, o.origins))
+            .collect())
+    }
+
+    /// A contact's map as a change that edits it without the document needs it (see
+    /// `append_contact_edit`): its object id and, beside each key's provenance, the operation
+    /// that set the value and whether other values are concurrently visible. `None` if there is
+    /// no such contact.
+    pub fn contact_origins(&mut self, id: ContactId) -> Result<Option<ContactOrigins>, ReadError> {
+        self.contact_origins_with(id, &mut ChangeTimes::default())
+    }
+
+    /// `contact_origins` of every contact, in id order (one scan; for rebuilding a cache).
+    pub fn all_origins(&mut self) -> Result<Vec<(ContactId, ContactOrigins)>, ReadError> {
         let ids: Vec<ContactId> = self
             .doc
             .map_range(&self.contacts, ..)
@@ -58,32 +95,45 @@ impl Vault {
         let mut times = ChangeTimes::default();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push((id, self.contact_provenance_with(id, &mut times)?));
+            if let Some(o) = self.contact_origins_with(id, &mut times)? {
+                out.push((id, o));
+            }
         }
         Ok(out)
     }
 
-    fn contact_provenance_with(
+    fn contact_origins_with(
         &mut self,
         id: ContactId,
         times: &mut ChangeTimes,
-    ) -> Result<Vec<Origin>, ReadError> {
+    ) -> Result<Option<ContactOrigins>, ReadError> {
         let obj = match self.doc.get(&self.contacts, id.to_string())? {
             Some((Value::Object(ObjType::Map), obj)) => obj,
-            _ => return Ok(Vec::new()),
+            _ => return Ok(None),
         };
-        let keys: Vec<(String, ObjId)> = self
+        let keys: Vec<(String, ObjId, bool)> = self
             .doc
             .map_range(&obj, ..)
-            .map(|i| (i.key.to_string(), i.id()))
+            .map(|i| (i.key.to_string(), i.id(), i.conflict))
             .collect();
-        Ok(keys
-            .into_iter()
-            .map(|(key, op)| Origin {
+        let mut origins = Vec::with_capacity(keys.len());
+        let mut ops = Vec::with_capacity(keys.len());
+        for (key, op, conflict) in keys {
+            ops.push((counter_of(&op), conflict));
+            origins.push(Origin {
                 key,
                 device: super::read::device_of(&op),
                 at: times.time_of(&mut self.doc, &op),
-            })
-            .collect())
+            });
+        }
+        let map = super::read::device_of(&obj).map(|d| (counter_of(&obj), d));
+        Ok(Some(ContactOrigins { map, origins, ops }))
+    }
+}
+
+fn counter_of(op: &ObjId) -> u64 {
+    match op {
+        ObjId::Id(counter, _, _) => *counter,
+        ObjId::Root => 0,
     }
 }

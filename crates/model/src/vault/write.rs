@@ -364,91 +364,11 @@ impl Vault {
     }
 
     pub(super) fn validate_patch(&self, p: &ContactPatch) -> Result<ValidPatch, EditError> {
-        let mut v = ValidPatch::default();
-        if let Some(name) = &p.name {
-            v.set.push((
-                ContactField::Name.key(),
-                validate::text("name", name, MAX_SHORT_TEXT)?,
-            ));
-        }
-        let texts = [
-            (ContactField::Org, &p.org, "organisation", MAX_SHORT_TEXT),
-            (ContactField::Title, &p.title, "title", MAX_SHORT_TEXT),
-            (ContactField::Notes, &p.notes, "notes", MAX_LONG_TEXT),
-            (
-                ContactField::MetAt,
-                &p.met_at,
-                "place you met",
-                MAX_SHORT_TEXT,
-            ),
-            (
-                ContactField::MetContext,
-                &p.met_context,
-                "context",
-                MAX_LONG_TEXT,
-            ),
-        ];
-        for (field, value, label, max) in texts {
-            if let Some(value) = value {
-                v.set
-                    .push((field.key(), validate::text(label, value, max)?));
-            }
-        }
-        if let Some(t) = p.trust {
-            v.set
-                .push((ContactField::Trust.key(), t.as_str().to_owned()));
-        }
-        for (field, value) in [
-            (ContactField::MetOn, &p.met_on),
-            (ContactField::ConnectedOn, &p.connected_on),
-        ] {
-            if let Some(d) = value {
-                v.set.push((
-                    field.key(),
-                    validate::date(d)?.format("%Y-%m-%d").to_string(),
-                ));
-            }
-        }
-        if let Some(c) = p.cadence {
-            v.set.push((ContactField::Cadence.key(), c.to_string()));
-        }
-        if let Some(c) = p.introduced_by {
-            self.contact_obj(c)?;
-            v.set
-                .push((ContactField::IntroducedBy.key(), c.to_string()));
-        }
-        for field in &p.clear {
-            if *field == ContactField::Name {
-                return Err(validate::InvalidValue::NameRequired.into());
-            }
-            v.clear.push(field.key());
-        }
-        type Normalise = fn(&str) -> Result<String, validate::InvalidValue>;
-        let sets: [(&str, &Vec<String>, &Vec<String>, Normalise); 4] = [
-            (ck::EMAIL, &p.add_emails, &p.remove_emails, validate::email),
-            (ck::PHONE, &p.add_phones, &p.remove_phones, validate::phone),
-            (ck::LINK, &p.add_links, &p.remove_links, validate::link),
-            (ck::TAG, &p.add_tags, &p.remove_tags, validate::tag),
-        ];
-        for (prefix, add, remove, normalise) in sets {
-            for a in add {
-                v.add.push(format!("{prefix}{}", normalise(a)?));
-            }
-            for r in remove {
-                // A value that does not normalise cannot be in the set; removing it is a no-op
-                // only if it is also not there verbatim.
-                let key = normalise(r).unwrap_or_else(|_| r.trim().to_owned());
-                v.remove.push(format!("{prefix}{key}"));
-            }
-        }
-        for g in &p.add_groups {
-            self.group_obj(*g)?;
-            v.add.push(format!("{}{g}", ck::GROUP));
-        }
-        for g in &p.remove_groups {
-            v.remove.push(format!("{}{g}", ck::GROUP));
-        }
-        Ok(v)
+        validate_patch_with(
+            p,
+            |c| self.contact_obj(c).map(drop),
+            |g| self.group_obj(g).map(drop),
+        )
     }
 
     /// Writes a validated patch, skipping every operation that would not change the value we
@@ -499,6 +419,102 @@ impl Vault {
         }
         Ok(changed)
     }
+}
+
+/// Validates and normalises a patch, as `Vault::validate_patch` does, with the existence of the
+/// contacts and groups it names checked by the caller: against the document, or the read view
+/// for an edit written without it (`append_contact_edit`).
+pub(super) fn validate_patch_with(
+    p: &ContactPatch,
+    contact_exists: impl Fn(ContactId) -> Result<(), EditError>,
+    group_exists: impl Fn(GroupId) -> Result<(), EditError>,
+) -> Result<ValidPatch, EditError> {
+    let mut v = ValidPatch::default();
+
+    if let Some(name) = &p.name {
+        v.set.push((
+            ContactField::Name.key(),
+            validate::text("name", name, MAX_SHORT_TEXT)?,
+        ));
+    }
+    let texts = [
+        (ContactField::Org, &p.org, "organisation", MAX_SHORT_TEXT),
+        (ContactField::Title, &p.title, "title", MAX_SHORT_TEXT),
+        (ContactField::Notes, &p.notes, "notes", MAX_LONG_TEXT),
+        (
+            ContactField::MetAt,
+            &p.met_at,
+            "place you met",
+            MAX_SHORT_TEXT,
+        ),
+        (
+            ContactField::MetContext,
+            &p.met_context,
+            "context",
+            MAX_LONG_TEXT,
+        ),
+    ];
+    for (field, value, label, max) in texts {
+        if let Some(value) = value {
+            v.set
+                .push((field.key(), validate::text(label, value, max)?));
+        }
+    }
+    if let Some(t) = p.trust {
+        v.set
+            .push((ContactField::Trust.key(), t.as_str().to_owned()));
+    }
+    for (field, value) in [
+        (ContactField::MetOn, &p.met_on),
+        (ContactField::ConnectedOn, &p.connected_on),
+    ] {
+        if let Some(d) = value {
+            v.set.push((
+                field.key(),
+                validate::date(d)?.format("%Y-%m-%d").to_string(),
+            ));
+        }
+    }
+    if let Some(c) = p.cadence {
+        v.set.push((ContactField::Cadence.key(), c.to_string()));
+    }
+    if let Some(c) = p.introduced_by {
+        contact_exists(c)?;
+        v.set
+            .push((ContactField::IntroducedBy.key(), c.to_string()));
+    }
+    for field in &p.clear {
+        if *field == ContactField::Name {
+            return Err(validate::InvalidValue::NameRequired.into());
+        }
+        v.clear.push(field.key());
+    }
+    type Normalise = fn(&str) -> Result<String, validate::InvalidValue>;
+    let sets: [(&str, &Vec<String>, &Vec<String>, Normalise); 4] = [
+        (ck::EMAIL, &p.add_emails, &p.remove_emails, validate::email),
+        (ck::PHONE, &p.add_phones, &p.remove_phones, validate::phone),
+        (ck::LINK, &p.add_links, &p.remove_links, validate::link),
+        (ck::TAG, &p.add_tags, &p.remove_tags, validate::tag),
+    ];
+    for (prefix, add, remove, normalise) in sets {
+        for a in add {
+            v.add.push(format!("{prefix}{}", normalise(a)?));
+        }
+        for r in remove {
+            // A value that does not normalise cannot be in the set; removing it is a no-op
+            // only if it is also not there verbatim.
+            let key = normalise(r).unwrap_or_else(|_| r.trim().to_owned());
+            v.remove.push(format!("{prefix}{key}"));
+        }
+    }
+    for g in &p.add_groups {
+        group_exists(*g)?;
+        v.add.push(format!("{}{g}", ck::GROUP));
+    }
+    for g in &p.remove_groups {
+        v.remove.push(format!("{}{g}", ck::GROUP));
+    }
+    Ok(v)
 }
 
 pub(super) fn optional_text(

@@ -16,7 +16,7 @@ use crate::codec;
 use crate::error::StoreError;
 use crate::keys;
 use crate::view_write::{self, Refiled};
-use rapport_model::{AppendedInteraction, Tip, Vault};
+use rapport_model::{AppendedChange, AppendedEdit, AppendedInteraction, ContactId, Tip, Vault};
 use std::collections::BTreeSet;
 
 impl Store {
@@ -57,34 +57,63 @@ impl Store {
     /// Writes `appended`, built from `appendable_tip`, durably, with the view and the history
     /// index, as `commit` would have written the same change. Returns `false`, having written
     /// nothing, when it cannot be appended now: the document moved since the tip (the change
-    /// does not depend on exactly the stored heads), the view is stale or damaged, or the change
+    /// does not extend exactly the stored heads), the view is stale or damaged, or the change
     /// chunks are due to be folded into a snapshot. The caller then loads the vault.
     pub fn append_interaction(&self, appended: &AppendedInteraction) -> Result<bool, StoreError> {
+        self.append(&appended.written, |buckets| {
+            // A new interaction joins its contacts' timelines (it was in none).
+            let refiled = [Refiled {
+                id: appended.interaction.id,
+                before: Vec::new(),
+                now: Some(appended.interaction.clone()),
+            }];
+            view_write::refile(&self.path, buckets, &refiled, &BTreeSet::new())
+        })
+    }
+
+    /// Writes `appended`, an edit of one contact built from `appendable_tip` and the view's
+    /// `contact_for_edit`, as `append_interaction` writes a new interaction (same refusals).
+    pub fn append_contact_edit(&self, appended: &AppendedEdit) -> Result<bool, StoreError> {
+        self.append(&appended.written, |buckets| {
+            let id = appended.contact.id;
+            buckets.set(
+                keys::VIEW_CONTACTS,
+                id,
+                Some(codec::plain(&appended.contact)?),
+            )?;
+            let origins = codec::plain(&appended.origins)?;
+            buckets.set(keys::VIEW_PROVENANCE, id, Some(origins))?;
+            // No conflict entry changes: the edit was refused if the contact had any. Its
+            // relate index entry is refreshed from the record just set.
+            view_write::refile(&self.path, buckets, &[], &BTreeSet::from([id]))
+        })
+    }
+
+    /// The part of both appends that does not depend on what the change wrote: `view` files
+    /// it in the read view's buckets and returns the contacts whose view changed.
+    fn append(
+        &self,
+        written: &AppendedChange,
+        view: impl FnOnce(&mut Buckets<'_>) -> Result<BTreeSet<ContactId>, StoreError>,
+    ) -> Result<bool, StoreError> {
         let saved = self.saved_heads()?;
-        let mut deps = appended.change.deps().to_vec();
-        deps.sort();
-        if deps != saved {
+        let mut base = written.base.to_vec();
+        base.sort();
+        if base != saved {
             return Ok(false);
         }
-        let bytes = appended.change.raw_bytes();
+        let bytes = written.change.raw_bytes();
         if self.pending()?.compacts_with(bytes.len() as u64) || !self.view_is_current()? {
             return Ok(false);
         }
         self.ensure_room(bytes.len() as u64)?;
-        let heads = appended.tip.heads();
+        let heads = written.tip.heads();
         let mut batch = sled::Batch::default();
         self.append_chunk(&mut batch, bytes, &heads)?;
-        batch.insert(keys::TIP, codec::encode(keys::TIP, &appended.tip)?);
+        batch.insert(keys::TIP, codec::encode(keys::TIP, &written.tip)?);
         let mut replaced = Replaced::default();
-        // The view: a new interaction joins its contacts' timelines (it was in none).
         let mut buckets = Buckets::new(&self.db, &self.path);
-        let refiled = [Refiled {
-            id: appended.interaction.id,
-            before: Vec::new(),
-            now: Some(appended.interaction.clone()),
-        }];
-        let refiled = view_write::refile(&self.path, &mut buckets, &refiled, &BTreeSet::new());
-        let changed = match refiled {
+        let changed = match view(&mut buckets) {
             Ok(changed) => changed,
             // A damaged view is repaired from the document, which the caller loads.
             Err(StoreError::ViewDamaged { .. }) => return Ok(false),
@@ -97,7 +126,7 @@ impl Store {
         );
         // The history index, if it covered the document as it was (as `commit` does).
         if crate::history::indexed_heads(&self.db).as_deref() == Some(saved.as_slice()) {
-            let changes = [appended.attributed.clone()];
+            let changes = [written.attributed.clone()];
             let added = crate::history::add(
                 &self.db,
                 &self.path,
@@ -125,7 +154,8 @@ mod tests {
     use super::*;
     use crate::store::testing::{add, new_store, open, ME, T0};
     use rapport_model::{
-        append_interaction, ContactId, InteractionId, InteractionKind, NewInteraction, RecordRef,
+        append_contact_edit, append_interaction, ContactPatch, EditAppend, InteractionId,
+        InteractionKind, NewInteraction, RecordRef,
     };
 
     fn note(contacts: Vec<ContactId>, text: &str) -> NewInteraction {
@@ -169,7 +199,7 @@ mod tests {
         let mark = store.view_mark();
         assert!(store.append_interaction(&appended).unwrap());
         assert_eq!(store.view_changes_since(mark), Some([a, b].into()));
-        let heads = vec![appended.change.hash()];
+        let heads = vec![appended.written.change.hash()];
         assert_eq!(store.heads().unwrap(), heads);
         assert_eq!(crate::ack::read(store.path()).unwrap(), heads);
         assert!(store.view_is_current().unwrap() && store.history_is_current().unwrap());
@@ -179,7 +209,7 @@ mod tests {
             .iter()
             .any(|i| i.id == id && i.text == "a call"));
         let history = store.view().history(RecordRef::Contact(b), None).unwrap();
-        assert_eq!(history[0].hash, appended.change.hash().0);
+        assert_eq!(history[0].hash, appended.written.change.hash().0);
         assert_eq!(history[0].fields, vec![format!("interaction:{id}")]);
         let cards = |store: &Store| {
             [a, b].map(|c| {
@@ -199,9 +229,67 @@ mod tests {
             vault.interaction(id).unwrap(),
             Some(appended.interaction.clone())
         );
-        assert_eq!(vault.tip(None), Some(appended.tip.clone()));
+        assert_eq!(vault.tip(None), Some(appended.written.tip.clone()));
         store.rebuild_view(&mut vault).unwrap();
         assert_eq!(cards(&store), before);
+        assert_eq!(relate_values(&store), relate);
+    }
+
+    #[test]
+    fn an_appended_edit_is_stored_viewed_and_indexed_as_a_committed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let (a, b) = (add(&store, &mut vault, 1), add(&store, &mut vault, 2));
+        drop(vault);
+        let edit = |tip: &Tip, patch: &ContactPatch, now| {
+            let (contact, origins) = store.view().contact_for_edit(a).unwrap().unwrap();
+            let exists = |c: ContactId| [a, b].contains(&c);
+            append_contact_edit(tip, &contact, &origins, patch, exists, now).unwrap()
+        };
+        let patch = ContactPatch {
+            org: Some("Acme".into()),
+            introduced_by: Some(b),
+            add_tags: vec!["vip".into()],
+            add_emails: vec!["new@example.org".into()],
+            ..Default::default()
+        };
+        let tip = store.appendable_tip().unwrap().unwrap();
+        let EditAppend::Appended(appended) = edit(&tip, &patch, T0 + 90_000) else {
+            panic!("the edit was not appended");
+        };
+        let mark = store.view_mark();
+        assert!(store.append_contact_edit(&appended).unwrap());
+        assert_eq!(store.view_changes_since(mark), Some([a].into()));
+        assert_eq!(store.heads().unwrap(), vec![appended.written.change.hash()]);
+        let history = store.view().history(RecordRef::Contact(a), None).unwrap();
+        assert_eq!(history[0].hash, appended.written.change.hash().0);
+        // The same edit again changes nothing, and writes nothing.
+        let tip = store.appendable_tip().unwrap().unwrap();
+        assert!(matches!(
+            edit(&tip, &patch, T0 + 95_000),
+            EditAppend::Unchanged
+        ));
+        let view = |store: &Store| {
+            let v = store.view();
+            (
+                v.contact(a).unwrap().unwrap().contact,
+                v.contact_for_edit(a).unwrap().unwrap().1,
+                v.provenance(a).unwrap(),
+            )
+        };
+        let before = view(&store);
+        assert!(before.0.tags.contains("vip") && before.0.org.as_deref() == Some("Acme"));
+        let relate = relate_values(&store);
+        store.close().unwrap();
+
+        // The document reloaded reads as the append said, and a view rebuilt from it is the
+        // one the append wrote.
+        let store = open(dir.path());
+        let mut vault = store.load_vault(ME).unwrap();
+        assert_eq!(vault.contact(a).unwrap().unwrap(), appended.contact);
+        assert_eq!(vault.tip(None), Some(appended.written.tip.clone()));
+        store.rebuild_view(&mut vault).unwrap();
+        assert_eq!(view(&store), before);
         assert_eq!(relate_values(&store), relate);
     }
 
