@@ -108,8 +108,9 @@ enum Command {
     /// search and card server times (against a cold `rapport search`), memory over 1,000
     /// actions. Needs /usr/bin/chromium and `npm ci` in tests/browser.
     Web(SuiteArgs),
-    /// Import, cold reads, a daemonless note and `clone` as whole processes, this build
-    /// against `--baseline-bin` run by run, and `clone` against raw Automerge sync (issue #15).
+    /// Import, cold reads, a daemonless note, tag and edit, and `clone` as whole processes,
+    /// this build against `--baseline-bin` run by run, and `clone` against raw Automerge sync
+    /// (issue #15).
     Ab(ab::AbArgs),
     /// A fresh device fetching W1 with `clone` over iroh and through a relay, against the LAN,
     /// and a live note through the relay against the LAN, with the real binary and a loopback
