@@ -102,7 +102,8 @@ fn a_browser_killed_mid_burst_keeps_every_edit_it_showed_as_saved() {
     let config = serde_json::json!({
         "app": format!("http://{}/app/", served.ui),
         "artefacts": artefacts(),
-        // After this many acknowledgements of the burst's 300 edits (a compaction is due at 128).
+        // After this many acknowledgements of the burst's 1,000 edits (a compaction is due at
+        // 128).
         "killAfter": 20 + seed.value % 200,
     });
     let mut node = Command::new("node");
