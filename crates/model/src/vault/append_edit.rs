@@ -78,9 +78,12 @@ pub fn append_contact_edit(
     }
     let valid = validate_patch_with(
         patch,
-        |c| match exists(c) {
-            true => Ok(()),
-            false => Err(EditError::NoSuchContact(c)),
+        |c| {
+            if exists(c) {
+                Ok(())
+            } else {
+                Err(EditError::NoSuchContact(c))
+            }
         },
         // Memberships were sent to the document above.
         |g| Err(EditError::NoSuchGroup(g)),
