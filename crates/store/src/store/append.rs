@@ -154,8 +154,8 @@ mod tests {
     use super::*;
     use crate::store::testing::{add, new_store, open, ME, T0};
     use rapport_model::{
-        append_contact_edit, append_interaction, ContactPatch, EditAppend, InteractionId,
-        InteractionKind, NewInteraction, RecordRef,
+        append_contact_edit, append_interaction, Conflict, Contact, ContactOrigins, ContactPatch,
+        EditAppend, Interaction, InteractionId, InteractionKind, NewInteraction, RecordRef,
     };
 
     fn note(contacts: Vec<ContactId>, text: &str) -> NewInteraction {
@@ -291,6 +291,138 @@ mod tests {
         store.rebuild_view(&mut vault).unwrap();
         assert_eq!(view(&store), before);
         assert_eq!(relate_values(&store), relate);
+    }
+
+    /// The view's records of `ids`: record and origins, timeline; and every conflict.
+    type ViewOf = (
+        Vec<(Contact, ContactOrigins)>,
+        Vec<Vec<Interaction>>,
+        Vec<Conflict>,
+    );
+    fn view_of(store: &Store, ids: &[ContactId]) -> ViewOf {
+        let v = store.view();
+        let records = ids
+            .iter()
+            .map(|c| v.contact_for_edit(*c).unwrap().unwrap())
+            .collect();
+        let timelines = ids.iter().map(|c| v.timeline(*c).unwrap()).collect();
+        (records, timelines, v.conflicts().unwrap())
+    }
+
+    /// What a one-shot edit of `id` would append now, from the stored tip and the view.
+    fn edit_now(store: &Store, id: ContactId, patch: &ContactPatch, now: i64) -> EditAppend {
+        let tip = store
+            .appendable_tip()
+            .unwrap()
+            .expect("a tip after every write");
+        let view = store.view();
+        let (contact, origins) = view.contact_for_edit(id).unwrap().unwrap();
+        let exists = |c: ContactId| matches!(view.contact_record(c), Ok(Some(_)));
+        append_contact_edit(&tip, &contact, &origins, patch, exists, now).unwrap()
+    }
+
+    /// Appended notes and edits, interleaved at random with commits of a loaded vault, with
+    /// another device's changes merged in (so that the heads move past this device's last
+    /// change) and with conflicts (which an append must leave to the document): after every
+    /// step the tip follows the document, and the view is the one a rebuild gives.
+    #[test]
+    fn appends_interleaved_with_commits_and_merges_keep_the_view_a_rebuild_gives() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let ids: Vec<ContactId> = (1..=5).map(|n| add(&store, &mut vault, n)).collect();
+        drop(vault);
+        let phone = crate::store::testing::device(2);
+        let (mut appended, mut declined) = (0, 0);
+        for step in 0..60u64 {
+            let now = T0 + 1_000 * step as i64;
+            let id = ids[rng.gen_range(0..ids.len())];
+            let patch = match rng.gen_range(0..4) {
+                0 => ContactPatch {
+                    add_tags: vec![format!("t{}", rng.gen_range(0..3))],
+                    ..Default::default()
+                },
+                1 => ContactPatch {
+                    remove_tags: vec![format!("t{}", rng.gen_range(0..3))],
+                    ..Default::default()
+                },
+                2 => ContactPatch {
+                    org: Some(format!("Org {}", rng.gen_range(0..3))),
+                    introduced_by: Some(ids[rng.gen_range(0..ids.len())]).filter(|i| *i != id),
+                    ..Default::default()
+                },
+                _ => ContactPatch {
+                    title: Some(format!("Title {step}")),
+                    add_emails: vec![format!("p{step}@example.org")],
+                    ..Default::default()
+                },
+            };
+            match rng.gen_range(0..10) {
+                // A one-shot edit, or the vault when the append declines.
+                0..=4 => match edit_now(&store, id, &patch, now) {
+                    EditAppend::Appended(a) => {
+                        assert!(store.append_contact_edit(&a).unwrap(), "step {step}");
+                        appended += 1;
+                    }
+                    EditAppend::Unchanged => {}
+                    EditAppend::NeedsDocument => {
+                        declined += 1;
+                        let mut vault = store.load_vault(ME).unwrap();
+                        vault.edit_contact(id, &patch, now).unwrap();
+                        let touched = vault.take_touched();
+                        store.commit(&mut vault, &touched).unwrap();
+                    }
+                },
+                // A one-shot note.
+                5..=6 => {
+                    let tip = store.appendable_tip().unwrap().unwrap();
+                    let new = note(vec![id], &format!("note {step}"));
+                    let a =
+                        append_interaction(&tip, InteractionId::from_u64(100 + step), &new, now)
+                            .unwrap();
+                    assert!(store.append_interaction(&a).unwrap(), "step {step}");
+                }
+                // Another device's edit merged in; half the time a concurrent one of ours too,
+                // which leaves the contact's org in conflict.
+                _ => {
+                    let mut vault = store.load_vault(ME).unwrap();
+                    let mut other = vault.fork_as(phone);
+                    let theirs = ContactPatch {
+                        org: Some(format!("Phone org {step}")),
+                        ..Default::default()
+                    };
+                    other.edit_contact(id, &theirs, now).unwrap();
+                    if rng.gen_bool(0.5) {
+                        let ours = ContactPatch {
+                            org: Some(format!("Laptop org {step}")),
+                            ..Default::default()
+                        };
+                        vault.edit_contact(id, &ours, now).unwrap();
+                    }
+                    let mut touched = vault.take_touched();
+                    touched.extend(vault.merge(&mut other).unwrap());
+                    store.commit(&mut vault, &touched).unwrap();
+                }
+            }
+            // After every step: the tip follows the document, and the view is the one a
+            // rebuild from the document gives.
+            let kept = view_of(&store, &ids);
+            let relate = relate_values(&store);
+            let mut vault = store.load_vault(ME).unwrap();
+            assert_eq!(
+                store.appendable_tip().unwrap(),
+                vault.tip(None),
+                "step {step}"
+            );
+            store.rebuild_view(&mut vault).unwrap();
+            assert_eq!(view_of(&store, &ids), kept, "step {step}");
+            assert_eq!(relate_values(&store), relate, "step {step}");
+        }
+        assert!(
+            appended >= 10 && declined >= 1,
+            "{appended} appended, {declined} declined"
+        );
     }
 
     #[test]
