@@ -5,7 +5,7 @@ use crate::AppError;
 use rapport_identity::{DeviceIdentity, EndpointKey};
 use rapport_model::{
     append_contact_edit, ContactId, ContactPatch, DeviceId, EditAppend, EditError, InteractionId,
-    NewInteraction, Touched, UnixMillis, Vault,
+    NewInteraction, Tip, Touched, UnixMillis, Vault,
 };
 use rapport_store::{ReadView, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -167,11 +167,7 @@ impl Home {
         now: UnixMillis,
         build: impl FnOnce(&ReadView<'_>) -> Result<NewInteraction>,
     ) -> Result<bool> {
-        if self.vault.borrow().is_some() || !self.store.has_vault()? {
-            return Ok(false);
-        }
-        self.store.verify_acknowledged()?;
-        let Some(tip) = self.store.appendable_tip()? else {
+        let Some(tip) = self.tip_to_append_to()? else {
             return Ok(false);
         };
         let new = match build(&self.store.view()) {
@@ -193,11 +189,7 @@ impl Home {
         now: UnixMillis,
         build: impl FnOnce(&ReadView<'_>) -> Result<(ContactId, ContactPatch)>,
     ) -> Result<Option<bool>> {
-        if self.vault.borrow().is_some() || !self.store.has_vault()? {
-            return Ok(None);
-        }
-        self.store.verify_acknowledged()?;
-        let Some(tip) = self.store.appendable_tip()? else {
+        let Some(tip) = self.tip_to_append_to()? else {
             return Ok(None);
         };
         let view = self.store.view();
@@ -221,6 +213,17 @@ impl Home {
             Err(e) => return Err(e.into()),
         };
         Ok(self.store.append_contact_edit(&appended)?.then_some(true))
+    }
+
+    /// The stored tip, when this process may append a change to it without the document:
+    /// only while no vault is loaded here (a loaded one would miss the change), and only on a
+    /// store whose acknowledged heads are all there.
+    fn tip_to_append_to(&self) -> Result<Option<Tip>> {
+        if self.vault.borrow().is_some() || !self.store.has_vault()? {
+            return Ok(None);
+        }
+        self.store.verify_acknowledged()?;
+        Ok(self.store.appendable_tip()?)
     }
 
     /// Loads the vault for the slot kept between requests. In a process that serves many (the

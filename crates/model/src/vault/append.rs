@@ -57,14 +57,19 @@ impl Tip {
     /// The dependencies of a change built on this tip: the heads, and this device's last
     /// change if they do not include it (as `Automerge::transaction_args` does).
     pub fn deps(&self) -> Vec<ChangeHash> {
-        let mut deps = self.heads();
-        if let Some(last) = self.last.map(ChangeHash) {
-            if !deps.contains(&last) {
-                deps.push(last);
-            }
-        }
-        deps
+        deps_of(self.heads(), self.last)
     }
+}
+
+/// A new change's dependencies, as `Automerge::transaction_args` makes them: the heads, and
+/// this device's `last` change when another device's change has since taken its place there.
+pub(super) fn deps_of(mut heads: Vec<ChangeHash>, last: Option<[u8; 32]>) -> Vec<ChangeHash> {
+    if let Some(last) = last.map(ChangeHash) {
+        if !heads.contains(&last) {
+            heads.push(last);
+        }
+    }
+    heads
 }
 
 /// A change built from a `Tip` without the document, with what every append files of it.

@@ -16,6 +16,7 @@
 
 use super::append::{AppendedChange, Tip};
 use super::provenance::{ContactOrigins, Origin};
+use super::read::{is_edited_field, member_set, read_edited_field, split_member};
 use super::write::{validate_patch_with, ValidPatch};
 use crate::error::EditError;
 use crate::schema::contact as ck;
@@ -259,21 +260,20 @@ fn field_text(c: &Contact, key: &str) -> Option<String> {
     }
 }
 
-/// Applies one written key to the record as `read_contact` would read it: `value` is the new
-/// value, `None` a deletion. Returns false for a key an edit never writes.
+/// Applies one written key to the record as `read_contact` would read it (with the same
+/// readers): `value` is the new value, `None` a deletion. Returns false for a key an edit never
+/// writes, or text that does not read as its field.
 fn apply_to_record(c: &mut Contact, key: &str, value: Option<&ScalarValue>) -> bool {
-    let text = value.and_then(|v| v.as_str());
-    let day = |t: Option<&str>| t.and_then(|t| crate::validate::date(t).ok());
-    if let Some(member) = [ck::EMAIL, ck::PHONE, ck::LINK, ck::TAG]
-        .iter()
-        .find_map(|p| key.strip_prefix(p).map(|m| (*p, m)))
-    {
-        let (prefix, member) = member;
-        let set = match prefix {
-            ck::EMAIL => &mut c.emails,
-            ck::PHONE => &mut c.phones,
-            ck::LINK => &mut c.links,
-            _ => &mut c.tags,
+    if key == ck::UPDATED {
+        let Some(ScalarValue::Int(at)) = value else {
+            return false;
+        };
+        c.updated = *at;
+        return true;
+    }
+    if let Some((prefix, member)) = split_member(key) {
+        let Some(set) = member_set(c, prefix) else {
+            return false;
         };
         match value {
             Some(_) => set.insert(member.to_owned()),
@@ -281,25 +281,7 @@ fn apply_to_record(c: &mut Contact, key: &str, value: Option<&ScalarValue>) -> b
         };
         return true;
     }
-    match key {
-        "name" => c.name = text.unwrap_or_default().to_owned(),
-        "org" => c.org = text.map(str::to_owned),
-        "title" => c.title = text.map(str::to_owned),
-        "notes" => c.notes = text.map(str::to_owned),
-        "met_at" => c.met_at = text.map(str::to_owned),
-        "met_context" => c.met_context = text.map(str::to_owned),
-        "trust" => c.trust = text.and_then(|t| t.parse().ok()),
-        "met_on" => c.met_on = day(text),
-        "connected_on" => c.connected_on = day(text),
-        "introduced_by" => c.introduced_by = text.and_then(|t| t.parse().ok()),
-        ck::CADENCE => c.cadence = text.and_then(|t| t.parse().ok()),
-        ck::UPDATED => match value {
-            Some(ScalarValue::Int(at)) => c.updated = *at,
-            _ => return false,
-        },
-        _ => return false,
-    }
-    true
+    is_edited_field(key) && read_edited_field(c, key, value.and_then(|v| v.as_str())).is_ok()
 }
 
 #[cfg(test)]
@@ -366,7 +348,8 @@ mod tests {
             introduced_by in pick(vec![None, Some(1u64), Some(2), Some(99)]),
             clear in proptest::sample::subsequence(
                 vec![ContactField::Org, ContactField::Title, ContactField::Trust,
-                     ContactField::MetOn, ContactField::Cadence, ContactField::IntroducedBy],
+                     ContactField::MetOn, ContactField::Cadence, ContactField::IntroducedBy,
+                     ContactField::MetAt, ContactField::ConnectedOn],
                 0..=2,
             ),
             add_tags in some_of(&["vip", "x", "New Tag"]),
@@ -375,6 +358,10 @@ mod tests {
             remove_emails in some_of(&["ada@example.org", "eve@example.org"]),
             add_phones in some_of(&["+33 6 12 34 56 78"]),
             notes in pick(vec![None, Some("met at the \"corner\" café")]),
+            met_at in pick(vec![None, Some("Lyon"), Some("  Lyon ")]),
+            connected_on in pick(vec![None, Some("2023-12-31")]),
+            add_links in some_of(&["https://example.org/ada"]),
+            remove_phones in some_of(&["+33 6 12 34 56 78", "+1 555"]),
         ) -> ContactPatch {
             ContactPatch {
                 name: name.map(str::to_owned),
@@ -391,6 +378,10 @@ mod tests {
                 remove_emails,
                 add_phones,
                 notes: notes.map(str::to_owned),
+                met_at: met_at.map(str::to_owned),
+                connected_on: connected_on.map(str::to_owned),
+                add_links,
+                remove_phones,
                 ..Default::default()
             }
         }

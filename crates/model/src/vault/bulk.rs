@@ -129,15 +129,8 @@ impl Vault {
             planned.push((c.id, valid, extras, logged));
         }
 
-        // As Automerge's own transactions: the heads, and this device's last change if another
-        // device's change has since taken its place among them.
-        let mut deps = self.doc.get_heads();
         let (max_op, last_seq, last) = self.counters(None);
-        if let Some(last) = last.map(automerge::ChangeHash) {
-            if !deps.contains(&last) {
-                deps.push(last);
-            }
-        }
+        let deps = super::append::deps_of(self.doc.get_heads(), last);
         let seq = last_seq + 1;
         let mut ops = Ops {
             actor: self.doc.get_actor().clone(),

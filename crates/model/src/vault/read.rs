@@ -127,36 +127,23 @@ impl Vault {
                     }
                     _ => {}
                 }
-                let member = member.to_owned();
-                match prefix {
-                    ck::EMAIL => c.emails.insert(member),
-                    ck::PHONE => c.phones.insert(member),
-                    ck::LINK => c.links.insert(member),
-                    ck::TAG => c.tags.insert(member),
-                    ck::GROUP => c.groups.insert(member.parse().map_err(|_| bad(key))?),
-                    // Unknown prefixes are left alone: a newer schema may add sets.
-                    _ => false,
-                };
+                if prefix == ck::GROUP {
+                    c.groups.insert(member.parse().map_err(|_| bad(key))?);
+                } else if let Some(set) = member_set(&mut c, prefix) {
+                    set.insert(member.to_owned());
+                }
+                // Unknown prefixes are left alone: a newer schema may add sets.
+                continue;
+            }
+            if is_edited_field(key) {
+                read_edited_field(&mut c, key, Some(&text()?)).map_err(|()| bad(key))?;
                 continue;
             }
             match key {
-                "name" => c.name = text()?,
-                "org" => c.org = Some(text()?),
-                "title" => c.title = Some(text()?),
-                "notes" => c.notes = Some(text()?),
-                "met_at" => c.met_at = Some(text()?),
-                "met_context" => c.met_context = Some(text()?),
-                "trust" => c.trust = Some(text()?.parse().map_err(|_| bad(key))?),
-                "met_on" => c.met_on = Some(crate::validate::date(&text()?).map_err(|_| bad(key))?),
-                "connected_on" => {
-                    c.connected_on = Some(crate::validate::date(&text()?).map_err(|_| bad(key))?)
-                }
-                "introduced_by" => c.introduced_by = Some(text()?.parse().map_err(|_| bad(key))?),
                 ck::CREATED => c.created = int()?,
                 ck::UPDATED => c.updated = int()?,
                 ck::DELETED => c.deleted = Some(int()?),
                 ck::MERGED_INTO => c.merged_into = Some(text()?.parse().map_err(|_| bad(key))?),
-                ck::CADENCE => c.cadence = Some(text()?.parse().map_err(|_| bad(key))?),
                 ck::SNOOZED_UNTIL => {
                     c.snoozed_until = Some(crate::validate::date(&text()?).map_err(|_| bad(key))?)
                 }
@@ -357,7 +344,56 @@ fn as_i64(v: &ScalarValue) -> Option<i64> {
     }
 }
 
-fn split_member(key: &str) -> Option<(&str, &str)> {
+/// Whether `key` is one of the fields an edit sets and clears (`ContactField`).
+pub(super) fn is_edited_field(key: &str) -> bool {
+    ContactField::ALL.iter().any(|f| f.key() == key)
+}
+
+/// Reads the text of one field an edit sets and clears (`is_edited_field`) into `c`; `None`
+/// is the key absent. `read_contact` and an edit written without the document
+/// (`append_contact_edit`, which applies its own writes to the view's record) share it, so
+/// that both read a field alike. `Err` for text that does not parse as the field.
+pub(super) fn read_edited_field(c: &mut Contact, key: &str, text: Option<&str>) -> Result<(), ()> {
+    fn parse<T: std::str::FromStr>(text: Option<&str>) -> Result<Option<T>, ()> {
+        text.map(|t| t.parse().map_err(drop)).transpose()
+    }
+    let day = |text: Option<&str>| {
+        text.map(|t| crate::validate::date(t).map_err(drop))
+            .transpose()
+    };
+    let owned = |text: Option<&str>| text.map(str::to_owned);
+    match key {
+        "name" => c.name = text.unwrap_or_default().to_owned(),
+        "org" => c.org = owned(text),
+        "title" => c.title = owned(text),
+        "notes" => c.notes = owned(text),
+        "met_at" => c.met_at = owned(text),
+        "met_context" => c.met_context = owned(text),
+        "trust" => c.trust = parse(text)?,
+        "met_on" => c.met_on = day(text)?,
+        "connected_on" => c.connected_on = day(text)?,
+        "introduced_by" => c.introduced_by = parse(text)?,
+        ck::CADENCE => c.cadence = parse(text)?,
+        _ => return Err(()),
+    }
+    Ok(())
+}
+
+/// The set of text members (`email:`, `phone:`, `link:`, `tag:` keys) that `prefix` names.
+pub(super) fn member_set<'c>(
+    c: &'c mut Contact,
+    prefix: &str,
+) -> Option<&'c mut std::collections::BTreeSet<String>> {
+    match prefix {
+        ck::EMAIL => Some(&mut c.emails),
+        ck::PHONE => Some(&mut c.phones),
+        ck::LINK => Some(&mut c.links),
+        ck::TAG => Some(&mut c.tags),
+        _ => None,
+    }
+}
+
+pub(super) fn split_member(key: &str) -> Option<(&str, &str)> {
     let colon = key.find(':')?;
     Some((&key[..=colon], &key[colon + 1..]))
 }
