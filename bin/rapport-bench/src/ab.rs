@@ -206,10 +206,21 @@ fn clone_rows(
         bytes
     };
     let origin_id = device_id(&pair.ours, origin)?.to_string();
+    // Each build clones from a daemon of the same build: a build's protocol version may be one
+    // that the other refuses (version 3 added whole documents as zstd frames), and the serving
+    // side's cost is part of what a fresh device waits for. Same device, same vault.
+    let base_origin = dir.join("origin-base");
+    copy_dir(origin, &base_origin)?;
     let daemon = Daemon::start(&pair.ours, origin, &dir.join("origin.log"))?;
+    let base_daemon = Daemon::start(&pair.base, &base_origin, &dir.join("origin-base.log"))?;
     let mut raws = Vec::new();
     let mut n = 0;
     let (ours, base) = pair.alternate(runs, |r| {
+        let (daemon, origin) = if std::ptr::eq(r, &pair.ours) {
+            (&daemon, origin)
+        } else {
+            (&base_daemon, base_origin.as_path())
+        };
         let mut doc = AutoCommit::load(&saved).context("the saved document does not load")?;
         let mut empty = AutoCommit::new();
         let got = raw::sync(&mut doc, &mut State::new(), &mut empty, &mut State::new())?;
@@ -217,10 +228,7 @@ fn clone_rows(
         n += 1;
         let home = dir.join(format!("clone-{n}"));
         let id = device_id(r, &home)?.to_string();
-        output(
-            pair.ours
-                .command(origin, &["devices", "add", &id, "--name", &format!("c{n}")]),
-        )?;
+        output(r.command(origin, &["devices", "add", &id, "--name", &format!("c{n}")]))?;
         let m = r.run(
             &home,
             &["clone", &daemon.addr, "--id", &origin_id, "--name", "c"],
@@ -229,7 +237,7 @@ fn clone_rows(
         std::fs::remove_dir_all(&home)?;
         Ok(m)
     })?;
-    drop(daemon);
+    drop((daemon, base_daemon));
     let raw_median = table::median(&raws);
     let wall = |m: &[Measured]| table::median(&m.iter().map(|x| x.wall).collect::<Vec<_>>());
     row(

@@ -23,13 +23,14 @@ use std::process::ExitCode;
 const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    alloc::tune_malloc();
     install_panic_hook();
     logging::init();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    // Still before any other thread exists: neither of the above starts one.
+    alloc::tune_malloc(matches!(cli.command, cli::Command::Serve { .. }));
     match route::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -41,7 +41,8 @@ pub use vault::{
     EditAppend, Tip,
 };
 pub use vault::{
-    count_kinds, Conflict, ContactOrigins, Deletion, Origin, QuarantinePolicy, RecordRef, Written,
+    count_kinds, AllChangeTimes, Conflict, ContactOrigins, Deletion, Origin, QuarantinePolicy,
+    RecordRef, Written,
 };
 pub use vault::{
     undone_by, AttributedChange, ChangeInfo, GroupRestore, HistoryError, RevertReport, UndoReport,

@@ -37,6 +37,11 @@ pub trait Replica: Send + 'static {
     /// `devices` can show when a device that stays connected last synced). A hint: the default
     /// remembers nothing.
     fn settled_equal(&mut self, _peer: DeviceId) {}
+    /// The whole document the peer just sent this empty replica, as the zstd frame it came in
+    /// (`Event::WholeDocument`): a replica that keeps snapshots in that form (a `clone`) may
+    /// keep these bytes instead of saving and compressing the document again. The default
+    /// drops them.
+    fn whole_document(&mut self, _compressed: Vec<u8>, _heads: Vec<ChangeHash>) {}
 }
 
 /// A replica shared by the sessions and commands of one process. Lock it only from blocking
@@ -153,6 +158,10 @@ fn receive<R: Replica>(
                 // A live session may run for days: keep the saved state current so a
                 // reconnect (or `status`) starts from here.
                 r.save_sync_state(peer, &session.encoded_sync_state())
+            }
+            Event::WholeDocument { compressed, heads } => {
+                r.whole_document(compressed, heads);
+                Ok(())
             }
             Event::Connected { .. } => Ok(()),
         };

@@ -4,7 +4,7 @@
 
 use crate::events::NodeEvent;
 use crate::host::{Host, HostError};
-use rapport_model::automerge::AutoCommit;
+use rapport_model::automerge::{AutoCommit, ChangeHash};
 use rapport_model::{DeviceId, EndpointId, Reach, Touched, Vault, VaultId};
 use rapport_net::{EndpointTrust, Replica, TrustCheck};
 use rapport_sync::CLONE_VAULT;
@@ -307,6 +307,30 @@ pub(crate) struct CloneReplica {
     pub(crate) doc: AutoCommit,
     pub(crate) device: DeviceId,
     pub(crate) peer_state: Option<(DeviceId, Vec<u8>)>,
+    /// The whole document as the peer sent it (a zstd frame) and the heads it loaded to:
+    /// stored as the snapshot if nothing arrived after it.
+    pub(crate) whole: Option<(Vec<u8>, Vec<ChangeHash>)>,
+}
+
+impl CloneReplica {
+    pub(crate) fn new(device: DeviceId) -> CloneReplica {
+        CloneReplica {
+            doc: AutoCommit::new().with_actor(rapport_model::vault_actor(device)),
+            device,
+            peer_state: None,
+            whole: None,
+        }
+    }
+
+    /// The received snapshot bytes, if they hold exactly what `doc` holds now.
+    pub(crate) fn take_snapshot(&mut self) -> Option<Vec<u8>> {
+        let (bytes, heads) = self.whole.take()?;
+        let mut now = self.doc.get_heads();
+        let mut then = heads;
+        now.sort();
+        then.sort();
+        (now == then).then_some(bytes)
+    }
 }
 
 impl Replica for CloneReplica {
@@ -330,5 +354,8 @@ impl Replica for CloneReplica {
     fn save_sync_state(&mut self, peer: DeviceId, state: &[u8]) -> Result<(), Self::Error> {
         self.peer_state = Some((peer, state.to_vec()));
         Ok(())
+    }
+    fn whole_document(&mut self, compressed: Vec<u8>, heads: Vec<ChangeHash>) {
+        self.whole = Some((compressed, heads));
     }
 }

@@ -28,7 +28,7 @@ const OLD_EXT: &str = "automerge";
 /// zstd level 3: on W1's 25.6 MB of columns, 7.7 MB against level 9's 6.7 MB, compressed
 /// about six times faster (measured with `zstd -b1 -e9` on that snapshot). Level 9 was ~45 %
 /// of a clone's CPU (issue #15). Any level decodes the same way: no format change.
-const LEVEL: i32 = 3;
+pub(crate) const LEVEL: i32 = 3;
 /// The largest document a snapshot may claim to hold (a damaged header must not allocate
 /// wildly; the file's hash was checked, so only a hostile file could say more).
 const MAX_DOC: u64 = 1 << 32;
@@ -84,7 +84,18 @@ pub(crate) fn write(store: &Path, doc: &[u8]) -> Result<SnapshotRef, StoreError>
         ));
     }
     let bytes = zstd::bulk::compress(doc, LEVEL).map_err(io)?;
-    let bytes = bytes.as_slice();
+    write_compressed(store, &bytes)
+}
+
+/// Whether `bytes` starts as a zstd frame (what `write_compressed` takes).
+pub(crate) fn is_compressed(bytes: &[u8]) -> bool {
+    bytes.starts_with(&ZSTD_MAGIC)
+}
+
+/// Writes a zstd frame of a document, at any level, durably as a snapshot file; returns its
+/// reference. `write` compresses, then comes here.
+pub(crate) fn write_compressed(store: &Path, bytes: &[u8]) -> Result<SnapshotRef, StoreError> {
+    let io = |e| StoreError::from_io(store, "write a snapshot in", e);
     let r = SnapshotRef {
         hash: *blake3::hash(bytes).as_bytes(),
         len: bytes.len() as u64,

@@ -39,8 +39,8 @@ use std::collections::BTreeSet;
 pub const MIN_BUNDLE_CHANGES: usize = 8;
 
 /// Automerge's chunk magic, and the chunk type byte of a bundle (after magic and checksum).
-const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const CHUNK_TYPE_OFFSET: usize = 8;
+pub(crate) const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+pub(crate) const CHUNK_TYPE_OFFSET: usize = 8;
 const CHUNK_TYPE_BUNDLE: u8 = 3;
 
 /// A bundle from the peer that we refuse.

@@ -1,10 +1,13 @@
-//! The wire format, version 2 (2 added `Push`, `PushAck` and `FLAG_BUNDLE`; a version-1 peer
-//! is refused at the hello with a sentence that says to update it).
+//! The wire format, version 3 (3 added `FLAG_DOC`; 2 added `Push`, `PushAck` and `FLAG_BUNDLE`).
+//! A version-2 peer is still served: it is never sent `FLAG_DOC`. A build without zstd (the
+//! browser replica) speaks version 2. A version-1 peer is refused at the hello with a sentence
+//! that says to update it.
 //!
 //! Every frame is `len: u32 BE` followed by `len` bytes: `type: u8` then the body.
 //! - `0x01 Hello`: magic `RPRT`, version `u16 BE`, vault id `u64 BE`, device id (32 bytes).
 //! - `0x02 Sync`: flags `u8` (bit 0: body is raw-deflate compressed; bit 1: the message's
-//!   changes are one Automerge bundle chunk, see [`crate::bundle`]), then an Automerge sync
+//!   changes are one Automerge bundle chunk, see [`crate::bundle`]; bit 2, alone: the message
+//!   is followed by a whole document as a zstd frame, see `whole.rs`), then an Automerge sync
 //!   message. Any other flag bit is refused.
 //! - `0x03 Idle`: empty. "I applied what you sent and have nothing to add."
 //! - `0x04 Done`: `n: u16 BE` then `n` change hashes (32 bytes each): the sender's heads (or
@@ -22,7 +25,10 @@
 use rapport_model::automerge::ChangeHash;
 use rapport_model::{DeviceId, VaultId};
 
-pub const PROTOCOL_VERSION: u16 = 2;
+/// The version this build speaks: 3 where it can read and write `FLAG_DOC` (zstd), else 2.
+pub const PROTOCOL_VERSION: u16 = if cfg!(feature = "zstd") { 3 } else { 2 };
+/// The oldest version served.
+pub const MIN_PROTOCOL_VERSION: u16 = 2;
 const MAGIC: &[u8; 4] = b"RPRT";
 const HELLO_LEN: usize = 4 + 2 + 8 + 32;
 const MAX_ERROR_TEXT: usize = 1024;
@@ -30,6 +36,9 @@ const MAX_ERROR_TEXT: usize = 1024;
 pub const FLAG_DEFLATE: u8 = 1;
 /// Bit 1 of a Sync frame's flags: the message carries its changes as one bundle chunk.
 pub const FLAG_BUNDLE: u8 = 2;
+/// Bit 2 of a Sync frame's flags, never with another: a whole document for an empty peer
+/// follows the message as a zstd frame (protocol version 3).
+pub const FLAG_DOC: u8 = 4;
 
 /// Who is speaking, and about which vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +148,8 @@ impl Frame {
             }
             0x02 => {
                 let (&flags, msg) = rest.split_first().ok_or(FrameError::Malformed("sync"))?;
-                if flags & !(FLAG_DEFLATE | FLAG_BUNDLE) != 0 {
+                let known = FLAG_DEFLATE | FLAG_BUNDLE | FLAG_DOC;
+                if flags & !known != 0 || (flags & FLAG_DOC != 0 && flags != FLAG_DOC) {
                     return Err(FrameError::Malformed("sync"));
                 }
                 Ok(Frame::Sync {

@@ -1,7 +1,8 @@
 //! Everything a peer can make us spend, bounded.
 
-/// Limits for one sync session. The defaults allow a vault of about 30 MB compressed (several
-/// times W1's 5.5 MB) while keeping one session's buffers under `max_frame_bytes` plus
+/// Limits for one sync session. The defaults allow a vault of about 64 MB compressed and
+/// 256 MB of uncompressed columns (W30, 30,000 contacts with ten interactions each, is 28 MB
+/// and 76 MB), while keeping one session's buffers under `max_frame_bytes` plus
 /// `max_message_bytes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -22,8 +23,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_frame_bytes: 32 << 20,
-            max_message_bytes: 64 << 20,
+            max_frame_bytes: 64 << 20,
+            max_message_bytes: 256 << 20,
             max_changes_per_message: 100_000,
             max_frames: 1_000_000,
             max_session_ms: 10 * 60 * 1000,

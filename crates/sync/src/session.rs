@@ -9,9 +9,11 @@
 
 use crate::bundle::{self, BundleError};
 use crate::frame::{
-    Frame, FrameDecoder, FrameError, Hello, FLAG_BUNDLE, FLAG_DEFLATE, PROTOCOL_VERSION,
+    Frame, FrameDecoder, FrameError, Hello, FLAG_BUNDLE, FLAG_DEFLATE, FLAG_DOC,
+    MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
 use crate::limits::Limits;
+use crate::whole::WholeError;
 use rapport_model::automerge::sync::{Message, State as SyncState, SyncDoc};
 use rapport_model::automerge::{AutoCommit, Change, ChangeHash};
 pub use rapport_model::Touched;
@@ -45,6 +47,14 @@ pub enum Event {
     Quiet { equal: bool },
     /// A one-shot session ended: `equal` when both sides hold the same heads.
     Finished { equal: bool },
+    /// Right after the `Applied` of a whole document sent to this empty replica: that
+    /// document as a zstd frame of `save_nocompress()` output, the form in which the store
+    /// keeps snapshots. Valid as a snapshot only while the replica's heads are still
+    /// `heads`. A driver that has no use for it drops it.
+    WholeDocument {
+        compressed: Vec<u8>,
+        heads: Vec<ChangeHash>,
+    },
 }
 
 /// Why a session ended badly. The peer is sent an `Error` frame where that makes sense.
@@ -65,6 +75,8 @@ pub enum SessionError {
     BadMessage,
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Whole(#[from] crate::whole::WholeError),
     #[error("the peer sent a sync message with {0} change chunks, over the limit")]
     TooManyChanges(usize),
     #[error("the peer sent a sync message that inflates past {0} bytes")]
@@ -89,8 +101,9 @@ impl SessionError {
             SessionError::WrongDevice => 4,
             SessionError::TooManyChanges(_)
             | SessionError::TooBig(_)
-            | SessionError::Bundle(BundleError::TooManyChanges { .. }) => 5,
-            SessionError::Bundle(_) => 1,
+            | SessionError::Bundle(BundleError::TooManyChanges { .. })
+            | SessionError::Whole(WholeError::TooBig(_)) => 5,
+            SessionError::Bundle(_) | SessionError::Whole(_) => 1,
             SessionError::Apply(_) => 6,
             SessionError::Timeout(_) => 7,
             SessionError::Peer { .. } | SessionError::Closed => 0,
@@ -123,6 +136,8 @@ pub struct Session {
     expected_peer: Option<DeviceId>,
     peer: Option<DeviceId>,
     peer_vault: Option<VaultId>,
+    /// The protocol version of the peer's hello (0 until it arrives).
+    peer_version: u16,
     /// The initiator sent its first sync message with its hello (see `start`).
     spoke_first: bool,
     phase: Phase,
@@ -162,6 +177,7 @@ impl Session {
             expected_peer,
             peer: None,
             peer_vault: None,
+            peer_version: 0,
             spoke_first: false,
             phase: Phase::AwaitHello,
             sync,
@@ -360,9 +376,10 @@ impl Session {
         hello: Hello,
         now_ms: u64,
     ) -> Result<(), SessionError> {
-        if hello.version != PROTOCOL_VERSION {
+        if hello.version < MIN_PROTOCOL_VERSION {
             return Err(self.fail(SessionError::Version(hello.version)));
         }
+        self.peer_version = hello.version;
         // Vault id 0 means "no vault yet": a new device cloning from a trusted peer. The cloning
         // side adopts the peer's vault; the serving side lets a trusted device fetch it.
         let cloning_here = self.local.vault == CLONE_VAULT;
@@ -401,6 +418,15 @@ impl Session {
         now_ms: u64,
     ) -> Result<(), SessionError> {
         self.awaiting_reply_since = None;
+        if flags & FLAG_DOC != 0 {
+            let (msg, compressed) = self.whole_document(doc, body)?;
+            self.apply(doc, msg, None)?;
+            let heads = doc.get_heads();
+            self.events
+                .push_back(Event::WholeDocument { compressed, heads });
+            self.speak(doc, now_ms);
+            return Ok(());
+        }
         let raw = self.inflated(flags, body)?;
         let mut msg = match Message::decode(&raw) {
             Ok(m) => m,
@@ -473,6 +499,9 @@ impl Session {
         self.awaiting_reply_since = None;
         // The peer applied what we sent; let Automerge generate again if there is more.
         self.sync.in_flight = false;
+        if self.sent_whole_document(doc, now_ms) {
+            return;
+        }
         let msg = bundle::generate(doc, &mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
@@ -483,6 +512,9 @@ impl Session {
     /// Answers the peer: a sync message if we have something to say, otherwise `Done` (a
     /// one-shot initiator whose heads match) or `Idle`.
     fn speak(&mut self, doc: &mut AutoCommit, now_ms: u64) {
+        if self.sent_whole_document(doc, now_ms) {
+            return;
+        }
         let msg = bundle::generate(doc, &mut self.sync);
         match msg {
             Some(msg) => self.send_message(msg, now_ms),
@@ -521,6 +553,60 @@ impl Session {
             .their_heads
             .as_ref()
             .is_some_and(|theirs| sorted(theirs.clone()) == sorted(ours.to_vec()))
+    }
+
+    /// Sends an empty peer that speaks version 3 the whole document as a zstd frame (see
+    /// `whole.rs`), if that is what it needs now; `false` if not, and nothing was sent.
+    #[cfg(feature = "zstd")]
+    fn sent_whole_document(&mut self, doc: &mut AutoCommit, now_ms: u64) -> bool {
+        if self.peer_version < 3 {
+            return false;
+        }
+        let Some((msg, compressed)) = crate::whole::generate(doc, &mut self.sync) else {
+            return false;
+        };
+        self.send(&Frame::Sync {
+            flags: FLAG_DOC,
+            body: crate::whole::encode(msg, &compressed),
+        });
+        self.awaiting_reply_since = Some(now_ms);
+        true
+    }
+
+    #[cfg(not(feature = "zstd"))]
+    fn sent_whole_document(&mut self, _doc: &mut AutoCommit, _now_ms: u64) -> bool {
+        false
+    }
+
+    /// A `FLAG_DOC` body: the message, with the whole document inflated into it, and the zstd
+    /// frame it came in.
+    #[cfg(feature = "zstd")]
+    fn whole_document(
+        &mut self,
+        doc: &mut AutoCommit,
+        body: &[u8],
+    ) -> Result<(Message, Vec<u8>), SessionError> {
+        let (msg, compressed) = crate::whole::split(body).map_err(|e| self.fail(e.into()))?;
+        let mut msg = Message::decode(msg).map_err(|_| self.fail(SessionError::BadMessage))?;
+        if !msg.changes.is_empty() {
+            return Err(self.fail(SessionError::Protocol(
+                "a whole-document message that also carries changes",
+            )));
+        }
+        crate::whole::attach(doc, &mut msg, compressed, self.limits.max_message_bytes)
+            .map_err(|e| self.fail(e.into()))?;
+        Ok((msg, compressed.to_vec()))
+    }
+
+    #[cfg(not(feature = "zstd"))]
+    fn whole_document(
+        &mut self,
+        _doc: &mut AutoCommit,
+        _body: &[u8],
+    ) -> Result<(Message, Vec<u8>), SessionError> {
+        Err(self.fail(SessionError::Protocol(
+            "a whole document in a form this build cannot read",
+        )))
     }
 
     fn send_message(&mut self, msg: Message, now_ms: u64) {

@@ -1,6 +1,7 @@
 //! Sessions between replicas that each hold many changes the other lacks send those changes as
 //! one Automerge bundle (`FLAG_BUNDLE`), smaller than the list of change chunks; an empty
-//! replica still gets the whole document; a bad bundle closes the session; and the golden
+//! replica still gets the whole document (as one zstd frame from protocol version 3 on, see
+//! `whole.rs`, and as Automerge's `save()` for a version-2 peer); a bad bundle closes the session; and the golden
 //! bundle under `fixtures/bundle/` still decodes and re-encodes byte for byte (the format is
 //! experimental in Automerge: an upgrade that changes it must fail here, not in the field).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -13,7 +14,8 @@ use rapport_model::{
     VaultId,
 };
 use rapport_sync::bundle::{self, BundleError};
-use rapport_sync::frame::{FLAG_BUNDLE, FLAG_DEFLATE};
+use rapport_sync::frame::{FLAG_BUNDLE, FLAG_DEFLATE, FLAG_DOC};
+use rapport_sync::whole::{self, WholeError};
 use rapport_sync::{Event, PROTOCOL_VERSION};
 use rapport_sync::{Frame, Hello, Limits, Role, Session, SessionError, CLONE_VAULT};
 use std::io::Read;
@@ -77,10 +79,22 @@ fn forks(edits: u64) -> (Vault, Vault) {
 /// Runs a one-shot session from `docs[0]` to `docs[1]` until both sides are quiet; returns the
 /// frames each side sent.
 fn run(docs: [&mut AutoCommit; 2], vaults: [VaultId; 2]) -> [Vec<Frame>; 2] {
+    run_as(docs, vaults, PROTOCOL_VERSION).0
+}
+
+/// `run`, with the initiator speaking protocol `version`; also returns the initiator's events.
+fn run_as(
+    docs: [&mut AutoCommit; 2],
+    vaults: [VaultId; 2],
+    version: u16,
+) -> ([Vec<Frame>; 2], Vec<Event>) {
     let mut sessions = [
         Session::new(
             Role::Initiator,
-            hello(device(1), vaults[0]),
+            Hello {
+                version,
+                ..hello(device(1), vaults[0])
+            },
             Some(device(2)),
             None,
             false,
@@ -99,6 +113,7 @@ fn run(docs: [&mut AutoCommit; 2], vaults: [VaultId; 2]) -> [Vec<Frame>; 2] {
     ];
     sessions[0].start(docs[0], 0);
     let mut sent: [Vec<Frame>; 2] = [Vec::new(), Vec::new()];
+    let mut events = Vec::new();
     for step in 1..10_000u64 {
         let mut moved = false;
         for k in 0..2 {
@@ -112,8 +127,11 @@ fn run(docs: [&mut AutoCommit; 2], vaults: [VaultId; 2]) -> [Vec<Frame>; 2] {
                 }
             }
         }
+        while let Some(e) = sessions[0].poll_event() {
+            events.push(e);
+        }
         if !moved {
-            return sent;
+            return (sent, events);
         }
     }
     panic!("the session did not settle");
@@ -188,10 +206,102 @@ fn forks_with_many_concurrent_changes_converge_through_smaller_bundles() {
 }
 
 #[test]
-fn an_empty_device_still_gets_the_whole_document() {
+fn an_empty_device_gets_the_whole_document_as_one_zstd_frame_it_can_keep() {
     let (mut a, _) = forks(50);
     let mut empty = AutoCommit::new();
-    let sent = run([&mut empty, a.doc_mut()], [CLONE_VAULT, VAULT]);
+    let (sent, events) = run_as([&mut empty, a.doc_mut()], [CLONE_VAULT, VAULT], 3);
+    assert_eq!(sorted_heads(&mut empty), sorted_heads(a.doc_mut()));
+    let docs: Vec<&Vec<u8>> = sent[1]
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Sync { flags, body } if *flags == FLAG_DOC => Some(body),
+            Frame::Sync { flags, .. } => {
+                assert_eq!(flags & FLAG_BUNDLE, 0, "a bundle to an empty device");
+                None
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(docs.len(), 1, "the server did not send one whole document");
+    let (msg, compressed) = whole::split(docs[0]).unwrap();
+    assert!(Message::decode(msg).unwrap().changes.is_empty());
+    // What the empty side was handed to keep: exactly that frame, and the heads it loads to.
+    let kept: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::WholeDocument { compressed, heads } => Some((compressed, heads)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].0.as_slice(), compressed);
+    let plain = zstd::bulk::decompress(compressed, 1 << 30).unwrap();
+    let mut loaded = AutoCommit::load(&plain).unwrap();
+    assert_eq!(sorted_heads(&mut loaded), sorted_heads(a.doc_mut()));
+    let mut heads = kept[0].1.clone();
+    heads.sort();
+    assert_eq!(heads, sorted_heads(a.doc_mut()));
+}
+
+/// The `FLAG_DOC` frame a responder holding `forks(50)` sends an empty version-3 device.
+fn whole_document_frame() -> Vec<u8> {
+    let (mut a, _) = forks(50);
+    let mut empty = AutoCommit::new();
+    let (sent, _) = run_as([&mut empty, a.doc_mut()], [CLONE_VAULT, VAULT], 3);
+    let frame = sent[1]
+        .iter()
+        .find(|f| matches!(f, Frame::Sync { flags, .. } if *flags == FLAG_DOC))
+        .expect("a whole document");
+    frame.encode()
+}
+
+/// An initiator on `doc` that has seen its peer's hello.
+fn initiator_after_hello(doc: &mut AutoCommit, vault: VaultId, limits: Limits) -> Session {
+    let mut s = Session::new(
+        Role::Initiator,
+        hello(device(1), vault),
+        Some(device(2)),
+        None,
+        false,
+        limits,
+        0,
+    );
+    s.handle_bytes(doc, &Frame::Hello(hello(device(2), VAULT)).encode(), 0)
+        .unwrap();
+    while s.poll_transmit().is_some() {}
+    s
+}
+
+#[test]
+fn a_whole_document_is_refused_by_a_replica_that_holds_data_or_over_the_limit() {
+    let frame = whole_document_frame();
+    let (mut b, _) = forks(1);
+    let mut s = initiator_after_hello(b.doc_mut(), VAULT, Limits::default());
+    let before = sorted_heads(b.doc_mut());
+    assert_eq!(
+        s.handle_bytes(b.doc_mut(), &frame, 1),
+        Err(SessionError::Whole(WholeError::NotEmpty))
+    );
+    assert_eq!(sorted_heads(b.doc_mut()), before);
+
+    let mut empty = AutoCommit::new();
+    let small = Limits {
+        max_message_bytes: 1000,
+        ..Limits::default()
+    };
+    let mut s = initiator_after_hello(&mut empty, CLONE_VAULT, small);
+    assert_eq!(
+        s.handle_bytes(&mut empty, &frame, 1),
+        Err(SessionError::Whole(WholeError::TooBig(1000)))
+    );
+    assert!(empty.get_heads().is_empty());
+}
+
+#[test]
+fn a_version_2_device_still_gets_automerge_s_whole_document() {
+    let (mut a, _) = forks(50);
+    let mut empty = AutoCommit::new();
+    let (sent, _) = run_as([&mut empty, a.doc_mut()], [CLONE_VAULT, VAULT], 2);
     assert_eq!(sorted_heads(&mut empty), sorted_heads(a.doc_mut()));
     let syncs: Vec<_> = sent[1]
         .iter()

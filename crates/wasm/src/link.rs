@@ -120,7 +120,9 @@ impl Link {
                     replica.absorb(&touched)?;
                 }
                 Event::Quiet { .. } | Event::Finished { .. } => step.quiet = true,
-                Event::Connected { .. } => {}
+                // Only a version-3 replica is sent a whole document as a zstd frame; this one
+                // speaks version 2 in the browser build (no zstd) and keeps no snapshots.
+                Event::Connected { .. } | Event::WholeDocument { .. } => {}
             }
         }
         if step.applied {

@@ -36,7 +36,7 @@ pub use deletions::{count_kinds, Deletion, QuarantinePolicy};
 pub use extras::{ContactExtras, MAX_VCARD_EXTRA};
 pub use history::{ChangeInfo, HistoryError};
 pub use merge_contacts::MergeReport;
-pub use provenance::{ContactOrigins, Origin};
+pub use provenance::{AllChangeTimes, ContactOrigins, Origin};
 
 pub use read::FieldValue;
 pub use revert::{GroupRestore, RevertReport};

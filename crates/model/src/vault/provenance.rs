@@ -5,7 +5,7 @@
 use super::Vault;
 use crate::error::ReadError;
 use crate::{ContactId, DeviceId, UnixMillis};
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Value};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Value, ValueRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -44,6 +44,20 @@ pub struct ContactOrigins {
 #[derive(Debug, Default)]
 pub(crate) struct ChangeTimes {
     by_hash: HashMap<ChangeHash, Option<UnixMillis>>,
+}
+
+/// The time of every change of a document, read once so that a scan of the whole vault can
+/// date operations through a shared reference (`Vault::all_origins_dated`), on another thread
+/// than the one reading the interactions: Automerge hands out change metadata only through
+/// `&mut AutoCommit`.
+#[derive(Debug, Default)]
+pub struct AllChangeTimes(ChangeTimes);
+
+impl AllChangeTimes {
+    fn time_of(&self, doc: &AutoCommit, op: &ObjId) -> Option<UnixMillis> {
+        let hash = doc.hash_for_opid(op)?;
+        self.0.by_hash.get(&hash).copied().flatten()
+    }
 }
 
 impl ChangeTimes {
@@ -87,19 +101,38 @@ impl Vault {
 
     /// `contact_origins` of every contact, in id order (one scan; for rebuilding a cache).
     pub fn all_origins(&mut self) -> Result<Vec<(ContactId, ContactOrigins)>, ReadError> {
-        let ids: Vec<ContactId> = self
+        let times = self.all_change_times();
+        Ok(self.all_origins_dated(&times))
+    }
+
+    /// The time of every change, for [`Vault::all_origins_dated`].
+    pub fn all_change_times(&mut self) -> AllChangeTimes {
+        let by_hash = self
             .doc
-            .map_range(&self.contacts, ..)
-            .filter_map(|i| i.key.parse().ok())
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|m| (m.hash, Some(m.timestamp.saturating_mul(1000))))
             .collect();
-        let mut times = ChangeTimes::default();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(o) = self.contact_origins_with(id, &mut times)? {
-                out.push((id, o));
-            }
-        }
-        Ok(out)
+        AllChangeTimes(ChangeTimes { by_hash })
+    }
+
+    /// `all_origins` through a shared reference, with the change times read beforehand (a
+    /// view rebuild runs it beside the scan of the interactions).
+    pub fn all_origins_dated(&self, times: &AllChangeTimes) -> Vec<(ContactId, ContactOrigins)> {
+        // The contacts' maps straight from the scan: a lookup by key for each of them was a
+        // fifth of a W30 view rebuild.
+        self.doc
+            .map_range(&self.contacts, ..)
+            .filter(|i| matches!(i.value, ValueRef::Object(ObjType::Map)))
+            .filter_map(|i| Some((i.key.parse().ok()?, i.id())))
+            .map(|(id, obj)| {
+                let keys = map_keys(&self.doc, &obj);
+                (
+                    id,
+                    origins_of(&obj, keys, |op| times.time_of(&self.doc, op)),
+                )
+            })
+            .collect()
     }
 
     fn contact_origins_with(
@@ -107,28 +140,43 @@ impl Vault {
         id: ContactId,
         times: &mut ChangeTimes,
     ) -> Result<Option<ContactOrigins>, ReadError> {
-        let obj = match self.doc.get(&self.contacts, id.to_string())? {
-            Some((Value::Object(ObjType::Map), obj)) => obj,
-            _ => return Ok(None),
-        };
-        let keys: Vec<(String, ObjId, bool)> = self
-            .doc
-            .map_range(&obj, ..)
-            .map(|i| (i.key.to_string(), i.id(), i.conflict))
-            .collect();
-        let mut origins = Vec::with_capacity(keys.len());
-        let mut ops = Vec::with_capacity(keys.len());
-        for (key, op, conflict) in keys {
-            ops.push((counter_of(&op), conflict));
-            origins.push(Origin {
-                key,
-                device: super::read::device_of(&op),
-                at: times.time_of(&mut self.doc, &op),
-            });
+        match self.doc.get(&self.contacts, id.to_string())? {
+            Some((Value::Object(ObjType::Map), obj)) => {
+                let keys = map_keys(&self.doc, &obj);
+                let doc = &mut self.doc;
+                Ok(Some(origins_of(&obj, keys, |op| times.time_of(doc, op))))
+            }
+            _ => Ok(None),
         }
-        let map = super::read::device_of(&obj).map(|d| (counter_of(&obj), d));
-        Ok(Some(ContactOrigins { map, origins, ops }))
     }
+}
+
+/// Each key of a map, with the operation that holds its value and whether other values are
+/// concurrently visible.
+fn map_keys(doc: &AutoCommit, obj: &ObjId) -> Vec<(String, ObjId, bool)> {
+    doc.map_range(obj, ..)
+        .map(|i| (i.key.to_string(), i.id(), i.conflict))
+        .collect()
+}
+
+/// A contact map's origins from its keys (`map_keys`), dated by `time_of`.
+fn origins_of(
+    obj: &ObjId,
+    keys: Vec<(String, ObjId, bool)>,
+    mut time_of: impl FnMut(&ObjId) -> Option<UnixMillis>,
+) -> ContactOrigins {
+    let mut origins = Vec::with_capacity(keys.len());
+    let mut ops = Vec::with_capacity(keys.len());
+    for (key, op, conflict) in keys {
+        ops.push((counter_of(&op), conflict));
+        origins.push(Origin {
+            key,
+            device: super::read::device_of(&op),
+            at: time_of(&op),
+        });
+    }
+    let map = super::read::device_of(obj).map(|d| (counter_of(obj), d));
+    ContactOrigins { map, origins, ops }
 }
 
 fn counter_of(op: &ObjId) -> u64 {

@@ -18,7 +18,8 @@ use rapport_model::{Touched, Vault};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitReport {
     /// Bytes of Automerge changes appended (0 if the document did not change); for a commit
-    /// that compacted, the bytes of the document it saved (before zstd).
+    /// that compacted, the bytes of the document it saved (before zstd; for a vault created
+    /// from a peer's zstd frame, that frame's).
     pub change_bytes: usize,
     /// Whether the commit also compacted the document into a new snapshot.
     pub compacted: bool,
@@ -30,17 +31,52 @@ pub struct CommitReport {
 /// W1), paid only by group edits of many members, merges, imports and large syncs.
 const FOLD_ABOVE_RECORDS: usize = 16;
 
+/// The document a new vault's snapshot is written from.
+enum Snapshot {
+    /// `save_nocompress()` output, compressed as it is written.
+    Plain(Vec<u8>),
+    /// Already a zstd frame of such output.
+    Compressed(Vec<u8>),
+}
+
+impl Snapshot {
+    fn len(&self) -> usize {
+        match self {
+            Snapshot::Plain(b) | Snapshot::Compressed(b) => b.len(),
+        }
+    }
+}
+
 impl Store {
     /// Stores a vault for the first time (after `init`, or after fetching it from a peer).
     pub fn create_vault(&self, vault: &mut Vault) -> Result<CommitReport, StoreError> {
-        let snapshot = vault.doc_mut().save_nocompress();
-        self.ensure_room(snapshot.len() as u64 * 2)?;
+        self.create_vault_from(vault, None)
+    }
+
+    /// `create_vault`, with `compressed` (when given) written as the snapshot as it is: a zstd
+    /// frame of a document that loads to exactly `vault`'s heads, as a peer sends a fresh
+    /// device (`Event::WholeDocument` of rapport-sync). The caller vouches for that; the
+    /// frame is only checked to be zstd.
+    pub fn create_vault_from(
+        &self,
+        vault: &mut Vault,
+        compressed: Option<Vec<u8>>,
+    ) -> Result<CommitReport, StoreError> {
+        let snapshot = match compressed {
+            Some(bytes) if snapshot::is_compressed(&bytes) => Snapshot::Compressed(bytes),
+            _ => Snapshot::Plain(vault.doc_mut().save_nocompress()),
+        };
+        let size = snapshot.len() as u64;
+        self.ensure_room(size * 2)?;
         let heads = vault.heads();
         let mut batch = sled::Batch::default();
         // The snapshot is compressed and written on a second core while the view is built from
         // the document (as a compacting commit does): a tenth of a clone's time.
         let (written, ops) = std::thread::scope(|scope| {
-            let written = scope.spawn(|| snapshot::write(&self.path, &snapshot));
+            let written = scope.spawn(|| match &snapshot {
+                Snapshot::Plain(doc) => snapshot::write(&self.path, doc),
+                Snapshot::Compressed(frame) => snapshot::write_compressed(&self.path, frame),
+            });
             let ops = view_write::rebuild(&self.db, &self.path, vault);
             (written.join(), ops)
         });
@@ -58,7 +94,7 @@ impl Store {
             self.index_history(vault)?;
         }
         Ok(CommitReport {
-            change_bytes: snapshot.len(),
+            change_bytes: size as usize,
             compacted: true,
         })
     }
@@ -244,6 +280,55 @@ mod tests {
         let store = open(dir.path());
         let vault = store.load_vault(ME).unwrap();
         assert_eq!(vault.contacts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_vault_created_from_a_peer_s_zstd_frame_keeps_that_frame_as_its_snapshot() {
+        // What a fresh device was sent (rapport-sync's `whole.rs`): level 1, not the store's 3.
+        let src = tempfile::tempdir().unwrap();
+        let (_, mut vault) = new_store(src.path());
+        for n in 1..=20 {
+            add_contact(&mut vault, n);
+        }
+        let frame = zstd::bulk::compress(&vault.doc_mut().save_nocompress(), 1).unwrap();
+        let own = zstd::bulk::compress(&vault.doc_mut().save_nocompress(), snapshot::LEVEL);
+        assert_ne!(
+            frame,
+            own.unwrap(),
+            "the test needs a frame the store would not write"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let mut received = vault.fork_as(ME);
+        store
+            .create_vault_from(&mut received, Some(frame.clone()))
+            .unwrap();
+        let kept: Vec<Vec<u8>> = crate::store::testing::files_in(&store, "snapshots")
+            .iter()
+            .map(|name| std::fs::read(store.path().join("snapshots").join(name)).unwrap())
+            .collect();
+        assert_eq!(kept, vec![frame]);
+        store.close().unwrap();
+        let store = open(dir.path());
+        let mut loaded = store.load_vault(ME).unwrap();
+        let (mut a, mut b) = (loaded.heads(), vault.heads());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert_eq!(loaded.contacts().unwrap().len(), 20);
+        assert!(store.view_is_current().unwrap());
+
+        // Bytes that are not a zstd frame are not kept: the document is saved as usual.
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let mut received = vault.fork_as(ME);
+        store
+            .create_vault_from(&mut received, Some(b"not zstd".to_vec()))
+            .unwrap();
+        store.close().unwrap();
+        let store = open(dir.path());
+        assert_eq!(store.load_vault(ME).unwrap().contacts().unwrap().len(), 20);
     }
 
     #[test]
