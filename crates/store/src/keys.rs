@@ -20,8 +20,15 @@ pub(crate) const ENDPOINT_KEY: &[u8] = b"meta/endpoint_key";
 pub(crate) const CHUNK_STATS: &[u8] = b"meta/chunk_stats";
 pub(crate) const SNAPSHOT_LEN: &[u8] = b"meta/snapshot_len";
 /// What a change needs of the document, for writing one without loading it (see `append`);
-/// a cache: valid only while its heads are `HEADS`.
-pub(crate) const TIP: &[u8] = b"meta/tip";
+/// a cache: valid only while its heads are `HEADS`. A new key since `Tip` gained `last` (this
+/// device's last change, before `interactions`): a build from before reads `OLD_TIP`, and
+/// postcard decoded the new layout as the old one with a wrong interactions map whenever the
+/// bytes happened to fit, so such a build appended a change the document cannot load.
+pub(crate) const TIP: &[u8] = b"meta/tip2";
+/// Where builds before `Tip::last` keep their tip, in their layout. Every write of the tip
+/// removes it, so that such a build, run on this store, finds none and loads the document;
+/// this build never reads it.
+pub(crate) const OLD_TIP: &[u8] = b"meta/tip";
 
 pub(crate) const SNAPSHOT: &[u8] = b"doc/snapshot";
 pub(crate) const CHANGE_PREFIX: &[u8] = b"doc/change/";

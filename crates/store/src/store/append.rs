@@ -51,6 +51,7 @@ impl Store {
             Some(tip) => batch.insert(keys::TIP, codec::encode(keys::TIP, &tip)?),
             None => batch.remove(keys::TIP),
         }
+        batch.remove(keys::OLD_TIP);
         Ok(())
     }
 
@@ -111,6 +112,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         self.append_chunk(&mut batch, bytes, &heads)?;
         batch.insert(keys::TIP, codec::encode(keys::TIP, &written.tip)?);
+        batch.remove(keys::OLD_TIP);
         let mut replaced = Replaced::default();
         let mut buckets = Buckets::new(&self.db, &self.path);
         let changed = match view(&mut buckets) {
@@ -465,6 +467,36 @@ mod tests {
         add(&store, &mut vault, 2);
         assert_eq!(store.appendable_tip().unwrap(), vault.tip(None));
         assert!(store.appendable_tip().unwrap().is_some());
+    }
+
+    #[test]
+    fn a_tip_under_the_old_key_is_never_read_and_goes_at_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut vault) = new_store(dir.path());
+        let a = add(&store, &mut vault, 1);
+        let tip = store.appendable_tip().unwrap().unwrap();
+        // A tip in this build's layout, under the key older builds read (as the previous
+        // release left it): this build does not read it...
+        store.db().remove(keys::TIP).unwrap();
+        store
+            .db()
+            .insert(keys::OLD_TIP, codec::encode(keys::OLD_TIP, &tip).unwrap())
+            .unwrap();
+        assert_eq!(store.appendable_tip().unwrap(), None);
+        // ...and a commit removes it, so an older build finds no tip and loads the document.
+        add(&store, &mut vault, 2);
+        assert_eq!(store.db().get(keys::OLD_TIP).unwrap(), None);
+        assert!(store.db().get(keys::TIP).unwrap().is_some());
+        // So does an append.
+        store
+            .db()
+            .insert(keys::OLD_TIP, codec::encode(keys::OLD_TIP, &tip).unwrap())
+            .unwrap();
+        let tip = store.appendable_tip().unwrap().unwrap();
+        let new =
+            append_interaction(&tip, InteractionId::from_u64(99), &note(vec![a], "y"), T0).unwrap();
+        assert!(store.append_interaction(&new).unwrap());
+        assert_eq!(store.db().get(keys::OLD_TIP).unwrap(), None);
     }
 
     #[test]
