@@ -57,19 +57,24 @@ fn device_id(home: &Home) -> String {
     home.json(&["device"])["id"].as_str().unwrap().to_owned()
 }
 
-#[test]
-fn two_daemons_of_a_vault_find_each_other_on_the_lan_and_sync() {
-    let lan = match NetnsLan::create(2) {
-        Ok(lan) => lan,
-        // `.ci/run` installs iproute2, so in CI a missing LAN is a failure, not a skip.
+/// A private LAN of `hosts` network namespaces; `None` (the test is skipped, and says so) only
+/// outside CI: `.ci/run` installs iproute2, so in CI a missing LAN is a failure.
+fn lan_or_skip(hosts: usize) -> Option<NetnsLan> {
+    match NetnsLan::create(hosts) {
+        Ok(lan) => Some(lan),
         Err(reason) if std::env::var("CI").as_deref() == Ok("true") => {
             panic!("cannot build a private LAN of network namespaces in CI: {reason}")
         }
         Err(reason) => {
             eprintln!("skipped: cannot build a private LAN of network namespaces: {reason}");
-            return;
+            None
         }
-    };
+    }
+}
+
+#[test]
+fn two_daemons_of_a_vault_find_each_other_on_the_lan_and_sync() {
+    let Some(lan) = lan_or_skip(2) else { return };
     let (a, b) = (Home::init(), Home::empty());
     let b_id = device_id(&b);
     a.ok(&["devices", "add", &b_id, "--name", "phone"]);
@@ -242,17 +247,7 @@ fn holds_the_vault(a: &Home, joiner: &Home, contact: &str) {
 
 #[test]
 fn join_finds_the_pairing_device_on_the_lan_with_or_without_its_daemon() {
-    let lan = match NetnsLan::create(2) {
-        Ok(lan) => lan,
-        // `.ci/run` installs iproute2, so in CI a missing LAN is a failure, not a skip.
-        Err(reason) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("cannot build a private LAN of network namespaces in CI: {reason}")
-        }
-        Err(reason) => {
-            eprintln!("skipped: cannot build a private LAN of network namespaces: {reason}");
-            return;
-        }
-    };
+    let Some(lan) = lan_or_skip(2) else { return };
     let (ha, hb) = (&lan.hosts[0], &lan.hosts[1]);
     let a = Home::init();
     let contact = a.id(&["add", "Lena Paired-On-The-Lan"]);

@@ -14,7 +14,7 @@ use crate::bucket::{self, Buckets};
 use crate::codec::{encode, plain};
 use crate::error::StoreError;
 use crate::keys;
-use rapport_model::{ContactId, ContactOrigins, RecordRef, Touched, Vault};
+use rapport_model::{ContactId, ContactOrigins, GroupId, RecordRef, Touched, Vault};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -66,11 +66,13 @@ type Entry = (Vec<u8>, Vec<u8>);
 pub(crate) type ProvenanceBuckets = BTreeMap<u8, BTreeMap<ContactId, Vec<u8>>>;
 
 /// The annotation entries of a complete view of `vault`, whose contacts' origins are `all`
-/// (`Vault::all_origins`): the conflict entries, and the provenance by bucket.
+/// (`Vault::all_origins`) and whose groups are `groups`: the conflict entries, and the
+/// provenance by bucket.
 pub(crate) fn rebuild(
     path: &Path,
     vault: &mut Vault,
     all: Vec<(ContactId, ContactOrigins)>,
+    groups: &[GroupId],
 ) -> Result<(Vec<Entry>, ProvenanceBuckets), StoreError> {
     // Only a contact with a key that holds concurrent values can have a conflict, and the
     // origins already say which: a second scan of every contact's keys was a fifth of a W30
@@ -79,9 +81,8 @@ pub(crate) fn rebuild(
         .iter()
         .filter(|(_, o)| o.ops.iter().any(|&(_, conflict)| conflict))
         .map(|(id, _)| RecordRef::Contact(*id));
-    let groups = vault.groups().map_err(model(path))?;
     let records: Vec<RecordRef> = conflicted
-        .chain(groups.iter().map(|g| RecordRef::Group(g.id)))
+        .chain(groups.iter().map(|g| RecordRef::Group(*g)))
         .collect();
     let mut out = Vec::new();
     for record in records {

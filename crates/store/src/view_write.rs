@@ -10,7 +10,7 @@ use crate::error::StoreError;
 use crate::keys;
 use crate::relate_index;
 use rapport_model::automerge::ChangeHash;
-use rapport_model::{Contact, ContactId, Interaction, InteractionId, Touched, Vault};
+use rapport_model::{Contact, ContactId, GroupId, Interaction, InteractionId, Touched, Vault};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -232,7 +232,9 @@ pub(crate) fn rebuild(
         Ok::<_, StoreError>((records?, timelines?))
     })?;
     let ((all, contacts, origins), (by_contact, timelines)) = (records, timelines);
-    for g in vault.groups().map_err(model)? {
+    let groups = vault.groups().map_err(model)?;
+    let group_ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
+    for g in groups {
         let key = keys::view(keys::VIEW_GROUP, g.id);
         let value = encode(&key, &g)?;
         puts.push((key, value));
@@ -253,7 +255,7 @@ pub(crate) fn rebuild(
     // Freeing W30's 300,000 interactions and 30,000 contacts took 0.3 s of a clone: another
     // thread does it, which the exit of a one-shot command may simply cut short.
     std::thread::spawn(move || drop((all, by_contact)));
-    let (annotations, provenance) = crate::annotations::rebuild(path, vault, origins)?;
+    let (annotations, provenance) = crate::annotations::rebuild(path, vault, origins, &group_ids)?;
     puts.extend(annotations);
     let mut plains = relate_index::rebuilt(index)?;
     for (family, buckets) in [

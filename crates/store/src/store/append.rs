@@ -477,21 +477,19 @@ mod tests {
         let tip = store.appendable_tip().unwrap().unwrap();
         // A tip in this build's layout, under the key older builds read (as the previous
         // release left it): this build does not read it...
+        let leave_old_tip = || {
+            let sealed = codec::encode(keys::OLD_TIP, &tip).unwrap();
+            store.db().insert(keys::OLD_TIP, sealed).unwrap();
+        };
         store.db().remove(keys::TIP).unwrap();
-        store
-            .db()
-            .insert(keys::OLD_TIP, codec::encode(keys::OLD_TIP, &tip).unwrap())
-            .unwrap();
+        leave_old_tip();
         assert_eq!(store.appendable_tip().unwrap(), None);
         // ...and a commit removes it, so an older build finds no tip and loads the document.
         add(&store, &mut vault, 2);
         assert_eq!(store.db().get(keys::OLD_TIP).unwrap(), None);
         assert!(store.db().get(keys::TIP).unwrap().is_some());
         // So does an append.
-        store
-            .db()
-            .insert(keys::OLD_TIP, codec::encode(keys::OLD_TIP, &tip).unwrap())
-            .unwrap();
+        leave_old_tip();
         let tip = store.appendable_tip().unwrap().unwrap();
         let new =
             append_interaction(&tip, InteractionId::from_u64(99), &note(vec![a], "y"), T0).unwrap();
