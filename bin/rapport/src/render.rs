@@ -14,6 +14,10 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn response(r: &Response, json: bool) -> anyhow::Result<()> {
     if json {
         if let Some(value) = r.json() {
+            if let rapport_app::json::Json::Contacts(list) = &value {
+                crate::out::json_array(list.contacts(), |c| list.shape(c))?;
+                return Ok(());
+            }
             return print_json(&value);
         }
     }

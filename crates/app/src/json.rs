@@ -235,6 +235,16 @@ impl<'a> ContactsJson<'a> {
             names: group_names(groups),
         }
     }
+
+    /// The contacts, in the order they are written.
+    pub fn contacts(&self) -> &'a [Contact] {
+        self.contacts
+    }
+
+    /// How one of `contacts` is written.
+    pub fn shape<'s>(&'s self, c: &'s Contact) -> ContactJson<'s> {
+        contact_json(c, &self.names)
+    }
 }
 
 impl Serialize for ContactsJson<'_> {

@@ -41,13 +41,12 @@ pub struct ContactView {
 impl ReadView<'_> {
     /// Every contact, trashed or not, in id order.
     pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
-        let mut contacts = Vec::new();
-        self.for_each_bucket(keys::VIEW_CONTACTS, |k, entries| {
-            for (_, bytes) in entries {
-                contacts.push(postcard::from_bytes(bytes).map_err(|_| damaged(self.path, k))?);
-            }
-            Ok(())
-        })?;
+        let mut contacts = concat(self.map_buckets(keys::VIEW_CONTACTS, |k, entries| {
+            entries
+                .into_iter()
+                .map(|(_, bytes)| self.decode(k, bytes))
+                .collect()
+        })?);
         self.masks()?.unmask_contacts(&mut contacts);
         Ok(contacts)
     }
@@ -62,16 +61,14 @@ impl ReadView<'_> {
         needle: &str,
         also: &BTreeSet<ContactId>,
     ) -> Result<Vec<Contact>, StoreError> {
-        let mut matcher = Matcher::new(needle);
-        let mut contacts = Vec::new();
-        self.for_each_bucket(keys::VIEW_CONTACTS, |k, entries| {
-            for (id, bytes) in entries {
-                if also.contains(&id) || matcher.may_match(bytes) {
-                    contacts.push(postcard::from_bytes(bytes).map_err(|_| damaged(self.path, k))?);
-                }
-            }
-            Ok(())
-        })?;
+        let mut contacts = concat(self.map_buckets(keys::VIEW_CONTACTS, |k, entries| {
+            let mut matcher = Matcher::new(needle);
+            entries
+                .into_iter()
+                .filter(|(id, bytes)| also.contains(id) || matcher.may_match(bytes))
+                .map(|(_, bytes)| self.decode(k, bytes))
+                .collect()
+        })?);
         self.masks()?.unmask_contacts(&mut contacts);
         Ok(contacts)
     }
@@ -119,17 +116,29 @@ impl ReadView<'_> {
         needle: &str,
         mut f: impl FnMut(ContactId, Vec<Interaction>),
     ) -> Result<(), StoreError> {
-        let mut matcher = Matcher::new(needle);
-        self.for_each_bucket(keys::VIEW_TIMELINES, |k, entries| {
-            for (id, bytes) in entries {
-                if !matcher.may_match(bytes) {
-                    continue;
+        if needle.is_empty() {
+            // Every timeline: one bucket at a time, so that a caller that folds them (the
+            // relationship queries, the web app's list) never holds them all at once.
+            return self.for_each_bucket(keys::VIEW_TIMELINES, |k, entries| {
+                for (id, bytes) in entries {
+                    f(id, self.decode(k, bytes)?);
                 }
-                let timeline = postcard::from_bytes(bytes).map_err(|_| damaged(self.path, k))?;
-                f(id, timeline);
-            }
-            Ok(())
-        })
+                Ok(())
+            });
+        }
+        // Only the timelines that hold the needle, matched and decoded on several threads.
+        let matched = self.map_buckets(keys::VIEW_TIMELINES, |k, entries| {
+            let mut matcher = Matcher::new(needle);
+            entries
+                .into_iter()
+                .filter(|(_, bytes)| matcher.may_match(bytes))
+                .map(|(id, bytes)| Ok((id, self.decode(k, bytes)?)))
+                .collect::<Result<Vec<_>, StoreError>>()
+        })?;
+        for (id, timeline) in matched.into_iter().flatten() {
+            f(id, timeline);
+        }
+        Ok(())
     }
 
     pub fn groups(&self) -> Result<Vec<Group>, StoreError> {
@@ -235,6 +244,20 @@ impl ReadView<'_> {
     }
 
     /// Opens every bucket of `family` in id order and hands `f` its entries.
+    /// `g` over every bucket of `family`, on several threads, in id order (`bucket::map_each`).
+    fn map_buckets<T: Send>(
+        &self,
+        family: &str,
+        g: impl Fn(&[u8], Vec<(ContactId, &[u8])>) -> Result<T, StoreError> + Sync,
+    ) -> Result<Vec<T>, StoreError> {
+        bucket::map_each(self.tree, self.path, family, g)
+    }
+
+    /// One value of a bucket at `key`, whose bytes not decoding is damage to the view.
+    fn decode<T: DeserializeOwned>(&self, key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+        postcard::from_bytes(bytes).map_err(|_| damaged(self.path, key))
+    }
+
     pub(crate) fn for_each_bucket(
         &self,
         family: &str,
@@ -266,6 +289,15 @@ impl ReadView<'_> {
         }
         Ok(out)
     }
+}
+
+/// The buckets' parts, one after the other.
+fn concat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        all.extend(part);
+    }
+    all
 }
 
 /// A prefilter on stored bytes: whether they can contain a needle, compared

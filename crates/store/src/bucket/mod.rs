@@ -22,6 +22,9 @@
 //! blocks, each its own zstd frame, so that one contact is read without the rest (`blocks`).
 
 mod blocks;
+mod scan;
+
+pub(crate) use scan::{for_each, map_each};
 
 use crate::chunk;
 use crate::codec::damaged;
@@ -361,51 +364,6 @@ pub(crate) fn find(
     Reader::new(store)?.find(key, &sealed, id)
 }
 
-/// Calls `f` with the key and entries of every bucket of `family`, in id order.
-///
-/// The buckets are read, checked and decompressed on a second thread, one or two ahead of `f`:
-/// a cold `search` spent a quarter of its time in zstd and most of the rest in `f`'s matching
-/// and decoding, so on two cores the two overlap. The buffers go back to the reader once `f`
-/// is done with them: a fresh one per bucket (each above glibc's mmap threshold) cost a page
-/// fault per 4 KiB and made a search for a rare word slower than reading on one thread.
-pub(crate) fn for_each(
-    tree: &sled::Tree,
-    store: &Path,
-    family: &str,
-    mut f: impl FnMut(&[u8], Vec<(ContactId, &[u8])>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    /// Buckets read ahead of `f`: enough to keep the reader busy while `f` works on one.
-    const AHEAD: usize = 2;
-    type Read = Result<(sled::IVec, Vec<u8>), StoreError>;
-    let mut reader = Reader::new(store)?;
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(AHEAD);
-        let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || {
-            for item in tree.scan_prefix(family.as_bytes()) {
-                let mut plain = returned.try_recv().unwrap_or_default();
-                let read = item
-                    .map_err(|e| StoreError::from_sled(store, "read", e))
-                    .and_then(|(k, v)| reader.read_into(&k, &v, &mut plain).map(|()| (k, plain)));
-                let failed = read.is_err();
-                // A closed channel means `f` stopped (it failed): nothing more to read.
-                if tx.send(read).is_err() || failed {
-                    return;
-                }
-            }
-        });
-        // Returning early drops `rx`, which ends the reader at its next send.
-        for read in rx {
-            let (k, plain) = read?;
-            let entries = entries(&plain).ok_or_else(|| damaged(store, &k))?;
-            f(&k, entries)?;
-            // The reader may have finished already; then the buffer is simply dropped.
-            let _ = give_back.send(plain);
-        }
-        Ok(())
-    })
-}
-
 /// Files that a durable batch no longer references, to remove once it is on disk.
 #[derive(Debug, Default)]
 #[must_use = "the replaced files stay on disk unless removed after the batch is durable"]
@@ -593,7 +551,8 @@ impl<'a> Buckets<'a> {
 mod tests {
     use super::*;
 
-    fn tree() -> (tempfile::TempDir, sled::Db) {
+    /// A store folder with a temporary sled database (also for `scan`'s tests).
+    pub(super) fn tree() -> (tempfile::TempDir, sled::Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::Config::new()
             .path(dir.path().join("sled"))
