@@ -97,27 +97,27 @@ pub fn search(home: &Home, query: &str) -> Result<Response, AppError> {
         ));
     }
     let (contacts, groups, text_hits) = home.read(|v| {
-        let mut text_hits = BTreeMap::new();
-        v.for_each_timeline_containing(&needle, |id, timeline| {
-            let hits: Vec<String> = timeline
-                .iter()
-                .filter(|i| {
-                    contains_ci(&i.text, &needle)
-                        || i.place.as_deref().is_some_and(|p| contains_ci(p, &needle))
-                })
-                .map(|i| {
-                    format!(
-                        "{} {}: {}",
-                        time::local(i.at),
-                        i.kind,
-                        snippet(&i.text, &needle)
-                    )
-                })
-                .collect();
-            if !hits.is_empty() {
-                text_hits.insert(id, hits);
-            }
-        })?;
+        let text_hits: BTreeMap<ContactId, Vec<String>> = v
+            .timelines_matching(&needle, |_, timeline| {
+                let hits: Vec<String> = timeline
+                    .iter()
+                    .filter(|i| {
+                        contains_ci(&i.text, &needle)
+                            || i.place.as_deref().is_some_and(|p| contains_ci(p, &needle))
+                    })
+                    .map(|i| {
+                        format!(
+                            "{} {}: {}",
+                            time::local(i.at),
+                            i.kind,
+                            snippet(&i.text, &needle)
+                        )
+                    })
+                    .collect();
+                (!hits.is_empty()).then_some(hits)
+            })?
+            .into_iter()
+            .collect();
         // Only contacts that can match are decoded: those whose timelines matched, and those
         // whose own stored text holds the needle.
         let also = text_hits.keys().copied().collect();

@@ -53,7 +53,7 @@ impl ReadView<'_> {
 
     /// The contacts, trashed or not, in id order, that might match a search for `needle`:
     /// those whose stored bytes contain it (ASCII-case-insensitively, as
-    /// `for_each_timeline_containing` compares) and those in `also` (matched elsewhere, by
+    /// `timelines_matching` compares) and those in `also` (matched elsewhere, by
     /// their timelines). The others are never decoded: a search decoded all 10k contacts of
     /// W1 to match a few hundred. A needle with non-ASCII letters matches every contact.
     pub fn contacts_matching(
@@ -98,47 +98,45 @@ impl ReadView<'_> {
             .unwrap_or_default())
     }
 
-    /// Calls `f` with each contact's timeline, for searching interaction text.
+    /// Calls `f` with each contact's timeline, one bucket at a time, so that a caller that
+    /// folds them (the relationship queries, the web app's list) never holds them all at once.
     pub fn for_each_timeline(
         &self,
-        f: impl FnMut(ContactId, Vec<Interaction>),
-    ) -> Result<(), StoreError> {
-        self.for_each_timeline_containing("", f)
-    }
-
-    /// Like `for_each_timeline`, but skips (without decoding) every timeline whose stored bytes
-    /// cannot contain `needle`, compared ASCII-case-insensitively: strings are stored as plain
-    /// UTF-8, so a timeline that lacks those bytes lacks the text. The callback still checks
-    /// what it gets (ids and kinds can match too). A needle with non-ASCII letters is compared
-    /// only after decoding, since its case folding is not bytewise.
-    pub fn for_each_timeline_containing(
-        &self,
-        needle: &str,
         mut f: impl FnMut(ContactId, Vec<Interaction>),
     ) -> Result<(), StoreError> {
-        if needle.is_empty() {
-            // Every timeline: one bucket at a time, so that a caller that folds them (the
-            // relationship queries, the web app's list) never holds them all at once.
-            return self.for_each_bucket(keys::VIEW_TIMELINES, |k, entries| {
-                for (id, bytes) in entries {
-                    f(id, self.decode(k, bytes)?);
-                }
-                Ok(())
-            });
-        }
-        // Only the timelines that hold the needle, matched and decoded on several threads.
-        let matched = self.map_buckets(keys::VIEW_TIMELINES, |k, entries| {
+        self.for_each_bucket(keys::VIEW_TIMELINES, |k, entries| {
+            for (id, bytes) in entries {
+                f(id, self.decode(k, bytes)?);
+            }
+            Ok(())
+        })
+    }
+
+    /// What `f` makes of the timelines that can hold `needle`, for the contacts where it makes
+    /// something, in id order. Timelines whose stored bytes cannot contain `needle`, compared
+    /// ASCII-case-insensitively, are skipped without decoding: strings are stored as plain
+    /// UTF-8, so a timeline that lacks those bytes lacks the text. `f` still checks what it
+    /// gets (ids and kinds can match too). A needle with non-ASCII letters is compared only
+    /// after decoding, since its case folding is not bytewise.
+    ///
+    /// The buckets are matched and decoded, and `f` called, on several threads: at W30 a
+    /// search for a common word decoded and formatted thousands of timelines' hits.
+    pub fn timelines_matching<T: Send>(
+        &self,
+        needle: &str,
+        f: impl Fn(ContactId, Vec<Interaction>) -> Option<T> + Sync,
+    ) -> Result<Vec<(ContactId, T)>, StoreError> {
+        let parts = self.map_buckets(keys::VIEW_TIMELINES, |k, entries| {
             let mut matcher = Matcher::new(needle);
-            entries
-                .into_iter()
-                .filter(|(_, bytes)| matcher.may_match(bytes))
-                .map(|(id, bytes)| Ok((id, self.decode(k, bytes)?)))
-                .collect::<Result<Vec<_>, StoreError>>()
+            let mut made = Vec::new();
+            for (id, bytes) in entries {
+                if matcher.may_match(bytes) {
+                    made.extend(f(id, self.decode(k, bytes)?).map(|t| (id, t)));
+                }
+            }
+            Ok(made)
         })?;
-        for (id, timeline) in matched.into_iter().flatten() {
-            f(id, timeline);
-        }
-        Ok(())
+        Ok(concat(parts))
     }
 
     pub fn groups(&self) -> Result<Vec<Group>, StoreError> {

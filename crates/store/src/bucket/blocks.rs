@@ -1,6 +1,6 @@
 //! A bucket file's bytes: the plain entries cut, at entry boundaries, into blocks of about
-//! `BLOCK` bytes, each compressed as its own zstd frame, behind an index of every block's first
-//! id and lengths.
+//! `BLOCK` bytes, each compressed on its own (an LZ4 block; a zstd frame in files written
+//! before), behind an index of every block's first id and lengths.
 //!
 //! One frame per bucket made `show` decompress a whole bucket to read one contact: 600 KB of
 //! timelines at W30. With blocks it decompresses one, whatever the vault's size, while a scan
@@ -12,22 +12,33 @@
 //!   encode 1.3-1.4× and decode 1.4× (zstd's long-offset path), which made a cold `search` 1.17×
 //!   and a `clone` 1.13× slower.
 //!
+//! Why LZ4 and not zstd, measured on all of W30's bucket files (114 MB plain, 128 KiB blocks):
+//! zstd level 1 made 43.0 MB, encoded in 345-400 ms and decoded in 77-109 ms; LZ4 (`lz4_flex`,
+//! its safe decoder, into zeroed room) makes 59.8 MB, 1.39× the bytes, encoded in 205-270 ms
+//! and decoded in 48-54 ms. zstd's fast levels were no better a trade: level -5 made 59.0 MB,
+//! encoded in 265-288 ms, decoded in 72 ms. Every `list`, `search` and `show` decodes, and
+//! every clone and view rebuild encodes all of it; the files are a cache that is never fsynced,
+//! so their size costs disk space, about a fifth more of a W30 store, and little time.
+//!
 //! Layout (all integers little-endian):
-//! `plain len: u32 || MAGIC || blocks: u32 || blocks × (first id: u64, plain len: u32,
-//! frame len: u32) || the frames, in block order`.
+//! `plain len: u32 || magic || blocks: u32 || blocks × (first id: u64, plain len: u32,
+//! frame len: u32) || the frames, in block order`, where the magic says how the frames are
+//! compressed: `MAGIC_LZ4` LZ4 blocks (no frame header; the index has each plain length),
+//! `MAGIC_ZSTD` zstd frames (files written before LZ4).
 //!
 //! Files written before blocks hold `plain len: u32 || one zstd frame`; they are still read
-//! (as a single block), told apart by the bytes after the length: `MAGIC` is not zstd's frame
-//! magic number.
-
-use std::io;
+//! (as a single block), told apart by the bytes after the length: neither magic is zstd's
+//! frame magic number. A build from before LZ4 finds this build's files unreadable and
+//! rebuilds its view, as it would a damaged one.
 
 /// Plain bytes per block, at least: small enough that reading one contact is cheap, large
-/// enough that zstd still finds the repetition among neighbouring entries.
+/// enough that the compressor still finds the repetition among neighbouring entries.
 pub(crate) const BLOCK: usize = 128 * 1024;
 
-/// Marks a file made of blocks.
-const MAGIC: [u8; 4] = *b"RPb\x02";
+/// Marks a file of LZ4 blocks.
+const MAGIC_LZ4: [u8; 4] = *b"RPb\x03";
+/// Marks a file of zstd blocks (written before LZ4; still read).
+const MAGIC_ZSTD: [u8; 4] = *b"RPb\x02";
 /// The first bytes of a zstd frame, which a file from before blocks has after its length.
 const ZSTD_MAGIC: [u8; 4] = 0xFD2F_B528u32.to_le_bytes();
 
@@ -39,22 +50,39 @@ pub(crate) struct Block {
     pub(crate) plain_len: usize,
     /// Where the block's frame is, in the file's bytes.
     pub(crate) frame: std::ops::Range<usize>,
+    pub(crate) codec: Codec,
+}
+
+/// How a block's frame is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    Lz4,
+    Zstd,
 }
 
 /// The file bytes for `plain` (a bucket's entries, see `super::plain`). Bytes that are not
 /// well-formed entries still round-trip: what follows the last whole entry is one last block.
-pub(crate) fn encode(plain: &[u8], level: i32) -> io::Result<Vec<u8>> {
+pub(crate) fn encode(plain: &[u8]) -> Vec<u8> {
     let cuts = cuts(plain);
-    let mut compressor = zstd::bulk::Compressor::new(level)?;
-    let mut frames = Vec::with_capacity(cuts.len());
-    for (start, end) in &cuts {
-        frames.push(compressor.compress(&plain[*start..*end])?);
-    }
+    let frames: Vec<Vec<u8>> = cuts
+        .iter()
+        .map(|(start, end)| lz4_flex::block::compress(&plain[*start..*end]))
+        .collect();
+    assemble(plain, MAGIC_LZ4, &cuts, frames)
+}
+
+/// The file bytes for `plain` cut at `cuts`, each block compressed into `frames`.
+fn assemble(
+    plain: &[u8],
+    magic: [u8; 4],
+    cuts: &[(usize, usize)],
+    frames: Vec<Vec<u8>>,
+) -> Vec<u8> {
     let frames_len: usize = frames.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(12 + cuts.len() * 16 + frames_len);
     // The caller bounds `plain` (and so every block and frame) below 4 GiB.
     out.extend_from_slice(&(plain.len() as u32).to_le_bytes());
-    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&magic);
     out.extend_from_slice(&(cuts.len() as u32).to_le_bytes());
     for ((start, end), frame) in cuts.iter().zip(&frames) {
         let first_id = plain
@@ -68,7 +96,18 @@ pub(crate) fn encode(plain: &[u8], level: i32) -> io::Result<Vec<u8>> {
     for frame in frames {
         out.extend_from_slice(&frame);
     }
-    Ok(out)
+    out
+}
+
+/// `encode` as builds before LZ4 wrote files: zstd frames, to test that they still read.
+#[cfg(test)]
+pub(crate) fn encode_zstd(plain: &[u8], level: i32) -> Vec<u8> {
+    let cuts = cuts(plain);
+    let frames = cuts
+        .iter()
+        .map(|(start, end)| zstd::bulk::compress(&plain[*start..*end], level).unwrap())
+        .collect();
+    assemble(plain, MAGIC_ZSTD, &cuts, frames)
 }
 
 /// Where `plain` is cut into blocks: after the first entry that ends `BLOCK` or more bytes
@@ -104,12 +143,15 @@ pub(crate) fn index(bytes: &[u8]) -> Option<(usize, Vec<Block>)> {
             first_id: 0,
             plain_len,
             frame,
+            codec: Codec::Zstd,
         };
         return Some((plain_len, vec![single]));
     }
-    if *magic != MAGIC {
-        return None;
-    }
+    let codec = match *magic {
+        MAGIC_LZ4 => Codec::Lz4,
+        MAGIC_ZSTD => Codec::Zstd,
+        _ => return None,
+    };
     let (count, mut rest) = after.split_first_chunk::<4>()?;
     let count = u32::from_le_bytes(*count) as usize;
     // A damaged count must not allocate wildly: each block takes 16 bytes of index.
@@ -129,6 +171,7 @@ pub(crate) fn index(bytes: &[u8]) -> Option<(usize, Vec<Block>)> {
             first_id: u64::from_le_bytes(*first_id),
             plain_len: u32::from_le_bytes(*len) as usize,
             frame: at..at.checked_add(frame_len)?,
+            codec,
         };
         at = block.frame.end;
         total = total.checked_add(block.plain_len)?;
@@ -166,7 +209,11 @@ mod tests {
         let (len, blocks) = index(bytes).unwrap();
         let mut plain = Vec::new();
         for b in &blocks {
-            plain.extend(zstd::bulk::decompress(&bytes[b.frame.clone()], b.plain_len).unwrap());
+            let frame = &bytes[b.frame.clone()];
+            plain.extend(match b.codec {
+                Codec::Lz4 => lz4_flex::block::decompress(frame, b.plain_len).unwrap(),
+                Codec::Zstd => zstd::bulk::decompress(frame, b.plain_len).unwrap(),
+            });
         }
         assert_eq!(plain.len(), len);
         plain
@@ -175,7 +222,7 @@ mod tests {
     #[test]
     fn blocks_cut_at_entries_and_round_trip() {
         let plain = entries(400, 1_000);
-        let bytes = encode(&plain, 3).unwrap();
+        let bytes = encode(&plain);
         let (_, blocks) = index(&bytes).unwrap();
         // 400 entries of 1,012 bytes: blocks of 130 entries (the first to reach 128 KiB), then 10.
         assert_eq!(blocks.len(), 4, "{blocks:?}");
@@ -188,8 +235,29 @@ mod tests {
 
         // An empty bucket and bytes that are not entries round-trip too.
         for odd in [&b""[..], b"stray", &plain[..plain.len() - 1]] {
-            assert_eq!(decode(&encode(odd, 3).unwrap()), odd);
+            assert_eq!(decode(&encode(odd)), odd);
         }
+    }
+
+    #[test]
+    fn files_of_zstd_blocks_from_before_lz4_still_read() {
+        let plain = entries(400, 1_000);
+        let old = encode_zstd(&plain, 1);
+        let (_, blocks) = index(&old).unwrap();
+        assert_eq!(blocks.len(), 4);
+        assert!(blocks.iter().all(|b| b.codec == Codec::Zstd));
+        assert_eq!(decode(&old), plain);
+        let (_, new) = index(&encode(&plain)).unwrap();
+        assert!(new.iter().all(|b| b.codec == Codec::Lz4));
+        assert_eq!(
+            new.iter()
+                .map(|b| (b.first_id, b.plain_len))
+                .collect::<Vec<_>>(),
+            blocks
+                .iter()
+                .map(|b| (b.first_id, b.plain_len))
+                .collect::<Vec<_>>(),
+        );
     }
 
     #[test]
@@ -205,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_damaged_index_is_refused() {
-        let bytes = encode(&entries(400, 1_000), 3).unwrap();
+        let bytes = encode(&entries(400, 1_000));
         assert!(index(&bytes[..bytes.len() - 1]).is_none(), "short frames");
         let mut longer = bytes.clone();
         longer.push(0);

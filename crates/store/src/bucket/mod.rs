@@ -45,15 +45,8 @@ const RELATE_BUCKET_BITS: u32 = 5;
 
 /// The folder, under the store, that holds the bucket files.
 const DIR: &str = "buckets";
+/// Named when the files were zstd frames; kept, since every store's files carry it.
 const EXT: &str = "zst";
-
-/// zstd level 1. Level 3 was a tenth larger than level 9 on W1's timelines and several times
-/// faster to write. Level 1 is about twice as fast again to write, which a clone or an import
-/// (a rebuild of the view's 448 files, a fifth of a W1 clone's CPU at level 3) and every note
-/// pay, and a little faster to read; W30's view files are 1.05× larger (40.9 MB against 39.0).
-/// Against level 3: a W1 clone's storing stage 0.87×, a cold W30 `search` 0.90×. Frames of any
-/// level read the same (no format change).
-const LEVEL: i32 = 1;
 
 /// A bucket's plain bytes may not exceed this (a damaged length must not allocate wildly).
 const MAX_PLAIN: usize = 1 << 30;
@@ -144,7 +137,7 @@ pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreErr
             "a bucket of the read view is over 1 GiB".to_owned(),
         ));
     }
-    let bytes = blocks::encode(plain, LEVEL).map_err(io)?;
+    let bytes = blocks::encode(plain);
     let r = FileRef {
         hash: *blake3::hash(&bytes).as_bytes(),
         len: bytes.len() as u64,
@@ -284,9 +277,10 @@ impl<'a> Reader<'a> {
         Ok(bytes)
     }
 
-    /// Decompresses `block` of the file `bytes` onto the end of `plain`, into room already
-    /// reserved: zeroing the room first (a slice to write into) made a cold `search` at W30
-    /// 1.15× slower, since its buffers are reused and hold 100 MB over the scan.
+    /// Decompresses `block` of the file `bytes` onto the end of `plain`. A zstd frame goes
+    /// into room only reserved: zeroing the room first (a slice to write into) made a cold
+    /// `search` at W30 1.15× slower, since its buffers are reused and hold 100 MB over the
+    /// scan. LZ4's safe decoder needs zeroed room, and is still the faster (`blocks`).
     fn decompress_onto(
         &mut self,
         key: &[u8],
@@ -298,11 +292,22 @@ impl<'a> Reader<'a> {
             .get(block.frame.clone())
             .ok_or_else(|| damaged(self.store, key))?;
         let start = plain.len();
-        let mut out = std::io::Cursor::new(plain);
-        out.set_position(start as u64);
-        match self.decoder.decompress_to_buffer(frame, &mut out) {
-            Ok(n) if n == block.plain_len => Ok(()),
-            _ => Err(damaged(self.store, key)),
+        let decoded = match block.codec {
+            blocks::Codec::Lz4 => {
+                plain.resize(start + block.plain_len, 0);
+                lz4_flex::block::decompress_into(frame, &mut plain[start..]).ok()
+            }
+            blocks::Codec::Zstd => {
+                let mut out = std::io::Cursor::new(&mut *plain);
+                out.set_position(start as u64);
+                self.decoder.decompress_to_buffer(frame, &mut out).ok()
+            }
+        };
+        if decoded == Some(block.plain_len) && plain.len() == start + block.plain_len {
+            Ok(())
+        } else {
+            plain.truncate(start);
+            Err(damaged(self.store, key))
         }
     }
 }
