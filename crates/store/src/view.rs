@@ -241,7 +241,6 @@ impl ReadView<'_> {
         Masks::read(self.tree, self.path)
     }
 
-    /// Opens every bucket of `family` in id order and hands `f` its entries.
     /// `g` over every bucket of `family`, on several threads, in id order (`bucket::map_each`).
     fn map_buckets<T: Send>(
         &self,
@@ -256,6 +255,7 @@ impl ReadView<'_> {
         postcard::from_bytes(bytes).map_err(|_| damaged(self.path, key))
     }
 
+    /// Opens every bucket of `family` in id order and hands `f` its entries.
     pub(crate) fn for_each_bucket(
         &self,
         family: &str,
