@@ -45,7 +45,8 @@ const RELATE_BUCKET_BITS: u32 = 5;
 
 /// The folder, under the store, that holds the bucket files.
 const DIR: &str = "buckets";
-/// Named when the files were zstd frames; kept, since every store's files carry it.
+/// Named when the files were zstd frames, and kept: a file's name comes from its reference,
+/// so every existing store's references name `.zst` files.
 const EXT: &str = "zst";
 
 /// A bucket's plain bytes may not exceed this (a damaged length must not allocate wildly).
