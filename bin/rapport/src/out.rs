@@ -29,8 +29,12 @@ pub fn json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
         .map_err(std::io::Error::from)
         .and_then(|()| w.write_all(b"\n"))
         .and_then(|()| w.flush());
+    exit_if_pipe_closed(written)
+}
+
+/// As in `text`: a reader that closed the pipe has what it wanted, so the command ends there.
+fn exit_if_pipe_closed(written: std::io::Result<()>) -> std::io::Result<()> {
     match written {
-        // As in `text`: the reader closed the pipe and has what it wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other,
     }
@@ -45,12 +49,7 @@ pub fn json_array<'a, T: Sync, J: serde::Serialize>(
     shape: impl Fn(&'a T) -> J + Sync,
 ) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = write_json_array(&mut w, items, shape).and_then(|()| w.flush());
-    match written {
-        // As in `text`: the reader closed the pipe and has what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        other => other,
-    }
+    exit_if_pipe_closed(write_json_array(&mut w, items, shape).and_then(|()| w.flush()))
 }
 
 /// Items per thread per round: each round holds a few MB of rendered JSON at W30.

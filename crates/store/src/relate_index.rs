@@ -133,7 +133,7 @@ fn buckets(
     path: &Path,
     family: &str,
 ) -> Result<Vec<(sled::IVec, Vec<u8>)>, StoreError> {
-    let mut reader = bucket::Reader::new(path)?;
+    let mut reader = bucket::Reader::new(path);
     let mut out = Vec::new();
     for item in tree.scan_prefix(family.as_bytes()) {
         let (k, v) = item.map_err(|e| StoreError::from_sled(path, "read", e))?;

@@ -157,7 +157,7 @@ pub(crate) fn write_files(
     store: &Path,
     plains: &[PlainBucket],
 ) -> Result<Vec<FileRef>, StoreError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let threads = threads();
     let per_thread = plains.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = plains
@@ -181,6 +181,11 @@ pub(crate) fn write_files(
     })
 }
 
+/// Threads for work on many buckets at once: every core, up to four.
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// fsyncs the bucket folder (creating it if nothing was written yet), so that the files
 /// written since are in it.
 pub(crate) fn sync_dir(store: &Path) -> Result<(), StoreError> {
@@ -199,21 +204,20 @@ pub(crate) fn read_into(
     sealed: &[u8],
     plain: &mut Vec<u8>,
 ) -> Result<(), StoreError> {
-    Reader::new(store)?.read_into(key, sealed, plain)
+    Reader::new(store).read_into(key, sealed, plain)
 }
 
-/// Reads bucket files with one zstd context and one buffer: a scan of 128 buckets spent a
-/// tenth of a cold `list` creating a context per file.
+/// Reads bucket files. A zstd context is made at the first zstd block and then reused: a scan
+/// of 128 zstd buckets spent a tenth of a cold `list` creating a context per file, and files
+/// written since LZ4 need none.
 pub(crate) struct Reader<'a> {
     store: &'a Path,
-    decoder: zstd::bulk::Decompressor<'static>,
+    zstd: Option<zstd::bulk::Decompressor<'static>>,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(store: &'a Path) -> Result<Self, StoreError> {
-        let decoder =
-            zstd::bulk::Decompressor::new().map_err(|e| StoreError::from_io(store, "read", e))?;
-        Ok(Reader { store, decoder })
+    pub(crate) fn new(store: &'a Path) -> Self {
+        Reader { store, zstd: None }
     }
 
     /// Reads the bucket whose sealed reference is `sealed` (stored at `key`) into `plain`, a
@@ -299,9 +303,16 @@ impl<'a> Reader<'a> {
                 lz4_flex::block::decompress_into(frame, &mut plain[start..]).ok()
             }
             blocks::Codec::Zstd => {
+                let decoder = match &mut self.zstd {
+                    Some(d) => d,
+                    None => self.zstd.insert(
+                        zstd::bulk::Decompressor::new()
+                            .map_err(|e| StoreError::from_io(self.store, "read", e))?,
+                    ),
+                };
                 let mut out = std::io::Cursor::new(&mut *plain);
                 out.set_position(start as u64);
-                self.decoder.decompress_to_buffer(frame, &mut out).ok()
+                decoder.decompress_to_buffer(frame, &mut out).ok()
             }
         };
         if decoded == Some(block.plain_len) && plain.len() == start + block.plain_len {
@@ -367,7 +378,7 @@ pub(crate) fn find(
     else {
         return Ok(None);
     };
-    Reader::new(store)?.find(key, &sealed, id)
+    Reader::new(store).find(key, &sealed, id)
 }
 
 /// Files that a durable batch no longer references, to remove once it is on disk.
@@ -636,7 +647,7 @@ mod tests {
         assert!(blocks.len() >= 4, "{} blocks", blocks.len());
 
         // Each contact alone, whichever block holds it, and ids between and around them.
-        let mut reader = Reader::new(store).unwrap();
+        let mut reader = Reader::new(store);
         let sealed = db.get(b"k").unwrap().unwrap();
         for (id, v) in &values {
             assert_eq!(reader.find(b"k", &sealed, *id).unwrap().as_ref(), Some(v));

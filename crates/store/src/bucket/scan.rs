@@ -1,7 +1,7 @@
 //! Scans of a whole family of buckets: `for_each` streams them in order to one consumer,
 //! `map_each` maps them on several threads.
 
-use super::{entries, Reader};
+use super::{entries, threads, Reader};
 use crate::codec::damaged;
 use crate::error::StoreError;
 use rapport_model::ContactId;
@@ -24,7 +24,7 @@ pub(crate) fn for_each(
     /// Buckets read ahead of `f`: enough to keep the reader busy while `f` works on one.
     const AHEAD: usize = 2;
     type Read = Result<(sled::IVec, Vec<u8>), StoreError>;
-    let mut reader = Reader::new(store)?;
+    let mut reader = Reader::new(store);
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(AHEAD);
         let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -78,18 +78,12 @@ pub(crate) fn map_each<T: Send>(
         .scan_prefix(family.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::from_sled(store, "read", e))?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get().min(4))
-        .min(refs.len())
-        .max(1);
+    let threads = threads().min(refs.len()).max(1);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let work = || -> Worked<T> {
         let mut done = Vec::new();
-        let mut reader = match Reader::new(store) {
-            Ok(r) => r,
-            Err(e) => return (done, Some((0, e))),
-        };
+        let mut reader = Reader::new(store);
         // One buffer per worker, reused: see `for_each` on fresh buffers' page faults.
         let mut plain = Vec::new();
         while !failed.load(Ordering::Relaxed) {
