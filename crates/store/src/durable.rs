@@ -63,12 +63,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8], dir_sync: DirSync) -> io::Res
 }
 
 /// `write_atomically` WITHOUT any fsync: for the read view's and the history index's bucket
-/// files only. They are caches whose every read checks the file's blake3 hash (its name and
-/// its reference in sled), so a file that a power cut left empty or torn reads as damage and
-/// is rebuilt from the document, which is fsynced as before. A kill -9 loses nothing: the page
-/// cache survives the process. The rename still keeps an existing file of the same name whole
-/// while its replacement is written. This spares one fsync per bucket: 500-600 of them on a
-/// clone or an import.
+/// files only. They are caches whose every read checks what it reads (a bucket file's length
+/// against its reference in sled, then its index's and each block's CRC-32; a file from before
+/// the checksums, its whole blake3 hash), so a file that a power cut left empty or torn reads
+/// as damage and is rebuilt from the document, which is fsynced as before. A kill -9 loses
+/// nothing: the page cache survives the process. The rename still keeps an existing file of
+/// the same name whole while its replacement is written. This spares one fsync per bucket:
+/// 500-600 of them on a clone or an import.
 pub(crate) fn write_cache_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     replace_file(path, bytes, false).map(|_| ())
 }

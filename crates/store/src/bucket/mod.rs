@@ -3,7 +3,7 @@
 //! A vault of 10k contacts had 10k keys per family (contacts, timelines, provenance, history)
 //! plus 100k keys filing interactions: reading them cost sled ~10k page lookups per family,
 //! and the live values were 3× the `save()` size. Instead, the contacts of one family are
-//! grouped by the top bits of their id into `BUCKETS` values, each compressed with zstd.
+//! grouped by the top bits of their id into `BUCKETS` values, each compressed.
 //!
 //! The buckets live outside sled, as files named by their blake3 hash under `buckets/`; sled
 //! holds only a sealed reference (hash and length) at the bucket's key, written in the same
@@ -19,7 +19,8 @@
 //!
 //! A bucket's plain bytes are entries sorted by id, each `id: u64 LE || len: u32 LE || bytes`,
 //! where `bytes` is the postcard encoding of that contact's value. The file holds them in
-//! blocks, each its own zstd frame, so that one contact is read without the rest (`blocks`).
+//! blocks, each compressed and checksummed on its own, so that one contact is read without the
+//! rest (`blocks`).
 
 mod blocks;
 mod scan;
@@ -129,7 +130,7 @@ pub(crate) fn plain<'a>(entries: impl IntoIterator<Item = (ContactId, &'a [u8])>
 }
 
 /// Writes a bucket's plain bytes as a file, without an fsync: buckets are caches checked by
-/// hash on every read (see `durable::write_cache_file`).
+/// checksums on every read (see `durable::write_cache_file`).
 pub(crate) fn write_file(store: &Path, plain: &[u8]) -> Result<FileRef, StoreError> {
     let io = |e| StoreError::from_io(store, "write the read cache in", e);
     // Refused here rather than written and then refused as damage on every read.
@@ -228,14 +229,13 @@ impl<'a> Reader<'a> {
         sealed: &[u8],
         plain: &mut Vec<u8>,
     ) -> Result<(), StoreError> {
-        let bytes = self.file(key, sealed)?;
-        let (len, blocks) = blocks::index(&bytes).ok_or_else(|| damaged(self.store, key))?;
-        if len > MAX_PLAIN {
+        let (bytes, index) = self.file(key, sealed)?;
+        if index.plain_len > MAX_PLAIN {
             return Err(damaged(self.store, key));
         }
         plain.clear();
-        plain.reserve(len);
-        for block in &blocks {
+        plain.reserve(index.plain_len);
+        for block in &index.blocks {
             self.decompress_onto(key, &bytes, block, plain)?;
         }
         Ok(())
@@ -249,9 +249,8 @@ impl<'a> Reader<'a> {
         sealed: &[u8],
         id: ContactId,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let bytes = self.file(key, sealed)?;
-        let (_, blocks) = blocks::index(&bytes).ok_or_else(|| damaged(self.store, key))?;
-        let Some(block) = blocks::block_for(&blocks, id.as_u64()) else {
+        let (bytes, index) = self.file(key, sealed)?;
+        let Some(block) = blocks::block_for(&index.blocks, id.as_u64()) else {
             return Ok(None);
         };
         if block.plain_len > MAX_PLAIN {
@@ -266,8 +265,10 @@ impl<'a> Reader<'a> {
             .map(|(_, b)| b.to_vec()))
     }
 
-    /// The bytes of the file `sealed` refers to, checked against its hash.
-    fn file(&self, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+    /// The bytes of the file `sealed` refers to and its index. A file with checksums has had
+    /// its index checked (each block is checked as it is decompressed); an older one is
+    /// checked whole against its hash.
+    fn file(&self, key: &[u8], sealed: &[u8]) -> Result<(Vec<u8>, blocks::Index), StoreError> {
         let store = self.store;
         let r = FileRef::open(key, sealed).ok_or_else(|| damaged(store, key))?;
         let bytes = match crate::durable::read_expecting(&r.path(store), r.len) {
@@ -276,16 +277,18 @@ impl<'a> Reader<'a> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(damaged(store, key)),
             Err(e) => return Err(StoreError::from_io(store, "read", e)),
         };
-        if blake3::hash(&bytes).as_bytes() != &r.hash {
+        let index = blocks::index(&bytes).ok_or_else(|| damaged(store, key))?;
+        if !index.checked && blake3::hash(&bytes).as_bytes() != &r.hash {
             return Err(damaged(store, key));
         }
-        Ok(bytes)
+        Ok((bytes, index))
     }
 
-    /// Decompresses `block` of the file `bytes` onto the end of `plain`. A zstd frame goes
-    /// into room only reserved: zeroing the room first (a slice to write into) made a cold
-    /// `search` at W30 1.15× slower, since its buffers are reused and hold 100 MB over the
-    /// scan. LZ4's safe decoder needs zeroed room, and is still the faster (`blocks`).
+    /// Decompresses `block` of the file `bytes` onto the end of `plain`, once its frame passes
+    /// its checksum (if the file has them). A zstd frame goes into room only reserved: zeroing
+    /// the room first (a slice to write into) made a cold `search` at W30 1.15× slower, since
+    /// its buffers are reused and hold 100 MB over the scan. LZ4's decoder needs a slice, and
+    /// is still the faster (`blocks`).
     fn decompress_onto(
         &mut self,
         key: &[u8],
@@ -296,6 +299,9 @@ impl<'a> Reader<'a> {
         let frame = bytes
             .get(block.frame.clone())
             .ok_or_else(|| damaged(self.store, key))?;
+        if block.crc.is_some_and(|crc| crc32fast::hash(frame) != crc) {
+            return Err(damaged(self.store, key));
+        }
         let start = plain.len();
         let decoded = match block.codec {
             blocks::Codec::Lz4 => {
@@ -585,6 +591,18 @@ mod tests {
         r
     }
 
+    /// Stores `bytes` as they are (a file an older build wrote) as the bucket at `key`.
+    fn put_file(db: &sled::Db, store: &Path, key: &[u8], bytes: &[u8]) -> FileRef {
+        let r = FileRef {
+            hash: *blake3::hash(bytes).as_bytes(),
+            len: bytes.len() as u64,
+        };
+        fs::create_dir_all(store.join(DIR)).unwrap();
+        fs::write(r.path(store), bytes).unwrap();
+        db.insert(key, r.seal(key)).unwrap();
+        r
+    }
+
     #[test]
     fn a_bucket_round_trips_and_rejects_damage() {
         let (dir, db) = tree();
@@ -643,7 +661,9 @@ mod tests {
         let entries_in: Vec<(ContactId, &[u8])> =
             values.iter().map(|(id, v)| (*id, v.as_slice())).collect();
         let r = put(&db, store, b"k", &entries_in);
-        let (_, blocks) = blocks::index(&fs::read(r.path(store)).unwrap()).unwrap();
+        let blocks = blocks::index(&fs::read(r.path(store)).unwrap())
+            .unwrap()
+            .blocks;
         assert!(blocks.len() >= 4, "{} blocks", blocks.len());
 
         // Each contact alone, whichever block holds it, and ids between and around them.
@@ -661,6 +681,57 @@ mod tests {
         let mut all = Vec::new();
         reader.read_into(b"k", &sealed, &mut all).unwrap();
         assert_eq!(all, plain(entries_in.iter().copied()));
+
+        // A damaged block is caught by whatever reads it, and only by that: a lookup in an
+        // intact block still answers.
+        let path = r.path(store);
+        let mut bad = fs::read(&path).unwrap();
+        bad[blocks[2].frame.start + 5] ^= 0x10;
+        fs::write(&path, &bad).unwrap();
+        let in_block = |b: &blocks::Block| {
+            values
+                .iter()
+                .find(|(id, _)| blocks::block_for(&blocks, id.as_u64()) == Some(b))
+                .unwrap()
+        };
+        let (intact, value) = in_block(&blocks[0]);
+        assert_eq!(
+            reader.find(b"k", &sealed, *intact).unwrap().as_ref(),
+            Some(value)
+        );
+        let (hit, _) = in_block(&blocks[2]);
+        for damaged_read in [
+            reader.find(b"k", &sealed, *hit).map(drop),
+            reader.read_into(b"k", &sealed, &mut all),
+        ] {
+            assert!(matches!(damaged_read, Err(StoreError::ViewDamaged { .. })));
+        }
+    }
+
+    #[test]
+    fn a_bucket_file_from_before_checksums_is_checked_by_its_hash() {
+        let (dir, db) = tree();
+        let store = dir.path();
+        let values: Vec<(ContactId, Vec<u8>)> = (0..400u64)
+            .map(|i| (ContactId::from_u64((i + 1) << 40), vec![b'a'; 1_000]))
+            .collect();
+        let entries_in: Vec<(ContactId, &[u8])> =
+            values.iter().map(|(id, v)| (*id, v.as_slice())).collect();
+        let old = blocks::encode_unchecked(&plain(entries_in.iter().copied()));
+        let r = put_file(&db, store, b"k", &old);
+        let (first, value) = &values[0];
+        assert_eq!(
+            find(&db, store, b"k", *first).unwrap().as_ref(),
+            Some(value)
+        );
+        // Without checksums of its own, a flipped byte anywhere fails the whole file.
+        let mut bad = old.clone();
+        *bad.last_mut().unwrap() ^= 0x10;
+        fs::write(r.path(store), &bad).unwrap();
+        assert!(matches!(
+            find(&db, store, b"k", *first),
+            Err(StoreError::ViewDamaged { .. })
+        ));
     }
 
     #[test]
@@ -671,13 +742,7 @@ mod tests {
         let plain_bytes = plain([(a, &b"alpha"[..])]);
         let mut old = (plain_bytes.len() as u32).to_le_bytes().to_vec();
         old.extend(zstd::bulk::compress(&plain_bytes, 3).unwrap());
-        let r = FileRef {
-            hash: *blake3::hash(&old).as_bytes(),
-            len: old.len() as u64,
-        };
-        fs::create_dir_all(store.join(DIR)).unwrap();
-        fs::write(r.path(store), &old).unwrap();
-        db.insert(b"k", r.seal(b"k")).unwrap();
+        put_file(&db, store, b"k", &old);
         assert_eq!(find(&db, store, b"k", a).unwrap(), Some(b"alpha".to_vec()));
         let mut all = Vec::new();
         read_into(store, b"k", &db.get(b"k").unwrap().unwrap(), &mut all).unwrap();
