@@ -5,10 +5,10 @@ use crate::reports;
 use crate::response::{Card, ContactList, GroupSummary, Response, SearchHits};
 use crate::time;
 use rapport_model::{
-    Contact, Device, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId,
+    Contact, Device, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId, SortedSet,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 impl Response {
     /// What `--json` prints for this response, or `None` for the ones that have no JSON form
@@ -122,12 +122,12 @@ pub struct ContactJson<'a> {
     pub name: &'a str,
     // The record's own sets, serialised in place (as arrays, in their sorted order): copying
     // them into vectors first was a tenth of a `list --json` of 10k contacts.
-    pub emails: &'a BTreeSet<String>,
-    pub phones: &'a BTreeSet<String>,
-    pub links: &'a BTreeSet<String>,
+    pub emails: &'a SortedSet<String>,
+    pub phones: &'a SortedSet<String>,
+    pub links: &'a SortedSet<String>,
     pub org: Option<&'a str>,
     pub title: Option<&'a str>,
-    pub tags: &'a BTreeSet<String>,
+    pub tags: &'a SortedSet<String>,
     /// Group names (of groups that are not deleted).
     pub groups: Vec<&'a str>,
     pub trust: Option<&'static str>,

@@ -16,6 +16,7 @@ mod record;
 pub mod relate;
 mod resolve;
 pub mod schema;
+mod sorted_set;
 mod trust;
 pub mod validate;
 mod vault;
@@ -31,6 +32,7 @@ pub use record::{
     InteractionKind, NewInteraction, ParseFieldError, ParseKindError,
 };
 pub use resolve::{resolve_contact, resolve_contact_among, ResolveError};
+pub use sorted_set::SortedSet;
 pub use trust::{ParseTrustError, TrustLevel};
 pub use vault::{
     actor_for as vault_actor, touched_between, touched_from_patches, FieldValue, Revocation,

@@ -1,10 +1,12 @@
 //! Plain records read out of the vault, and the inputs that change it. These are what every
 //! other crate sees; only `vault` knows how they are laid out in the Automerge document.
 
-use crate::{ContactId, DeviceId, GroupId, InteractionId, Period, TrustLevel, UnixMillis};
+use crate::{
+    ContactId, DeviceId, GroupId, InteractionId, Period, SortedSet, TrustLevel, UnixMillis,
+};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -13,13 +15,13 @@ use std::str::FromStr;
 pub struct Contact {
     pub id: ContactId,
     pub name: String,
-    pub emails: BTreeSet<String>,
-    pub phones: BTreeSet<String>,
-    pub links: BTreeSet<String>,
+    pub emails: SortedSet<String>,
+    pub phones: SortedSet<String>,
+    pub links: SortedSet<String>,
     pub org: Option<String>,
     pub title: Option<String>,
-    pub tags: BTreeSet<String>,
-    pub groups: BTreeSet<GroupId>,
+    pub tags: SortedSet<String>,
+    pub groups: SortedSet<GroupId>,
     pub met_on: Option<NaiveDate>,
     pub met_at: Option<String>,
     pub met_context: Option<String>,

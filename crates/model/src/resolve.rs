@@ -101,19 +101,20 @@ fn follow_merges<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::{BTreeMap, BTreeSet};
+    use crate::SortedSet;
+    use std::collections::BTreeMap;
 
     fn contact(id: u64, name: &str, email: &str) -> Contact {
         Contact {
             id: ContactId::from_u64(id),
             name: name.to_owned(),
-            emails: BTreeSet::from([email.to_owned()]),
-            phones: BTreeSet::new(),
-            links: BTreeSet::new(),
+            emails: SortedSet::from([email.to_owned()]),
+            phones: SortedSet::new(),
+            links: SortedSet::new(),
             org: None,
             title: None,
-            tags: BTreeSet::new(),
-            groups: BTreeSet::new(),
+            tags: SortedSet::new(),
+            groups: SortedSet::new(),
             met_on: None,
             met_at: None,
             met_context: None,

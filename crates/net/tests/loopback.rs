@@ -402,7 +402,7 @@ async fn two_devices_converge_after_concurrent_offline_edits() {
         let ids: BTreeSet<ContactId> = both.contacts.iter().map(|c| c.id).collect();
         assert_eq!(ids, BTreeSet::from([ADA, charles, grace]));
         let ada = both.contacts.iter().find(|c| c.id == ADA).unwrap();
-        assert_eq!(ada.tags, BTreeSet::from(["math".into(), "poet".into()]));
+        assert_eq!(ada.tags, rapport_model::SortedSet::from(["math".into(), "poet".into()]));
         assert_eq!(ada.title.as_deref(), Some("Countess"));
         let org = ada.org.as_deref().unwrap();
         assert!(

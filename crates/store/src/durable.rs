@@ -133,14 +133,22 @@ pub(crate) fn remove_temporaries_of(path: &Path) {
 /// The bytes of the file at `path` if it is `len` bytes long, or `None` if it is not (checked
 /// before reading, so that a foreign or damaged file is never read whole).
 pub(crate) fn read_expecting(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    Ok(read_expecting_into(path, len, &mut bytes)?.then_some(bytes))
+}
+
+/// `read_expecting` into `bytes`, a buffer the caller reuses (its old contents are dropped):
+/// whether the file had `len` bytes.
+pub(crate) fn read_expecting_into(path: &Path, len: u64, bytes: &mut Vec<u8>) -> io::Result<bool> {
     use std::io::Read;
+    bytes.clear();
     let mut file = File::open(path)?;
     if file.metadata()?.len() != len {
-        return Ok(None);
+        return Ok(false);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 == len).then_some(bytes))
+    bytes.reserve(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(bytes)?;
+    Ok(bytes.len() as u64 == len)
 }
 
 /// fsyncs `dir` and its parent: the files renamed into `dir`, and `dir` itself, are then on

@@ -27,7 +27,9 @@ use crate::codec::{damaged, plain};
 use crate::error::StoreError;
 use crate::keys;
 use crate::relate_slim::{Skipped, SlimContact};
-use rapport_model::{Contact, ContactId, DeviceId, Interaction, InteractionId, InteractionKind};
+use rapport_model::{
+    Contact, ContactId, DeviceId, Interaction, InteractionId, InteractionKind, SortedSet,
+};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -208,7 +210,7 @@ pub(crate) fn read(
         ),
         shared_only: families == Families::Acquaintance,
     };
-    type Set = std::collections::BTreeSet<String>;
+    type Set = SortedSet<String>;
     match (families == Families::Acquaintance, emails) {
         (false, Emails::Read) => book.people::<Set, Set>(&people, path)?,
         (false, Emails::Skip) => book.people::<Skipped, Set>(&people, path)?,
@@ -238,8 +240,8 @@ impl Collect {
         path: &Path,
     ) -> Result<(), StoreError>
     where
-        E: serde::de::DeserializeOwned + Into<std::collections::BTreeSet<String>>,
-        T: serde::de::DeserializeOwned + Into<std::collections::BTreeSet<String>>,
+        E: serde::de::DeserializeOwned + Into<SortedSet<String>>,
+        T: serde::de::DeserializeOwned + Into<SortedSet<String>>,
     {
         for_each(buckets, path, |p: Person<SlimContact<E, T>>| {
             for l in p.links {
@@ -341,7 +343,6 @@ pub(crate) fn set(
 mod tests {
     use super::*;
     use rapport_model::FollowUp;
-    use std::collections::BTreeSet;
 
     fn follow_up() -> FollowUp {
         FollowUp {
@@ -367,13 +368,13 @@ mod tests {
         Contact {
             id: ContactId::from_u64(id),
             name: format!("Contact {id}"),
-            emails: BTreeSet::from([format!("c{id}@example.org")]),
-            phones: BTreeSet::from(["+44 20 7946 0000".to_owned()]),
-            links: BTreeSet::new(),
+            emails: SortedSet::from([format!("c{id}@example.org")]),
+            phones: SortedSet::from(["+44 20 7946 0000".to_owned()]),
+            links: SortedSet::new(),
             org: Some("Acme".to_owned()),
             title: Some("CTO".to_owned()),
-            tags: BTreeSet::from(["friend".to_owned()]),
-            groups: BTreeSet::new(),
+            tags: SortedSet::from(["friend".to_owned()]),
+            groups: SortedSet::new(),
             met_on: None,
             met_at: Some("RustConf".to_owned()),
             met_context: None,
@@ -486,7 +487,7 @@ mod tests {
             .contacts
             .iter()
             .map(|c| Contact {
-                tags: BTreeSet::new(),
+                tags: SortedSet::new(),
                 ..c.clone()
             })
             .collect();
@@ -495,7 +496,7 @@ mod tests {
         let no_emails: Vec<Contact> = untagged
             .iter()
             .map(|c| Contact {
-                emails: BTreeSet::new(),
+                emails: SortedSet::new(),
                 ..c.clone()
             })
             .collect();
@@ -504,7 +505,7 @@ mod tests {
         let people = read(tree, dir.path(), Families::People, Emails::Skip).unwrap();
         assert_eq!(
             people.contacts[0].tags,
-            BTreeSet::from(["friend".to_owned()]),
+            SortedSet::from(["friend".to_owned()]),
             "only the acquaintance graph leaves the tags out"
         );
         assert!(people.contacts[0].emails.is_empty());

@@ -4,11 +4,11 @@
 //! what decoding the index cost: a cold `due` on W1 parsed 10k contacts' worth.
 
 use chrono::{Datelike, NaiveDate};
+use rapport_model::SortedSet;
 use rapport_model::{
     Contact, ContactId, FollowUp, GroupId, InteractionId, Period, TrustLevel, UnixMillis,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// A day as days since 0001-01-01 (chrono's `num_days_from_ce`).
 type Day = i32;
@@ -58,7 +58,7 @@ struct SlimFollowUp {
 /// contact, and a fifth of a cold `intro` on W30, which reads neither when the target is
 /// named by id. Only the sets are ever written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SlimContact<E = BTreeSet<String>, T = BTreeSet<String>> {
+pub(crate) struct SlimContact<E = SortedSet<String>, T = SortedSet<String>> {
     id: u64,
     name: String,
     /// Kept: a contact is found by email as well as by name. Sets, as in `Contact`: postcard
@@ -106,9 +106,9 @@ impl<'de> Deserialize<'de> for Skipped {
     }
 }
 
-impl From<Skipped> for BTreeSet<String> {
+impl From<Skipped> for SortedSet<String> {
     fn from(_: Skipped) -> Self {
-        BTreeSet::new()
+        SortedSet::new()
     }
 }
 
@@ -144,7 +144,7 @@ impl SlimContact {
     }
 }
 
-impl<E: Into<BTreeSet<String>>, T: Into<BTreeSet<String>>> SlimContact<E, T> {
+impl<E: Into<SortedSet<String>>, T: Into<SortedSet<String>>> SlimContact<E, T> {
     /// The contact, with the fields the index leaves out (and those read as `Skipped`) empty;
     /// `None` if a day or a period does not decode (the caller reports view damage).
     pub(crate) fn contact(self) -> Option<Contact> {
@@ -165,8 +165,8 @@ impl<E: Into<BTreeSet<String>>, T: Into<BTreeSet<String>>> SlimContact<E, T> {
             id: ContactId::from_u64(self.id),
             name: self.name,
             emails: self.emails.into(),
-            phones: BTreeSet::new(),
-            links: BTreeSet::new(),
+            phones: SortedSet::new(),
+            links: SortedSet::new(),
             org: None,
             title: None,
             tags: self.tags.into(),
@@ -205,13 +205,13 @@ mod tests {
         Contact {
             id: ContactId::from_u64(7),
             name: "Jeanne Okafor".to_owned(),
-            emails: BTreeSet::from(["j@example.org".to_owned(), "a@example.org".to_owned()]),
-            phones: BTreeSet::from(["+44 20 7946 0000".to_owned()]),
-            links: BTreeSet::from(["https://example.org".to_owned()]),
+            emails: SortedSet::from(["j@example.org".to_owned(), "a@example.org".to_owned()]),
+            phones: SortedSet::from(["+44 20 7946 0000".to_owned()]),
+            links: SortedSet::from(["https://example.org".to_owned()]),
             org: Some("Acme".to_owned()),
             title: Some("CTO".to_owned()),
-            tags: BTreeSet::from(["climbing".to_owned(), "friend".to_owned()]),
-            groups: BTreeSet::from([GroupId::from_u64(3), GroupId::from_u64(1)]),
+            tags: SortedSet::from(["climbing".to_owned(), "friend".to_owned()]),
+            groups: SortedSet::from([GroupId::from_u64(3), GroupId::from_u64(1)]),
             met_on: Some(d("2019-03-02")),
             met_at: Some("RustConf".to_owned()),
             met_context: Some("a talk".to_owned()),
@@ -245,8 +245,8 @@ mod tests {
             .contact()
             .unwrap();
         let expected = Contact {
-            phones: BTreeSet::new(),
-            links: BTreeSet::new(),
+            phones: SortedSet::new(),
+            links: SortedSet::new(),
             org: None,
             title: None,
             met_at: None,
@@ -259,7 +259,7 @@ mod tests {
 
     #[test]
     fn a_set_is_written_as_the_list_format_8_wrote() {
-        let set = BTreeSet::from(["a@example.org".to_owned(), "b@example.org".to_owned()]);
+        let set = SortedSet::from(["a@example.org".to_owned(), "b@example.org".to_owned()]);
         let list: Vec<String> = set.iter().cloned().collect();
         assert_eq!(
             postcard::to_allocvec(&set).unwrap(),

@@ -42,10 +42,13 @@ impl ReadView<'_> {
     /// Every contact, trashed or not, in id order.
     pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
         let mut contacts = concat(self.map_buckets(keys::VIEW_CONTACTS, |k, entries| {
-            entries
-                .into_iter()
-                .map(|(_, bytes)| self.decode(k, bytes))
-                .collect()
+            // Sized up front: collecting through `Result` has no size hint, and the copies as
+            // the vector doubled were half of a cold `list`'s page faults at W30.
+            let mut decoded = Vec::with_capacity(entries.len());
+            for (_, bytes) in entries {
+                decoded.push(self.decode(k, bytes)?);
+            }
+            Ok(decoded)
         })?);
         self.masks()?.unmask_contacts(&mut contacts);
         Ok(contacts)

@@ -8,13 +8,13 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use rapport_app::model::relate;
+use rapport_app::model::SortedSet;
 use rapport_app::model::{
     Contact, ContactId, DeviceId, FollowUp, Group, GroupId, Interaction, InteractionId, Period,
     TrustLevel,
 };
 use rapport_web::book::*;
 use rapport_web::{router, Secrets};
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
@@ -38,13 +38,13 @@ fn contact(name: &str) -> Contact {
     Contact {
         id: ContactId::random(&mut rand::thread_rng()),
         name: name.to_owned(),
-        emails: BTreeSet::new(),
-        phones: BTreeSet::new(),
-        links: BTreeSet::new(),
+        emails: SortedSet::new(),
+        phones: SortedSet::new(),
+        links: SortedSet::new(),
         org: None,
         title: None,
-        tags: BTreeSet::new(),
-        groups: BTreeSet::new(),
+        tags: SortedSet::new(),
+        groups: SortedSet::new(),
         met_on: None,
         met_at: None,
         met_context: None,

@@ -273,7 +273,7 @@ fn update_of(
         Some(n) if Some(n) != old.as_ref() => Some(n.clone()),
         _ => None,
     };
-    let missing = |new: &[String], old: &std::collections::BTreeSet<String>| -> Vec<String> {
+    let missing = |new: &[String], old: &rapport_model::SortedSet<String>| -> Vec<String> {
         new.iter().filter(|v| !old.contains(*v)).cloned().collect()
     };
     let date = |d: Option<chrono::NaiveDate>, old: Option<chrono::NaiveDate>| match d {

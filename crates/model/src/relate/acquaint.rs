@@ -246,21 +246,22 @@ impl Acquaintances {
 mod tests {
     use super::super::graph::Graph;
     use super::*;
+    use crate::SortedSet;
     use crate::{DeviceId, Interaction, InteractionId, InteractionKind};
     use rand::{Rng, SeedableRng};
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
 
     fn contact(id: u64, rng: &mut impl Rng) -> Contact {
         Contact {
             id: ContactId::from_u64(id),
             name: format!("C{id}"),
-            emails: BTreeSet::new(),
-            phones: BTreeSet::new(),
-            links: BTreeSet::new(),
+            emails: SortedSet::new(),
+            phones: SortedSet::new(),
+            links: SortedSet::new(),
             org: None,
             title: None,
-            tags: BTreeSet::new(),
-            groups: BTreeSet::new(),
+            tags: SortedSet::new(),
+            groups: SortedSet::new(),
             met_on: None,
             met_at: None,
             met_context: None,

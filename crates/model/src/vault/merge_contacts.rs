@@ -146,8 +146,7 @@ impl Vault {
 
 /// The edit that gives `keep` everything `gone` has that it lacks.
 fn union_patch(keep: &Contact, gone: &Contact) -> ContactPatch {
-    let missing = |a: &std::collections::BTreeSet<String>,
-                   b: &std::collections::BTreeSet<String>| {
+    let missing = |a: &crate::SortedSet<String>, b: &crate::SortedSet<String>| {
         b.difference(a).cloned().collect::<Vec<_>>()
     };
     let fill = |mine: &Option<String>, theirs: &Option<String>| match (mine, theirs) {

@@ -383,7 +383,7 @@ pub(super) fn read_edited_field(c: &mut Contact, key: &str, text: Option<&str>) 
 pub(super) fn member_set<'c>(
     c: &'c mut Contact,
     prefix: &str,
-) -> Option<&'c mut std::collections::BTreeSet<String>> {
+) -> Option<&'c mut crate::SortedSet<String>> {
     match prefix {
         ck::EMAIL => Some(&mut c.emails),
         ck::PHONE => Some(&mut c.phones),

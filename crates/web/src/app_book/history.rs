@@ -14,8 +14,9 @@ use rapport_app::{AppError, ErrorKind, Request, Response};
 fn value_of(c: Option<&Contact>, key: &str) -> Option<String> {
     let c = c?;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
-    let member =
-        |set: &std::collections::BTreeSet<String>, v: &str| set.contains(v).then(|| v.to_owned());
+    let member = |set: &rapport_app::model::SortedSet<String>, v: &str| {
+        set.contains(v).then(|| v.to_owned())
+    };
     match key {
         "name" => Some(c.name.clone()),
         "org" => c.org.clone(),

@@ -6,9 +6,10 @@
 //! after a write only the contacts it changed are reread. Rebuilding it after every action cost
 //! 0.8 s on W1 and took the daemon from 283 MiB to 1.3 GB.
 
+use rapport_app::model::SortedSet;
 use rapport_app::model::{Contact, ContactId, Interaction};
 use rapport_app::{AppError, Home};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// One contact as the list searches and sorts it.
 #[derive(Debug)]
@@ -118,7 +119,7 @@ impl ListIndex {
         self.entries.insert(id, Entry::new(contact, &timeline));
     }
 
-    fn count_tags(&mut self, tags: &BTreeSet<String>, add: bool) {
+    fn count_tags(&mut self, tags: &SortedSet<String>, add: bool) {
         for t in tags {
             if add {
                 *self.tags.entry(t.clone()).or_default() += 1;
