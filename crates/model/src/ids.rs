@@ -16,9 +16,34 @@ pub struct ParseIdError(pub String);
 macro_rules! record_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(u64);
+
+        // Stored and sent as its 16-character hex string. Written from a buffer on the stack
+        // and read from the input's own bytes: going through an owned `String` (serde's
+        // `try_from`/`into`) allocated twice per id, and a timeline holds several per
+        // interaction.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(hex16(self.0, &mut [0; 16]))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        s.parse().map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
 
         impl $name {
             /// A fresh random id. 64 random bits: a collision needs ~4 billion records in one vault.
@@ -76,6 +101,16 @@ macro_rules! record_id {
     };
 }
 
+/// `v` as 16 lowercase hex digits, written into `buf`: what `Display` writes.
+fn hex16(v: u64, buf: &mut [u8; 16]) -> &str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = DIGITS[((v >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
 record_id!(
     /// Identifies a contact within a vault.
     ContactId
@@ -105,5 +140,33 @@ mod tests {
         assert!("00ABCDEF01234567".parse::<ContactId>().is_err());
         assert!("abc".parse::<ContactId>().is_err());
         assert!("+0abcdef01234567".parse::<ContactId>().is_err());
+    }
+
+    /// The string an id was stored as before its serde impls were written by hand.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct AsString(String);
+
+    #[test]
+    fn ids_are_stored_as_their_hex_strings_and_refused_when_not_one() {
+        for v in [0, 1, 0x00ab_cdef_0123_4567, u64::MAX, 0xf0e1_d2c3_b4a5_9687] {
+            let id = InteractionId::from_u64(v);
+            let old = AsString(id.to_string());
+            let bytes = postcard::to_allocvec(&id).unwrap();
+            assert_eq!(bytes, postcard::to_allocvec(&old).unwrap());
+            assert_eq!(postcard::from_bytes::<InteractionId>(&bytes).unwrap(), id);
+            let json = serde_json::to_string(&id).unwrap();
+            assert_eq!(json, format!("\"{v:016x}\""));
+            assert_eq!(serde_json::from_str::<InteractionId>(&json).unwrap(), id);
+            // An escaped string is handed over unborrowed: still read.
+            let escaped = json.replacen('a', "\\u0061", 1);
+            assert_eq!(serde_json::from_str::<InteractionId>(&escaped).unwrap(), id);
+        }
+        for bad in ["\"00ABCDEF01234567\"", "\"abc\"", "17", "null", "[]"] {
+            assert!(serde_json::from_str::<ContactId>(bad).is_err(), "{bad}");
+        }
+        let err = serde_json::from_str::<ContactId>("\"abc\"").unwrap_err();
+        assert!(err.to_string().contains("`abc` is not a valid id"), "{err}");
+        let short = postcard::to_allocvec(&AsString("abc".into())).unwrap();
+        assert!(postcard::from_bytes::<ContactId>(&short).is_err());
     }
 }
