@@ -42,8 +42,8 @@ impl ReadView<'_> {
     /// Every contact, trashed or not, in id order.
     pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
         let mut contacts = concat(self.map_buckets(keys::VIEW_CONTACTS, |k, entries| {
-            // Sized up front: collecting through `Result` has no size hint, and the copies as
-            // the vector doubled were half of a cold `list`'s page faults at W30.
+            // Sized up front: collecting through `Result` has no size hint, so the vector
+            // would grow by doubling, copying 400-byte records each time.
             let mut decoded = Vec::with_capacity(entries.len());
             for (_, bytes) in entries {
                 decoded.push(self.decode(k, bytes)?);

@@ -212,8 +212,8 @@ pub(crate) fn read_into(
 /// of 128 zstd buckets spent a tenth of a cold `list` creating a context per file, and files
 /// written since LZ4 need none.
 ///
-/// The compressed file's buffer is kept and reused too: a fresh one per file (most above
-/// glibc's mmap threshold) cost a page fault per 4 KiB read.
+/// The compressed file's buffer is kept and reused too, as scans reuse the plain one: no
+/// allocation per file.
 pub(crate) struct Reader<'a> {
     store: &'a Path,
     zstd: Option<zstd::bulk::Decompressor<'static>>,
