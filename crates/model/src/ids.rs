@@ -103,10 +103,7 @@ macro_rules! record_id {
 
 /// `v` as 16 lowercase hex digits, written into `buf`: what `Display` writes.
 fn hex16(v: u64, buf: &mut [u8; 16]) -> &str {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = DIGITS[((v >> (60 - 4 * i)) & 0xf) as usize];
-    }
+    data_encoding::HEXLOWER.encode_mut(&v.to_be_bytes(), buf);
     // Only ASCII digits were written.
     std::str::from_utf8(buf).unwrap_or_default()
 }

@@ -12,10 +12,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::borrow::Borrow;
-use std::collections::BTreeSet;
 
 /// A set of `T` in ascending order, without duplicates.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct SortedSet<T>(Vec<T>);
 
@@ -67,11 +66,6 @@ impl<T: Ord> SortedSet<T> {
             }
             Err(_) => false,
         }
-    }
-
-    /// Keeps only the values for which `keep` is true.
-    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
-        self.0.retain(keep);
     }
 
     /// The values in `self` that are not in `other`, in order.
@@ -126,19 +120,6 @@ impl<T: Ord, const N: usize> From<[T; N]> for SortedSet<T> {
     }
 }
 
-impl<T: Ord> From<BTreeSet<T>> for SortedSet<T> {
-    fn from(set: BTreeSet<T>) -> Self {
-        // Already in order and unique.
-        SortedSet(set.into_iter().collect())
-    }
-}
-
-impl<T: Ord> From<SortedSet<T>> for BTreeSet<T> {
-    fn from(set: SortedSet<T>) -> Self {
-        set.0.into_iter().collect()
-    }
-}
-
 impl<T> IntoIterator for SortedSet<T> {
     type Item = T;
     type IntoIter = std::vec::IntoIter<T>;
@@ -171,6 +152,7 @@ impl<'de, T: Ord + Deserialize<'de>> Deserialize<'de> for SortedSet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn it_keeps_its_values_in_order_and_unique() {
@@ -193,7 +175,7 @@ mod tests {
     #[test]
     fn it_is_stored_as_a_btreeset_is_and_repairs_unsorted_input() {
         let tree: BTreeSet<String> = ["x", "a", "m"].map(String::from).into();
-        let set: SortedSet<String> = tree.clone().into();
+        let set: SortedSet<String> = ["m", "x", "a"].map(String::from).into();
         let a = postcard::to_allocvec(&tree).unwrap();
         assert_eq!(postcard::to_allocvec(&set).unwrap(), a);
         assert_eq!(
